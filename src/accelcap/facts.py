@@ -1,0 +1,134 @@
+"""The one way to read a cluster's facts (``overlays/<cluster>/facts/cluster.yaml``)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import typing as t
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .config import Settings, load_settings
+from .errors import InputError
+from .yamlload import load_single
+
+#: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
+#: manifests carry the same token, so it is also what survives rendering when unset.
+INFRA_ID_UNSET = "INFRAID"
+FACTS_FILE = Path("facts") / "cluster.yaml"
+
+#: OpenShift minor version -> the Kubernetes minor version it ships.
+KUBERNETES_FOR_OPENSHIFT = {
+    "4.14": "1.27", "4.15": "1.28", "4.16": "1.29", "4.17": "1.30",
+    "4.18": "1.31", "4.19": "1.32", "4.20": "1.33", "4.21": "1.34", "4.22": "1.35",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    name: str
+    infra_id: str
+    account_id: str
+    region: str
+    zones: tuple[str, ...]
+    install_naming: str
+    openshift_version: str
+    ami: str
+    path: Path
+
+    @property
+    def infra_id_set(self) -> bool:
+        return self.infra_id != INFRA_ID_UNSET
+
+    @property
+    def kubernetes_version(self) -> str:
+        """The Kubernetes minor version of the cluster's OpenShift version."""
+        try:
+            return KUBERNETES_FOR_OPENSHIFT[self.openshift_version]
+        except KeyError:
+            raise InputError(
+                str(self.path),
+                f"openshiftVersion {self.openshift_version} has no known Kubernetes version "
+                f"(known: {', '.join(KUBERNETES_FOR_OPENSHIFT)})",
+            ) from None
+
+
+@functools.cache
+def _schema() -> dict[str, t.Any]:
+    text = resources.files("accelcap").joinpath("schemas/cluster-facts.schema.json").read_text()
+    return t.cast(dict[str, t.Any], json.loads(text))
+
+
+def facts_path(cluster: str, settings: Settings | None = None) -> Path:
+    settings = settings or load_settings()
+    return settings.overlays / cluster / FACTS_FILE
+
+
+def cluster_dir_of(path: Path, settings: Settings | None = None) -> Path | None:
+    """The cluster directory (``overlays/<cluster>``) that ``path`` lies in, if any."""
+    path = path.resolve()
+    for candidate in (path, *path.parents):
+        if (candidate / FACTS_FILE).is_file():
+            return candidate
+    return None
+
+
+def check_facts_document(document: dict[str, t.Any], where: str) -> None:
+    """Raise ``InputError`` unless ``document`` is a valid ClusterFacts object."""
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(_schema()).iter_errors(document)
+    )
+    if error is not None:
+        location = "/".join(str(p) for p in error.absolute_path) or "(document)"
+        raise InputError(where, f"{location}: {error.message}")
+    spec = document["spec"]
+    for zone in spec["zones"]:
+        if not zone.startswith(spec["region"]):
+            raise InputError(where, f"spec/zones: {zone} is not in region {spec['region']}")
+
+
+def load_facts_file(path: Path, settings: Settings | None = None) -> ClusterFacts:
+    settings = settings or load_settings()
+    where = settings.relative(path)
+    if not path.is_file():
+        raise InputError(where, "no cluster facts file here")
+    document = load_single(path, where)
+    check_facts_document(document, where)
+    spec = document["spec"]
+    cluster = document["metadata"]["name"]
+    if path.parent.parent.name != cluster:
+        raise InputError(
+            where, f"metadata/name is {cluster!r} but the file is in overlays/{path.parent.parent.name}"
+        )
+    return ClusterFacts(
+        name=cluster,
+        infra_id=spec["infraID"],
+        account_id=spec["accountID"],
+        region=spec["region"],
+        zones=tuple(spec["zones"]),
+        install_naming=spec["installNaming"],
+        openshift_version=spec["openshiftVersion"],
+        ami=spec["ami"],
+        path=path,
+    )
+
+
+def load_facts(cluster: str, settings: Settings | None = None) -> ClusterFacts:
+    """The validated facts of ``cluster`` (an overlay name such as ``prod``)."""
+    settings = settings or load_settings()
+    path = facts_path(cluster, settings)
+    if not path.parent.parent.is_dir():
+        known = ", ".join(sorted(list_clusters(settings))) or "none"
+        raise InputError(cluster, f"no such cluster in {settings.overlays_dir}/ (known: {known})")
+    return load_facts_file(path, settings)
+
+
+def list_clusters(settings: Settings | None = None) -> list[str]:
+    """Names of every cluster overlay (a directory with ``facts/cluster.yaml``)."""
+    settings = settings or load_settings()
+    if not settings.overlays.is_dir():
+        return []
+    return sorted(p.parent.parent.name for p in settings.overlays.glob(f"*/{FACTS_FILE.as_posix()}"))

@@ -1,0 +1,94 @@
+"""Worker pools as the tools see them: a MachineSet, its instance type, its market, and
+the MachineAutoscaler that may size it. Shared by the linter, the quota check and the
+capacity diff so they agree on what a pool is.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from .instance_types import Accelerator, accelerator_of
+from .render import Document
+
+MACHINE_GROUP = "machine.openshift.io"
+AUTOSCALING_GROUP = "autoscaling.openshift.io"
+
+
+def is_machineset(document: Document) -> bool:
+    return document.kind == "MachineSet" and document.group == MACHINE_GROUP
+
+
+def is_machineautoscaler(document: Document) -> bool:
+    return document.kind == "MachineAutoscaler" and document.group == AUTOSCALING_GROUP
+
+
+@dataclass(frozen=True)
+class Pool:
+    machineset: Document
+    autoscaler: Document | None
+
+    @property
+    def name(self) -> str:
+        return self.machineset.name
+
+    @property
+    def provider(self) -> dict[str, t.Any]:
+        value = self.machineset.get("spec", "template", "spec", "providerSpec", "value", default={})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def instance_type(self) -> str | None:
+        value = self.provider.get("instanceType")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def accelerator(self) -> Accelerator:
+        return accelerator_of(self.instance_type) if self.instance_type else Accelerator.NONE
+
+    @property
+    def market(self) -> str:
+        """``spot`` when the provider asks for Spot (spotMarketOptions or marketType), else ``on-demand``."""
+        provider = self.provider
+        if "spotMarketOptions" in provider or provider.get("marketType") == "Spot":
+            return "spot"
+        return "on-demand"
+
+    @property
+    def replicas(self) -> int | None:
+        value = self.machineset.get("spec", "replicas")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def max_replicas(self) -> int | None:
+        """The most machines the pool can have: the autoscaler's max, else ``spec.replicas``."""
+        if self.autoscaler is not None:
+            value = self.autoscaler.get("spec", "maxReplicas")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return self.replicas
+
+    @property
+    def node_labels(self) -> dict[str, t.Any]:
+        value = self.machineset.get("spec", "template", "spec", "metadata", "labels", default={})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def taints(self) -> list[dict[str, t.Any]]:
+        value = self.machineset.get("spec", "template", "spec", "taints", default=[])
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def autoscaler_target(autoscaler: Document) -> tuple[str | None, str]:
+    """(namespace, name) of the MachineSet a MachineAutoscaler scales."""
+    return autoscaler.namespace, str(autoscaler.get("spec", "scaleTargetRef", "name", default=""))
+
+
+def find_pools(documents: t.Iterable[Document]) -> list[Pool]:
+    """Every MachineSet of ``documents`` with the MachineAutoscaler that targets it, if any."""
+    documents = list(documents)
+    autoscalers = {autoscaler_target(d): d for d in documents if is_machineautoscaler(d)}
+    return [
+        Pool(d, autoscalers.get((d.namespace, d.name)))
+        for d in documents
+        if is_machineset(d)
+    ]
