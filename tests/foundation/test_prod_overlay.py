@@ -1,0 +1,176 @@
+"""The prod overlay, rendered as Argo CD will sync it, has every property the mission asks for."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from accelcap.config import load_settings
+from accelcap.facts import load_facts
+from accelcap.pools import find_pools
+from accelcap.render import Document, RenderedOverlay, render_overlay
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def prod() -> RenderedOverlay:
+    return render_overlay(REPO / "overlays" / "prod", load_settings(REPO))
+
+
+def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:
+    found = [d for d in rendered.of_kind(kind) if name is None or d.name == name]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {[d.ref for d in found]}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def gpu_machineset(prod: RenderedOverlay) -> Document:
+    return one(prod, "MachineSet")
+
+
+def test_facts_are_the_mission_cluster() -> None:
+    facts = load_facts("prod", load_settings(REPO))
+    assert (facts.account_id, facts.region, facts.zones) == ("153526447089", "us-west-2", ("us-west-2a",))
+
+
+def test_gpu_pool_identity_and_role(gpu_machineset: Document, prod: RenderedOverlay) -> None:
+    infra = prod.facts.infra_id  # type: ignore[union-attr]
+    assert gpu_machineset.name == f"{infra}-gpu-us-west-2a"
+    assert gpu_machineset.namespace == "openshift-machine-api"
+    assert gpu_machineset.api_version == "machine.openshift.io/v1beta1"
+    labels = gpu_machineset.get("spec", "template", "metadata", "labels")
+    # Never "worker": the clusters repo converts every worker MachineSet to Spot.
+    assert labels["machine.openshift.io/cluster-api-machine-role"] == "gpu"
+    assert labels["machine.openshift.io/cluster-api-machine-type"] == "gpu"
+
+
+def test_infra_id_in_every_place(gpu_machineset: Document, prod: RenderedOverlay) -> None:
+    infra = prod.facts.infra_id  # type: ignore[union-attr]
+    name = gpu_machineset.name
+    cluster_label = "machine.openshift.io/cluster-api-cluster"
+    machineset_label = "machine.openshift.io/cluster-api-machineset"
+    provider = gpu_machineset.get("spec", "template", "spec", "providerSpec", "value")
+    assert gpu_machineset.labels[cluster_label] == infra
+    assert gpu_machineset.get("spec", "selector", "matchLabels") == {cluster_label: infra, machineset_label: name}
+    template_labels = gpu_machineset.get("spec", "template", "metadata", "labels")
+    assert (template_labels[cluster_label], template_labels[machineset_label]) == (infra, name)
+    assert provider["iamInstanceProfile"] == {"id": f"{infra}-worker-profile"}
+    sg_names = [v for sg in provider["securityGroups"] for f in sg["filters"] for v in f["values"]]
+    assert sg_names == [f"{infra}-node", f"{infra}-lb"]  # prod was installed with 4.16+
+    assert provider["subnet"]["filters"][0]["values"] == [f"{infra}-subnet-private-us-west-2a"]
+    assert provider["tags"] == [{"name": f"kubernetes.io/cluster/{infra}", "value": "owned"}]
+    assert provider["placement"] == {"region": "us-west-2", "availabilityZone": "us-west-2a"}
+    assert provider["ami"] == {"id": prod.facts.ami}  # type: ignore[union-attr]
+
+
+def test_gpu_pool_node_labels_taint_size_market(gpu_machineset: Document) -> None:
+    spec = gpu_machineset.get("spec", "template", "spec")
+    assert spec["metadata"]["labels"] == {"node-role.kubernetes.io/gpu": "", "cluster-api/accelerator": "nvidia-a10g"}
+    assert spec["taints"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]
+    assert spec["providerSpec"]["value"]["instanceType"] == "g5.2xlarge"
+    assert spec["providerSpec"]["value"]["spotMarketOptions"] == {}
+
+
+def test_replicas_explicit_zero_and_no_prune(gpu_machineset: Document) -> None:
+    assert "replicas" in gpu_machineset.obj["spec"] and gpu_machineset.obj["spec"]["replicas"] == 0
+    options = {o.strip() for o in gpu_machineset.annotations["argocd.argoproj.io/sync-options"].split(",")}
+    assert {"Prune=false", "Delete=false"} <= options
+
+
+def test_no_placeholder_survives(prod: RenderedOverlay) -> None:
+    import json
+
+    text = json.dumps([d.obj for d in prod.documents])
+    for token in ("INFRAID", "AMI_ID", "REGION", "ZONE", "CLUSTER"):
+        assert token not in text
+
+
+def test_autoscaling(prod: RenderedOverlay, gpu_machineset: Document) -> None:
+    autoscaler = one(prod, "ClusterAutoscaler")
+    assert autoscaler.name == "default" and autoscaler.namespace is None
+    assert autoscaler.get("spec", "resourceLimits", "gpus") == [{"type": "nvidia-a10g", "min": 0, "max": 2}]
+    (pool,) = find_pools(prod.documents)
+    assert pool.autoscaler is not None
+    assert pool.autoscaler.get("spec", "scaleTargetRef") == {
+        "apiVersion": "machine.openshift.io/v1beta1",
+        "kind": "MachineSet",
+        "name": gpu_machineset.name,
+    }
+    assert (pool.autoscaler.get("spec", "minReplicas"), pool.max_replicas) == (0, 2)
+
+
+def test_operators_split_and_pinned(prod: RenderedOverlay) -> None:
+    gpu = one(prod, "Subscription", "gpu-operator-certified")
+    assert (gpu.namespace, gpu.get("spec", "source"), gpu.get("spec", "channel")) == (
+        "nvidia-gpu-operator",
+        "certified-operators",
+        "v25.10",
+    )
+    assert gpu.get("spec", "installPlanApproval") == "Automatic"
+    nfd = one(prod, "Subscription", "nfd")
+    assert (nfd.namespace, nfd.get("spec", "source")) == ("openshift-nfd", "redhat-operators")
+    nfd_instance = one(prod, "NodeFeatureDiscovery")
+    assert "image" not in nfd_instance.get("spec", "operand", default={})
+    assert "customConfig" not in nfd_instance.obj["spec"]
+
+
+def test_cluster_policy(prod: RenderedOverlay) -> None:
+    policy = one(prod, "ClusterPolicy")
+    assert policy.namespace is None
+    assert policy.get("spec", "operator", "defaultRuntime") == "crio"
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in policy.get(
+        "spec", "daemonsets", "tolerations"
+    )
+
+
+def _wave(document: Document) -> int:
+    return int(document.annotations.get("argocd.argoproj.io/sync-wave", "0"))
+
+
+def test_sync_waves_and_dry_run(prod: RenderedOverlay) -> None:
+    olm = [d for d in prod.documents if d.kind in ("Namespace", "OperatorGroup", "Subscription") and d.application]
+    crs = [one(prod, "NodeFeatureDiscovery"), one(prod, "ClusterPolicy")]
+    pools = [d for d in prod.documents if d.kind in ("MachineSet", "MachineAutoscaler", "ClusterAutoscaler")]
+    assert max(map(_wave, olm)) < min(map(_wave, crs)) <= max(map(_wave, crs)) < min(map(_wave, pools))
+    for cr in crs:
+        assert "SkipDryRunOnMissingResource=true" in cr.annotations["argocd.argoproj.io/sync-options"]
+
+
+def _application(prod: RenderedOverlay, concern: str) -> Document:
+    return one(prod, "Application", f"prod-{concern}")
+
+
+def test_argocd_applications(prod: RenderedOverlay) -> None:
+    project = one(prod, "AppProject")
+    capacity, operators = _application(prod, "capacity"), _application(prod, "operators")
+    for app in (capacity, operators):
+        assert app.get("spec", "project") == project.name
+        assert app.get("spec", "syncPolicy", "automated", "prune") is False
+    assert capacity.get("spec", "source", "path") == "overlays/prod/capacity"
+    assert operators.get("spec", "source", "path") == "overlays/prod/operators"
+    # Operators before pools.
+    assert _wave(operators) < _wave(capacity)
+    # The GPU pool is autoscaled: Argo CD must leave replicas to the autoscaler.
+    assert capacity.get("spec", "ignoreDifferences") == [
+        {"group": "machine.openshift.io", "kind": "MachineSet", "jsonPointers": ["/spec/replicas"]}
+    ]
+    assert "RespectIgnoreDifferences=true" in capacity.get("spec", "syncPolicy", "syncOptions")
+
+
+def test_each_application_syncs_only_its_concern(prod: RenderedOverlay) -> None:
+    synced: dict[str, set[str]] = {}
+    for followed in prod.applications:
+        synced[followed.application.name] = {d.kind for d in followed.documents}
+    assert synced["prod-capacity"] == {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler"}
+    assert not synced["prod-operators"] & {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler", "Pod"}
+
+
+def test_validation_pod_is_outside_argocd(prod: RenderedOverlay) -> None:
+    pod = one(prod, "Pod", "cuda-vectoradd")
+    assert pod.application is None and pod.rendered_from == "overlays/prod/validation"
+    container: dict[str, t.Any] = pod.get("spec", "containers", 0)
+    assert container["resources"]["limits"] == {"nvidia.com/gpu": 1}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod.get("spec", "tolerations")

@@ -1,0 +1,164 @@
+"""tools/set-infra-id, run as users run it, on a disposable copy of the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accelcap.config import load_settings
+from accelcap.render import render_overlay
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / "tools" / "set-infra-id"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def facts_file(root: Path) -> Path:
+    return root / "overlays" / "prod" / "facts" / "cluster.yaml"
+
+
+def rendered_text(root: Path) -> str:
+    load_settings.cache_clear()
+    rendered = render_overlay(root / "overlays" / "prod", load_settings(root))
+    return json.dumps([d.obj for d in rendered.documents])
+
+
+def test_infra_id_reaches_every_place_and_second_run_changes_nothing(repo_copy: Path) -> None:
+    before = facts_file(repo_copy).read_text()
+    result = run("prod", "--infra-id", "ocp-blue-9q8w7")
+    assert result.returncode == 0, result.stderr
+    assert "infraID prod-x7k2p -> ocp-blue-9q8w7" in result.stdout
+    after = facts_file(repo_copy).read_text()
+    # Only the infraID line changed; every comment survived.
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert changed == [("  infraID: prod-x7k2p", "  infraID: ocp-blue-9q8w7")]
+    text = rendered_text(repo_copy)
+    assert "prod-x7k2p" not in text
+    # name, 2+1 cluster labels, 2 machineset labels, profile, 2 SGs, subnet, tag, autoscaler x2
+    assert text.count("ocp-blue-9q8w7") >= 12
+
+    again = run("prod", "--infra-id", "ocp-blue-9q8w7")
+    assert again.returncode == 0 and "unchanged" in again.stdout
+    assert facts_file(repo_copy).read_text() == after
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["9starts-with-digit", "has_underscore", "a" * 28, "", "INFRAID", "dot.ted"],
+)
+def test_bad_infra_ids_are_refused(repo_copy: Path, bad: str) -> None:
+    before = facts_file(repo_copy).read_text()
+    result = run("prod", "--infra-id", bad)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("set-infra-id: --infra-id: ")
+    assert "Traceback" not in result.stderr
+    assert facts_file(repo_copy).read_text() == before
+
+
+def test_longest_valid_infra_id(repo_copy: Path) -> None:
+    assert run("prod", "--infra-id", "a" + "b-" * 13).returncode == 0
+
+
+def test_missing_cluster(repo_copy: Path) -> None:
+    result = run("staging", "--infra-id", "abc")
+    assert result.returncode == 2
+    assert result.stderr == "set-infra-id: staging: no such cluster in overlays/ (known: prod)\n"
+
+
+def test_unreadable_machineset_file(repo_copy: Path, tmp_path: Path) -> None:
+    missing = run("prod", "--from-machineset", str(tmp_path / "absent.yaml"))
+    assert missing.returncode == 2 and "No such file" in missing.stderr
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_text("kind: MachineSet\nspec: [unclosed\n")
+    broken = run("prod", "--from-machineset", str(garbage))
+    assert broken.returncode == 2 and broken.stderr.startswith(f"set-infra-id: {garbage}:")
+    assert broken.stderr.count("\n") == 1
+    no_workers = tmp_path / "none.yaml"
+    no_workers.write_text("apiVersion: v1\nkind: List\nitems: []\n")
+    empty = run("prod", "--from-machineset", str(no_workers))
+    assert empty.returncode == 2 and "no worker MachineSet" in empty.stderr
+
+
+def test_from_machineset_learns_naming_and_ami(repo_copy: Path) -> None:
+    result = run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml"))
+    assert result.returncode == 0, result.stderr
+    text = facts_file(repo_copy).read_text()
+    assert "  infraID: ocp-legacy-b2c4d\n" in text
+    assert "  ami: ami-0a1b2c3d4e5f60718\n" in text
+    assert "  installNaming: terraform\n" in text
+    assert "install-naming/terraform" in result.stderr  # tells what else to change
+
+
+def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text((DATA / "worker-machineset-terraform.yaml").read_text().replace("us-west-2", "eu-west-1"))
+    result = run("prod", "--from-machineset", str(other))
+    assert result.returncode == 2 and "wrong cluster?" in result.stderr
+
+
+def fake_oc(directory: Path, infra_id: str, version: str = "4.19.7") -> dict[str, str]:
+    """An `oc` on PATH that answers the three reads set-infra-id makes."""
+    machinesets = (DATA / "worker-machineset-terraform.yaml").read_text().replace("ocp-legacy-b2c4d", infra_id)
+    (directory / "machinesets.yaml").write_text(machinesets)
+    script = directory / "oc"
+    script.write_text(
+        f"""#!{sys.executable}
+import json, sys, yaml
+what = sys.argv[2]
+if what.startswith("infrastructures"):
+    print(json.dumps({{"status": {{"infrastructureName": "{infra_id}",
+                      "platformStatus": {{"aws": {{"region": "us-west-2"}}}}}}}}))
+elif what.startswith("clusterversion"):
+    print(json.dumps({{"status": {{"desired": {{"version": "{version}"}}}}}}))
+elif what.startswith("machinesets"):
+    print(json.dumps(yaml.safe_load(open("{directory / 'machinesets.yaml'}"))))
+else:
+    sys.exit("unexpected " + what)
+"""
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
+
+
+def test_from_cluster(repo_copy: Path, tmp_path: Path) -> None:
+    env = fake_oc(tmp_path, "ocp-live-1a2b3")
+    result = run("prod", "--from-cluster", env=env)
+    assert result.returncode == 0, result.stderr
+    text = facts_file(repo_copy).read_text()
+    assert "  infraID: ocp-live-1a2b3\n" in text and 'openshiftVersion: "4.19"' in text
+
+
+def test_from_cluster_when_oc_fails_is_an_external_error(repo_copy: Path, tmp_path: Path) -> None:
+    script = tmp_path / "oc"
+    script.write_text("#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n")
+    script.chmod(0o755)
+    result = run("prod", "--from-cluster", env={"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode == 3
+    assert result.stderr == (
+        "set-infra-id: oc get infrastructures.config.openshift.io/cluster: "
+        "error: You must be logged in to the server (Unauthorized)\n"
+    )
+
+
+def test_check(repo_copy: Path) -> None:
+    assert run("--check").returncode == 0
+    path = facts_file(repo_copy)
+    path.write_text(path.read_text().replace("infraID: prod-x7k2p", "infraID: INFRAID"))
+    result = run("--check")
+    assert result.returncode == 1 and "infraID is unset" in result.stderr
+    assert run("prod", "--check").returncode == 1
