@@ -29,8 +29,11 @@ from .yamlload import load_documents
 KUSTOMIZE_ENV = "ACCELCAP_KUSTOMIZE"
 KUSTOMIZE_TIMEOUT_SECONDS = 120
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-#: Hand-applied builds of a cluster that no Application syncs but every check must see.
-MANUAL_BUILDS = ("validation",)
+#: A hand-applied build that no Application syncs but every check must see. It sits beside
+#: what it validates: in the overlay itself, or in the parent of a followed Application's
+#: path (overlays/prod/validation for overlays/prod/capacity; overlays/prod/inferentia/
+#: validation for overlays/prod/inferentia/capacity), so it comes and goes with them.
+MANUAL_BUILD = "validation"
 
 
 @dataclass
@@ -279,7 +282,7 @@ def _follow(app: Document, overlay: str, settings: Settings) -> list[FollowedApp
 
 
 def render_overlay(path: Path, settings: Settings | None = None, follow: bool = True) -> RenderedOverlay:
-    """Render the overlay at ``path``, follow its Applications, add its manual builds."""
+    """Render the overlay at ``path``, follow its Applications, add the manual builds beside them."""
     settings = settings or load_settings()
     path = path.resolve()
     name = settings.relative(path)
@@ -292,7 +295,8 @@ def render_overlay(path: Path, settings: Settings | None = None, follow: bool = 
     if follow:
         for app in (d for d in own if d.kind == "Application" and d.group == "argoproj.io"):
             applications.extend(_follow(app, name, settings))
-    manual = [path / build for build in MANUAL_BUILDS if cluster_dir == path and (path / build).is_dir()]
+    beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
+    manual = [d / MANUAL_BUILD for d in beside if (d / MANUAL_BUILD / "kustomization.yaml").is_file()]
 
     jobs: list[tuple[Path, str | None]] = [(settings.root / a.path, a.application.name) for a in applications]
     jobs += [(directory, None) for directory in manual]

@@ -6,7 +6,8 @@ The facts come from one of: ``--infra-id ID``; a saved worker MachineSet
 install-era naming of security groups and subnets); or the live cluster (``--from-cluster``,
 through ``oc`` or ``kubectl``: the same plus the OpenShift version). The file is edited line
 by line so its comments survive, validated, and replaced atomically; a second run with the
-same facts changes nothing.
+same facts changes nothing. The Terraform-era naming line of the cluster's
+``facts/kustomization.yaml`` is switched to match ``installNaming``.
 """
 
 from __future__ import annotations
@@ -195,6 +196,22 @@ def updated_text(text: str, learned: LearnedFacts, where: str) -> str:
     return text
 
 
+#: The line of a cluster's ``facts/kustomization.yaml`` that wires Terraform-era names in.
+_TERRAFORM_WIRING = re.compile(
+    r"^(?P<indent>[ ]*)(?:#[ ]*)?- (?P<path>(?:\.\./)+components/install-naming/terraform)[ ]*$", re.MULTILINE
+)
+
+
+def wiring_text(text: str, install_naming: str, where: str) -> str:
+    """``text`` (a facts/kustomization.yaml) with the Terraform naming line on or off."""
+    match = _TERRAFORM_WIRING.search(text)
+    if match is None:
+        raise InputError(where, "no line '- .../components/install-naming/terraform' (commented or not) to switch")
+    prefix = "" if install_naming == "terraform" else "# "
+    line = f"{match['indent']}{prefix}- {match['path']}"
+    return text[: match.start()] + line + text[match.end() :]
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so readers see the old or the new file, never half."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -219,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Write a cluster's infraID (and the facts that come with it: AMI, install-era naming of\n"
         "security groups and subnets, OpenShift version) into overlays/<cluster>/facts/cluster.yaml.\n\n"
         "Reads: the source chosen below and overlays/<cluster>/facts/cluster.yaml.\n"
-        "Writes: that facts file (comments kept, atomic replace); prints what changed.\n"
+        "Writes: that facts file (comments kept, atomic replace) and, when the install-era naming\n"
+        "changes, the install-naming line of facts/kustomization.yaml; prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
     )
     parser.add_argument("cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster")
@@ -264,9 +282,15 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError(where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?")
     text = facts.path.read_text()
     new_text = updated_text(text, learned, where)
-    if new_text == text:
+    wiring_path = facts.path.with_name("kustomization.yaml")
+    wiring = wiring_path.read_text()
+    new_wiring = wiring_text(wiring, learned.install_naming or facts.install_naming, settings.relative(wiring_path))
+    if new_text == text and new_wiring == wiring:
         print(f"{TOOL}: {where}: unchanged")
         return EXIT_OK
+    # The wiring first: if the facts write then failed, a rerun would still fix both.
+    if new_wiring != wiring:
+        write_atomically(wiring_path, new_wiring)
     write_atomically(facts.path, new_text)
     changes = [
         f"{key} {old} -> {new}"
@@ -278,9 +302,9 @@ def execute(args: argparse.Namespace) -> int:
         )
         if new is not None and new != old
     ]
+    if new_wiring != wiring:
+        changes.append(f"{settings.relative(wiring_path)}: install-naming/terraform {'on' if 'terraform' == (learned.install_naming or facts.install_naming) else 'off'}")
     print(f"{TOOL}: {where}: {', '.join(changes)}")
-    if learned.install_naming == "terraform" and facts.install_naming != "terraform":
-        print(f"{TOOL}: note: list components/install-naming/terraform in overlays/{args.cluster}/capacity", file=sys.stderr)
     return EXIT_OK
 
 

@@ -54,9 +54,9 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
 
 
 def test_terraform_install_naming(repo_copy: Path) -> None:
-    capacity = repo_copy / "overlays" / "prod" / "capacity" / "kustomization.yaml"
-    capacity.write_text(
-        capacity.read_text().replace(
+    wiring = repo_copy / "overlays" / "prod" / "facts" / "kustomization.yaml"
+    wiring.write_text(
+        wiring.read_text().replace(
             "  # - ../../../components/install-naming/terraform", "  - ../../../components/install-naming/terraform"
         )
     )

@@ -101,7 +101,13 @@ def test_from_machineset_learns_naming_and_ami(repo_copy: Path) -> None:
     assert "  infraID: ocp-legacy-b2c4d\n" in text
     assert "  ami: ami-0a1b2c3d4e5f60718\n" in text
     assert "  installNaming: terraform\n" in text
-    assert "install-naming/terraform" in result.stderr  # tells what else to change
+    wiring = (repo_copy / "overlays" / "prod" / "facts" / "kustomization.yaml").read_text()
+    assert "\n  - ../../../components/install-naming/terraform\n" in wiring
+    # ...so the pools render with the Terraform-era names, everywhere.
+    rendered = rendered_text(repo_copy)
+    assert "ocp-legacy-b2c4d-worker-sg" in rendered and "ocp-legacy-b2c4d-private-us-west-2a" in rendered
+    assert "-node" not in rendered and "subnet-private" not in rendered
+    assert run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml")).stdout.endswith("unchanged\n")
 
 
 def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path: Path) -> None:

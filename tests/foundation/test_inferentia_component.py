@@ -1,0 +1,74 @@
+"""Inferentia is off in prod and one uncommented line turns it on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from accelcap.config import load_settings
+from accelcap.instance_types import Accelerator
+from accelcap.pools import find_pools
+from accelcap.render import RenderedOverlay, render_overlay
+
+INFERENTIA_LINE = "  # - ../../components/inferentia\n"
+
+
+def enable_inferentia(root: Path) -> None:
+    entry = root / "overlays" / "prod" / "kustomization.yaml"
+    text = entry.read_text()
+    assert text.count(INFERENTIA_LINE) == 1
+    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))
+
+
+def render(root: Path) -> RenderedOverlay:
+    return render_overlay(root / "overlays" / "prod", load_settings(root))
+
+
+def test_off_by_default(repo_copy: Path) -> None:
+    rendered = render(repo_copy)
+    assert {p.accelerator for p in find_pools(rendered.documents)} == {Accelerator.NVIDIA_GPU}
+    assert not rendered.of_kind("DeviceConfig", "NodeFeatureRule")
+    assert {d.name for d in rendered.of_kind("Pod")} == {"cuda-vectoradd"}
+
+
+def test_one_line_turns_it_on(repo_copy: Path) -> None:
+    enable_inferentia(repo_copy)
+    rendered = render(repo_copy)
+    apps = {f.application.name: f for f in rendered.applications}
+    assert set(apps) == {"prod-capacity", "prod-operators", "prod-neuron-operators", "prod-inferentia-capacity"}
+    (neuron_pool,) = [p for p in find_pools(rendered.documents) if p.accelerator is Accelerator.NEURON]
+    assert neuron_pool.machineset.application == "prod-inferentia-capacity"
+    assert neuron_pool.name == "prod-x7k2p-inferentia-us-west-2a"
+    assert (neuron_pool.instance_type, neuron_pool.market, neuron_pool.replicas) == ("inf2.xlarge", "spot", 0)
+    labels = neuron_pool.machineset.get("spec", "template", "metadata", "labels")
+    assert labels["machine.openshift.io/cluster-api-machine-role"] == "inferentia"
+    assert neuron_pool.node_labels == {"node-role.kubernetes.io/inferentia": ""}
+    # The DeviceConfig cannot tolerate a hard taint: the pool only prefers to repel.
+    assert neuron_pool.taints == [{"key": "aws.amazon.com/neuron", "value": "true", "effect": "PreferNoSchedule"}]
+    assert "Prune=false" in neuron_pool.machineset.annotations["argocd.argoproj.io/sync-options"]
+
+    neuron_kinds = {d.kind for d in apps["prod-neuron-operators"].documents}
+    assert {"Subscription", "NodeFeatureRule", "DeviceConfig"} <= neuron_kinds
+    subscriptions = {d.name: d for d in apps["prod-neuron-operators"].documents if d.kind == "Subscription"}
+    assert set(subscriptions) == {"kernel-module-management", "aws-neuron-operator"}
+    assert subscriptions["aws-neuron-operator"].get("spec", "source") == "community-operators"
+    for cr in rendered.of_kind("DeviceConfig", "NodeFeatureRule"):
+        assert "SkipDryRunOnMissingResource=true" in cr.annotations["argocd.argoproj.io/sync-options"]
+        assert int(cr.annotations["argocd.argoproj.io/sync-wave"]) > max(
+            int(s.annotations["argocd.argoproj.io/sync-wave"]) for s in subscriptions.values()
+        )
+    for image_field in ("driversImage", "devicePluginImage", "nodeMetricsImage"):
+        image = rendered.of_kind("DeviceConfig")[0].get("spec", image_field)
+        assert ":" in image and not image.endswith(":latest")
+
+    (pod,) = [d for d in rendered.of_kind("Pod") if d.name == "neuron-ls"]
+    assert pod.application is None and pod.rendered_from == "overlays/prod/inferentia/validation"
+    assert pod.get("spec", "containers", 0, "resources", "limits") == {"aws.amazon.com/neuron": 1}
+
+    project = rendered.of_kind("AppProject")[0]
+    assert {"group": "k8s.aws", "kind": "DeviceConfig"} in project.get("spec", "namespaceResourceWhitelist")
+
+
+def test_prod_project_stays_least_privilege(repo_copy: Path) -> None:
+    project = render(repo_copy).of_kind("AppProject")[0]
+    kinds = {entry["kind"] for entry in project.get("spec", "namespaceResourceWhitelist")}
+    assert "DeviceConfig" not in kinds and "NodeFeatureRule" not in kinds
