@@ -16,6 +16,7 @@ TOOLS = {
     "crd-schemas": "accelcap.validate.crd_schemas:main",
     "verify-quotas": "accelcap.quotas.cli:main",
     "capacity-diff": "accelcap.capacity_diff:main",
+    "check-yaml": "accelcap.check_yaml:main",
 }
 
 

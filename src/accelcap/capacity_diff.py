@@ -1,0 +1,247 @@
+"""tools/capacity-diff BASE HEAD: what a change does to the most capacity each cluster can launch.
+
+For each cluster, pool and quota class: the most vCPUs and accelerators the pools can run
+(max replicas x per instance, max replicas being the MachineAutoscaler's maximum where one
+exists, else ``spec.replicas``), at BASE and at HEAD. Pools added or removed and market
+switches (Spot <-> On-Demand) show as such. Both revisions are rendered from git with the
+same render layer as every other tool; nothing is read from AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+import typing as t
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .cli import add_format_option, entry_point, new_parser
+from .config import load_settings
+from .errors import EXIT_OK, InputError
+from .facts import list_clusters
+from .instance_types import lookup
+from .pools import Pool, find_pools
+from .quota_classes import quota_class_of
+from .render import render_overlay
+from .report import use_colour
+
+TOOL = "capacity-diff"
+GIT_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class PoolCapacity:
+    cluster: str
+    pool: str
+    instance_type: str
+    market: str
+    quota_class: str
+    max_replicas: int
+    vcpus: int
+    accelerators: int
+
+
+@dataclass(frozen=True)
+class PoolChange:
+    cluster: str
+    pool: str
+    change: str  # added | removed | changed | unchanged
+    base: PoolCapacity | None
+    head: PoolCapacity | None
+
+    @property
+    def detail(self) -> str:
+        if self.base is None or self.head is None:
+            return ""
+        notes = []
+        if self.base.instance_type != self.head.instance_type:
+            notes.append(f"type {self.base.instance_type} -> {self.head.instance_type}")
+        if self.base.market != self.head.market:
+            notes.append(f"market {self.base.market} -> {self.head.market}")
+        if self.base.max_replicas != self.head.max_replicas:
+            notes.append(f"max replicas {self.base.max_replicas} -> {self.head.max_replicas}")
+        return ", ".join(notes)
+
+
+@dataclass(frozen=True)
+class ClassTotal:
+    cluster: str
+    quota_class: str
+    market: str
+    base_vcpus: int
+    head_vcpus: int
+    base_accelerators: int
+    head_accelerators: int
+
+    @property
+    def delta_vcpus(self) -> int:
+        return self.head_vcpus - self.base_vcpus
+
+    @property
+    def delta_accelerators(self) -> int:
+        return self.head_accelerators - self.base_accelerators
+
+
+def export_revision(repo: Path, revision: str, destination: Path) -> Path:
+    """Write the tree of ``revision`` into ``destination`` (``git archive``)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(repo), "archive", "--format=tar", revision],
+            capture_output=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise InputError(f"git archive {revision}", str(error)) from None
+    if result.returncode != 0:
+        message = " ".join(result.stderr.decode(errors="replace").strip().splitlines()[-1:]) or "failed"
+        raise InputError(revision, f"not a revision of this repository ({message})")
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+        archive.extractall(destination, filter="data")
+    return destination
+
+
+def _capacity(cluster: str, pool: Pool) -> PoolCapacity:
+    where = f"{cluster}: {pool.machineset.ref}"
+    if pool.instance_type is None:
+        raise InputError(where, "no instanceType")
+    known = lookup(pool.instance_type)
+    if known is None:
+        raise InputError(where, f"instance type {pool.instance_type} is not in accelcap.instance_types")
+    if pool.max_replicas is None:
+        raise InputError(where, "no replicas and no MachineAutoscaler maximum")
+    return PoolCapacity(
+        cluster,
+        pool.name,
+        pool.instance_type,
+        pool.market,
+        quota_class_of(pool.instance_type).title,
+        pool.max_replicas,
+        pool.max_replicas * known.vcpus,
+        pool.max_replicas * known.accelerators,
+    )
+
+
+def capacities(root: Path) -> dict[tuple[str, str], PoolCapacity]:
+    """Every pool of every cluster in the tree at ``root``."""
+    settings = load_settings(root)
+    found: dict[tuple[str, str], PoolCapacity] = {}
+    for cluster in list_clusters(settings):
+        rendered = render_overlay(settings.overlays / cluster, settings)
+        for pool in find_pools(rendered.documents):
+            found[(cluster, pool.name)] = _capacity(cluster, pool)
+    return found
+
+
+def compare(
+    base: dict[tuple[str, str], PoolCapacity], head: dict[tuple[str, str], PoolCapacity]
+) -> tuple[list[PoolChange], list[ClassTotal]]:
+    changes = []
+    for key in sorted(set(base) | set(head)):
+        before, after = base.get(key), head.get(key)
+        kind = "added" if before is None else "removed" if after is None else "unchanged" if before == after else "changed"
+        changes.append(PoolChange(key[0], key[1], kind, before, after))
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for side, pools in ((0, base), (1, head)):
+        for capacity in pools.values():
+            entry = totals.setdefault((capacity.cluster, capacity.quota_class, capacity.market), [0, 0, 0, 0])
+            entry[side] += capacity.vcpus
+            entry[2 + side] += capacity.accelerators
+    classes = [ClassTotal(*key, *values) for key, values in sorted(totals.items())]
+    return changes, classes
+
+
+def _signed(value: int) -> str:
+    return f"{value:+d}" if value else "0"
+
+
+def _pool_row(change: PoolChange) -> list[str]:
+    capacity = change.head or change.base
+    assert capacity is not None
+    before = f"{change.base.vcpus}" if change.base else "-"
+    after = f"{change.head.vcpus}" if change.head else "-"
+    return [change.cluster, change.pool, change.change, capacity.instance_type, capacity.market, before, after, change.detail]
+
+
+def _class_row(total: ClassTotal) -> list[str]:
+    return [
+        total.cluster, total.quota_class, total.market, str(total.base_vcpus), str(total.head_vcpus),
+        _signed(total.delta_vcpus), str(total.base_accelerators), str(total.head_accelerators),
+        _signed(total.delta_accelerators),
+    ]  # fmt: skip
+
+
+POOL_HEADER = ["cluster", "pool", "change", "type", "market", "base vCPU", "head vCPU", "detail"]
+CLASS_HEADER = ["cluster", "quota class", "market", "base vCPU", "head vCPU", "delta", "base accel", "head accel", "delta"]
+
+
+def render_text(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
+    bold, reset = ("\033[1m", "\033[0m") if use_colour(stream) else ("", "")
+    for title, header, rows in (
+        ("Pools (most they can launch)", POOL_HEADER, [_pool_row(c) for c in changes]),
+        ("Per quota class and market", CLASS_HEADER, [_class_row(c) for c in classes]),
+    ):
+        stream.write(f"{bold}{title}{reset}\n")
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            stream.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+        stream.write("\n")
+
+
+def render_markdown(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
+    stream.write("### Capacity diff\n\n")
+    moved = [c for c in changes if c.change != "unchanged"]
+    stream.write(f"{len(moved)} pool(s) changed of {len(changes)}.\n\n")
+    for header, rows in ((POOL_HEADER, [_pool_row(c) for c in changes]), (CLASS_HEADER, [_class_row(c) for c in classes])):
+        stream.write("| " + " | ".join(header) + " |\n")
+        stream.write("|" + "---|" * len(header) + "\n")
+        for row in rows:
+            stream.write("| " + " | ".join(cell or " " for cell in row) + " |\n")
+        stream.write("\n")
+
+
+def render_json(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
+    document = {
+        "pools": [{**asdict(c), "detail": c.detail} for c in changes],
+        "classes": [
+            {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators} for c in classes
+        ],
+    }
+    json.dump(document, stream, indent=2, sort_keys=True)
+    stream.write("\n")
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(
+        TOOL,
+        __doc__.split("\n", 1)[1].strip()
+        + "\n\nReads: the repository at BASE and HEAD (git revisions). Writes: the report to stdout.\n"
+        "Exit 0 whatever the change; 2 when a revision or an overlay cannot be read.",
+    )
+    parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main)")
+    parser.add_argument("head", metavar="HEAD", help="git revision after the change (e.g. HEAD)")
+    add_format_option(parser, ("text", "json", "markdown"))
+    return parser
+
+
+def execute(args: argparse.Namespace) -> int:
+    repo = load_settings().root
+    with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
+        trees = [export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))]
+        changes, classes = compare(capacities(trees[0]), capacities(trees[1]))
+    RENDERERS[args.format](changes, classes, sys.stdout)
+    return EXIT_OK
+
+
+main = entry_point(TOOL, build_parser, execute)
+
+if __name__ == "__main__":
+    main()

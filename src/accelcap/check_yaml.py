@@ -1,0 +1,47 @@
+"""tools/check-yaml: every YAML file given parses with the project's strict loader."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cli import add_format_option, entry_point, new_parser
+from .errors import EXIT_FINDINGS, EXIT_OK, InputError
+from .report import Finding, report
+from .yamlload import load_file
+
+TOOL = "check-yaml"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(
+        TOOL,
+        "Check that YAML files parse strictly: safe tags only, no duplicate keys, every\n"
+        "document a mapping, aliases bounded.\n\n"
+        "Reads: the FILEs. Writes: findings to stdout. Exit 1 when a file does not parse.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    add_format_option(parser)
+    return parser
+
+
+def execute(args: argparse.Namespace) -> int:
+    findings = []
+    for file in args.files:
+        try:
+            load_file(file)
+        except InputError as error:
+            where, _, line = error.where.rpartition(":")
+            on_line = line.isdigit() and where == str(file)
+            findings.append(
+                Finding("yaml", error.what, file=str(file), line=int(line) if on_line else None, object=error.where)
+            )
+    report(args.format, TOOL, findings, {"checked": f"{len(args.files)} file(s)"}, sys.stdout)
+    return EXIT_FINDINGS if findings else EXIT_OK
+
+
+main = entry_point(TOOL, build_parser, execute)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Hooks that render select the overlays a change touches from the kustomization graph."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from accelcap.affected import affected_overlays
+from accelcap.config import load_settings
+
+
+def add_manual_cluster(root: Path) -> None:
+    """A second cluster whose GPU pool is not autoscaled."""
+    staging = root / "overlays" / "staging"
+    shutil.copytree(root / "overlays" / "prod", staging)
+    facts = staging / "facts" / "cluster.yaml"
+    facts.write_text(facts.read_text().replace("name: prod", "name: staging"))
+    pool = staging / "capacity" / "gpu-us-west-2a" / "kustomization.yaml"
+    pool.write_text(pool.read_text().replace("  - ../../../../components/autoscaling/pool\n", ""))
+
+
+def names(root: Path, *changed: str) -> list[str]:
+    return [p.name for p in affected_overlays(changed, load_settings(root))]
+
+
+def test_a_component_selects_exactly_the_overlays_using_it(repo_copy: Path) -> None:
+    add_manual_cluster(repo_copy)
+    assert names(repo_copy, "components/autoscaling/pool/machineautoscaler.yaml") == ["prod"]
+    assert names(repo_copy, "components/pool-zone/kustomization.yaml") == ["prod", "staging"]
+    assert names(repo_copy, "base/pools/gpu/kustomization.yaml") == ["prod", "staging"]
+    # Inferentia's pool base is used by both clusters' inferentia/ builds.
+    assert names(repo_copy, "base/pools/inferentia/kustomization.yaml") == ["prod", "staging"]
+    # ...but its entry component by nobody while both leave it off.
+    assert names(repo_copy, "components/inferentia/application-neuron-operators.yaml") == []
+
+
+def test_files_of_a_cluster_select_that_cluster(repo_copy: Path) -> None:
+    add_manual_cluster(repo_copy)
+    assert names(repo_copy, "overlays/staging/facts/cluster.yaml") == ["staging"]
+    assert names(repo_copy, "overlays/prod/capacity/gpu-us-west-2a/pool-zone.yaml", "README.md") == ["prod"]
+    assert names(repo_copy, "docs/runbook.md", "src/accelcap/render.py") == []
