@@ -7,6 +7,7 @@ A tool defines ``build_parser()`` and ``execute(args) -> int`` and calls ``run_t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 import typing as t
@@ -38,12 +39,18 @@ def new_parser(tool: str, description: str, epilog: str = EXIT_CODES_HELP) -> To
     return parser
 
 
+#: Default ``--format`` for every tool that offers the value, e.g. ``github`` in CI.
+FORMAT_ENV = "ACCELCAP_FORMAT"
+
+
 def add_format_option(parser: argparse.ArgumentParser, choices: t.Sequence[str] = ("text", "json", "github")) -> None:
+    configured = os.environ.get(FORMAT_ENV, "")
     parser.add_argument(
         "--format",
         choices=choices,
-        default="text",
-        help="text for people (default), json for machines, github for workflow annotations",
+        default=configured if configured in choices else "text",
+        help="text for people (default, or $ACCELCAP_FORMAT), json for machines, github for "
+        "workflow annotations",
     )
 
 
@@ -59,6 +66,13 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
         "--cluster",
         metavar="NAME",
         help="cluster whose facts apply to rendered-YAML files and standard input",
+    )
+    parser.add_argument(
+        "--changed",
+        nargs="*",
+        metavar="FILE",
+        help="instead of PATHs: check the overlays these changed files touch, found from the "
+        "kustomization graph (for pre-commit; none touched: nothing to check)",
     )
 
 

@@ -316,13 +316,22 @@ def list_overlays(settings: Settings | None = None) -> list[Path]:
     return sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
 
 
-def resolve_targets(paths: t.Sequence[str], settings: Settings | None = None) -> list[Path | str]:
+def resolve_targets(
+    paths: t.Sequence[str], settings: Settings | None = None, changed: t.Sequence[str] | None = None
+) -> list[Path | str]:
     """CLI PATH arguments -> overlay directories, rendered-YAML files or ``-``.
 
-    No PATH means every overlay. A PATH that is neither a directory, a file nor ``-`` is an
-    error naming the overlays that exist.
+    No PATH means every overlay, or, when ``changed`` lists changed files (pre-commit), the
+    overlays those files touch (``accelcap.affected``), possibly none. A PATH that is
+    neither a directory, a file nor ``-`` is an error naming the overlays that exist.
     """
     settings = settings or load_settings()
+    if changed is not None:
+        if paths:
+            raise InputError("usage", "give PATHs or --changed, not both")
+        from .affected import affected_overlays  # only pre-commit runs need the graph
+
+        return list(affected_overlays(changed, settings))
     if not paths:
         return list(list_overlays(settings))
     targets: list[Path | str] = []
@@ -349,6 +358,7 @@ def render_targets(
     settings: Settings | None = None,
     follow: bool = True,
     cluster: str | None = None,
+    changed: t.Sequence[str] | None = None,
 ) -> list[RenderedOverlay]:
     """Render every CLI target; a rendered-YAML file or ``-`` becomes an overlay of its own.
 
@@ -357,7 +367,7 @@ def render_targets(
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
     rendered = []
-    for target in resolve_targets(paths, settings):
+    for target in resolve_targets(paths, settings, changed):
         if isinstance(target, Path):
             rendered.append(render_overlay(target, settings, follow))
         else:
