@@ -17,11 +17,16 @@ TOOL = "check-yaml"
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(
         TOOL,
-        "Check that YAML files parse strictly: safe tags only, no duplicate keys, every\n"
-        "document a mapping, aliases bounded.\n\n"
+        "Check that YAML files parse strictly: safe tags only, no duplicate keys, aliases\n"
+        "bounded, and (unless --any-document) every document a mapping.\n\n"
         "Reads: the FILEs. Writes: findings to stdout. Exit 1 when a file does not parse.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    parser.add_argument(
+        "--any-document",
+        action="store_true",
+        help="accept documents that are not mappings (YAML that is not a Kubernetes manifest)",
+    )
     add_format_option(parser)
     return parser
 
@@ -30,7 +35,7 @@ def execute(args: argparse.Namespace) -> int:
     findings = []
     for file in args.files:
         try:
-            load_file(file)
+            load_file(file, mappings_only=not args.any_document)
         except InputError as error:
             where, _, line = error.where.rpartition(":")
             on_line = line.isdigit() and where == str(file)

@@ -81,8 +81,12 @@ def _where(source: str, mark: t.Any) -> str:
     return f"{source}:{mark.line + 1}" if mark is not None else source
 
 
-def load_documents(text: str | bytes, source: str) -> list[dict[str, t.Any]]:
-    """All non-empty documents of ``text``; ``source`` names it in errors."""
+def load_documents(text: str | bytes, source: str, mappings_only: bool = True) -> list[t.Any]:
+    """All non-empty documents of ``text``; ``source`` names it in errors.
+
+    Kubernetes objects are mappings, so anything else fails unless ``mappings_only`` is off
+    (for YAML that is not a manifest, e.g. a list of pre-commit hooks).
+    """
     loader = StrictLoader(text)
     documents: list[dict[str, t.Any]] = []
     try:
@@ -96,7 +100,7 @@ def load_documents(text: str | bytes, source: str) -> list[dict[str, t.Any]]:
             document = loader.construct_document(node)
             if document is None:
                 continue
-            if not isinstance(document, dict):
+            if mappings_only and not isinstance(document, dict):
                 raise InputError(
                     _where(source, node.start_mark),
                     f"document is a {type(document).__name__}, not a mapping",
@@ -112,14 +116,14 @@ def load_documents(text: str | bytes, source: str) -> list[dict[str, t.Any]]:
     return documents
 
 
-def load_file(path: Path, display: str | None = None) -> list[dict[str, t.Any]]:
+def load_file(path: Path, display: str | None = None, mappings_only: bool = True) -> list[t.Any]:
     """All documents of the YAML file at ``path``."""
     name = display or str(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InputError(name, error.strerror or str(error)) from None
-    return load_documents(data, name)
+    return load_documents(data, name, mappings_only)
 
 
 def load_single(path: Path, display: str | None = None) -> dict[str, t.Any]:

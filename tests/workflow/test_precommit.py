@@ -46,6 +46,8 @@ def precommit(root: Path) -> subprocess.CompletedProcess[str]:
         # Offline, and no AWS credentials: the quota hook must fall back to --plan.
         "AWS_SHARED_CREDENTIALS_FILE": str(root / "no-credentials"),
         "AWS_CONFIG_FILE": str(root / "no-config"),
+        # Never ask the EC2 instance metadata address for credentials.
+        "AWS_EC2_METADATA_DISABLED": "true",
         "ACCELCAP_SHARED": str((REPO / ".." / "shared").resolve()),
         "NO_COLOR": "1",
     }

@@ -1,0 +1,114 @@
+"""The index of one rendered overlay that every rule reads.
+
+Built once per overlay (linear in the number of documents), so a rule looks objects up
+instead of scanning the overlay again; rules must not render or parse anything themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..facts import ClusterFacts
+from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
+from ..render import Document, FollowedApplication, RenderedOverlay
+
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+#: ``Document.rendered_from`` of the hand-applied validation build ends with this.
+VALIDATION_BUILD = "/validation"
+
+
+def is_application(document: Document) -> bool:
+    return document.kind == "Application" and document.group == "argoproj.io"
+
+
+def sync_options(document: Document) -> dict[str, str]:
+    """The resource's ``argocd.argoproj.io/sync-options`` as ``{option: value}``.
+
+    Argo CD splits the annotation on commas and trims whitespace around each option.
+    """
+    raw = document.annotations.get(SYNC_OPTIONS)
+    return parse_sync_options(raw.split(",") if isinstance(raw, str) else [])
+
+
+def application_sync_options(application: Document) -> dict[str, str]:
+    """``spec.syncPolicy.syncOptions`` of an Application as ``{option: value}``."""
+    raw = application.get("spec", "syncPolicy", "syncOptions", default=[])
+    return parse_sync_options(raw if isinstance(raw, list) else [])
+
+
+def parse_sync_options(items: t.Iterable[t.Any]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, str) and "=" in item:
+            key, _, value = item.strip().partition("=")
+            options[key.strip()] = value.strip()
+    return options
+
+
+class BadWave(ValueError):
+    """A sync-wave annotation that is not an integer."""
+
+
+def sync_wave(document: Document) -> int:
+    """The resource's sync wave (Argo CD's default is 0); ``BadWave`` when not an integer."""
+    raw = document.annotations.get(SYNC_WAVE)
+    if raw is None:
+        return 0
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise BadWave(f"{SYNC_WAVE} {raw!r} is not an integer") from None
+
+
+@dataclass
+class LintContext:
+    """One overlay, indexed: what the rules see."""
+
+    overlay: RenderedOverlay
+    documents: list[Document]
+    facts: ClusterFacts | None
+    machinesets: list[Document]
+    machineautoscalers: list[Document]
+    pools: list[Pool]
+    #: Every Argo CD Application of the overlay, by name (followed or not).
+    applications: dict[str, Document]
+    #: The Applications that were followed, with the documents each one syncs.
+    followed: list[FollowedApplication]
+    validation: list[Document]
+    by_kind: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, overlay: RenderedOverlay) -> LintContext:
+        by_kind: dict[tuple[str, str], list[Document]] = defaultdict(list)
+        for document in overlay.documents:
+            by_kind[(document.group, document.kind)].append(document)
+        machinesets = [d for d in overlay.documents if is_machineset(d)]
+        return cls(
+            overlay=overlay,
+            documents=overlay.documents,
+            facts=overlay.facts,
+            machinesets=machinesets,
+            machineautoscalers=[d for d in overlay.documents if is_machineautoscaler(d)],
+            pools=find_pools(overlay.documents),
+            applications={d.name: d for d in overlay.documents if is_application(d)},
+            followed=list(overlay.applications),
+            validation=[
+                d for d in overlay.documents if d.application is None and d.rendered_from.endswith(VALIDATION_BUILD)
+            ],
+            by_kind=dict(by_kind),
+        )
+
+    def of_kind(self, group: str, kind: str) -> list[Document]:
+        return self.by_kind.get((group, kind), [])
+
+    def application_of(self, document: Document) -> Document | None:
+        """The Argo CD Application that syncs ``document``, when the render followed one."""
+        return self.applications.get(document.application) if document.application else None
+
+    @functools.cached_property
+    def pool_by_machineset(self) -> dict[int, Pool]:
+        return {id(pool.machineset): pool for pool in self.pools}

@@ -1,0 +1,41 @@
+"""CAP002: an Application that manages a MachineSet does not prune automatically."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ...pools import is_machineset
+from ..context import LintContext
+from ..rule import Violation, rule
+
+
+@rule(
+    "CAP002",
+    "application-no-auto-prune",
+    "Applications that manage MachineSets never prune automatically",
+    what="""An Argo CD Application that syncs a MachineSet has no `spec.syncPolicy.automated.prune: true`.
+    An Application the linter could not follow (its source is not in this repository) and that
+    prunes automatically is reported too, since what it manages cannot be checked.""",
+    why="""Automatic prune deletes every object that left Git on the next sync. For capacity that means
+    terminating nodes with running work; pool removal must be a deliberate, manual step.""",
+    fix="""Set `spec.syncPolicy.automated.prune: false` (or leave it out) on the capacity Application,
+    and delete retired MachineSets by hand after draining them.""",
+)
+def check(context: LintContext) -> t.Iterator[Violation]:
+    followed = {id(f.application) for f in context.followed}
+    manages_machineset = {
+        id(f.application) for f in context.followed if any(is_machineset(d) for d in f.documents)
+    }
+    for application in context.applications.values():
+        if application.get("spec", "syncPolicy", "automated", "prune") is not True:
+            continue
+        path = "/spec/syncPolicy/automated/prune"
+        if id(application) in manages_machineset:
+            yield Violation("syncs MachineSets with automated prune: true; Argo CD would delete pools", application, path)
+        elif id(application) not in followed:
+            yield Violation(
+                "prunes automatically and its source was not followed, so it may manage MachineSets "
+                "(lint the cluster overlay directory so the linter can follow it)",
+                application,
+                path,
+            )

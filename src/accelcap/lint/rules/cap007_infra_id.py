@@ -1,0 +1,170 @@
+"""CAP007: one infraID everywhere, equal to the cluster's facts; no placeholder survives."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ...facts import INFRA_ID_UNSET
+from ...pools import Pool
+from ...render import Document
+from ..context import LintContext
+from ..provider import PROVIDER, tag_names
+from ..rule import Violation, rule
+
+CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
+MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+#: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
+PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|AMI_ID)(?![A-Za-z0-9_])")
+#: The cluster-name token of base/argocd, replaced in Application names and paths.
+CLUSTER_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])CLUSTER(?![A-Za-z0-9_])")
+
+#: installNaming -> (security group names, subnet name prefix), each after "<infraID>-".
+NAMING = {
+    "capi": (("node", "lb"), "subnet-private-"),
+    "terraform": (("worker-sg",), "private-"),
+}
+
+
+@rule(
+    "CAP007",
+    "infra-id",
+    "One infraID, the cluster's, in every place; no placeholders left",
+    what=f"""Every place a MachineSet carries the infraID (the `{CLUSTER_LABEL}` label in metadata,
+    selector and template; the name and `{MACHINESET_LABEL}` prefix; `iamInstanceProfile`; security
+    group and subnet names; the `{CLUSTER_TAG_PREFIX}<infraID>` tag) holds the same value, equal to
+    `spec.infraID` of the cluster's facts, and MachineAutoscaler names start with it. Security groups
+    and subnets are named as the cluster's `installNaming` says (capi: `<infraID>-node` and
+    `<infraID>-lb`, subnet `<infraID>-subnet-private-<zone>`; terraform: `<infraID>-worker-sg`,
+    `<infraID>-private-<zone>`). No MachineSet, MachineAutoscaler or Application still contains a
+    placeholder of the bases (`INFRAID`, `ZONE`, `REGION`, `AMI_ID`, and `CLUSTER` in Application
+    names and paths).""",
+    why="""The machine API finds the cluster, subnet and security groups by these names; one wrong
+    value gives machines that never join (`no security group found`) or a MachineSet the cluster
+    does not own. A placeholder means a component was left out of the build.""",
+    fix="""Run `tools/set-infra-id <cluster> --from-cluster` to write the real infraID and
+    installNaming into `overlays/<cluster>/facts/cluster.yaml`, and keep the cluster's `facts`
+    component last in the `components:` of every build, so it fills every pool.""",
+    needs_facts=True,
+)
+def check(context: LintContext) -> t.Iterator[Violation]:
+    for document in context.machinesets + context.machineautoscalers + list(context.applications.values()):
+        yield from _placeholders(document)
+    facts = context.facts
+    if facts is not None and not facts.infra_id_set:
+        yield Violation(
+            f"the facts of cluster {facts.name} still have infraID {INFRA_ID_UNSET}; run tools/set-infra-id {facts.name}"
+        )
+        return
+    for pool in context.pools:
+        yield from _machineset(pool, facts.infra_id if facts else None, facts.install_naming if facts else None)
+    if facts is not None:
+        for autoscaler in context.machineautoscalers:
+            if not autoscaler.name.startswith(f"{facts.infra_id}-"):
+                yield Violation(f"name does not start with the infraID {facts.infra_id}-", autoscaler, "/metadata/name")
+
+
+def _placeholders(document: Document) -> t.Iterator[Violation]:
+    found = sorted({m for text in _strings(document.obj) for m in PLACEHOLDERS.findall(text)})
+    if document.kind == "Application":
+        texts = [document.name, *(str(s.get("path", "")) for s in _sources(document))]
+        if any(CLUSTER_PLACEHOLDER.search(text) for text in texts):
+            found.append("CLUSTER")
+    if found:
+        yield Violation(f"placeholder {', '.join(found)} survived rendering", document)
+
+
+def _sources(document: Document) -> list[dict[str, t.Any]]:
+    spec = document.get("spec", default={})
+    spec = spec if isinstance(spec, dict) else {}
+    listed = spec.get("sources")
+    sources: list[t.Any] = listed if isinstance(listed, list) else [spec.get("source")]
+    return [s for s in sources if isinstance(s, dict)]
+
+
+def _strings(node: t.Any) -> t.Iterator[str]:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(k for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _machineset(pool: Pool, facts_infra_id: str | None, naming: str | None) -> t.Iterator[Violation]:
+    machineset = pool.machineset
+    own = machineset.labels.get(CLUSTER_LABEL)
+    infra_id = facts_infra_id or (own if isinstance(own, str) and own else None)
+    if infra_id is None:
+        yield Violation(f"no {CLUSTER_LABEL} label, so its infraID is unknown", machineset, "/metadata/labels")
+        return
+    source = "the cluster's facts" if facts_infra_id else f"its {CLUSTER_LABEL} label"
+
+    def wrong(what: str, path: str) -> Violation:
+        return Violation(f"{what} does not match infraID {infra_id} of {source}", machineset, path)
+
+    for where, path in (
+        (("metadata", "labels"), "/metadata/labels"),
+        (("spec", "selector", "matchLabels"), "/spec/selector/matchLabels"),
+        (("spec", "template", "metadata", "labels"), "/spec/template/metadata/labels"),
+    ):
+        if machineset.get(*where, CLUSTER_LABEL) != infra_id:
+            yield wrong(f"{CLUSTER_LABEL} {machineset.get(*where, CLUSTER_LABEL)!r}", path)
+        value = machineset.get(*where, MACHINESET_LABEL)
+        if value is not None and not str(value).startswith(f"{infra_id}-"):
+            yield wrong(f"{MACHINESET_LABEL} {value!r}", path)
+    if not machineset.name.startswith(f"{infra_id}-"):
+        yield wrong(f"name {machineset.name!r}", "/metadata/name")
+    provider = pool.provider
+    profile = provider.get("iamInstanceProfile", {})
+    profile_id = profile.get("id") if isinstance(profile, dict) else None
+    if profile_id != f"{infra_id}-worker-profile":
+        yield wrong(f"iamInstanceProfile {profile_id!r}", f"{PROVIDER}/iamInstanceProfile")
+    yield from _security_groups(pool, infra_id, naming, wrong)
+    yield from _subnet(pool, infra_id, naming, wrong)
+    tags = provider.get("tags", [])
+    cluster_tags = [
+        str(tag.get("name"))[len(CLUSTER_TAG_PREFIX) :]
+        for tag in (tags if isinstance(tags, list) else [])
+        if isinstance(tag, dict) and str(tag.get("name", "")).startswith(CLUSTER_TAG_PREFIX)
+    ]
+    if cluster_tags != [infra_id]:
+        yield wrong(f"cluster tags {cluster_tags!r}", f"{PROVIDER}/tags")
+
+
+def _security_groups(
+    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation]
+) -> t.Iterator[Violation]:
+    path = f"{PROVIDER}/securityGroups"
+    groups = pool.provider.get("securityGroups")
+    names: list[str] = []
+    for group in groups if isinstance(groups, list) else []:
+        tagged = tag_names(group.get("filters")) if isinstance(group, dict) else None
+        if tagged is None:
+            yield Violation("a security group is not selected by tag:Name, so its name cannot be checked", pool.machineset, path)
+            return
+        names.extend(tagged)
+    namings = [naming] if naming in NAMING else list(NAMING)
+    expected = [sorted(f"{infra_id}-{suffix}" for suffix in NAMING[n][0]) for n in namings]
+    if sorted(names) not in expected:
+        described = " or ".join(str(e) for e in expected)
+        yield wrong(f"security groups {sorted(names)} (expected {described} for installNaming {naming or 'unknown'})", path)
+
+
+def _subnet(
+    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation]
+) -> t.Iterator[Violation]:
+    subnet = pool.provider.get("subnet")
+    names = tag_names(subnet.get("filters")) if isinstance(subnet, dict) else None
+    if names is None:
+        return  # CAP009 reports a subnet it cannot place in a zone.
+    namings = [naming] if naming in NAMING else list(NAMING)
+    prefixes = [f"{infra_id}-{NAMING[n][1]}" for n in namings]
+    for name in names:
+        if not any(name.startswith(prefix) for prefix in prefixes):
+            yield wrong(f"subnet {name!r} (expected {' or '.join(p + '<zone>' for p in prefixes)})", f"{PROVIDER}/subnet")

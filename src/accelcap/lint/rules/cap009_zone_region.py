@@ -1,0 +1,56 @@
+"""CAP009: placement zone and region agree with the subnet and the cluster's facts."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..context import LintContext
+from ..rule import Violation, rule
+from ..provider import PROVIDER, tag_names
+
+
+@rule(
+    "CAP009",
+    "zone-region",
+    "Zone and region agree with the subnet and the cluster",
+    what="""`placement.region` equals the cluster's region, `placement.availabilityZone` is one of the
+    cluster's zones and lies in that region, and the subnet is selected by a `tag:Name` filter whose
+    value ends with `-<availabilityZone>`.""",
+    why="""A subnet in another zone than the placement, or a zone the cluster has no subnet in, gives
+    machines that fail to launch (`InvalidSubnet`/`no subnet found`), and the autoscaler keeps retrying
+    the pool.""",
+    fix="""Add the zone to `spec.zones` of `overlays/<cluster>/facts/cluster.yaml` when it is really
+    one of the cluster's zones, and create pool directories by copying an existing zone directory and
+    changing `pool-zone.yaml` (components/pool-zone fills the name, subnet and placement).""",
+    needs_facts=True,
+)
+def check(context: LintContext) -> t.Iterator[Violation]:
+    facts = context.facts
+    for pool in context.pools:
+        machineset = pool.machineset
+        placement = pool.provider.get("placement")
+        placement = placement if isinstance(placement, dict) else {}
+        region, zone = placement.get("region"), placement.get("availabilityZone")
+        path = f"{PROVIDER}/placement"
+        if not isinstance(region, str) or not isinstance(zone, str) or not region or not zone:
+            yield Violation("placement needs both region and availabilityZone", machineset, path)
+            continue
+        if not zone.startswith(region):
+            yield Violation(f"zone {zone} is not in region {region}", machineset, path)
+        if facts is not None:
+            if region != facts.region:
+                yield Violation(f"region {region} is not the cluster's region {facts.region}", machineset, path)
+            if zone not in facts.zones:
+                yield Violation(f"zone {zone} is not one of the cluster's zones {list(facts.zones)}", machineset, path)
+        subnet = pool.provider.get("subnet")
+        names = tag_names(subnet.get("filters")) if isinstance(subnet, dict) else None
+        if names is None:
+            yield Violation(
+                "subnet is not selected by a tag:Name filter, so its zone cannot be checked",
+                machineset,
+                f"{PROVIDER}/subnet",
+            )
+            continue
+        for name in names:
+            if not name.endswith(f"-{zone}"):
+                yield Violation(f"subnet {name} is not in placement zone {zone}", machineset, f"{PROVIDER}/subnet")

@@ -1,0 +1,34 @@
+"""CAP101: every ignore annotation names a known rule and gives a reason."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..context import LintContext
+from ..rule import RULES, Violation, rule
+from ..silence import IGNORE_PREFIX, ignore_annotations
+
+
+@rule(
+    "CAP101",
+    "ignore-needs-reason",
+    "Ignore annotations name a rule and say why",
+    what=f"""An annotation `{IGNORE_PREFIX}<RULE-ID>` names a rule that exists and can be silenced, and
+    its value, the reason, is not empty. An annotation without a reason silences nothing.""",
+    why="""An exception to a safety rule must be explained where it is made, so a reviewer can judge it
+    and a later reader can remove it when the reason is gone.""",
+    fix=f"""Write the reason as the value: `{IGNORE_PREFIX}CAP005: "validation pool, untainted on
+    purpose until 2026-12"`; fix the rule ID when it is misspelt.""",
+    silenceable=False,
+)
+def check(context: LintContext) -> t.Iterator[Violation]:
+    for document in context.documents:
+        for rule_id, reason in ignore_annotations(document).items():
+            path = f"/metadata/annotations/{(IGNORE_PREFIX + rule_id).replace('/', '~1')}"
+            target = RULES.get(rule_id)
+            if target is None:
+                yield Violation(f"ignores unknown rule {rule_id!r}", document, path)
+            elif not target.silenceable:
+                yield Violation(f"rule {rule_id} cannot be silenced", document, path)
+            elif not isinstance(reason, str) or not reason.strip():
+                yield Violation(f"ignores {rule_id} without a reason; the rule still applies", document, path)

@@ -1,0 +1,226 @@
+"""``verify-quotas CLUSTER``: the command line of the quota check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing as t
+
+from ..affected import affected_overlays
+from ..cli import entry_point, new_parser
+from ..config import Settings, load_settings
+from ..errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
+from ..facts import list_clusters, load_facts
+from ..instance_types import lookup
+from ..pools import find_pools
+from ..render import render_overlay
+from .aws import AwsAccount, UnknownInstanceTypes
+from .demand import PoolPlan, plan_pools, pool_demands
+from .output import FORMATS, TOOL, write
+from .usage import count_usage, instance_types_in_use
+from .verdict import CHECKS, DEFAULT_WARN_PERCENT, judge, plan_rows
+
+DESCRIPTION = """\
+Prove that the AWS account of CLUSTER can launch every pool of the cluster at its maximum
+(MachineAutoscaler maxReplicas, else spec.replicas) within its EC2 vCPU quotas, per quota
+class (Standard, G and VT, P, Inf, Trn, DL, F, X, High Memory, HPC) and market (On-Demand,
+Spot): running vCPUs (not counting the pools' own machines) + planned vCPUs <= quota.
+
+reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the rendered
+         overlay with the Argo CD Applications it points at; AWS (read only, see
+         docs/iam-policy.json): sts:GetCallerIdentity first - a different account stops
+         the check before any other call - then EC2 instances, Spot requests and instance
+         types, and Service Quotas. Credentials: the standard AWS chain (environment,
+         --profile / AWS_PROFILE, SSO, instance role); endpoints only from AWS_ENDPOINT_URL*.
+         --plan makes no AWS call and takes vCPUs from the project's instance-type table;
+         --plan-without-credentials does so only when no credentials are found (pre-commit).
+writes:  the report on standard output (text, json, markdown for $GITHUB_STEP_SUMMARY,
+         github annotations); errors as one line on standard error.
+"""
+
+EPILOG = f"""\
+checks: {", ".join(CHECKS)} (docs/verify-quotas.md)
+
+exit codes:
+  0  enough quota for every class and market (warnings allowed); --plan: demand printed
+  1  not enough quota, or something could not be evaluated (fails closed)
+  2  bad input or configuration (cluster, overlay, pool, instance type, flag, profile)
+  3  AWS access problem: no credentials, access denied, throttled, endpoint unreachable,
+     or the credentials belong to another account than the cluster's"""
+
+#: ``[tool.accelcap.verify-quotas] warn-percent`` in pyproject.toml overrides the default.
+SETTINGS_TABLE = "verify-quotas"
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 100")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(TOOL, DESCRIPTION, EPILOG)
+    parser.add_argument("cluster", metavar="CLUSTER", nargs="?", help="cluster name: a directory under overlays/")
+    parser.add_argument(
+        "--changed",
+        nargs="*",
+        metavar="FILE",
+        help="instead of CLUSTER: check every cluster these changed files touch, found from the "
+        "kustomization graph (for pre-commit; none touched: nothing to check)",
+    )
+    parser.add_argument("--plan", action="store_true", help="no AWS calls: print the demand per class and market")
+    parser.add_argument(
+        "--plan-without-credentials",
+        action="store_true",
+        help="behave as --plan when the AWS credential chain finds no credentials, and say that the "
+        "quota was not checked (for pre-commit on laptops); with credentials, check as usual",
+    )
+    parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
+    parser.add_argument(
+        "--warn-at",
+        type=_percent,
+        metavar="PERCENT",
+        help=f"warn when use + plan is above PERCENT of a quota (default {DEFAULT_WARN_PERCENT:g}, or "
+        f"[tool.accelcap.{SETTINGS_TABLE}] warn-percent)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json, markdown (GitHub step summary) or github (annotations)",
+    )
+    return parser
+
+
+def warn_percent(args: argparse.Namespace, settings: Settings) -> float:
+    if args.warn_at is not None:
+        return float(args.warn_at)
+    table = settings.raw.get(SETTINGS_TABLE) or {}
+    configured = table.get("warn-percent") if isinstance(table, dict) else None
+    if configured is None:
+        return DEFAULT_WARN_PERCENT
+    if isinstance(configured, bool) or not isinstance(configured, (int, float)) or not 0 <= configured <= 100:
+        raise InputError(
+            f"pyproject.toml [tool.accelcap.{SETTINGS_TABLE}]", f"warn-percent {configured!r} is not 0-100"
+        )
+    return float(configured)
+
+
+def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
+    """vCPUs from ``accelcap.instance_types`` for ``--plan``; a type missing there is exit 2."""
+    vcpus = {}
+    for plan in plans:
+        known = lookup(plan.instance_type)
+        if known is None:
+            raise InputError(
+                f"{overlay}: MachineSet/{plan.name}",
+                f"instanceType {plan.instance_type} is not in accelcap.instance_types; --plan cannot size it "
+                "(run without --plan to ask EC2)",
+            )
+        vcpus[plan.instance_type] = known.vcpus
+    return vcpus
+
+
+def _pool_of(instance_type: str, plans: t.Sequence[PoolPlan]) -> PoolPlan | None:
+    return next((p for p in plans if p.instance_type == instance_type), None)
+
+
+def clusters_to_check(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if args.changed is not None:
+        if args.cluster:
+            raise InputError("usage", "give either CLUSTER or --changed FILE..., not both (see --help)")
+        with_facts = set(list_clusters(settings))
+        return [o.name for o in affected_overlays(args.changed, settings) if o.name in with_facts]
+    if not args.cluster:
+        raise InputError("usage", "CLUSTER is required (or --changed FILE...) (see --help)")
+    return [args.cluster]
+
+
+def execute(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    clusters = clusters_to_check(args, settings)
+    if not clusters:
+        print(f"{TOOL}: the changed files touch no cluster; nothing to check")
+        return EXIT_OK
+    return max(check_cluster(cluster, args, settings) for cluster in clusters)
+
+
+def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) -> int:
+    facts = load_facts(cluster, settings)
+    threshold = warn_percent(args, settings)
+    overlay = render_overlay(settings.overlays / cluster, settings)
+    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    summary: dict[str, t.Any] = {
+        "cluster": facts.name,
+        "account": facts.account_id,
+        "region": facts.region,
+        "mode": "plan" if args.plan else "check",
+        "pools": len(plans),
+        "warnPercent": threshold,
+    }
+
+    account: AwsAccount | None = None
+    why_plan = "--plan"
+    if not args.plan:
+        account = AwsAccount(facts.region, args.profile)
+        if args.plan_without_credentials and not account.has_credentials():
+            account, why_plan = None, "QUOTA NOT CHECKED: no AWS credentials found"
+
+    if account is None:
+        rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
+        summary["mode"] = "plan"
+        summary["context"] = (
+            f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum "
+            f"({why_plan}; no AWS calls, vCPUs from accelcap.instance_types)"
+        )
+        summary["checked"] = f"{len(plans)} pool(s), demand only"
+        write(args.format, rows, findings, summary, sys.stdout, plan=True)
+        return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+
+    # Guardrail: nothing else is asked of an account that is not the cluster's.
+    caller = account.caller_account()
+    if caller != facts.account_id:
+        raise ExternalError(
+            "sts:GetCallerIdentity",
+            f"the credentials are for account {caller or '(none)'}, but cluster {facts.name} is in account "
+            f"{facts.account_id}; nothing else was called",
+        )
+    instances = account.running_instances()
+    spot_requests = account.open_spot_requests()
+    wanted = {p.instance_type for p in plans} | instance_types_in_use(instances, spot_requests)
+    try:
+        vcpus = account.instance_vcpus(wanted)
+    except UnknownInstanceTypes as error:
+        for instance_type in error.instance_types:
+            plan = _pool_of(instance_type, plans)
+            if plan is not None:
+                raise InputError(
+                    f"{overlay.name}: MachineSet/{plan.name}",
+                    f"instanceType {instance_type} is not offered in {facts.region} (EC2: {error.message})",
+                ) from None
+        raise ExternalError("ec2:DescribeInstanceTypes", error.message) from None
+    missing = sorted(p.instance_type for p in plans if p.instance_type not in vcpus)
+    if missing:
+        raise ExternalError("ec2:DescribeInstanceTypes", f"EC2 did not describe {', '.join(missing)}")
+
+    rows, findings = plan_rows(pool_demands(plans, vcpus), overlay.name)
+    codes = {row.code for row in rows if row.code}
+    quotas = account.quotas(codes) if codes else {}
+    usage = count_usage(instances, spot_requests, vcpus, plans, facts.infra_id)
+    rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
+    findings += judged
+    summary["context"] = (
+        f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum; "
+        f"{usage.instances_counted} running instance(s) counted, {usage.instances_own} machine(s) of the pools not counted "
+        f"twice, {usage.instances_on_hosts} on Dedicated Hosts skipped"
+    )
+    summary["checked"] = f"{len(rows)} quota(s), {len(plans)} pool(s)"
+    write(args.format, rows, findings, summary, sys.stdout, plan=False)
+    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+
+
+main = entry_point(TOOL, build_parser, execute)

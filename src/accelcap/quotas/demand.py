@@ -1,0 +1,94 @@
+"""What the cluster's pools can launch at most: vCPUs per quota class and market.
+
+Pure functions over ``accelcap.pools.Pool``; the vCPUs per instance type come from the
+caller (EC2's DescribeInstanceTypes in a real check, ``accelcap.instance_types`` in
+``--plan``), so both paths add up the same way.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..pools import Pool
+from ..quota_classes import Market, QuotaClass, quota_class_of
+
+#: (quota class key, market) - the unit every quota is kept in.
+QuotaKey = tuple[str, Market]
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """One MachineSet reduced to what the quota check needs."""
+
+    name: str
+    namespace: str | None
+    instance_type: str
+    market: Market
+    max_replicas: int
+    quota_class: QuotaClass
+    #: Where the MachineSet came from, for findings.
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def key(self) -> QuotaKey:
+        return (self.quota_class.key, self.market)
+
+
+@dataclass(frozen=True)
+class PoolDemand:
+    plan: PoolPlan
+    vcpus_per_instance: int
+
+    @property
+    def vcpus(self) -> int:
+        return self.plan.max_replicas * self.vcpus_per_instance
+
+
+def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
+    """Each pool's type, market, maximum and quota class; bad input raises ``InputError``.
+
+    Everything here is checked before any AWS call, so a broken overlay never costs one.
+    """
+    plans = []
+    for pool in pools:
+        where = f"{overlay}: {pool.machineset.ref}"
+        if pool.instance_type is None:
+            raise InputError(where, "spec.template.spec.providerSpec.value.instanceType is not set")
+        if pool.max_replicas is None:
+            source = "MachineAutoscaler spec.maxReplicas" if pool.autoscaler is not None else "spec.replicas"
+            raise InputError(where, f"{source} is not an integer; cannot tell how many machines it may run")
+        if pool.max_replicas < 0:
+            raise InputError(where, f"maximum of {pool.max_replicas} machines is negative")
+        try:
+            quota_class = quota_class_of(pool.instance_type)
+        except InputError as error:
+            raise InputError(where, f"instanceType {error.where}: {error.what}") from None
+        plans.append(
+            PoolPlan(
+                name=pool.name,
+                namespace=pool.machineset.namespace,
+                instance_type=pool.instance_type,
+                market=Market(pool.market),
+                max_replicas=pool.max_replicas,
+                quota_class=quota_class,
+                file=pool.machineset.file,
+                line=pool.machineset.line,
+            )
+        )
+    return plans
+
+
+def pool_demands(plans: t.Iterable[PoolPlan], vcpus_of: t.Mapping[str, int]) -> list[PoolDemand]:
+    """Attach vCPUs per instance; ``vcpus_of`` must know every type (the caller checked)."""
+    return [PoolDemand(plan, vcpus_of[plan.instance_type]) for plan in plans]
+
+
+def demand_by_key(demands: t.Iterable[PoolDemand]) -> dict[QuotaKey, int]:
+    totals: dict[QuotaKey, int] = defaultdict(int)
+    for demand in demands:
+        totals[demand.plan.key] += demand.vcpus
+    return dict(totals)

@@ -1,0 +1,228 @@
+"""Quota, use and plan -> one row per quota class and market, and the findings.
+
+Every check the tool can report is registered in ``CHECKS`` (ID, description,
+remediation); ``docs/verify-quotas.md`` lists them and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from ..quota_classes import Market, class_by_key
+from ..report import Finding
+from .demand import PoolDemand, PoolPlan, QuotaKey
+from .usage import Usage
+
+DEFAULT_WARN_PERCENT = 80.0
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    description: str
+    remediation: str
+    severity: str = "error"
+
+
+CHECKS: dict[str, Check] = {
+    c.id: c
+    for c in (
+        Check(
+            "quota-exceeded",
+            "Use plus every pool at its maximum needs more vCPUs than the quota of the class and market.",
+            "Request a quota increase (Service Quotas, the code in the row) or lower the pools' maxReplicas.",
+        ),
+        Check(
+            "quota-near-limit",
+            "Use plus plan stays within the quota but above the warning threshold.",
+            "Request an increase before the pools grow; --warn-at sets the threshold.",
+            severity="warning",
+        ),
+        Check(
+            "quota-unknown",
+            "Service Quotas has neither an applied nor a default value for the code: it cannot be checked.",
+            "Check the Region and the quota code in accelcap.quota_classes; the check fails closed.",
+        ),
+        Check(
+            "no-spot-market",
+            "A Spot pool uses a class that EC2 sells On-Demand only (High Memory, HPC).",
+            "Remove spotMarketOptions from the pool (components/on-demand).",
+        ),
+        Check(
+            "usage-unclassified",
+            "A running instance or open Spot request has a type that maps to no quota class.",
+            "Add the family to accelcap.quota_classes.PREFIXES; until then the check fails closed.",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One quota class and market that the pools draw on."""
+
+    quota_class: str
+    market: Market
+    code: str | None
+    planned: int
+    pools: tuple[str, ...]
+    quota: float | None = None
+    quota_source: str | None = None  # "applied" | "default"
+    in_use: int | None = None
+    own: int | None = None
+    verdict: str = "planned"  # planned | ok | warn | fail | unknown | no-spot-market
+
+    @property
+    def needed(self) -> int | None:
+        return None if self.in_use is None else self.in_use + self.planned
+
+    @property
+    def headroom(self) -> float | None:
+        if self.quota is None or self.needed is None:
+            return None
+        return self.quota - self.needed
+
+    @property
+    def percent(self) -> float | None:
+        if self.quota is None or self.needed is None:
+            return None
+        if self.quota == 0:
+            return 0.0 if self.needed == 0 else float("inf")
+        return 100.0 * self.needed / self.quota
+
+    def as_dict(self) -> dict[str, t.Any]:
+        percent = self.percent
+        return {
+            "class": self.quota_class,
+            "market": self.market.value,
+            "code": self.code,
+            "quota": _number(self.quota),
+            "quotaSource": self.quota_source,
+            "inUse": self.in_use,
+            "poolsRunning": self.own,
+            "planned": self.planned,
+            "headroom": _number(self.headroom),
+            "percent": None if percent is None or percent == float("inf") else round(percent, 1),
+            "verdict": self.verdict,
+            "pools": list(self.pools),
+        }
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _finding(check: str, message: str, overlay: str, obj: str | None = None, plan: PoolPlan | None = None) -> Finding:
+    return Finding(
+        code=check,
+        message=message,
+        overlay=overlay,
+        object=obj,
+        file=plan.file if plan else None,
+        line=plan.line if plan else None,
+        severity=CHECKS[check].severity,
+    )
+
+
+def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row], list[Finding]]:
+    """Rows of demand alone (``--plan`` and the start of a real check)."""
+    grouped: dict[QuotaKey, list[PoolDemand]] = {}
+    for demand in demands:
+        grouped.setdefault(demand.plan.key, []).append(demand)
+    rows, findings = [], []
+    for (class_key, market), members in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
+        quota_class = class_by_key(class_key)
+        code = quota_class.code(market)
+        verdict = "planned"
+        if code is None:
+            verdict = "no-spot-market"
+            for member in members:
+                findings.append(
+                    _finding(
+                        "no-spot-market",
+                        f"{member.plan.instance_type} is in class {quota_class.title}, which EC2 offers On-Demand only",
+                        overlay,
+                        f"MachineSet/{member.plan.namespace}/{member.plan.name}"
+                        if member.plan.namespace
+                        else f"MachineSet/{member.plan.name}",
+                        member.plan,
+                    )
+                )
+        rows.append(
+            Row(
+                quota_class=class_key,
+                market=market,
+                code=code,
+                planned=sum(m.vcpus for m in members),
+                pools=tuple(sorted(m.plan.name for m in members)),
+                verdict=verdict,
+            )
+        )
+    return rows, findings
+
+
+def judge(
+    rows: t.Sequence[Row],
+    quotas: t.Mapping[str, t.Mapping[str, t.Any] | None],
+    usage: Usage,
+    overlay: str,
+    warn_percent: float = DEFAULT_WARN_PERCENT,
+) -> tuple[list[Row], list[Finding]]:
+    """Fill quota and use into ``rows`` and decide each; unknowns fail (fail closed)."""
+    judged, findings = [], []
+    for row in rows:
+        subject = f"{row.quota_class}/{row.market.value}"
+        in_use = usage.in_use.get((row.quota_class, row.market), 0)
+        own = usage.own.get((row.quota_class, row.market), 0)
+        if row.code is None:
+            judged.append(Row(**{**row.__dict__, "in_use": in_use, "own": own}))
+            continue
+        quota = quotas.get(row.code)
+        if quota is None or quota.get("Value") is None:
+            judged.append(Row(**{**row.__dict__, "in_use": in_use, "own": own, "verdict": "unknown"}))
+            findings.append(
+                _finding("quota-unknown", f"no applied or default value for quota {row.code}", overlay, subject)
+            )
+            continue
+        value = float(quota["Value"])
+        source = "default" if quota.get("Default") else "applied"
+        filled = Row(**{**row.__dict__, "quota": value, "quota_source": source, "in_use": in_use, "own": own})
+        needed = in_use + row.planned
+        percent = filled.percent or 0.0
+        if needed > value:
+            verdict = "fail"
+            findings.append(
+                _finding(
+                    "quota-exceeded",
+                    f"{in_use} vCPU in use + {row.planned} planned = {needed} > quota {_number(value)} "
+                    f"({row.code}, {source}); short by {_number(needed - value)}",
+                    overlay,
+                    subject,
+                )
+            )
+        elif percent > warn_percent:
+            verdict = "warn"
+            findings.append(
+                _finding(
+                    "quota-near-limit",
+                    f"{needed} of {_number(value)} vCPU ({percent:.0f}% > {warn_percent:g}%) of quota {row.code}",
+                    overlay,
+                    subject,
+                )
+            )
+        else:
+            verdict = "ok"
+        judged.append(Row(**{**filled.__dict__, "verdict": verdict}))
+    for item in usage.unclassified:
+        findings.append(
+            _finding(
+                "usage-unclassified",
+                f"{item.instance_type}: {item.reason}; its vCPUs cannot be counted",
+                overlay,
+                item.resource,
+            )
+        )
+    return judged, findings

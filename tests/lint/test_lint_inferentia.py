@@ -1,0 +1,40 @@
+"""The Inferentia opt-in (components/inferentia), linted as a cluster would get it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accelcap.config import load_settings
+from accelcap.instance_types import Accelerator
+from accelcap.lint.engine import lint_overlay
+from accelcap.pools import find_pools
+from accelcap.render import RenderedOverlay, render_overlay
+
+from lint_mutations import NEURON_TAINT, codes
+
+OPT_IN = "  # - ../../components/inferentia\n"
+
+
+def prod_with_inferentia(root: Path) -> RenderedOverlay:
+    kustomization = root / "overlays" / "prod" / "kustomization.yaml"
+    text = kustomization.read_text()
+    assert OPT_IN in text, "overlays/prod no longer has the commented Inferentia line"
+    kustomization.write_text(text.replace(OPT_IN, OPT_IN.replace("# ", "", 1)))
+    return render_overlay(root / "overlays" / "prod", load_settings(root))
+
+
+def test_inferentia_opt_in_lints_clean(repo_copy: Path) -> None:
+    findings = lint_overlay(prod_with_inferentia(repo_copy))
+    assert findings == [], [(f.code, f.object, f.message) for f in findings]
+
+
+def test_hard_taint_on_the_real_neuron_pool_fires_cap014(repo_copy: Path) -> None:
+    overlay = prod_with_inferentia(repo_copy)
+    before = codes(lint_overlay(overlay))
+    neuron = [p for p in find_pools(overlay.documents) if p.accelerator is Accelerator.NEURON]
+    assert neuron, "the Inferentia build has no Neuron pool"
+    assert any(d.kind == "DeviceConfig" for d in overlay.documents)
+    neuron[0].machineset.obj["spec"]["template"]["spec"]["taints"] = [dict(NEURON_TAINT)]
+    assert codes(lint_overlay(overlay)) - before == {"CAP014"}

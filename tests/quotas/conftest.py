@@ -1,0 +1,14 @@
+"""Fixtures of the quota tests; they live in ``quota_support`` (a module name no other test
+directory uses, so test modules can import its helpers without clashing on ``conftest``)."""
+
+from quota_support import (  # noqa: F401 - fixtures are found by name
+    aws,
+    aws_operations,
+    moto_other_account,
+    moto_server,
+    real_repo,
+    repo_copy,
+    run_quotas,
+    standin,
+    standin_server,
+)

@@ -1,0 +1,284 @@
+"""Helpers and fixtures of the quota tests (conftest.py imports the fixtures): a real moto
+server, the Service Quotas stand-in, AWS environment variables pointing at both, repository
+copies with edited pools, and a recorder of every AWS operation the tool performs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import typing as t
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import botocore.session
+import pytest
+from sq_standin import ServiceQuotasStandIn
+
+from accelcap.cli import run_tool
+from accelcap.config import load_settings
+from accelcap.quotas.cli import build_parser, execute
+from accelcap.quotas.output import TOOL
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
+OTHER_ACCOUNT = "111122223333"
+REGION = "us-west-2"
+INFRA_ID = "prod-x7k2p"
+POOL = f"{INFRA_ID}-gpu-us-west-2a"
+SERVER_START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class MotoServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def client(self, service: str) -> t.Any:
+        """A client for seeding, made outside boto3 so the operation recorder ignores it."""
+        return botocore.session.get_session().create_client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def start_moto(account: str) -> MotoServer:
+    binary = Path(sys.executable).with_name("moto_server")
+    if not binary.exists():
+        pytest.skip(f"{binary} not installed (pip install 'moto[server]')")
+    port = free_port()
+    env = {**os.environ, "MOTO_ACCOUNT_ID": account, "MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION": "true"}
+    process = subprocess.Popen(
+        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
+                return MotoServer(url, process)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=10)
+    raise RuntimeError(f"moto_server did not answer on {url} within {SERVER_START_SECONDS}s")
+
+
+def stop(server: MotoServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> t.Iterator[MotoServer]:
+    server = start_moto(ACCOUNT)
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="session")
+def moto_other_account() -> t.Iterator[MotoServer]:
+    server = start_moto(OTHER_ACCOUNT)
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="session")
+def standin_server() -> t.Iterator[ServiceQuotasStandIn]:
+    with ServiceQuotasStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def standin(standin_server: ServiceQuotasStandIn) -> ServiceQuotasStandIn:
+    standin_server.reset()
+    return standin_server
+
+
+def point_aws_at(monkeypatch: pytest.MonkeyPatch, moto_url: str, standin_url: str) -> None:
+    """Dummy credentials and endpoints by the standard variables only; no host config."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", standin_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def aws(moto_server: MotoServer, standin: ServiceQuotasStandIn, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    moto_server.reset()
+    point_aws_at(monkeypatch, moto_server.url, standin.url)
+    return moto_server
+
+
+@pytest.fixture
+def aws_operations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """IAM actions of every AWS call the tool makes (botocore ``before-call`` events)."""
+    recorded: list[str] = []
+    original = boto3.session.Session.client
+
+    def record(model: t.Any, **_: t.Any) -> None:
+        recorded.append(f"{model.service_model.signing_name}:{model.name}")
+
+    def client(self: boto3.session.Session, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        made = original(self, *args, **kwargs)
+        made.meta.events.register("before-call", record)
+        return made
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    return recorded
+
+
+@pytest.fixture(autouse=True)
+def real_repo(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[None]:
+    """Every test starts on this checkout, with fresh cached settings."""
+    monkeypatch.setenv("ACCELCAP_REPO", str(REPO))
+    load_settings.cache_clear()
+    yield
+    load_settings.cache_clear()
+
+
+class RepoCopy:
+    """A copy of the repository's manifests whose prod pools a test may change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for part in ("base", "components", "overlays"):
+            shutil.copytree(REPO / part, root / part)
+        shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+
+    @property
+    def capacity(self) -> Path:
+        return self.root / "overlays" / "prod" / "capacity"
+
+    def set_pool(
+        self,
+        instance_type: str | None = None,
+        on_demand: bool = False,
+        max_replicas: int | None = None,
+        pool_dir: str = "gpu-us-west-2a",
+    ) -> None:
+        kustomization = self.capacity / pool_dir / "kustomization.yaml"
+        text = kustomization.read_text()
+        if on_demand:
+            text = text.replace("components:\n", "components:\n  - ../../../../components/on-demand\n", 1)
+        patches = []
+        if instance_type:
+            patches.append(
+                "  - target:\n      kind: MachineSet\n    patch: |-\n"
+                "      - op: replace\n        path: /spec/template/spec/providerSpec/value/instanceType\n"
+                f"        value: {instance_type}\n"
+            )
+        if max_replicas is not None:
+            patches.append(
+                "  - target:\n      kind: MachineAutoscaler\n    patch: |-\n"
+                f"      - op: replace\n        path: /spec/maxReplicas\n        value: {max_replicas}\n"
+            )
+        if patches:
+            text += "patches:\n" + "".join(patches)
+        kustomization.write_text(text)
+
+    def add_pools(self, instance_types: t.Sequence[str]) -> list[str]:
+        """One more pool directory per type (zone token z000, z001, ...), every second one
+        On-Demand; returns the pool names."""
+        source = self.capacity / "gpu-us-west-2a"
+        listing = self.capacity / "kustomization.yaml"
+        text = listing.read_text()
+        names = []
+        for number, instance_type in enumerate(instance_types):
+            zone = f"z{number:03d}"
+            target = self.capacity / f"pool-{zone}"
+            shutil.copytree(source, target)
+            (target / "pool-zone.yaml").write_text((source / "pool-zone.yaml").read_text().replace("us-west-2a", zone))
+            text = text.replace("  - gpu-us-west-2a\n", f"  - gpu-us-west-2a\n  - pool-{zone}\n", 1)
+            self.set_pool(instance_type=instance_type, on_demand=number % 2 == 1, pool_dir=f"pool-{zone}")
+            names.append(f"{INFRA_ID}-gpu-{zone}")
+        listing.write_text(text)
+        return names
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RepoCopy:
+    copy = RepoCopy(tmp_path / "repo")
+    monkeypatch.setenv("ACCELCAP_REPO", str(copy.root))
+    load_settings.cache_clear()
+    return copy
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_quotas(capsys: pytest.CaptureFixture[str]) -> t.Callable[..., Result]:
+    def run(*argv: str) -> Result:
+        capsys.readouterr()
+        code = run_tool(TOOL, build_parser, execute, list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def launch(
+    server: MotoServer,
+    instance_type: str,
+    count: int = 1,
+    spot: bool = False,
+    tags: dict[str, str] | None = None,
+) -> list[str]:
+    """Running instances in moto (it enforces no quota and starts them running at once)."""
+    ec2 = server.client("ec2")
+    kwargs: dict[str, t.Any] = {
+        "ImageId": "ami-12c6146b",
+        "InstanceType": instance_type,
+        "MinCount": count,
+        "MaxCount": count,
+    }
+    if spot:
+        kwargs["InstanceMarketOptions"] = {"MarketType": "spot"}
+    if tags:
+        kwargs["TagSpecifications"] = [
+            {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ]
+    answer = ec2.run_instances(**kwargs)
+    return [i["InstanceId"] for i in answer["Instances"]]

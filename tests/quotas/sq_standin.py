@@ -1,0 +1,126 @@
+"""A small local Service Quotas stand-in speaking the real awsJson1.1 protocol.
+
+moto's Service Quotas knows only ``vpc`` (ListServiceQuotas and GetAWSDefaultServiceQuota
+answer HTTP 500 there), so the quota tests reach this server through the standard
+``AWS_ENDPOINT_URL_SERVICE_QUOTAS`` variable. It keeps applied values and defaults per
+quota code, pages ListServiceQuotas, and can answer every request with an error type.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import typing as t
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from accelcap.quota_classes import QUOTA_CLASSES
+
+TARGET_PREFIX = "ServiceQuotasV20190624."
+
+
+def _usage_class(key: str, market: str) -> str:
+    return f"{key}/{'OnDemand' if market == 'on-demand' else 'Spot'}"
+
+
+def quota_object(code: str, value: float) -> dict[str, t.Any]:
+    market, key = "on-demand", "Standard"
+    for quota_class in QUOTA_CLASSES:
+        if code == quota_class.on_demand_code:
+            key = quota_class.key
+        elif code == quota_class.spot_code:
+            key, market = quota_class.key, "spot"
+    return {
+        "ServiceCode": "ec2",
+        "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+        "QuotaArn": f"arn:aws:servicequotas:us-west-2:153526447089:ec2/{code}",
+        "QuotaCode": code,
+        "QuotaName": f"stand-in {key} {market}",
+        "Value": value,
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "UsageMetric": {
+            "MetricNamespace": "AWS/Usage",
+            "MetricName": "ResourceCount",
+            "MetricDimensions": {
+                "Class": _usage_class(key, market),
+                "Resource": "vCPU",
+                "Service": "EC2",
+                "Type": "Resource",
+            },
+            "MetricStatisticRecommendation": "Maximum",
+        },
+    }
+
+
+class ServiceQuotasStandIn:
+    def __init__(self, page_size: int = 2) -> None:
+        self.applied: dict[str, float] = {}
+        self.defaults: dict[str, float] = {}
+        #: Answer every request with this error type (e.g. AccessDeniedException).
+        self.fail_with: str | None = None
+        self.calls: list[str] = []
+        self.page_size = page_size
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: t.Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                target = self.headers.get("X-Amz-Target", "")
+                operation = target.removeprefix(TARGET_PREFIX)
+                stand_in.calls.append(operation)
+                status, answer = stand_in.answer(operation, json.loads(body or b"{}"))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        self.applied.clear()
+        self.defaults.clear()
+        self.fail_with = None
+        self.calls.clear()
+
+    def answer(self, operation: str, request: dict[str, t.Any]) -> tuple[int, dict[str, t.Any]]:
+        if self.fail_with:
+            return 400, {"__type": self.fail_with, "message": f"stand-in refuses {operation}"}
+        if request.get("ServiceCode") != "ec2":
+            return 400, {"__type": "NoSuchResourceException", "message": "stand-in knows only ec2"}
+        if operation == "ListServiceQuotas":
+            codes = sorted(self.applied)
+            start = int(request.get("NextToken") or 0)
+            size = min(int(request.get("MaxResults") or self.page_size), self.page_size)
+            page = codes[start : start + size]
+            answer: dict[str, t.Any] = {"Quotas": [quota_object(c, self.applied[c]) for c in page]}
+            if start + size < len(codes):
+                answer["NextToken"] = str(start + size)
+            return 200, answer
+        if operation in ("GetAWSDefaultServiceQuota", "GetServiceQuota"):
+            code = request.get("QuotaCode", "")
+            table = self.defaults if operation == "GetAWSDefaultServiceQuota" else self.applied
+            if code not in table:
+                return 400, {"__type": "NoSuchResourceException", "message": f"no quota {code}"}
+            return 200, {"Quota": quota_object(code, table[code])}
+        return 400, {"__type": "UnknownOperationException", "message": operation}
+
+    def __enter__(self) -> t.Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
