@@ -291,6 +291,14 @@ MUTATIONS: dict[str, list[tuple[str, Mutation]]] = {
         _m("operand image", lambda o: one(o, "NodeFeatureDiscovery").obj["spec"]["operand"].update(image="quay.io/nfd:latest")),
         _m("customConfig", lambda o: one(o, "NodeFeatureDiscovery").obj["spec"].update(customConfig={"configMapName": "x"})),
     ],
+    "CAP017": [
+        _m("cluster upgraded past the channel", lambda o: setattr(o, "facts", dataclasses.replace(o.facts, openshift_version="4.21"))),
+        _m("stable channel", lambda o: one(o, "Subscription", "gpu-operator-certified").obj["spec"].update(channel="stable")),
+        _m(
+            "Neuron pool below 4.19",
+            lambda o: (neuron_pool(o, []), setattr(o, "facts", dataclasses.replace(o.facts, openshift_version="4.18"))),
+        ),
+    ],
     "CAP101": [
         _m("ignore without reason", lambda o: set_annotation(machineset(o), "lint.accel-capacity.io/ignore-CAP003", " ")),
         _m("ignore of an unknown rule", lambda o: set_annotation(machineset(o), "lint.accel-capacity.io/ignore-CAP999", "why")),

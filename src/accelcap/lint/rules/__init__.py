@@ -24,6 +24,7 @@ from . import (  # noqa: F401 - imported to register
     cap014_neuron_pool_taints,
     cap015_validation_workloads,
     cap016_nfd_operand,
+    cap017_operator_support,
     cap101_ignore_reason,
     cap102_facts_missing,
 )
