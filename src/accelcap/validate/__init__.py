@@ -1,0 +1,33 @@
+"""Strict schema validation of every rendered object (``tools/validate``) and the CRD ->
+JSON schema converter (``tools/crd-schemas``). See docs/validate.md.
+
+Python API for other tools and tests::
+
+    from accelcap.validate import validate_overlay
+    findings = validate_overlay(rendered)          # list[accelcap.report.Finding]
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..config import Settings
+from ..render import RenderedOverlay
+from ..report import Finding
+from .session import ValidateOptions, Validator
+
+__all__ = ["ValidateOptions", "Validator", "validate_overlay"]
+
+
+def validate_overlay(
+    rendered: RenderedOverlay, settings: Settings | None = None, options: ValidateOptions | None = None
+) -> list[Finding]:
+    """Every schema finding of one rendered overlay (raises ``InputError`` on bad input)."""
+    return Validator(settings, options).validate_overlay(rendered).findings
+
+
+def validate_overlays(
+    rendered: t.Sequence[RenderedOverlay], settings: Settings | None = None, options: ValidateOptions | None = None
+) -> list[Finding]:
+    validator = Validator(settings, options)
+    return [f for overlay in rendered for f in validator.validate_overlay(overlay).findings]

@@ -1,0 +1,97 @@
+"""``tools/validate``: strict schema validation of every rendered object."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
+from ..config import load_settings
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..render import render_targets
+from ..report import report
+from .checker import Outcome
+from .locations import LOCATIONS_ENV, SETTINGS_KEY
+from .session import ENGINES, ValidateOptions, Validator
+
+TOOL = "validate"
+DESCRIPTION = f"""Check every rendered object of the overlays against its JSON schema, strictly
+(unknown fields fail), plus providerSpec.value of MachineSets against the project's
+AWSMachineProviderConfig schema and each cluster's facts file against its schema.
+
+reads:  the overlays (rendered with kustomize, following Argo CD Applications; with
+        --changed FILE... only the overlays those files touch), schema
+        locations in order (--schema-location, else ${LOCATIONS_ENV}, else
+        {SETTINGS_KEY} in [tool.accelcap], else built-in defaults: Kubernetes core kinds
+        from the kubernetes-validate package, then the shared schemas, then schemas
+        converted from the pinned CRDs in accelcap/validate/crds.yaml)
+writes: findings to stdout; converted CRD schemas and fetched remote schemas to the cache
+        ($ACCELCAP_CACHE_DIR, else $XDG_CACHE_HOME/accelcap), never to the repository
+engine: kubeconform when it is on PATH (-strict -output json), else the built-in validator;
+        the summary says which ran"""
+
+EPILOG = EXIT_CODES_HELP.replace(
+    "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
+    "2  bad input or usage (file, overlay, flag, object without apiVersion/kind, corrupt or\n"
+    "     missing schema, unreachable schema location, kustomize failure)",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(TOOL, DESCRIPTION, EPILOG)
+    add_paths_argument(parser)
+    add_format_option(parser)
+    parser.add_argument(
+        "--schema-location", action="append", metavar="LOCATION", dest="schema_locations",
+        help="a schema location (repeatable, first match wins): default, kubernetes-validate, "
+        "a local path or http(s) URL with kubeconform's {{.Group}}-style fields; local paths may "
+        "start with {shared}, {generated} or {repo}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--kubernetes-version", metavar="X.Y", help="instead of the version of each cluster's OpenShift"
+    )
+    parser.add_argument(
+        "--ignore-missing-schemas", action="store_true",
+        help="report objects without a schema as warnings instead of failing (exit 2)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--generated", type=Path, metavar="DIR", help="directory for schemas converted from pinned CRDs"
+    )
+    parser.add_argument("--engine", choices=ENGINES, default="auto", help="auto (default): kubeconform when on PATH")
+    return parser
+
+
+def execute(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    options = ValidateOptions(
+        schema_locations=args.schema_locations,
+        kubernetes_version=args.kubernetes_version,
+        ignore_missing_schemas=args.ignore_missing_schemas,
+        generated_dir=args.generated,
+        engine=args.engine,
+    )
+    validator = Validator(settings, options)
+    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=getattr(args, "changed", None))
+    total = Outcome()
+    versions = {}
+    for overlay in rendered:
+        total.extend(validator.validate_overlay(overlay))
+        versions[overlay.name] = validator.kubernetes_version(overlay)
+    objects = sum(len(o.documents) for o in rendered)
+    summary = {
+        "checked": f"{total.checked} of {objects} objects in {len(rendered)} overlay(s), engine {validator.engine}",
+        "engine": validator.engine,
+        "objects": objects,
+        "validated": total.checked,
+        "skipped": total.skipped,
+        "overlays": [o.name for o in rendered],
+        "kubernetes_versions": versions,
+        "facts": {o.name: settings.relative(o.facts.path) for o in rendered if o.facts},
+        "schemas": total.schemas,
+    }
+    report(args.format, TOOL, total.findings, summary, sys.stdout)
+    return EXIT_FINDINGS if any(f.severity == "error" for f in total.findings) else EXIT_OK
+
+
+main = entry_point(TOOL, build_parser, execute)

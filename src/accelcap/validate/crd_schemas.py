@@ -1,0 +1,115 @@
+"""``tools/crd-schemas``: CustomResourceDefinitions -> JSON schemas in kubeconform's layout."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ..cli import entry_point, new_parser
+from ..config import Settings, load_settings
+from ..errors import EXIT_OK, ExternalError, InputError
+from ..yamlload import load_documents
+from .convert import ConvertedSchema, convert_documents
+from .fetch import fetch_url
+from .pinned import convert_pinned, default_generated_dir, pinned_crds, write_schemas
+
+TOOL = "crd-schemas"
+CLUSTER_TIMEOUT_SECONDS = 60
+DESCRIPTION = """Convert CustomResourceDefinitions into JSON schemas that tools/validate and
+kubeconform read: <group>/<kind>_<version>.json for every served version, strict below the
+root (additionalProperties: false on every object with properties, except where
+x-kubernetes-preserve-unknown-fields is set), int-or-string as oneOf [string, integer].
+
+reads:  SOURCE files, http(s) URLs or - (standard input); with --from-cluster, the CRDs
+        named by SOURCE from the cluster (oc get crd NAME -o yaml, else kubectl); with
+        --pinned, every CRD of accelcap/validate/crds.yaml from the shared mirror
+        (sha256-checked)
+writes: the schemas under --output-dir (default: the cache directory that the {generated}
+        schema location of tools/validate reads), and one line per file on stdout"""
+
+EPILOG = """exit codes:
+  0  schemas written
+  2  bad input or usage (unreadable file or URL, not a CRD, CRD without openAPIV3Schema)
+  3  the cluster refused (oc/kubectl get crd failed)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(TOOL, DESCRIPTION, EPILOG)
+    parser.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="CRD file, http(s) URL, - , or a CRD name with --from-cluster"
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--from-cluster", action="store_true", help="SOURCEs are CRD names to read from the cluster")
+    mode.add_argument("--pinned", action="store_true", help="convert every CRD pinned in accelcap/validate/crds.yaml")
+    parser.add_argument(
+        "--output-dir", "-o", type=Path, metavar="DIR", help="where to write (default: the generated-schemas cache)"
+    )
+    return parser
+
+
+def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
+    if source == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    if source.startswith(("http://", "https://")):
+        body = fetch_url(source, use_cache=False)
+        if body is None:
+            raise InputError(source, "HTTP 404: no such CRD file")
+        return body, source
+    path = Path(source)
+    try:
+        return path.read_bytes(), settings.relative(path)
+    except OSError as error:
+        raise InputError(source, error.strerror or str(error)) from None
+
+
+def _cluster_command() -> list[str]:
+    for binary in ("oc", "kubectl"):
+        found = shutil.which(binary)
+        if found:
+            return [found]
+    raise InputError("--from-cluster", "neither oc nor kubectl is on PATH")
+
+
+def _read_from_cluster(name: str) -> tuple[bytes, str]:
+    command = [*_cluster_command(), "get", "crd", name, "-o", "yaml"]
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=CLUSTER_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ExternalError(
+            f"crd/{name}", f"{Path(command[0]).name} did not answer in {CLUSTER_TIMEOUT_SECONDS}s"
+        ) from None
+    if result.returncode != 0:
+        lines = result.stderr.decode(errors="replace").strip().splitlines()
+        raise ExternalError(
+            f"crd/{name}", f"{Path(command[0]).name} get crd failed: {lines[-1] if lines else 'no message'}"
+        )
+    return result.stdout, f"cluster crd/{name}"
+
+
+def convert_sources(args: argparse.Namespace, settings: Settings) -> list[ConvertedSchema]:
+    if args.pinned:
+        if args.sources:
+            raise InputError("usage", "--pinned takes no SOURCE (see --help)")
+        return [s for crd in pinned_crds() for s in convert_pinned(crd, settings)]
+    if not args.sources:
+        raise InputError("usage", "give at least one SOURCE, or --pinned (see --help)")
+    converted: list[ConvertedSchema] = []
+    for source in args.sources:
+        data, where = _read_from_cluster(source) if args.from_cluster else _read_source(source, settings)
+        converted += convert_documents(load_documents(data, where), where)
+    return converted
+
+
+def execute(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    converted = convert_sources(args, settings)  # all inputs first: nothing is written on bad input
+    output = args.output_dir or default_generated_dir()
+    for path in write_schemas(converted, output):
+        print(path)
+    return EXIT_OK
+
+
+main = entry_point(TOOL, build_parser, execute)

@@ -1,0 +1,196 @@
+"""CRD -> JSON schema: every pinned CRD converts, and agrees with the catalog where it has one."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from pathlib import Path
+
+import jsonschema
+import pytest
+from validate_helpers import Result, mutated
+
+from accelcap.errors import InputError
+from accelcap.render import RenderedOverlay
+from accelcap.validate.convert import convert_crd, convert_documents
+from accelcap.validate.pinned import convert_pinned, pinned_crds
+from accelcap.validate.resolver import compile_schema
+
+PINNED = pinned_crds()
+
+
+def test_the_manifest_matches_the_shared_mirror_sources(settings: t.Any) -> None:
+    sources = (settings.shared / "crds" / "SOURCES.txt").read_text().splitlines()
+    rows = {
+        line.split("\t")[7]: line.split("\t") for line in sources if not line.startswith("#") and line.count("\t") > 6
+    }
+    assert {crd.mirror for crd in PINNED} == set(rows)
+    for crd in PINNED:
+        repo, path, commit, *_rest = rows[crd.mirror]
+        assert (crd.repo, crd.path, crd.commit) == (repo, path, commit)
+        assert crd.sha256 == rows[crd.mirror][5]
+
+
+@pytest.mark.parametrize("crd", PINNED, ids=[f"{c.group}/{c.kind}" for c in PINNED])
+def test_every_pinned_crd_converts(crd: t.Any, settings: t.Any) -> None:
+    converted = convert_pinned(crd, settings)
+    assert [(s.group, s.kind, s.version) for s in converted] == [(crd.group, crd.kind, v) for v in crd.versions]
+    for schema in converted:
+        compile_schema(schema.schema, schema.relative_path)  # a valid Draft 4 schema
+        assert "additionalProperties" not in schema.schema  # the root stays open, as kubeconform's
+
+
+def _misspelt(obj: dict[str, t.Any]) -> None:
+    obj.setdefault("spec", {})["specc"] = 1
+
+
+WITH_CATALOG = [c for c in PINNED if c.catalog]
+
+
+@pytest.mark.parametrize("crd", WITH_CATALOG, ids=[c.kind for c in WITH_CATALOG])
+def test_converted_schema_agrees_with_the_catalog(crd: t.Any, settings: t.Any, prod: RenderedOverlay) -> None:
+    catalog = json.loads((settings.shared / "schemas" / crd.catalog).read_text())
+    version = crd.catalog.rsplit("_", 1)[1].removesuffix(".json")
+    (ours,) = [s for s in convert_pinned(crd, settings) if s.version == version]
+    theirs_v, ours_v = compile_schema(catalog, crd.catalog).validator, compile_schema(ours.schema, "ours").validator
+    documents = [d for d in prod.documents if d.kind == crd.kind and d.api_version == f"{crd.group}/{version}"]
+    assert documents, f"prod has no {crd.kind} {version} to compare on"
+    for document in documents:
+        for variant, expected in ((document, True), (mutated(document, _misspelt), False)):
+            assert ours_v.is_valid(variant.obj) is theirs_v.is_valid(variant.obj) is expected, variant.ref
+
+
+def _crd(schema: dict[str, t.Any] | None, versions: list[dict[str, t.Any]] | None = None) -> dict[str, t.Any]:
+    version = {"name": "v1", "served": True, "storage": True}
+    if schema is not None:
+        version["schema"] = {"openAPIV3Schema": schema}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget"}, "versions": versions or [version]},
+    }
+
+
+def test_strict_below_the_root_int_or_string_and_preserve_unknown_fields() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "port": {"format": "int-or-string", "x-kubernetes-int-or-string": True},
+                    "size": {"x-kubernetes-int-or-string": True},
+                    "open": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                        "properties": {"a": {"type": "string"}},
+                    },
+                    "items": {"type": "array", "items": {"type": "object", "properties": {"b": {"type": "string"}}}},
+                },
+            }
+        },
+    }
+    (converted,) = convert_crd(_crd(schema), "test")
+    assert converted.relative_path == "example.com/widget_v1.json"
+    out = converted.schema
+    spec = out["properties"]["spec"]
+    assert "additionalProperties" not in out and spec["additionalProperties"] is False
+    assert spec["properties"]["port"] == {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    assert spec["properties"]["size"]["oneOf"] == [{"type": "string"}, {"type": "integer"}]
+    assert "additionalProperties" not in spec["properties"]["open"]
+    assert spec["properties"]["items"]["items"]["additionalProperties"] is False
+    validator = jsonschema.Draft4Validator(out)
+    assert validator.is_valid({"spec": {"port": 80, "size": "1Gi", "open": {"x": 1}, "items": [{"b": "c"}]}})
+    assert not validator.is_valid({"spec": {"items": [{"c": "d"}]}})
+    assert not validator.is_valid({"spec": {"port": 1.5}})
+
+
+def test_every_served_version_and_only_those() -> None:
+    schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
+    versions = [
+        {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}},
+        {"name": "v1beta1", "served": True, "schema": {"openAPIV3Schema": schema}},
+        {"name": "v1alpha1", "served": False, "schema": {"openAPIV3Schema": schema}},
+    ]
+    assert [s.version for s in convert_crd(_crd(None, versions), "test")] == ["v1", "v1beta1"]
+
+
+def test_a_list_of_crds_converts() -> None:
+    schema = {"type": "object"}
+    converted = convert_documents([{"apiVersion": "v1", "kind": "List", "items": [_crd(schema), _crd(schema)]}], "list")
+    assert len(converted) == 2
+
+
+def test_crd_without_openapi_schema_is_bad_input() -> None:
+    with pytest.raises(InputError, match=r"version v1 has no schema\.openAPIV3Schema"):
+        convert_crd(_crd(None), "test")
+
+
+def test_cli_converts_files_into_kubeconform_layout(
+    run: t.Callable[..., Result], settings: t.Any, tmp_path: Path
+) -> None:
+    source = settings.shared / "crds" / next(c.mirror for c in PINNED if c.kind == "MachineAutoscaler")
+    result = run("crd-schemas", str(source), "-o", str(tmp_path))
+    assert result.code == 0, result.err
+    written = tmp_path / "autoscaling.openshift.io" / "machineautoscaler_v1beta1.json"
+    assert result.out.strip() == str(written)
+    assert json.loads(written.read_text())["properties"]["spec"]["additionalProperties"] is False
+
+
+def test_cli_pinned_writes_every_pinned_crd(run: t.Callable[..., Result], tmp_path: Path) -> None:
+    result = run("crd-schemas", "--pinned", "-o", str(tmp_path))
+    assert result.code == 0, result.err
+    assert len(result.out.splitlines()) == sum(len(c.versions) for c in PINNED)
+
+
+def test_cli_crd_without_schema_exits_2(run: t.Callable[..., Result], tmp_path: Path) -> None:
+    source = tmp_path / "crd.yaml"
+    source.write_text(json.dumps(_crd(None)))
+    result = run("crd-schemas", str(source), "-o", str(tmp_path / "out"))
+    assert result.code == 2 and not (tmp_path / "out").exists()
+    assert result.err.count("\n") == 1 and result.err.startswith("crd-schemas: ") and "openAPIV3Schema" in result.err
+
+
+def test_cli_from_cluster_failure_exits_3(
+    run: t.Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin" / "oc"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    result = run("crd-schemas", "--from-cluster", "machinesets.machine.openshift.io", "-o", str(tmp_path / "out"))
+    assert result.code == 3 and "Unauthorized" in result.err and result.err.count("\n") == 1
+
+
+def test_cli_from_cluster_converts_what_oc_returns(
+    run: t.Callable[..., Result], tmp_path: Path, settings: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = settings.shared / "crds" / next(c.mirror for c in PINNED if c.kind == "ClusterAutoscaler")
+    fake = tmp_path / "bin" / "oc"
+    fake.parent.mkdir()
+    fake.write_text(
+        f'#!/bin/sh\n[ "$1 $2 $3 $4 $5" = "get crd clusterautoscalers.autoscaling.openshift.io -o yaml" ] || exit 9\ncat {source}\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    result = run(
+        "crd-schemas", "--from-cluster", "clusterautoscalers.autoscaling.openshift.io", "-o", str(tmp_path / "out")
+    )
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "autoscaling.openshift.io" / "clusterautoscaler_v1.json").is_file()
+
+
+def test_cli_unreachable_url_and_not_a_crd_exit_2(run: t.Callable[..., Result], tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = run("crd-schemas", f"http://127.0.0.1:{port}/crd.yaml", "-o", str(tmp_path))
+    assert unreachable.code == 2 and "unreachable" in unreachable.err and unreachable.err.count("\n") == 1
+    not_crd = tmp_path / "ns.yaml"
+    not_crd.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    result = run("crd-schemas", str(not_crd), "-o", str(tmp_path))
+    assert result.code == 2 and "not a CustomResourceDefinition" in result.err
