@@ -16,15 +16,14 @@ import argparse
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import new_parser, entry_point
+from . import cluster
+from .cli import entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, check_facts_document, facts_path, list_clusters, load_facts
@@ -32,7 +31,6 @@ from .yamlload import load_documents, load_file
 
 TOOL = "set-infra-id"
 INFRA_ID_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,26}$")
-OC_TIMEOUT_SECONDS = 30
 
 CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
 ROLE_LABEL = "machine.openshift.io/cluster-api-machine-role"
@@ -118,26 +116,10 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 # --- learning facts from the live cluster ---------------------------------------------
 
 
-def _cluster_client() -> str:
-    for binary in ("oc", "kubectl"):
-        found = shutil.which(binary)
-        if found:
-            return found
-    raise ExternalError("oc", "neither oc nor kubectl is on PATH")
-
-
-def _get_json(client: str, *args: str) -> dict[str, t.Any]:
-    command = [client, "get", *args, "-o", "json"]
-    where = " ".join([Path(client).name, "get", *args])
+def _get_json(*args: str) -> dict[str, t.Any]:
+    where = " ".join(["oc get", *args])
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=OC_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        raise ExternalError(where, f"no answer in {OC_TIMEOUT_SECONDS}s") from None
-    if result.returncode != 0:
-        message = " ".join((result.stderr.strip().splitlines() or ["failed"])[-1].split())
-        raise ExternalError(where, message)
-    try:
-        value = json.loads(result.stdout)
+        value = json.loads(cluster.get(*args))
     except json.JSONDecodeError:
         raise ExternalError(where, "did not print JSON") from None
     if not isinstance(value, dict):
@@ -147,15 +129,14 @@ def _get_json(client: str, *args: str) -> dict[str, t.Any]:
 
 def learn_from_cluster() -> LearnedFacts:
     """Facts read from the cluster the current kubeconfig context points at."""
-    client = _cluster_client()
-    infrastructure = _get_json(client, "infrastructures.config.openshift.io/cluster")
+    infrastructure = _get_json("infrastructures.config.openshift.io/cluster")
     status = infrastructure.get("status") or {}
     where = "infrastructures.config.openshift.io/cluster"
     infra_id = check_infra_id(str(status.get("infrastructureName", "")), f"{where} .status.infrastructureName")
     region = ((status.get("platformStatus") or {}).get("aws") or {}).get("region")
-    version = str(((_get_json(client, "clusterversion/version").get("status") or {}).get("desired") or {}).get("version", ""))
+    version = str(((_get_json("clusterversion/version").get("status") or {}).get("desired") or {}).get("version", ""))
     minor = ".".join(version.split(".")[:2]) if re.match(r"^4\.\d+", version) else None
-    machinesets = _get_json(client, "machinesets.machine.openshift.io", "-n", "openshift-machine-api")
+    machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
     from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
     if from_workers.infra_id != infra_id:
         raise ExternalError(where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}")

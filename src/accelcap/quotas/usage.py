@@ -101,6 +101,22 @@ def instance_types_in_use(
     return found
 
 
+def _classify(
+    usage: Usage, resource: str, instance_type: str, market: Market, vcpus_of: t.Mapping[str, int]
+) -> tuple[QuotaKey, int] | None:
+    """The quota key and vCPUs of one running instance or open Spot request; None (and an
+    ``unclassified`` entry, which fails the check) when either cannot be told."""
+    try:
+        key: QuotaKey = (quota_class_of(instance_type).key, market)
+    except UnsupportedInstanceType as error:
+        usage.unclassified.append(Unclassified(resource, instance_type, error.what))
+        return None
+    if instance_type not in vcpus_of:
+        usage.unclassified.append(Unclassified(resource, instance_type, "EC2 did not describe its vCPUs"))
+        return None
+    return key, vcpus_of[instance_type]
+
+
 def count_usage(
     instances: t.Iterable[t.Mapping[str, t.Any]],
     spot_requests: t.Iterable[t.Mapping[str, t.Any]],
@@ -115,35 +131,25 @@ def count_usage(
         if on_dedicated_host(instance):
             usage.instances_on_hosts += 1
             continue
-        instance_type = str(instance.get("InstanceType"))
         resource = str(instance.get("InstanceId", "instance"))
-        try:
-            key: QuotaKey = (quota_class_of(instance_type).key, market_of(instance))
-        except UnsupportedInstanceType as error:
-            usage.unclassified.append(Unclassified(resource, instance_type, error.what))
+        found = _classify(usage, resource, str(instance.get("InstanceType")), market_of(instance), vcpus_of)
+        if found is None:
             continue
-        if instance_type not in vcpus_of:
-            usage.unclassified.append(Unclassified(resource, instance_type, "EC2 did not describe its vCPUs"))
-            continue
+        key, vcpus = found
         if owning_pool(instance, plans, infra_id) is not None:
-            usage.own[key] += vcpus_of[instance_type]
+            usage.own[key] += vcpus
             usage.instances_own += 1
         else:
-            usage.in_use[key] += vcpus_of[instance_type]
+            usage.in_use[key] += vcpus
             usage.instances_counted += 1
     for request in spot_requests:
         if request.get("State") != "open":
             continue
         instance_type = str((request.get("LaunchSpecification") or {}).get("InstanceType"))
         resource = str(request.get("SpotInstanceRequestId", "spot request"))
-        try:
-            key = (quota_class_of(instance_type).key, Market.SPOT)
-        except UnsupportedInstanceType as error:
-            usage.unclassified.append(Unclassified(resource, instance_type, error.what))
-            continue
-        if instance_type not in vcpus_of:
-            usage.unclassified.append(Unclassified(resource, instance_type, "EC2 did not describe its vCPUs"))
-            continue
-        usage.in_use[key] += vcpus_of[instance_type]
-        usage.open_spot_requests[key] += vcpus_of[instance_type]
+        found = _classify(usage, resource, instance_type, Market.SPOT, vcpus_of)
+        if found is not None:
+            key, vcpus = found
+            usage.in_use[key] += vcpus
+            usage.open_spot_requests[key] += vcpus
     return usage

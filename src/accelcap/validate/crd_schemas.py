@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from .. import cluster
 from ..cli import entry_point, new_parser
 from ..config import Settings, load_settings
-from ..errors import EXIT_OK, ExternalError, InputError
+from ..errors import EXIT_OK, InputError
 from ..yamlload import load_documents
 from .convert import ConvertedSchema, convert_documents
 from .fetch import fetch_url
 from .pinned import convert_pinned, default_generated_dir, pinned_crds, write_schemas
 
 TOOL = "crd-schemas"
-CLUSTER_TIMEOUT_SECONDS = 60
 DESCRIPTION = """Convert CustomResourceDefinitions into JSON schemas that tools/validate and
 kubeconform read: <group>/<kind>_<version>.json for every served version, strict below the
 root (additionalProperties: false on every object with properties, except where
@@ -65,28 +63,8 @@ def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
         raise InputError(source, error.strerror or str(error)) from None
 
 
-def _cluster_command() -> list[str]:
-    for binary in ("oc", "kubectl"):
-        found = shutil.which(binary)
-        if found:
-            return [found]
-    raise InputError("--from-cluster", "neither oc nor kubectl is on PATH")
-
-
 def _read_from_cluster(name: str) -> tuple[bytes, str]:
-    command = [*_cluster_command(), "get", "crd", name, "-o", "yaml"]
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=CLUSTER_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        raise ExternalError(
-            f"crd/{name}", f"{Path(command[0]).name} did not answer in {CLUSTER_TIMEOUT_SECONDS}s"
-        ) from None
-    if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        raise ExternalError(
-            f"crd/{name}", f"{Path(command[0]).name} get crd failed: {lines[-1] if lines else 'no message'}"
-        )
-    return result.stdout, f"cluster crd/{name}"
+    return cluster.get("crd", name, output="yaml"), f"cluster crd/{name}"
 
 
 def convert_sources(args: argparse.Namespace, settings: Settings) -> list[ConvertedSchema]:
