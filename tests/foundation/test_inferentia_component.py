@@ -72,3 +72,30 @@ def test_prod_project_stays_least_privilege(repo_copy: Path) -> None:
     project = render(repo_copy).of_kind("AppProject")[0]
     kinds = {entry["kind"] for entry in project.get("spec", "namespaceResourceWhitelist")}
     assert "DeviceConfig" not in kinds and "NodeFeatureRule" not in kinds
+
+
+def planned_rows(root: Path) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    import json
+    import os
+    import subprocess
+
+    result = subprocess.run(
+        [str(Path(__file__).resolve().parents[2] / "tools" / "verify-quotas"), "prod", "--plan", "--format", "json"],
+        capture_output=True, text=True, env={**os.environ, "ACCELCAP_REPO": str(root)}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["summary"]["rows"]
+    return {(r["class"], r["market"]): (r["planned"], r["pools"]) for r in rows}
+
+
+def test_quota_plan_shows_inf_only_when_on(repo_copy: Path) -> None:
+    assert set(planned_rows(repo_copy)) == {("G", "spot")}
+    enable_inferentia(repo_copy)
+    rows = planned_rows(repo_copy)
+    assert rows[("Inf", "spot")] == (0, ["prod-x7k2p-inferentia-us-west-2a"])  # replicas: 0 until scaled
+    pool = repo_copy / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
+    pool.write_text(
+        pool.read_text()
+        + "patches:\n  - target: {kind: MachineSet}\n    patch: '[{op: replace, path: /spec/replicas, value: 2}]'\n"
+    )
+    assert planned_rows(repo_copy)[("Inf", "spot")][0] == 8  # 2 x inf2.xlarge
