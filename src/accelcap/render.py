@@ -172,11 +172,25 @@ def _kustomize(directory: Path, settings: Settings) -> tuple[str, str]:
 
 
 def _kustomize_message(stderr: str, wrapper: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    message = lines[-1] if lines else "no error message"
-    if 'err="' in message:  # kubectl wraps kustomize's message in a klog line
-        message = message.split('err="', 1)[1].rstrip('"')
-    return " ".join(message.replace(wrapper, "<wrapper>").split())
+    """kustomize's error as one line. kubectl wraps it in a klog record, on one line
+    (``err="..."``) or as a block (``err=<`` ... `` >``)."""
+    text = stderr.strip()
+    if "err=<" in text:
+        text = text.split("err=<", 1)[1].rsplit(">", 1)[0]
+    else:
+        lines = [line for line in text.splitlines() if line.strip()]
+        text = lines[-1] if lines else "no error message"
+        if 'err="' in text:
+            text = text.split('err="', 1)[1].rstrip('"')
+    text = " ".join(text.replace(wrapper, "<wrapper>").split()) or "no error message"
+    # Nested kustomizations wrap the cause in one "accumulating resources ..." clause per
+    # level; the innermost directory and the cause are what a person needs.
+    marker = "recursed accumulation of path '"
+    if marker in text:
+        innermost, _, cause = text.rsplit(marker, 1)[1].partition("': ")
+        if cause:
+            text = f"in {innermost}: {cause}"
+    return text
 
 
 def _source_of(obj: dict[str, t.Any], wrapper: str, settings: Settings) -> tuple[str | None, int | None]:

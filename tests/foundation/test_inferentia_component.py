@@ -96,6 +96,7 @@ def test_quota_plan_shows_inf_only_when_on(repo_copy: Path) -> None:
     pool = repo_copy / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
     pool.write_text(
         pool.read_text()
-        + "patches:\n  - target: {kind: MachineSet}\n    patch: '[{op: replace, path: /spec/replicas, value: 2}]'\n"
+        + "patches:\n  - target:\n      kind: MachineSet\n    patch: |-\n"
+        "      - op: replace\n        path: /spec/replicas\n        value: 2\n"
     )
     assert planned_rows(repo_copy)[("Inf", "spot")][0] == 8  # 2 x inf2.xlarge
