@@ -24,9 +24,9 @@ from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
-from .instance_types import lookup
-from .pools import Pool, find_pools
-from .quota_classes import quota_class_of
+from .instance_types import require
+from .pools import find_pools
+from .quotas.demand import PoolPlan, plan_pools
 from .render import render_overlay
 from .report import use_colour
 
@@ -106,24 +106,17 @@ def export_revision(repo: Path, revision: str, destination: Path) -> Path:
     return destination
 
 
-def _capacity(cluster: str, pool: Pool) -> PoolCapacity:
-    where = f"{cluster}: {pool.machineset.ref}"
-    if pool.instance_type is None:
-        raise InputError(where, "no instanceType")
-    known = lookup(pool.instance_type)
-    if known is None:
-        raise InputError(where, f"instance type {pool.instance_type} is not in accelcap.instance_types")
-    if pool.max_replicas is None:
-        raise InputError(where, "no replicas and no MachineAutoscaler maximum")
+def _capacity(cluster: str, plan: PoolPlan, overlay: str) -> PoolCapacity:
+    known = require(plan.instance_type, f"{overlay}: {plan.ref}", "the capacity diff cannot size it")
     return PoolCapacity(
         cluster,
-        pool.name,
-        pool.instance_type,
-        pool.market,
-        quota_class_of(pool.instance_type).title,
-        pool.max_replicas,
-        pool.max_replicas * known.vcpus,
-        pool.max_replicas * known.accelerators,
+        plan.name,
+        plan.instance_type,
+        plan.market.value,
+        plan.quota_class.title,
+        plan.max_replicas,
+        plan.max_replicas * known.vcpus,
+        plan.max_replicas * known.accelerators,
     )
 
 
@@ -133,8 +126,9 @@ def capacities(root: Path) -> dict[tuple[str, str], PoolCapacity]:
     found: dict[tuple[str, str], PoolCapacity] = {}
     for cluster in list_clusters(settings):
         rendered = render_overlay(settings.overlays / cluster, settings)
-        for pool in find_pools(rendered.documents):
-            found[(cluster, pool.name)] = _capacity(cluster, pool)
+        # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
+        for plan in plan_pools(find_pools(rendered.documents), rendered.name):
+            found[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name)
     return found
 
 

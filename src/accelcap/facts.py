@@ -67,7 +67,7 @@ def facts_path(cluster: str, settings: Settings | None = None) -> Path:
     return settings.overlays / cluster / FACTS_FILE
 
 
-def cluster_dir_of(path: Path, settings: Settings | None = None) -> Path | None:
+def cluster_dir_of(path: Path) -> Path | None:
     """The cluster directory (``overlays/<cluster>``) that ``path`` lies in, if any."""
     path = path.resolve()
     for candidate in (path, *path.parents):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .errors import InputError
+
 
 class Accelerator(enum.Enum):
     """What kind of accelerator an instance family carries, by family prefix."""
@@ -93,3 +95,14 @@ def accelerator_of(instance_type: str) -> Accelerator:
 
 def lookup(instance_type: str) -> InstanceType | None:
     return INSTANCE_TYPES.get(instance_type)
+
+
+def require(instance_type: str, where: str, why: str) -> InstanceType:
+    """The table's entry for ``instance_type``; a type missing there is bad input at ``where``.
+
+    ``why`` says what needs the entry (shown in the error).
+    """
+    known = INSTANCE_TYPES.get(instance_type)
+    if known is None:
+        raise InputError(where, f"instanceType {instance_type} is not in accelcap.instance_types; {why}")
+    return known

@@ -14,6 +14,62 @@ from .render import Document
 MACHINE_GROUP = "machine.openshift.io"
 AUTOSCALING_GROUP = "autoscaling.openshift.io"
 
+# Labels and tags the OpenShift machine API reads and writes on MachineSets and instances.
+CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
+MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
+ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshift.io/cluster-api-machine-type")
+#: The node label the autoscaler counts GPUs by (ClusterAutoscaler resourceLimits.gpus[].type).
+ACCELERATOR_LABEL = "cluster-api/accelerator"
+#: EC2 tag ``kubernetes.io/cluster/<infraID>: owned`` on every machine of the cluster.
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+
+
+@dataclass(frozen=True)
+class InstallNaming:
+    """How the installer named a cluster's network objects (fixed at install time)."""
+
+    #: Security group names after ``<infraID>-``.
+    security_groups: tuple[str, ...]
+    #: Subnet names are ``<infraID>-<subnet_infix>-<zone>``.
+    subnet_infix: str
+
+    def security_group_names(self, infra_id: str) -> list[str]:
+        return [f"{infra_id}-{suffix}" for suffix in self.security_groups]
+
+    def subnet_prefix(self, infra_id: str) -> str:
+        return f"{infra_id}-{self.subnet_infix}-"
+
+
+#: ``installNaming`` of the facts -> names: 4.16+ (CAPI) installs, and 4.15 or older
+#: (Terraform) ones, which keep their names through upgrades.
+INSTALL_NAMING = {
+    "capi": InstallNaming(("node", "lb"), "subnet-private"),
+    "terraform": InstallNaming(("worker-sg",), "private"),
+}
+
+
+def naming_of(names: t.Iterable[str], infra_id: str) -> str | None:
+    """Which ``INSTALL_NAMING`` the security-group and subnet ``names`` of a worker follow."""
+    names = list(names)
+    for key, naming in INSTALL_NAMING.items():
+        groups = naming.security_group_names(infra_id)
+        if any(n in groups for n in names) or any(n.startswith(naming.subnet_prefix(infra_id)) for n in names):
+            return key
+    return None
+
+
+def tag_names(filters: t.Any) -> list[str] | None:
+    """Values of a ``tag:Name`` filter list; None when the reference names no tag (an id, an ARN)."""
+    if not isinstance(filters, list):
+        return None
+    names = [
+        str(value)
+        for item in filters
+        if isinstance(item, dict) and item.get("name") == "tag:Name"
+        for value in (item.get("values") or [])
+    ]
+    return names or None
+
 
 def is_machineset(document: Document) -> bool:
     return document.kind == "MachineSet" and document.group == MACHINE_GROUP

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-import tempfile
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +25,13 @@ from .cli import entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, check_facts_document, facts_path, list_clusters, load_facts
+from .files import write_atomically
+from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
 from .yamlload import load_documents, load_file
 
 TOOL = "set-infra-id"
 INFRA_ID_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,26}$")
 
-CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
-ROLE_LABEL = "machine.openshift.io/cluster-api-machine-role"
 
 
 @dataclass(frozen=True)
@@ -75,15 +73,9 @@ def _machinesets(documents: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
 
 def _naming_of(provider: dict[str, t.Any], infra_id: str) -> str | None:
     """``capi`` or ``terraform`` from the security-group and subnet names of a worker."""
-    names: list[str] = []
-    for reference in [*(provider.get("securityGroups") or []), provider.get("subnet") or {}]:
-        for flt in (reference or {}).get("filters") or []:
-            names.extend(str(v) for v in flt.get("values") or [])
-    if f"{infra_id}-node" in names or any(n.startswith(f"{infra_id}-subnet-private-") for n in names):
-        return "capi"
-    if f"{infra_id}-worker-sg" in names or any(n.startswith(f"{infra_id}-private-") for n in names):
-        return "terraform"
-    return None
+    references = [*(provider.get("securityGroups") or []), provider.get("subnet") or {}]
+    names = [n for ref in references if isinstance(ref, dict) for n in tag_names(ref.get("filters")) or []]
+    return naming_of(names, infra_id)
 
 
 def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> LearnedFacts:
@@ -91,7 +83,7 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
     workers = [
         ms
         for ms in _machinesets(documents)
-        if ((ms.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels", {}).get(ROLE_LABEL)
+        if ((ms.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels", {}).get(ROLE_LABELS[0])
         == "worker"
     ]
     if not workers:
@@ -191,21 +183,6 @@ def wiring_text(text: str, install_naming: str, where: str) -> str:
     prefix = "" if install_naming == "terraform" else "# "
     line = f"{match['indent']}{prefix}- {match['path']}"
     return text[: match.start()] + line + text[match.end() :]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never half."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # --- command line ---------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from accelcap.config import load_settings
 from accelcap.instance_types import Accelerator

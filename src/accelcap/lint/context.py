@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from ..facts import ClusterFacts
 from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
-from ..render import Document, FollowedApplication, RenderedOverlay
+from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-#: ``Document.rendered_from`` of the hand-applied validation build ends with this.
-VALIDATION_BUILD = "/validation"
 
 
 def is_application(document: Document) -> bool:
@@ -97,7 +95,7 @@ class LintContext:
             applications={d.name: d for d in overlay.documents if is_application(d)},
             followed=list(overlay.applications),
             validation=[
-                d for d in overlay.documents if d.application is None and d.rendered_from.endswith(VALIDATION_BUILD)
+                d for d in overlay.documents if d.application is None and d.rendered_from.endswith(f"/{MANUAL_BUILD}")
             ],
             by_kind=dict(by_kind),
         )

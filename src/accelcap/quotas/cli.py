@@ -11,7 +11,7 @@ from ..cli import entry_point, new_parser
 from ..config import Settings, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from ..facts import list_clusters, load_facts
-from ..instance_types import lookup
+from ..instance_types import require
 from ..pools import find_pools
 from ..render import render_overlay
 from .aws import AwsAccount, UnknownInstanceTypes
@@ -112,17 +112,8 @@ def warn_percent(args: argparse.Namespace, settings: Settings) -> float:
 
 def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
     """vCPUs from ``accelcap.instance_types`` for ``--plan``; a type missing there is exit 2."""
-    vcpus = {}
-    for plan in plans:
-        known = lookup(plan.instance_type)
-        if known is None:
-            raise InputError(
-                f"{overlay}: MachineSet/{plan.name}",
-                f"instanceType {plan.instance_type} is not in accelcap.instance_types; --plan cannot size it "
-                "(run without --plan to ask EC2)",
-            )
-        vcpus[plan.instance_type] = known.vcpus
-    return vcpus
+    why = "--plan cannot size it (run without --plan to ask EC2)"
+    return {plan.instance_type: require(plan.instance_type, f"{overlay}: {plan.ref}", why).vcpus for plan in plans}
 
 
 def _pool_of(instance_type: str, plans: t.Sequence[PoolPlan]) -> PoolPlan | None:
@@ -199,7 +190,7 @@ def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) ->
             plan = _pool_of(instance_type, plans)
             if plan is not None:
                 raise InputError(
-                    f"{overlay.name}: MachineSet/{plan.name}",
+                    f"{overlay.name}: {plan.ref}",
                     f"instanceType {instance_type} is not offered in {facts.region} (EC2: {error.message})",
                 ) from None
         raise ExternalError("ec2:DescribeInstanceTypes", error.message) from None

@@ -24,7 +24,8 @@ class PoolPlan:
     """One MachineSet reduced to what the quota check needs."""
 
     name: str
-    namespace: str | None
+    #: ``MachineSet/<namespace>/<name>``, as findings name objects.
+    ref: str
     instance_type: str
     market: Market
     max_replicas: int
@@ -70,7 +71,7 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
         plans.append(
             PoolPlan(
                 name=pool.name,
-                namespace=pool.machineset.namespace,
+                ref=pool.machineset.ref,
                 instance_type=pool.instance_type,
                 market=Market(pool.market),
                 max_replicas=pool.max_replicas,

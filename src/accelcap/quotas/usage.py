@@ -27,10 +27,10 @@ import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..pools import CLUSTER_TAG_PREFIX
 from ..quota_classes import Market, UnsupportedInstanceType, quota_class_of
 from .demand import PoolPlan, QuotaKey
 
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 #: The suffix the API server appends to a generateName (5 characters of [a-z0-9]).
 MACHINE_SUFFIX = r"-[a-z0-9]{5}"
 

@@ -145,9 +145,7 @@ def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row],
                         "no-spot-market",
                         f"{member.plan.instance_type} is in class {quota_class.title}, which EC2 offers On-Demand only",
                         overlay,
-                        f"MachineSet/{member.plan.namespace}/{member.plan.name}"
-                        if member.plan.namespace
-                        else f"MachineSet/{member.plan.name}",
+                        member.plan.ref,
                         member.plan,
                     )
                 )

@@ -9,8 +9,6 @@ Python API for other tools and tests::
 
 from __future__ import annotations
 
-import typing as t
-
 from ..config import Settings
 from ..render import RenderedOverlay
 from ..report import Finding
@@ -25,9 +23,3 @@ def validate_overlay(
     """Every schema finding of one rendered overlay (raises ``InputError`` on bad input)."""
     return Validator(settings, options).validate_overlay(rendered).findings
 
-
-def validate_overlays(
-    rendered: t.Sequence[RenderedOverlay], settings: Settings | None = None, options: ValidateOptions | None = None
-) -> list[Finding]:
-    validator = Validator(settings, options)
-    return [f for overlay in rendered for f in validator.validate_overlay(overlay).findings]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import typing as t
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import write_atomically
 
 CACHE_ENV = "ACCELCAP_CACHE_DIR"
 FETCH_TIMEOUT_SECONDS = 10.0
@@ -30,14 +30,6 @@ def cache_dir() -> Path:
         return Path(configured)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "accelcap"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a concurrent reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temp:
-        temp.write(data)
-    os.replace(temp.name, path)
 
 
 def fetch_url(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, use_cache: bool = True) -> bytes | None:

@@ -20,7 +20,8 @@ from ..render import Document
 from . import core
 from .checker import Outcome, finding, missing_schema, resource_type
 from .checks import SCHEMA_INVALID, SCHEMA_MISSING
-from .fetch import cache_dir, write_atomically
+from ..files import write_atomically
+from .fetch import cache_dir
 from .locations import Location, ResourceType, normalized_kubernetes_version
 from .pinned import GeneratedSchemas
 

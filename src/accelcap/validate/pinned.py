@@ -21,7 +21,8 @@ from ..config import Settings
 from ..errors import InputError
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
-from .fetch import cache_dir, write_atomically
+from ..files import write_atomically
+from .fetch import cache_dir
 
 MANIFEST = "crds.yaml"
 _FIELDS = ("kind", "group", "versions", "repo", "commit", "path", "mirror", "sha256")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import typing as t
 
 from ...instance_types import Accelerator, lookup
+from ...pools import ACCELERATOR_LABEL
 from ..context import LintContext
 from ..rule import Violation, rule
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_ROLE_LABEL = "node-role.kubernetes.io/gpu"
-ACCELERATOR_LABEL = "cluster-api/accelerator"
 LABELS_PATH = "/spec/template/spec/metadata/labels"
 
 

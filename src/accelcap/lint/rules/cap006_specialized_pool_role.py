@@ -5,10 +5,10 @@ from __future__ import annotations
 import typing as t
 
 from ...instance_types import Accelerator
+from ...pools import ROLE_LABELS
 from ..context import LintContext
 from ..rule import Violation, rule
 
-ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshift.io/cluster-api-machine-type")
 
 
 @rule(

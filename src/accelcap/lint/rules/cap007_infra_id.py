@@ -6,25 +6,16 @@ import re
 import typing as t
 
 from ...facts import INFRA_ID_UNSET
-from ...pools import Pool
+from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, INSTALL_NAMING, MACHINESET_LABEL, Pool, tag_names
 from ...render import Document
 from ..context import LintContext
-from ..provider import PROVIDER, tag_names
+from ..provider import PROVIDER
 from ..rule import Violation, rule
 
-CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
-MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 #: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
 PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|AMI_ID)(?![A-Za-z0-9_])")
 #: The cluster-name token of base/argocd, replaced in Application names and paths.
 CLUSTER_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])CLUSTER(?![A-Za-z0-9_])")
-
-#: installNaming -> (security group names, subnet name prefix), each after "<infraID>-".
-NAMING = {
-    "capi": (("node", "lb"), "subnet-private-"),
-    "terraform": (("worker-sg",), "private-"),
-}
 
 
 @rule(
@@ -149,8 +140,8 @@ def _security_groups(
             yield Violation("a security group is not selected by tag:Name, so its name cannot be checked", pool.machineset, path)
             return
         names.extend(tagged)
-    namings = [naming] if naming in NAMING else list(NAMING)
-    expected = [sorted(f"{infra_id}-{suffix}" for suffix in NAMING[n][0]) for n in namings]
+    namings = [naming] if naming in INSTALL_NAMING else list(INSTALL_NAMING)
+    expected = [sorted(INSTALL_NAMING[n].security_group_names(infra_id)) for n in namings]
     if sorted(names) not in expected:
         described = " or ".join(str(e) for e in expected)
         yield wrong(f"security groups {sorted(names)} (expected {described} for installNaming {naming or 'unknown'})", path)
@@ -163,8 +154,8 @@ def _subnet(
     names = tag_names(subnet.get("filters")) if isinstance(subnet, dict) else None
     if names is None:
         return  # CAP009 reports a subnet it cannot place in a zone.
-    namings = [naming] if naming in NAMING else list(NAMING)
-    prefixes = [f"{infra_id}-{NAMING[n][1]}" for n in namings]
+    namings = [naming] if naming in INSTALL_NAMING else list(INSTALL_NAMING)
+    prefixes = [INSTALL_NAMING[n].subnet_prefix(infra_id) for n in namings]
     for name in names:
         if not any(name.startswith(prefix) for prefix in prefixes):
             yield wrong(f"subnet {name!r} (expected {' or '.join(p + '<zone>' for p in prefixes)})", f"{PROVIDER}/subnet")

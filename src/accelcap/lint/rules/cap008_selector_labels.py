@@ -5,11 +5,10 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
+from ...pools import MACHINESET_LABEL
 from ...render import Document
 from ..context import LintContext
 from ..rule import Violation, rule
-
-MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
 
 
 @rule(

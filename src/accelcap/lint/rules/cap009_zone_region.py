@@ -5,8 +5,9 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
+from ...pools import tag_names
+from ..provider import PROVIDER
 from ..rule import Violation, rule
-from ..provider import PROVIDER, tag_names
 
 
 @rule(

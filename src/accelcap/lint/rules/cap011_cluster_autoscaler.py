@@ -6,11 +6,10 @@ import typing as t
 from collections import defaultdict
 
 from ...instance_types import Accelerator, lookup
-from ...pools import AUTOSCALING_GROUP, Pool
+from ...pools import ACCELERATOR_LABEL, AUTOSCALING_GROUP, Pool
 from ...render import Document
 from ..context import LintContext
 from ..rule import Violation, rule
-from .cap005_gpu_pool_taint_labels import ACCELERATOR_LABEL
 
 GPUS_PATH = "/spec/resourceLimits/gpus"
 
