@@ -29,6 +29,7 @@ from .pools import find_pools
 from .quotas.demand import PoolPlan, plan_pools
 from .render import render_overlay
 from .report import use_colour
+from .tables import markdown_table, text_table
 
 TOOL = "capacity-diff"
 GIT_TIMEOUT_SECONDS = 60
@@ -176,27 +177,15 @@ CLASS_HEADER = ["cluster", "quota class", "market", "base vCPU", "head vCPU", "d
 
 def render_text(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
     bold, reset = ("\033[1m", "\033[0m") if use_colour(stream) else ("", "")
-    for title, header, rows in (
-        ("Pools (most they can launch)", POOL_HEADER, [_pool_row(c) for c in changes]),
-        ("Per quota class and market", CLASS_HEADER, [_class_row(c) for c in classes]),
-    ):
-        stream.write(f"{bold}{title}{reset}\n")
-        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            stream.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
-        stream.write("\n")
+    stream.write(f"{bold}Pools (most they can launch){reset}\n{text_table(POOL_HEADER, map(_pool_row, changes))}\n")
+    stream.write(f"{bold}Per quota class and market{reset}\n{text_table(CLASS_HEADER, map(_class_row, classes))}\n")
 
 
 def render_markdown(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
-    stream.write("### Capacity diff\n\n")
     moved = [c for c in changes if c.change != "unchanged"]
-    stream.write(f"{len(moved)} pool(s) changed of {len(changes)}.\n\n")
-    for header, rows in ((POOL_HEADER, [_pool_row(c) for c in changes]), (CLASS_HEADER, [_class_row(c) for c in classes])):
-        stream.write("| " + " | ".join(header) + " |\n")
-        stream.write("|" + "---|" * len(header) + "\n")
-        for row in rows:
-            stream.write("| " + " | ".join(cell or " " for cell in row) + " |\n")
-        stream.write("\n")
+    stream.write(f"### Capacity diff\n\n{len(moved)} pool(s) changed of {len(changes)}.\n\n")
+    stream.write(markdown_table(POOL_HEADER, map(_pool_row, changes)) + "\n")
+    stream.write(markdown_table(CLASS_HEADER, map(_class_row, classes)) + "\n")
 
 
 def render_json(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:

@@ -7,6 +7,24 @@ import os
 import typing as t
 from dataclasses import asdict, dataclass
 
+from .tables import markdown_table
+
+
+@dataclass(frozen=True)
+class Check:
+    """A kind of finding a tool reports: its code and the text its docs show."""
+
+    code: str
+    description: str
+    remediation: str
+    severity: str = "error"
+
+
+def checks_table(checks: t.Iterable[Check]) -> str:
+    """The Markdown table of ``checks`` that a tool's doc carries (a test keeps them equal)."""
+    rows = [(f"`{c.code}`", c.severity, c.description, c.remediation) for c in checks]
+    return markdown_table(("Code", "Severity", "What it means", "What to do"), rows)
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -159,7 +159,7 @@ def test_docs_list_every_check_and_class_as_generated() -> None:
             f"docs/verify-quotas.md: regenerate the {name} table (python -m accelcap.quotas.docs)"
         )
     for check in CHECKS.values():
-        assert f"`{check.id}`" in text, check.id
+        assert f"`{check.code}`" in text, check.code
 
 
 # --- --plan: no AWS at all ---------------------------------------------------------------

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..config import load_settings
+from ..tables import markdown_table
 from .rule import Rule, all_rules
 from .silence import IGNORE_PREFIX
 
@@ -49,10 +50,8 @@ def render_docs(rules: list[Rule] | None = None) -> str:
         "",
         "## Rules",
         "",
-        "| ID | Name | Title |",
-        "| --- | --- | --- |",
+        markdown_table(("ID", "Name", "Title"), [(f"[{r.id}](#{r.id.lower()})", f"`{r.name}`", r.title) for r in rules]).rstrip("\n"),
     ]
-    lines += [f"| [{r.id}](#{r.id.lower()}) | `{r.name}` | {r.title} |" for r in rules]
     for r in rules:
         notes = []
         if r.needs_facts:

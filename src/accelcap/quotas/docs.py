@@ -6,30 +6,26 @@
 from __future__ import annotations
 
 from ..quota_classes import DEDICATED_HOST_ONLY_PREFIXES, PREFIXES, QUOTA_CLASSES
+from ..report import checks_table
+from ..tables import markdown_table
 from .verdict import CHECKS
 
 BLOCKS = ("checks", "classes")
 
 
-def checks_markdown() -> str:
-    lines = ["| ID | Severity | What it means | Remediation |", "|---|---|---|---|"]
-    lines += [f"| `{c.id}` | {c.severity} | {c.description} | {c.remediation} |" for c in CHECKS.values()]
-    return "\n".join(lines) + "\n"
-
-
 def classes_markdown() -> str:
-    lines = ["| Class | Family prefixes | On-Demand code | Spot code |", "|---|---|---|---|"]
+    rows = []
     for quota_class in QUOTA_CLASSES:
         prefixes = ", ".join(f"`{p}`" for p, c in PREFIXES.items() if c is quota_class)
         spot = f"`{quota_class.spot_code}`" if quota_class.spot_code else "none (no Spot)"
-        lines.append(f"| {quota_class.title} | {prefixes} | `{quota_class.on_demand_code}` | {spot} |")
+        rows.append((quota_class.title, prefixes, f"`{quota_class.on_demand_code}`", spot))
     refused = ", ".join(f"`{p}`" for p in DEDICATED_HOST_ONLY_PREFIXES)
-    lines.append(f"| not supported (Dedicated Hosts only) | {refused} | - | - |")
-    return "\n".join(lines) + "\n"
+    rows.append(("not supported (Dedicated Hosts only)", refused, "-", "-"))
+    return markdown_table(("Class", "Family prefixes", "On-Demand code", "Spot code"), rows)
 
 
 def block(name: str) -> str:
-    text = {"checks": checks_markdown, "classes": classes_markdown}[name]()
+    text = {"checks": lambda: checks_table(CHECKS.values()), "classes": classes_markdown}[name]()
     return f"<!-- generated:{name} (python -m accelcap.quotas.docs) -->\n{text}<!-- end:{name} -->\n"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing as t
 
 from ..report import Finding, report
+from ..tables import markdown_table, text_table
 from .verdict import CHECKS, Row
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -45,12 +46,6 @@ def _table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], li
     return _CHECK_COLUMNS, body
 
 
-def _text_table(header: t.Sequence[str], body: t.Sequence[t.Sequence[str]]) -> str:
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *body)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip() for line in (header, *body)]
-    return "\n".join(lines) + "\n"
-
-
 def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dict[str, t.Any], plan: bool) -> str:
     header, body = _table_cells(rows, plan)
     errors = [f for f in findings if f.severity == "error"]
@@ -60,9 +55,7 @@ def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dic
     out.append(f"{summary['context']}")
     out.append("")
     if body:
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "|".join("---" for _ in header) + "|")
-        out.extend("| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in body)
+        out.append(markdown_table(header, body).rstrip("\n"))
     else:
         out.append("No pools.")
     if findings:
@@ -88,5 +81,5 @@ def write(
     if fmt == "text":
         stream.write(f"{TOOL}: {summary['context']}\n")
         header, body = _table_cells(rows, plan)
-        stream.write(_text_table(header, body) if body else "no pools\n")
+        stream.write(text_table(header, body) if body else "no pools\n")
     report(fmt, TOOL, findings, summary, stream)

@@ -10,23 +10,15 @@ import typing as t
 from dataclasses import dataclass
 
 from ..quota_classes import Market, class_by_key
-from ..report import Finding
+from ..report import Check, Finding
 from .demand import PoolDemand, PoolPlan, QuotaKey
 from .usage import Usage
 
 DEFAULT_WARN_PERCENT = 80.0
 
 
-@dataclass(frozen=True)
-class Check:
-    id: str
-    description: str
-    remediation: str
-    severity: str = "error"
-
-
 CHECKS: dict[str, Check] = {
-    c.id: c
+    c.code: c
     for c in (
         Check(
             "quota-exceeded",

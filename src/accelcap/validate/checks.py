@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    description: str
-    remediation: str
-    severity: str = "error"
+from ..report import Check, checks_table
 
 
 SCHEMA_INVALID = Check(
@@ -46,6 +38,4 @@ CHECKS: dict[str, Check] = {
 
 def markdown_table() -> str:
     """The finding codes as the Markdown table docs/validate.md carries (a test keeps them equal)."""
-    rows = ["| Code | Severity | What it means | What to do |", "|---|---|---|---|"]
-    rows += [f"| `{c.code}` | {c.severity} | {c.description} | {c.remediation} |" for c in CHECKS.values()]
-    return "\n".join(rows) + "\n"
+    return checks_table(CHECKS.values())
