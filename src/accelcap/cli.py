@@ -43,14 +43,23 @@ def new_parser(tool: str, description: str, epilog: str = EXIT_CODES_HELP) -> To
 FORMAT_ENV = "ACCELCAP_FORMAT"
 
 
+#: What each output format is for, in ``--help``.
+FORMAT_PURPOSES = {
+    "text": "text for people",
+    "json": "json for machines",
+    "markdown": "markdown for the GitHub step summary",
+    "github": "github for workflow annotations",
+}
+
+
 def add_format_option(parser: argparse.ArgumentParser, choices: t.Sequence[str] = ("text", "json", "github")) -> None:
     configured = os.environ.get(FORMAT_ENV, "")
+    purposes = ", ".join(FORMAT_PURPOSES[c] for c in choices)
     parser.add_argument(
         "--format",
         choices=choices,
         default=configured if configured in choices else "text",
-        help="text for people (default, or $ACCELCAP_FORMAT), json for machines, github for "
-        "workflow annotations",
+        help=f"{purposes} (default text, or ${FORMAT_ENV})",
     )
 
 

@@ -62,7 +62,7 @@ def execute(args: argparse.Namespace) -> int:
         for rule in rules:
             sys.stdout.write(f"{rule.id}  {rule.name:<30}  {rule.title}\n")
         return EXIT_OK
-    overlays = render_targets(args.paths, cluster=args.cluster, changed=getattr(args, "changed", None))
+    overlays = render_targets(args.paths, cluster=args.cluster, changed=args.changed)
     findings = lint_overlays(overlays, rules)
     documents = sum(len(o.documents) for o in overlays)
     summary = {

@@ -7,7 +7,7 @@ import sys
 import typing as t
 
 from ..affected import affected_overlays
-from ..cli import entry_point, new_parser
+from ..cli import add_format_option, entry_point, new_parser
 from ..config import Settings, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from ..facts import list_clusters, load_facts
@@ -87,12 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"warn when use + plan is above PERCENT of a quota (default {DEFAULT_WARN_PERCENT:g}, or "
         f"[tool.accelcap.{SETTINGS_TABLE}] warn-percent)",
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="text (default), json, markdown (GitHub step summary) or github (annotations)",
-    )
+    add_format_option(parser, FORMATS)  # markdown: a table for $GITHUB_STEP_SUMMARY
     return parser
 
 

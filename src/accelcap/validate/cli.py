@@ -72,7 +72,7 @@ def execute(args: argparse.Namespace) -> int:
         engine=args.engine,
     )
     validator = Validator(settings, options)
-    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=getattr(args, "changed", None))
+    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=args.changed)
     total = Outcome()
     versions = {}
     for overlay in rendered:
