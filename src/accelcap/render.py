@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .affected import affected_overlays
 from .config import Settings, load_settings
 from .errors import InputError
 from .facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_facts_file
@@ -343,8 +344,6 @@ def resolve_targets(
     if changed is not None:
         if paths:
             raise InputError("usage", "give PATHs or --changed, not both")
-        from .affected import affected_overlays  # only pre-commit runs need the graph
-
         return list(affected_overlays(changed, settings))
     if not paths:
         return list(list_overlays(settings))
