@@ -8,7 +8,8 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.errors import InputError
-from accelcap.render import _kustomize_message, render_kustomization
+from accelcap.render import render_kustomization
+from accelcap.render.kustomize import kustomize_message
 
 BLOCK = """E1128 09:43:17.085138    9867 run.go:72] "command failed" err=<
 \taccumulating resources: accumulation err='accumulating resources from 'pool': '/r/capacity/pool' must resolve to a file': recursed accumulation of path '/r/capacity/pool': unable to parse SM or JSON patch from [patch: "x"]
@@ -18,11 +19,11 @@ SINGLE = 'E1128 09:13:25.549860    2272 run.go:72] "command failed" err="missing
 
 
 def test_block_record_keeps_innermost_directory_and_cause() -> None:
-    assert _kustomize_message(BLOCK, "/tmp/w") == 'in /r/capacity/pool: unable to parse SM or JSON patch from [patch: "x"]'
+    assert kustomize_message(BLOCK, "/tmp/w") == 'in /r/capacity/pool: unable to parse SM or JSON patch from [patch: "x"]'
 
 
 def test_single_line_record() -> None:
-    assert _kustomize_message(SINGLE, "/tmp/w") == "missing metadata.name in object {{v1 ConfigMap}}"
+    assert kustomize_message(SINGLE, "/tmp/w") == "missing metadata.name in object {{v1 ConfigMap}}"
 
 
 def test_broken_patch_is_named_in_one_line(repo_copy: Path) -> None:

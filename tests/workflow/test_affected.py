@@ -38,4 +38,4 @@ def test_files_of_a_cluster_select_that_cluster(repo_copy: Path) -> None:
     add_manual_cluster(repo_copy)
     assert names(repo_copy, "overlays/staging/facts/cluster.yaml") == ["staging"]
     assert names(repo_copy, "overlays/prod/capacity/gpu-us-west-2a/pool-zone.yaml", "README.md") == ["prod"]
-    assert names(repo_copy, "docs/runbook.md", "src/accelcap/render.py") == []
+    assert names(repo_copy, "docs/runbook.md", "src/accelcap/render/kustomize.py") == []

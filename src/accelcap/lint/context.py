@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 
 from ..facts import ClusterFacts
 from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
-from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
+from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay, is_application
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-
-
-def is_application(document: Document) -> bool:
-    return document.kind == "Application" and document.group == "argoproj.io"
 
 
 def sync_options(document: Document) -> dict[str, str]:

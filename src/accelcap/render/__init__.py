@@ -1,0 +1,34 @@
+"""The render-and-load layer every tool uses, one job per module:
+
+- ``model``: ``Document`` (one rendered object and where it came from) and
+  ``RenderedOverlay`` (everything one overlay puts on its cluster);
+- ``kustomize``: the kustomize subprocess, with each object's source file and line;
+- ``applications``: ``render_overlay``, which follows the overlay's Argo CD Applications
+  into the paths they sync and adds the hand-applied ``validation/`` builds;
+- ``targets``: what a tool's PATH arguments (or ``--changed`` files) name, rendered.
+
+The names below are the layer's interface; import them from ``accelcap.render``.
+"""
+
+from __future__ import annotations
+
+from .applications import MANUAL_BUILD, is_application, render_overlay
+from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
+from .model import Document, FollowedApplication, RenderedOverlay
+from .targets import list_overlays, load_rendered, render_targets, resolve_targets
+
+__all__ = [
+    "KUSTOMIZE_ENV",
+    "MANUAL_BUILD",
+    "Document",
+    "FollowedApplication",
+    "RenderedOverlay",
+    "is_application",
+    "kustomize_command",
+    "list_overlays",
+    "load_rendered",
+    "render_kustomization",
+    "render_overlay",
+    "render_targets",
+    "resolve_targets",
+]

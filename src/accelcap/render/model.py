@@ -1,0 +1,108 @@
+"""What the render layer hands every tool: rendered objects that know where they came from.
+
+``Document`` is one Kubernetes object; ``RenderedOverlay`` is everything one overlay puts on
+its cluster (its own objects, what its Argo CD Applications sync, the hand-applied
+``validation/`` build) with the cluster's facts.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..facts import ClusterFacts
+
+
+@dataclass
+class Document:
+    """One rendered Kubernetes object and where it came from."""
+
+    obj: dict[str, t.Any]
+    #: The overlay that was asked for, relative to the repository (``overlays/prod``).
+    overlay: str
+    #: The directory kustomize rendered to produce it (the overlay or an Application path).
+    rendered_from: str
+    #: The Argo CD Application that syncs it; None for the overlay's own objects and for
+    #: hand-applied builds.
+    application: str | None = None
+    #: Source file (relative to the repository) and line, where kustomize could tell.
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def api_version(self) -> str:
+        return str(self.obj.get("apiVersion", ""))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def metadata(self) -> dict[str, t.Any]:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.metadata.get("namespace")
+        return str(ns) if ns is not None else None
+
+    @property
+    def annotations(self) -> dict[str, t.Any]:
+        value = self.metadata.get("annotations")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, t.Any]:
+        value = self.metadata.get("labels")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name`` (``Kind/name`` when cluster-scoped)."""
+        parts = [self.kind, self.namespace, self.name]
+        return "/".join(p for p in parts if p)
+
+    def get(self, *path: str | int, default: t.Any = None) -> t.Any:
+        """The value at ``path`` inside the object, or ``default`` where any step is missing."""
+        node: t.Any = self.obj
+        for step in path:
+            if isinstance(step, int):
+                if not isinstance(node, list) or not -len(node) <= step < len(node):
+                    return default
+            elif not isinstance(node, dict) or step not in node:
+                return default
+            node = node[step]
+        return node
+
+
+@dataclass
+class FollowedApplication:
+    """An Argo CD Application of the overlay and the objects it syncs."""
+
+    application: Document
+    path: str
+    documents: list[Document] = field(default_factory=list)
+
+
+@dataclass
+class RenderedOverlay:
+    """Everything one overlay puts on its cluster, rendered once."""
+
+    path: Path
+    name: str
+    documents: list[Document]
+    applications: list[FollowedApplication]
+    facts: ClusterFacts | None
+
+    def of_kind(self, *kinds: str) -> list[Document]:
+        return [d for d in self.documents if d.kind in kinds]

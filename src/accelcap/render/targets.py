@@ -1,0 +1,101 @@
+"""What a tool's PATH arguments (or ``--changed`` files) name, rendered.
+
+A PATH is an overlay directory or its name under ``overlays/``, a file of rendered YAML, or
+``-`` for standard input; no PATH means every overlay; ``--changed FILE...`` means the
+overlays those files touch.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+from pathlib import Path
+
+from ..affected import affected_overlays
+from ..config import Settings, load_settings
+from ..errors import InputError
+from ..facts import load_facts
+from ..yamlload import load_documents
+from .applications import render_overlay
+from .model import Document, RenderedOverlay
+
+
+def load_rendered(path: str, settings: Settings | None = None) -> list[Document]:
+    """Documents of already-rendered YAML: a file, or ``-`` for standard input."""
+    settings = settings or load_settings()
+    if path == "-":
+        return [Document(obj, "<stdin>", "<stdin>") for obj in load_documents(sys.stdin.buffer.read(), "<stdin>")]
+    file = Path(path)
+    where = settings.relative(file)
+    try:
+        text = file.read_bytes()
+    except OSError as error:
+        raise InputError(where, error.strerror or str(error)) from None
+    return [Document(obj, where, where, file=where) for obj in load_documents(text, where)]
+
+
+def list_overlays(settings: Settings | None = None) -> list[Path]:
+    """Every overlay of the repository: ``overlays/*`` with a kustomization."""
+    settings = settings or load_settings()
+    if not settings.overlays.is_dir():
+        raise InputError(settings.overlays_dir, "no overlays directory in this repository")
+    return sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
+
+
+def resolve_targets(
+    paths: t.Sequence[str], settings: Settings | None = None, changed: t.Sequence[str] | None = None
+) -> list[Path | str]:
+    """CLI PATH arguments -> overlay directories, rendered-YAML files or ``-``.
+
+    No PATH means every overlay, or, when ``changed`` lists changed files (pre-commit), the
+    overlays those files touch (``accelcap.affected``), possibly none. A PATH that is
+    neither a directory, a file nor ``-`` is an error naming the overlays that exist.
+    """
+    settings = settings or load_settings()
+    if changed is not None:
+        if paths:
+            raise InputError("usage", "give PATHs or --changed, not both")
+        return list(affected_overlays(changed, settings))
+    if not paths:
+        return list(list_overlays(settings))
+    targets: list[Path | str] = []
+    for raw in paths:
+        if raw == "-":
+            targets.append(raw)
+            continue
+        candidate = Path(raw)
+        if not candidate.exists() and not candidate.is_absolute():
+            under_overlays = settings.overlays / raw
+            candidate = under_overlays if under_overlays.exists() else candidate
+        if candidate.is_dir():
+            targets.append(candidate)
+        elif candidate.is_file():
+            targets.append(str(candidate))
+        else:
+            known = ", ".join(p.name for p in list_overlays(settings)) or "none"
+            raise InputError(raw, f"no such overlay, directory or file (overlays: {known})")
+    return targets
+
+
+def render_targets(
+    paths: t.Sequence[str],
+    settings: Settings | None = None,
+    follow: bool = True,
+    cluster: str | None = None,
+    changed: t.Sequence[str] | None = None,
+) -> list[RenderedOverlay]:
+    """Render every CLI target; a rendered-YAML file or ``-`` becomes an overlay of its own.
+
+    Such a file has no cluster directory, so its facts come from ``cluster`` when given.
+    """
+    settings = settings or load_settings()
+    file_facts = load_facts(cluster, settings) if cluster else None
+    rendered = []
+    for target in resolve_targets(paths, settings, changed):
+        if isinstance(target, Path):
+            rendered.append(render_overlay(target, settings, follow))
+        else:
+            documents = load_rendered(target, settings)
+            name = documents[0].overlay if documents else target
+            rendered.append(RenderedOverlay(Path(target), name, documents, [], file_facts))
+    return rendered
