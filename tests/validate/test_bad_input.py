@@ -144,7 +144,7 @@ def test_help_says_what_it_reads_writes_and_exits(tool: str) -> None:
 
 
 def test_docs_carry_every_finding_code() -> None:
-    from accelcap.validate.checks import markdown_table
+    from accelcap.validate.finding_codes import markdown_table
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "validate.md").read_text()
     assert markdown_table() in docs

@@ -14,7 +14,7 @@ from validate_helpers import Result, one
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
-from accelcap.validate.core import DEFAULT_KUBERNETES_VERSION, bundle_directory
+from accelcap.validate.core_schemas import DEFAULT_KUBERNETES_VERSION, bundle_directory
 from accelcap.validate.locations import (
     DEFAULT_LOCATIONS,
     DEFAULT_URL,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..config import Settings
 from ..render import RenderedOverlay
 from ..report import Finding
-from .session import ValidateOptions, Validator
+from .validator import ValidateOptions, Validator
 
 __all__ = ["ValidateOptions", "Validator", "validate_overlay"]
 

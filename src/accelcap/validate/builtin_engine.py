@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from ..errors import InputError
 from ..render import Document
 from ..report import Finding
-from .checks import ROOT_FIELD_UNKNOWN, SCHEMA_INVALID, SCHEMA_MISSING, Check
+from .finding_codes import ROOT_FIELD_UNKNOWN, SCHEMA_INVALID, SCHEMA_MISSING, Check
 from .locations import ResourceType
-from .paths import error_path_and_message
+from .schema_errors import error_path_and_message
 from .resolver import CompiledSchema, SchemaResolver
 
 

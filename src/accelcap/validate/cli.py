@@ -11,9 +11,9 @@ from ..config import load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..render import render_targets
 from ..report import report
-from .checker import Outcome
+from .builtin_engine import Outcome
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
-from .session import ENGINES, ValidateOptions, Validator
+from .validator import ENGINES, ValidateOptions, Validator
 
 TOOL = "validate"
 DESCRIPTION = f"""Check every rendered object of the overlays against its JSON schema, strictly

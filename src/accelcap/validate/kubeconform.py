@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..render import Document
-from . import core
-from .checker import Outcome, finding, missing_schema, resource_type
-from .checks import SCHEMA_INVALID, SCHEMA_MISSING
+from . import core_schemas
+from .builtin_engine import Outcome, finding, missing_schema, resource_type
+from .finding_codes import SCHEMA_INVALID, SCHEMA_MISSING
 from ..files import write_atomically
 from .fetch import cache_dir
 from .locations import Location, ResourceType, normalized_kubernetes_version
@@ -34,13 +34,13 @@ def find_kubeconform() -> str | None:
 
 
 def _core_location(resources: t.Iterable[ResourceType], kubernetes_version: str) -> str:
-    bundle = core.bundle_directory(kubernetes_version)
+    bundle = core_schemas.bundle_directory(kubernetes_version)
     target = cache_dir() / "kubeconform-core" / bundle.name
     for resource in resources:
         source = bundle / f"{resource.kind.lower()}{resource.kind_suffix}.json"
         destination = target / source.name
         if source.is_file() and not destination.is_file():
-            write_atomically(destination, core.standalone_schema(source))
+            write_atomically(destination, core_schemas.standalone_schema(source))
     target.mkdir(parents=True, exist_ok=True)
     return f"{target}/{{{{.ResourceKind}}}}{{{{.KindSuffix}}}}.json"
 

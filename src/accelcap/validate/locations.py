@@ -3,7 +3,7 @@
 A location is one of
 - ``default``: kubeconform's alias for yannh/kubernetes-json-schema on GitHub;
 - ``kubernetes-validate``: the Kubernetes core schemas bundled with the
-  ``kubernetes-validate`` package (offline; see ``core``);
+  ``kubernetes-validate`` package (offline; see ``core_schemas``);
 - a local path or an ``http(s)`` URL with kubeconform's template fields
   (``{{.Group}}``, ``{{.ResourceKind}}``, ``{{.ResourceAPIVersion}}``,
   ``{{.NormalizedKubernetesVersion}}``, ``{{.StrictSuffix}}``, ``{{.KindSuffix}}``).

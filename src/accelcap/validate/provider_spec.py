@@ -14,7 +14,7 @@ from importlib import resources
 import jsonschema
 
 from ..render import Document
-from .paths import error_path_and_message
+from .schema_errors import error_path_and_message
 
 SCHEMA_FILE = "schemas/awsmachineproviderconfig.schema.json"
 VALUE_PATH = {

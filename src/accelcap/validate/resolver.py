@@ -17,7 +17,7 @@ import referencing.exceptions
 import referencing.jsonschema
 
 from ..errors import InputError
-from . import core
+from . import core_schemas
 from .fetch import read_schema
 from .locations import Location, ResourceType
 from .pinned import GeneratedSchemas
@@ -76,7 +76,7 @@ class SchemaResolver:
         found = []
         for location in self.locations:
             if location.kind == "builtin":
-                found.append((location, str(core.schema_path(resource, kubernetes_version))))
+                found.append((location, str(core_schemas.schema_path(resource, kubernetes_version))))
             else:
                 found.append((location, location.expand(resource, kubernetes_version, self.strict)))
         return found
@@ -99,7 +99,7 @@ class SchemaResolver:
             if location.kind == "builtin":
                 directory = Path(address).parent
                 if directory not in self._core_registries:
-                    definitions = referencing.Resource.from_contents(core.definitions(directory))
+                    definitions = referencing.Resource.from_contents(core_schemas.definitions(directory))
                     self._core_registries[directory] = definitions @ referencing.Registry()
                 compiled = compile_schema(
                     schema,

@@ -10,9 +10,9 @@ from ..config import Settings, load_settings
 from ..errors import InputError
 from ..render import Document, RenderedOverlay
 from . import provider_spec
-from .checker import Outcome, check_documents, finding, resource_type, root_field_findings
-from .checks import PROVIDER_SPEC_INVALID
-from .core import DEFAULT_KUBERNETES_VERSION
+from .builtin_engine import Outcome, check_documents, finding, resource_type, root_field_findings
+from .finding_codes import PROVIDER_SPEC_INVALID
+from .core_schemas import DEFAULT_KUBERNETES_VERSION
 from .kubeconform import find_kubeconform, run_kubeconform
 from .locations import configured_locations, normalized_kubernetes_version, parse_location
 from .pinned import GeneratedSchemas
