@@ -1,16 +1,19 @@
-"""Fixtures every test area shares: the real repository, and a disposable copy of it."""
+"""Fixtures every test area shares: the real repository, its prod render, and a disposable
+copy of the repository. Helpers to import live in ``support``."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import typing as t
 from pathlib import Path
 
 import pytest
+from support import REPO, render_prod, shared_dir
 
 from accelcap.config import load_settings
+from accelcap.render import RenderedOverlay
 
-REPO = Path(__file__).resolve().parent.parent
 #: What a repository copy needs: the manifests and the settings.
 REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
 
@@ -23,13 +26,25 @@ def _fresh_settings() -> t.Iterator[None]:
     load_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def prod_render() -> RenderedOverlay:
+    """The prod overlay as the render layer renders it, once per session (do not mutate)."""
+    return render_prod()
+
+
+@pytest.fixture
+def prod(prod_render: RenderedOverlay) -> RenderedOverlay:
+    """A private deep copy of the prod render, free to mutate."""
+    return copy.deepcopy(prod_render)
+
+
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the repository's manifests that a test may edit; the tools use it.
 
     The shared data directory (upstream CRDs and schemas) stays the real one.
     """
-    shared = load_settings(REPO).shared
+    shared = shared_dir()
     root = tmp_path / "repo"
     root.mkdir()
     for part in REPO_PARTS:

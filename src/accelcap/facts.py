@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
+from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
 from .yamlload import load_single
@@ -20,11 +21,6 @@ from .yamlload import load_single
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
 
-#: OpenShift minor version -> the Kubernetes minor version it ships.
-KUBERNETES_FOR_OPENSHIFT = {
-    "4.14": "1.27", "4.15": "1.28", "4.16": "1.29", "4.17": "1.30",
-    "4.18": "1.31", "4.19": "1.32", "4.20": "1.33", "4.21": "1.34", "4.22": "1.35",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)

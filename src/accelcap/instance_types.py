@@ -1,75 +1,12 @@
-"""What the tools know offline about EC2 instance types: vCPUs and accelerators.
+"""Reading the instance-type catalog: a type's family, its accelerator, its table entry.
 
-The one table of instance types in the project. Sources: AWS "Specifications for Amazon
-EC2 accelerated computing instances"; the counts agree with kubernetes/autoscaler's
-``ec2_instance_types.go``. ``tools/verify-quotas`` asks EC2 for vCPUs instead; this table
-serves the checks that run without AWS (linter, capacity diff, ``--plan``).
+The table and its sources are ``accelcap.catalog.instance_types``.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
+from .catalog.instance_types import ACCELERATOR_BY_FAMILY_PREFIX, INSTANCE_TYPES, Accelerator, InstanceType
 from .errors import InputError
-
-
-class Accelerator(enum.Enum):
-    """What kind of accelerator an instance family carries, by family prefix."""
-
-    NONE = "none"
-    NVIDIA_GPU = "nvidia-gpu"
-    AMD_GPU = "amd-gpu"
-    NEURON = "neuron"
-
-    @property
-    def resource(self) -> str | None:
-        """The extended resource a pod requests to use one."""
-        return {Accelerator.NVIDIA_GPU: "nvidia.com/gpu", Accelerator.NEURON: "aws.amazon.com/neuron"}.get(self)
-
-
-@dataclass(frozen=True)
-class InstanceType:
-    name: str
-    vcpus: int
-    #: NVIDIA GPUs, or Inferentia/Trainium devices for Neuron families.
-    accelerators: int = 0
-    #: The value the project uses for the node label cluster-api/accelerator.
-    accelerator_label: str | None = None
-
-
-def _sizes(family: str, label: str | None, *rows: tuple[str, int, int]) -> dict[str, InstanceType]:
-    return {
-        f"{family}.{size}": InstanceType(f"{family}.{size}", vcpus, accelerators, label)
-        for size, vcpus, accelerators in rows
-    }
-
-
-# fmt: off
-INSTANCE_TYPES: dict[str, InstanceType] = {
-    # NVIDIA. Note the trap: the 16xlarge sizes of g4dn/g5/g6/g6e have ONE GPU.
-    **_sizes("g4dn", "nvidia-t4", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
-             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("metal", 96, 8)),
-    **_sizes("g5", "nvidia-a10g", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
-             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
-    **_sizes("g6", "nvidia-l4", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
-             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
-    **_sizes("g6e", "nvidia-l40s", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
-             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
-    **_sizes("p4d", "nvidia-a100", ("24xlarge", 96, 8)),
-    **_sizes("p4de", "nvidia-a100", ("24xlarge", 96, 8)),
-    **_sizes("p5", "nvidia-h100", ("4xlarge", 16, 1), ("48xlarge", 192, 8)),
-    **_sizes("p5e", "nvidia-h200", ("48xlarge", 192, 8)),
-    **_sizes("p5en", "nvidia-h200", ("48xlarge", 192, 8)),
-    # AWS Neuron: devices, not GPUs (the autoscaler sees 0 GPUs on these).
-    **_sizes("inf2", "aws-inferentia2", ("xlarge", 4, 1), ("8xlarge", 32, 1), ("24xlarge", 96, 6), ("48xlarge", 192, 12)),
-    **_sizes("trn1", "aws-trainium", ("2xlarge", 8, 1), ("32xlarge", 128, 16)),
-    **_sizes("trn1n", "aws-trainium", ("32xlarge", 128, 16)),
-    # Baseline types of the clusters (control plane, workers), for capacity reports.
-    **_sizes("m6i", None, ("large", 2, 0), ("xlarge", 4, 0), ("2xlarge", 8, 0), ("4xlarge", 16, 0)),
-    **_sizes("r5a", None, ("large", 2, 0), ("xlarge", 4, 0), ("2xlarge", 8, 0), ("4xlarge", 16, 0)),
-}
-# fmt: on
 
 
 def family_of(instance_type: str) -> str:
@@ -81,15 +18,13 @@ def accelerator_of(instance_type: str) -> Accelerator:
     """The accelerator kind of ``instance_type``, from its family name alone.
 
     Labels can be edited away; the instance type is what AWS launches, so pool rules key on
-    this. g4ad carries AMD GPUs; every other g* and p* family carries NVIDIA GPUs.
+    this. The longest matching prefix of ``ACCELERATOR_BY_FAMILY_PREFIX`` decides.
     """
     family = family_of(instance_type)
-    if family.startswith(("inf", "trn")):
-        return Accelerator.NEURON
-    if family.startswith("g4ad"):
-        return Accelerator.AMD_GPU
-    if family.startswith(("g", "p")):
-        return Accelerator.NVIDIA_GPU
+    for length in range(len(family), 0, -1):
+        found = ACCELERATOR_BY_FAMILY_PREFIX.get(family[:length])
+        if found is not None:
+            return found
     return Accelerator.NONE
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from .instance_types import Accelerator, accelerator_of
+from .catalog.install_naming import INSTALL_NAMING
+from .catalog.instance_types import Accelerator
+from .instance_types import accelerator_of
 from .render import Document
 
 MACHINE_GROUP = "machine.openshift.io"
@@ -22,30 +24,6 @@ ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshi
 ACCELERATOR_LABEL = "cluster-api/accelerator"
 #: EC2 tag ``kubernetes.io/cluster/<infraID>: owned`` on every machine of the cluster.
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
-
-
-@dataclass(frozen=True)
-class InstallNaming:
-    """How the installer named a cluster's network objects (fixed at install time)."""
-
-    #: Security group names after ``<infraID>-``.
-    security_groups: tuple[str, ...]
-    #: Subnet names are ``<infraID>-<subnet_infix>-<zone>``.
-    subnet_infix: str
-
-    def security_group_names(self, infra_id: str) -> list[str]:
-        return [f"{infra_id}-{suffix}" for suffix in self.security_groups]
-
-    def subnet_prefix(self, infra_id: str) -> str:
-        return f"{infra_id}-{self.subnet_infix}-"
-
-
-#: ``installNaming`` of the facts -> names: 4.16+ (CAPI) installs, and 4.15 or older
-#: (Terraform) ones, which keep their names through upgrades.
-INSTALL_NAMING = {
-    "capi": InstallNaming(("node", "lb"), "subnet-private"),
-    "terraform": InstallNaming(("worker-sg",), "private"),
-}
 
 
 def naming_of(names: t.Iterable[str], infra_id: str) -> str | None:

@@ -1,32 +1,185 @@
-"""Name -> entry point of every tool, so ``tools/<name>`` in a checkout runs exactly what
-the installed console script runs. Keep in step with ``[project.scripts]``.
+"""The registry of tools: the one place that lists every tool the project ships.
 
-Usage: ``python -m accelcap.toolbox NAME [ARGS...]``.
+Each ``Tool`` says its name, entry point, one-line purpose, exit codes, output formats and
+its pre-commit hooks. ``python -m accelcap.generate`` writes from it the console scripts of
+``pyproject.toml``, the ``tools/<name>`` launchers, ``.pre-commit-hooks.yaml``,
+``.pre-commit-config.yaml`` and the README's tool table; ``--check`` (run by the tests)
+fails while any of them differs. Adding a tool is one entry here plus its module.
+
+``tools/<name>`` runs ``python -m accelcap.toolbox NAME [ARGS...]``, so a checkout runs
+exactly what the installed console script runs.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from dataclasses import dataclass
 
-TOOLS = {
-    "set-infra-id": "accelcap.set_infra_id:main",
-    "lint": "accelcap.lint.cli:main",
-    "validate": "accelcap.validate.cli:main",
-    "crd-schemas": "accelcap.validate.crd_schemas:main",
-    "verify-quotas": "accelcap.quotas.cli:main",
-    "capacity-diff": "accelcap.capacity_diff:main",
-    "check-yaml": "accelcap.check_yaml:main",
-}
+#: The files the hooks that render care about: every manifest of the repository.
+MANIFESTS = r"^(base|components|overlays)/"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A pre-commit hook that runs a tool."""
+
+    id: str
+    #: What pre-commit prints while the hook runs.
+    name: str
+    args: tuple[str, ...] = ()
+    files: str | None = None
+    exclude: str | None = None
+    types: tuple[str, ...] = ()
+    pass_filenames: bool = True
+    require_serial: bool = False
+    verbose: bool = False
+    #: Offered to other repositories laid out like this one, in ``.pre-commit-hooks.yaml``
+    #: (as ``accelcap-<id>``); False: this repository's ``.pre-commit-config.yaml`` only.
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    #: ``module:function``, as in ``[project.scripts]``.
+    entry_point: str
+    #: How it is called, for the README (``lint [PATH...]``).
+    usage: str
+    #: What it does, in one line.
+    purpose: str
+    #: Its exit codes, briefly (the tool's ``--help`` has them in full).
+    exit_codes: str
+    #: The values of its ``--format`` option; empty when it has none (a test compares).
+    formats: tuple[str, ...] = ()
+    hooks: tuple[Hook, ...] = ()
+
+
+FINDINGS_FORMATS = ("text", "json", "github")
+
+TOOLS: tuple[Tool, ...] = (
+    Tool(
+        "check-yaml",
+        "accelcap.check_yaml:main",
+        "check-yaml FILE...",
+        "strict YAML syntax (the pre-commit hook)",
+        "0, 1, 2",
+        FINDINGS_FORMATS,
+        hooks=(
+            Hook(
+                "check-yaml",
+                "manifests parse strictly (safe tags, no duplicate keys, mappings)",
+                files=MANIFESTS,
+                types=("yaml",),
+            ),
+            Hook(
+                "check-yaml-other",
+                "other YAML parses strictly (safe tags, no duplicate keys)",
+                ("--any-document",),
+                exclude=MANIFESTS,
+                types=("yaml",),
+                published=False,
+            ),
+        ),
+    ),
+    Tool(
+        "set-infra-id",
+        "accelcap.set_infra_id:main",
+        "set-infra-id <cluster>",
+        "writes the infraID and related facts from `--infra-id`, `--from-machineset FILE` or "
+        "`--from-cluster`; `--check` fails while unset",
+        "0 ok, 1 unset (`--check`), 2 bad input, 3 `oc` failed",
+        hooks=(
+            Hook(
+                "infra-id-set",
+                "every cluster has its infraID",
+                ("--check",),
+                files=r"^overlays/[^/]+/facts/",
+                pass_filenames=False,
+            ),
+        ),
+    ),
+    Tool(
+        "validate",
+        "accelcap.validate.cli:main",
+        "validate [PATH...]",
+        "strict JSON-schema validation of every rendered object, offline (kubeconform when installed)",
+        "0, 1 invalid, 2",
+        FINDINGS_FORMATS,
+        hooks=(
+            Hook(
+                "validate",
+                "render and validate touched overlays",
+                ("--changed",),
+                files=MANIFESTS,
+                require_serial=True,
+            ),
+        ),
+    ),
+    Tool(
+        "lint",
+        "accelcap.lint.cli:main",
+        "lint [PATH...]",
+        "the capacity safety rules (`docs/lint-rules.md`)",
+        "0, 1 findings, 2",
+        FINDINGS_FORMATS,
+        hooks=(
+            Hook(
+                "lint",
+                "lint touched overlays (capacity safety rules)",
+                ("--changed",),
+                files=MANIFESTS,
+                require_serial=True,
+            ),
+        ),
+    ),
+    Tool(
+        "verify-quotas",
+        "accelcap.quotas.cli:main",
+        "verify-quotas <cluster>",
+        "vCPUs every pool can launch against the account's EC2 quotas; `--plan` without AWS",
+        "0, 1 short, 2, 3 AWS refused",
+        ("text", "json", "markdown", "github"),
+        hooks=(
+            Hook(
+                "verify-quotas",
+                "quota check of touched clusters (plan only without AWS credentials)",
+                ("--plan-without-credentials", "--changed"),
+                files=MANIFESTS,
+                require_serial=True,
+                verbose=True,
+            ),
+        ),
+    ),
+    Tool(
+        "capacity-diff",
+        "accelcap.capacity_diff:main",
+        "capacity-diff BASE HEAD",
+        "what a change does to the most vCPUs and accelerators per cluster, pool and quota class",
+        "0, 2",
+        ("text", "json", "markdown"),
+    ),
+    Tool(
+        "crd-schemas",
+        "accelcap.validate.crd_schemas:main",
+        "crd-schemas",
+        "converts CRDs into JSON schemas in kubeconform's layout",
+        "0, 2",
+    ),
+
+)
+
+TOOLS_BY_NAME: dict[str, Tool] = {tool.name: tool for tool in TOOLS}
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in TOOLS:
-        print(f"toolbox: usage: python -m accelcap.toolbox {{{','.join(TOOLS)}}} [ARGS...]", file=sys.stderr)
+    if len(sys.argv) < 2 or sys.argv[1] not in TOOLS_BY_NAME:
+        names = ",".join(TOOLS_BY_NAME)
+        print(f"toolbox: usage: python -m accelcap.toolbox {{{names}}} [ARGS...]", file=sys.stderr)
         sys.exit(2)
     name = sys.argv.pop(1)
     sys.argv[0] = name
-    module, _, function = TOOLS[name].partition(":")
+    module, _, function = TOOLS_BY_NAME[name].entry_point.partition(":")
     getattr(importlib.import_module(module), function)()
 
 

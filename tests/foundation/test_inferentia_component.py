@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import REPO
+
 from accelcap.config import load_settings
-from accelcap.instance_types import Accelerator
+from accelcap.catalog.instance_types import Accelerator
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
 
@@ -80,7 +82,7 @@ def planned_rows(root: Path) -> dict[tuple[str, str], tuple[int, list[str]]]:
     import subprocess
 
     result = subprocess.run(
-        [str(Path(__file__).resolve().parents[2] / "tools" / "verify-quotas"), "prod", "--plan", "--format", "json"],
+        [str(REPO / "tools" / "verify-quotas"), "prod", "--plan", "--format", "json"],
         capture_output=True, text=True, env={**os.environ, "ACCELCAP_REPO": str(root)}, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -6,27 +6,15 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from support import REPO, one
 
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.pools import find_pools
-from accelcap.render import Document, RenderedOverlay, render_overlay
-
-REPO = Path(__file__).resolve().parents[2]
+from accelcap.render import Document, RenderedOverlay
 
 
-@pytest.fixture(scope="module")
-def prod() -> RenderedOverlay:
-    return render_overlay(REPO / "overlays" / "prod", load_settings(REPO))
-
-
-def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:
-    found = [d for d in rendered.of_kind(kind) if name is None or d.name == name]
-    assert len(found) == 1, f"expected one {kind} {name or ''}, found {[d.ref for d in found]}"
-    return found[0]
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def gpu_machineset(prod: RenderedOverlay) -> Document:
     return one(prod, "MachineSet")
 

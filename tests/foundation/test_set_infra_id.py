@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
 
-REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 
 

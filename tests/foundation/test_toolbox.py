@@ -1,21 +1,88 @@
-"""Every tool runs the same code from a checkout (tools/<name>) and installed."""
+"""The registry of tools and the generator of every file derived from registries."""
 
 from __future__ import annotations
 
-import tomllib
+import importlib
+import shutil
 from pathlib import Path
 
-from accelcap.toolbox import TOOLS
+import pytest
+import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from accelcap import generate
+from accelcap.toolbox import TOOLS, Tool
+from support import REPO, run_in_process
+
+TOOL_IDS = [tool.name for tool in TOOLS]
 
 
-def test_console_scripts_match_toolbox() -> None:
-    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == TOOLS
+def test_generated_files_are_current() -> None:
+    """Run ``python -m accelcap.generate`` when this fails."""
+    result = run_in_process(generate, "--check")
+    assert (result.code, result.err) == (0, "")
 
 
-def test_every_tool_has_a_checkout_launcher() -> None:
-    for name in TOOLS:
-        launcher = REPO / "tools" / name
-        assert launcher.is_symlink() and launcher.resolve() == (REPO / "tools" / "_run").resolve(), name
+@pytest.mark.parametrize("tool", TOOLS, ids=TOOL_IDS)
+def test_entry_point_is_a_tool(tool: Tool) -> None:
+    module, _, function = tool.entry_point.partition(":")
+    loaded = importlib.import_module(module)
+    assert callable(getattr(loaded, function)), tool.entry_point
+    # The registry's --format values are the ones the tool's own parser accepts.
+    parser = loaded.build_parser()
+    choices = next((a.choices for a in parser._actions if "--format" in a.option_strings), None)
+    assert tuple(choices or ()) == tool.formats
+
+
+def test_hook_files_say_what_the_registry_says() -> None:
+    """The hand-written YAML emitter round-trips: pre-commit reads what the registry says."""
+    published = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert published == [
+        generate._hook_fields(tool, hook, published=True) for tool in TOOLS for hook in tool.hooks if hook.published
+    ]
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    (local,) = config["repos"]
+    expected = [generate._hook_fields(tool, hook, published=False) for tool in TOOLS for hook in tool.hooks]
+    assert local["hooks"] == expected + list(generate.MAINTAINER_HOOKS)
+
+
+@pytest.fixture
+def generated_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The generated files and their hand-written hosts, in a repository of their own."""
+    root = tmp_path / "repo"
+    for output in generate.OUTPUTS:
+        (root / output.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / output.path, root / output.path)
+    shutil.copytree(REPO / "tools", root / "tools", symlinks=True)
+    monkeypatch.setenv("ACCELCAP_REPO", str(root))
+    return root
+
+
+def test_check_names_each_stale_file_and_write_fixes_them(generated_copy: Path) -> None:
+    root = generated_copy
+    (root / "tools" / "lint").unlink()
+    (root / "tools" / "retired-tool").symlink_to("_run")
+    for output in generate.OUTPUTS:
+        # Each a change inside what is generated (a hand-written part may change freely).
+        file = root / output.path
+        text = file.read_text()
+        for generated, edited in (("|---|", "|-|"), ("lint.cli:main", "lint.old:main"), ("serial: true", "serial: false")):
+            text = text.replace(generated, edited, 1)
+        file.write_text(text if isinstance(output, generate.Blocks) else text + "\n")
+    result = run_in_process(generate, "--check")
+    assert result.code == 1
+    named = sorted(line.split(": ")[1] for line in result.err.splitlines())
+    assert named == sorted([o.path for o in generate.OUTPUTS] + ["tools/lint", "tools/retired-tool"])
+
+    assert run_in_process(generate).code == 0
+    assert run_in_process(generate, "--check") == (0, "", "")
+    for output in generate.OUTPUTS:
+        assert (root / output.path).read_text() == (REPO / output.path).read_text(), output.path
+    assert not (root / "tools" / "retired-tool").exists() and (root / "tools" / "lint").is_symlink()
+
+
+def test_a_file_without_its_markers_is_one_line_of_bad_input(generated_copy: Path) -> None:
+    readme = generated_copy / "README.md"
+    readme.write_text(readme.read_text().replace("<!-- end:tools -->", ""))
+    result = run_in_process(generate, "--check")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "generate: README.md: no generated:tools block; add its two marker lines where it belongs\n"

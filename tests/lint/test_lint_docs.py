@@ -1,24 +1,18 @@
+"""docs/lint-rules.md says what each discovered rule is (the generator keeps it current)."""
+
 from __future__ import annotations
 
-from pathlib import Path
+from support import REPO
 
-from accelcap.lint.docs import DOCS_FILE, main, render_docs
+from accelcap.lint.docs import DOCS_FILE
 from accelcap.lint.rule import all_rules
 
 
-def test_docs_file_is_current(repo: Path) -> None:
-    """docs/lint-rules.md is generated from the registry: run python -m accelcap.lint.docs."""
-    assert (repo / DOCS_FILE).read_text() == render_docs()
-
-
-def test_docs_cover_every_rule() -> None:
-    text = render_docs()
+def test_docs_file_has_a_section_for_every_rule() -> None:
+    text = (REPO / DOCS_FILE).read_text()
     for rule in all_rules():
-        assert f"### {rule.id}" in text
-
-
-def test_check_mode_reports_stale_file(tmp_path: Path) -> None:
-    target = tmp_path / "rules.md"
-    assert main(["--output", str(target), "--check"]) == 1
-    assert main(["--output", str(target)]) == 0
-    assert main(["--output", str(target), "--check"]) == 0
+        section = text.split(f"\n### {rule.id}\n", 1)
+        assert len(section) == 2, f"{DOCS_FILE} has no section for {rule.id}"
+        body = section[1].split("\n### ", 1)[0]
+        for part in (rule.title, rule.what, rule.why, rule.fix):
+            assert part in body, f"{DOCS_FILE} {rule.id} lacks: {part[:60]}"

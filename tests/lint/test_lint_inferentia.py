@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 from accelcap.config import load_settings
-from accelcap.instance_types import Accelerator
+from accelcap.catalog.instance_types import Accelerator
 from accelcap.lint.engine import lint_overlay
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay

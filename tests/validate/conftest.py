@@ -7,16 +7,12 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from validate_helpers import Result
+from support import REPO, Result
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
-from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
 from accelcap.validate import crd_schemas
-
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -32,11 +28,6 @@ def _isolated(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
     )
-
-
-@pytest.fixture(scope="session")
-def prod() -> RenderedOverlay:
-    return render_overlay(REPO / "overlays" / "prod", load_settings(REPO))
 
 
 @pytest.fixture

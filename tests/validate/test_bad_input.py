@@ -8,7 +8,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from validate_helpers import Result, one
+from support import Result, first
 
 from accelcap.render import RenderedOverlay
 
@@ -26,7 +26,7 @@ def _one_line_exit_2(result: Result, *expected: str) -> None:
 @pytest.fixture
 def namespace_file(prod: RenderedOverlay, tmp_path: Path) -> Path:
     path = tmp_path / "namespace.yaml"
-    path.write_text(json.dumps(one(prod, "Namespace").obj))
+    path.write_text(json.dumps(first(prod, "Namespace").obj))
     return path
 
 
@@ -72,7 +72,7 @@ def test_unreachable_url(run: t.Callable[..., Result], namespace_file: Path) -> 
 def test_object_without_api_version_or_kind(
     run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: Path, missing: str
 ) -> None:
-    obj = dict(one(prod, "Namespace").obj)
+    obj = dict(first(prod, "Namespace").obj)
     del obj[missing]
     path = tmp_path / "objects.yaml"
     path.write_text(json.dumps(obj))
@@ -112,7 +112,7 @@ def test_pinned_mirror_that_changed_fails_closed(
     target.write_bytes((settings.shared / "crds" / mirror).read_bytes() + b"\n# edited\n")
     monkeypatch.setenv("ACCELCAP_SHARED", str(shared))
     path = tmp_path / "ma.yaml"
-    path.write_text(json.dumps(one(prod, "MachineAutoscaler").obj))
+    path.write_text(json.dumps(first(prod, "MachineAutoscaler").obj))
     result = run("validate", str(path), "--generated", str(tmp_path / "generated"))
     _one_line_exit_2(result, "02_machineautoscaler.crd.yaml", "differs from the pin")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from validate_helpers import Result, mutated
+from support import Result, mutated
 
 from accelcap.errors import InputError
 from accelcap.render import RenderedOverlay

@@ -8,7 +8,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from validate_helpers import Result, mutated, one
+from support import Result, mutated, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate.locations import configured_locations
@@ -75,9 +75,9 @@ def test_kubeconform_is_used_when_on_path(
 def test_kubeconform_findings_become_the_same_report(
     run: t.Callable[..., Result], fake_kubeconform: Path, prod: RenderedOverlay, tmp_path: Path
 ) -> None:
-    document = mutated(one(prod, "Subscription"), lambda o: o["spec"].__setitem__("chanel", "stable"))
+    document = mutated(first(prod, "Subscription"), lambda o: o["spec"].__setitem__("chanel", "stable"))
     path = tmp_path / "rendered.yaml"
-    path.write_text(json.dumps(document.obj) + "\n---\n" + json.dumps(one(prod, "Namespace").obj))
+    path.write_text(json.dumps(document.obj) + "\n---\n" + json.dumps(first(prod, "Namespace").obj))
     result = run("validate", str(path), "--format", "json")
     assert result.code == 1
     report = json.loads(result.out)
@@ -117,7 +117,7 @@ def test_kubeconform_without_json_is_bad_input(
 def test_the_root_field_check_runs_with_kubeconform_too(
     run: t.Callable[..., Result], fake_kubeconform: Path, prod: RenderedOverlay, tmp_path: Path
 ) -> None:
-    document = mutated(one(prod, "ClusterPolicy"), lambda o: o.__setitem__("specs", {}))
+    document = mutated(first(prod, "ClusterPolicy"), lambda o: o.__setitem__("specs", {}))
     path = tmp_path / "rendered.yaml"
     path.write_text(json.dumps(document.obj))
     result = run("validate", str(path), "--format", "json")

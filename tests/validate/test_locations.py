@@ -10,7 +10,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from validate_helpers import Result, one
+from support import Result, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
@@ -77,12 +77,12 @@ def test_first_match_wins(prod: RenderedOverlay, settings: t.Any, tmp_path: Path
     directory = tmp_path / "first" / "v1"
     directory.mkdir(parents=True)
     (directory / "namespace_v1.json").write_text(json.dumps({"type": "object", "required": ["nope"]}))
-    first = f"{tmp_path}/first/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json"
-    validator = Validator(settings, ValidateOptions(schema_locations=[first, "kubernetes-validate"]))
-    outcome = validator.validate_documents([one(prod, "Namespace")], "1.31")
+    earlier = f"{tmp_path}/first/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json"
+    validator = Validator(settings, ValidateOptions(schema_locations=[earlier, "kubernetes-validate"]))
+    outcome = validator.validate_documents([first(prod, "Namespace")], "1.31")
     assert [f.message for f in outcome.findings] == ["'nope' is a required property"]
-    validator = Validator(settings, ValidateOptions(schema_locations=["kubernetes-validate", first]))
-    assert validator.validate_documents([one(prod, "Namespace")], "1.31").findings == []
+    validator = Validator(settings, ValidateOptions(schema_locations=["kubernetes-validate", earlier]))
+    assert validator.validate_documents([first(prod, "Namespace")], "1.31").findings == []
 
 
 def test_kubernetes_version_comes_from_the_facts(prod: RenderedOverlay, settings: t.Any) -> None:
@@ -98,7 +98,7 @@ def test_kubernetes_version_comes_from_the_facts(prod: RenderedOverlay, settings
 
 def test_a_field_the_kubernetes_version_does_not_have(prod: RenderedOverlay, settings: t.Any) -> None:
     """Pod spec.hostUsers exists since 1.25; resourceClaims since 1.26: older bundles refuse it."""
-    pod = one(prod, "Pod")
+    pod = first(prod, "Pod")
     changed = json.loads(json.dumps(pod.obj))
     changed["spec"]["resourceClaims"] = []
     from accelcap.render import Document
@@ -136,14 +136,14 @@ def test_remote_schemas_are_fetched_once_and_cached(
         f"http://127.0.0.1:{server.server_port}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json"
     )
     document = tmp_path / "subscription.yaml"
-    document.write_text(json.dumps(one(prod, "Subscription").obj))
+    document.write_text(json.dumps(first(prod, "Subscription").obj))
     try:
-        first = run("validate", str(document), "--schema-location", location, "--format", "json")
+        fetched = run("validate", str(document), "--schema-location", location, "--format", "json")
     finally:
         server.shutdown()
         server.server_close()
-    assert first.code == 0, first.err
-    assert json.loads(first.out)["summary"]["schemas"]["operators.coreos.com/v1alpha1 Subscription"].startswith(
+    assert fetched.code == 0, fetched.err
+    assert json.loads(fetched.out)["summary"]["schemas"]["operators.coreos.com/v1alpha1 Subscription"].startswith(
         "http://127.0.0.1"
     )
     assert len(list((tmp_path / "cache" / "schemas").iterdir())) == 1

@@ -6,7 +6,7 @@ import json
 import typing as t
 
 import pytest
-from validate_helpers import Result, mutated, one
+from support import Result, mutated, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator, validate_overlay
@@ -80,7 +80,7 @@ def test_a_misspelt_field_fails_with_its_path(
     value: t.Any,
     path: str,
 ) -> None:
-    document = mutated(one(prod, kind), _set(parent, key, value))
+    document = mutated(first(prod, kind), _set(parent, key, value))
     validator = Validator(settings, ValidateOptions(schema_locations=locations))
     outcome = validator.validate_documents([document], "1.31")
     assert [(f.code, f.path, f.object) for f in outcome.findings] == [("schema-invalid", path, document.ref)]
@@ -95,7 +95,7 @@ def test_a_misspelt_field_fails_with_its_path(
 )
 def test_a_misspelt_provider_spec_field_fails(prod: RenderedOverlay, settings: t.Any, key: str, value: t.Any) -> None:
     base = ("spec", "template", "spec", "providerSpec", "value")
-    document = mutated(one(prod, "MachineSet"), _set(base, key, value))
+    document = mutated(first(prod, "MachineSet"), _set(base, key, value))
     outcome = Validator(settings).validate_documents([document], "1.31")
     assert [(f.code, f.path) for f in outcome.findings] == [("provider-spec-invalid", "/" + "/".join(base))]
     assert repr(key) in outcome.findings[0].message
@@ -108,7 +108,7 @@ def test_provider_spec_types_and_required_fields(prod: RenderedOverlay, settings
         value["blockDevices"][0]["ebs"]["volumeSize"] = "120"
         value["kind"] = "GCPMachineProviderSpec"
 
-    outcome = Validator(settings).validate_documents([mutated(one(prod, "MachineSet"), change)], "1.31")
+    outcome = Validator(settings).validate_documents([mutated(first(prod, "MachineSet"), change)], "1.31")
     found = {(f.path, f.message.split(" ")[0]) for f in outcome.findings}
     base = "/spec/template/spec/providerSpec/value"
     assert {p for p, _ in found} == {base, f"{base}/blockDevices/0/ebs/volumeSize", f"{base}/kind"}
@@ -121,7 +121,7 @@ def test_python_api(prod: RenderedOverlay, settings: t.Any) -> None:
 def test_cli_reports_overlay_object_path_and_message(
     run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: t.Any
 ) -> None:
-    document = mutated(one(prod, "Subscription"), _set(("spec",), "chanel", "stable"))
+    document = mutated(first(prod, "Subscription"), _set(("spec",), "chanel", "stable"))
     target = tmp_path / "rendered.yaml"
     target.write_text(json.dumps(document.obj))
     result = run("validate", str(target), "--cluster", "prod")
@@ -146,14 +146,14 @@ def test_the_inferentia_stack_validates_too(run: t.Callable[..., Result], repo_c
 @pytest.mark.parametrize("kind", ["ClusterPolicy", "MachineAutoscaler", "NodeFeatureDiscovery", "Application"])
 def test_a_misspelt_top_level_field_of_a_custom_kind_fails(prod: RenderedOverlay, settings: t.Any, kind: str) -> None:
     """CRD schemas leave their root open; the API server's strict field validation does not."""
-    document = mutated(one(prod, kind), lambda obj: obj.__setitem__("specs", {}))
+    document = mutated(first(prod, kind), lambda obj: obj.__setitem__("specs", {}))
     outcome = Validator(settings).validate_documents([document], "1.31")
     assert [(f.code, f.path) for f in outcome.findings] == [("root-field-unknown", "/")]
     assert "'specs'" in outcome.findings[0].message
 
 
 def test_a_misspelt_top_level_field_of_a_core_kind_fails(prod: RenderedOverlay, settings: t.Any) -> None:
-    document = mutated(one(prod, "Pod"), lambda obj: obj.__setitem__("specs", {}))
+    document = mutated(first(prod, "Pod"), lambda obj: obj.__setitem__("specs", {}))
     outcome = Validator(settings).validate_documents([document], "1.31")
     assert [(f.code, f.path) for f in outcome.findings] == [("schema-invalid", "/")]
 

@@ -8,7 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
+
 
 
 def git(root: Path, *args: str) -> str:

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import yaml
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def readme_command(label: str) -> str:

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REPO, shared_dir
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 GIT_ENV = {
@@ -48,7 +48,7 @@ def precommit(root: Path) -> subprocess.CompletedProcess[str]:
         "AWS_CONFIG_FILE": str(root / "no-config"),
         # Never ask the EC2 instance metadata address for credentials.
         "AWS_EC2_METADATA_DISABLED": "true",
-        "ACCELCAP_SHARED": str((REPO / ".." / "shared").resolve()),
+        "ACCELCAP_SHARED": str(shared_dir()),
         "NO_COLOR": "1",
     }
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "ACCELCAP_REPO"):

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
-from ..facts import KUBERNETES_FOR_OPENSHIFT
+from ..catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .fetch import parse_json
 from .locations import ResourceType
 

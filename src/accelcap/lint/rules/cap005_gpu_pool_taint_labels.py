@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ...instance_types import Accelerator, lookup
+from ...catalog.instance_types import Accelerator
+from ...instance_types import lookup
 from ...pools import ACCELERATOR_LABEL
 from ..context import LintContext
 from ..rule import Violation, rule

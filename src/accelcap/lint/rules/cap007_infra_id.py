@@ -6,7 +6,8 @@ import re
 import typing as t
 
 from ...facts import INFRA_ID_UNSET
-from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, INSTALL_NAMING, MACHINESET_LABEL, Pool, tag_names
+from ...catalog.install_naming import INSTALL_NAMING, describe
+from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
 from ...render import Document
 from ..context import LintContext
 from ..provider import PROVIDER
@@ -16,6 +17,8 @@ from ..rule import Violation, rule
 PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|AMI_ID)(?![A-Za-z0-9_])")
 #: The cluster-name token of base/argocd, replaced in Application names and paths.
 CLUSTER_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])CLUSTER(?![A-Za-z0-9_])")
+#: The names of each install era, for the rule's text (from the catalog).
+NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
 
 
 @rule(
@@ -26,10 +29,8 @@ CLUSTER_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])CLUSTER(?![A-Za-z0-9_])")
     selector and template; the name and `{MACHINESET_LABEL}` prefix; `iamInstanceProfile`; security
     group and subnet names; the `{CLUSTER_TAG_PREFIX}<infraID>` tag) holds the same value, equal to
     `spec.infraID` of the cluster's facts, and MachineAutoscaler names start with it. Security groups
-    and subnets are named as the cluster's `installNaming` says (capi: `<infraID>-node` and
-    `<infraID>-lb`, subnet `<infraID>-subnet-private-<zone>`; terraform: `<infraID>-worker-sg`,
-    `<infraID>-private-<zone>`). No MachineSet, MachineAutoscaler or Application still contains a
-    placeholder of the bases (`INFRAID`, `ZONE`, `REGION`, `AMI_ID`, and `CLUSTER` in Application
+    and subnets are named as the cluster's `installNaming` says ({NAMINGS}). No MachineSet,
+    MachineAutoscaler or Application still contains a placeholder of the bases (`INFRAID`, `ZONE`, `REGION`, `AMI_ID`, and `CLUSTER` in Application
     names and paths).""",
     why="""The machine API finds the cluster, subnet and security groups by these names; one wrong
     value gives machines that never join (`no security group found`) or a MachineSet the cluster

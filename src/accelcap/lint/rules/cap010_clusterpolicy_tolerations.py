@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...instance_types import Accelerator
+from ...catalog.instance_types import Accelerator
 from ..context import LintContext
 from ..rule import Violation, rule
 from ..tolerations import describe, is_hard, tolerated_by

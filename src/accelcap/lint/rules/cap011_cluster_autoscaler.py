@@ -5,7 +5,8 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
-from ...instance_types import Accelerator, lookup
+from ...catalog.instance_types import Accelerator
+from ...instance_types import lookup
 from ...pools import ACCELERATOR_LABEL, AUTOSCALING_GROUP, Pool
 from ...render import Document
 from ..context import LintContext

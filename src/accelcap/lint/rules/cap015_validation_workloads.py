@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...instance_types import Accelerator
+from ...catalog.instance_types import Accelerator
 from ...pools import Pool
 from ...render import Document
 from ..context import LintContext

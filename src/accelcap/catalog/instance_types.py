@@ -1,0 +1,89 @@
+"""EC2 instance types the tools know offline: vCPUs, accelerators, the node label value.
+
+The one table of instance types in the project. ``tools/verify-quotas`` asks EC2 for vCPUs
+instead; this table serves the checks that run without AWS (linter, capacity diff,
+``--plan``). ``accelcap.instance_types`` reads it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+#: Where the numbers come from; the counts agree with kubernetes/autoscaler's table.
+SOURCES = (
+    "https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html "
+    "(Specifications for Amazon EC2 accelerated computing instances)",
+    "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html (general purpose: m6i)",
+    "https://docs.aws.amazon.com/ec2/latest/instancetypes/mo.html (memory optimized: r5a)",
+    "https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go",
+)
+
+
+class Accelerator(enum.Enum):
+    """What kind of accelerator an instance family carries."""
+
+    NONE = "none"
+    NVIDIA_GPU = "nvidia-gpu"
+    AMD_GPU = "amd-gpu"
+    NEURON = "neuron"
+
+    @property
+    def resource(self) -> str | None:
+        """The extended resource a pod requests to use one (the device plugins' names)."""
+        return {Accelerator.NVIDIA_GPU: "nvidia.com/gpu", Accelerator.NEURON: "aws.amazon.com/neuron"}.get(self)
+
+
+#: Instance family prefix -> accelerator, longest prefix first wins: g4ad carries AMD GPUs,
+#: every other g* and p* family NVIDIA GPUs, inf* and trn* AWS Neuron devices.
+ACCELERATOR_BY_FAMILY_PREFIX: dict[str, Accelerator] = {
+    "g4ad": Accelerator.AMD_GPU,
+    "inf": Accelerator.NEURON,
+    "trn": Accelerator.NEURON,
+    "g": Accelerator.NVIDIA_GPU,
+    "p": Accelerator.NVIDIA_GPU,
+}
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    name: str
+    vcpus: int
+    #: NVIDIA GPUs, or Inferentia/Trainium devices for Neuron families.
+    accelerators: int = 0
+    #: The value the project uses for the node label cluster-api/accelerator.
+    accelerator_label: str | None = None
+
+
+def _sizes(family: str, label: str | None, *rows: tuple[str, int, int]) -> dict[str, InstanceType]:
+    return {
+        f"{family}.{size}": InstanceType(f"{family}.{size}", vcpus, accelerators, label)
+        for size, vcpus, accelerators in rows
+    }
+
+
+# fmt: off
+INSTANCE_TYPES: dict[str, InstanceType] = {
+    # NVIDIA. Note the trap: the 16xlarge sizes of g4dn/g5/g6/g6e have ONE GPU.
+    **_sizes("g4dn", "nvidia-t4", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
+             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("metal", 96, 8)),
+    **_sizes("g5", "nvidia-a10g", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
+             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
+    **_sizes("g6", "nvidia-l4", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
+             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
+    **_sizes("g6e", "nvidia-l40s", ("xlarge", 4, 1), ("2xlarge", 8, 1), ("4xlarge", 16, 1), ("8xlarge", 32, 1),
+             ("16xlarge", 64, 1), ("12xlarge", 48, 4), ("24xlarge", 96, 4), ("48xlarge", 192, 8)),
+    **_sizes("p4d", "nvidia-a100", ("24xlarge", 96, 8)),
+    **_sizes("p4de", "nvidia-a100", ("24xlarge", 96, 8)),
+    **_sizes("p5", "nvidia-h100", ("4xlarge", 16, 1), ("48xlarge", 192, 8)),
+    **_sizes("p5e", "nvidia-h200", ("48xlarge", 192, 8)),
+    **_sizes("p5en", "nvidia-h200", ("48xlarge", 192, 8)),
+    # AWS Neuron: devices, not GPUs (the autoscaler sees 0 GPUs on these).
+    **_sizes("inf2", "aws-inferentia2", ("xlarge", 4, 1), ("8xlarge", 32, 1), ("24xlarge", 96, 6), ("48xlarge", 192, 12)),
+    **_sizes("trn1", "aws-trainium", ("2xlarge", 8, 1), ("32xlarge", 128, 16)),
+    **_sizes("trn1n", "aws-trainium", ("32xlarge", 128, 16)),
+    # Baseline types of the clusters (control plane, workers), for capacity reports.
+    **_sizes("m6i", None, ("large", 2, 0), ("xlarge", 4, 0), ("2xlarge", 8, 0), ("4xlarge", 16, 0)),
+    **_sizes("r5a", None, ("large", 2, 0), ("xlarge", 4, 0), ("2xlarge", 8, 0), ("4xlarge", 16, 0)),
+}
+# fmt: on

@@ -1,0 +1,70 @@
+"""Helpers every test area shares (``tests/`` is on ``sys.path``; conftest.py is not importable).
+
+- ``REPO``: this checkout; ``shared_dir()``: the shared data it reads (``ACCELCAP_SHARED``
+  honoured, as the tools do);
+- ``render_prod``: the prod overlay through the real render layer (``conftest`` holds it
+  once per session as ``prod_render``, and a private copy per test as ``prod``);
+- ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
+  will do; ``mutated``: a changed copy of a document;
+- ``run_in_process``: a tool's command line in this process, its output captured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import types
+import typing as t
+from pathlib import Path
+
+from accelcap.cli import run_tool
+from accelcap.config import load_settings
+from accelcap.render import Document, RenderedOverlay, render_overlay
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """The shared data directory (upstream CRDs and schemas) the tools read."""
+    return load_settings(REPO).shared
+
+
+def render_prod() -> RenderedOverlay:
+    settings = load_settings(REPO)
+    return render_overlay(settings.overlays / "prod", settings)
+
+
+def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:
+    """The one object of ``kind`` (named ``name``) in ``rendered``; none or several fail."""
+    found = [d for d in rendered.documents if d.kind == kind and (name is None or d.name == name)]
+    assert len(found) == 1, f"expected one {kind} {name or ''} in {rendered.name}, found {[d.ref for d in found]}"
+    return found[0]
+
+
+def first(rendered: RenderedOverlay, kind: str) -> Document:
+    """The first object of ``kind`` in ``rendered``, where any of them will do."""
+    found = [d for d in rendered.documents if d.kind == kind]
+    assert found, f"no {kind} in {rendered.name}"
+    return found[0]
+
+
+def mutated(document: Document, change: t.Callable[[dict[str, t.Any]], None]) -> Document:
+    """A copy of ``document`` with ``change`` applied to its object."""
+    obj = copy.deepcopy(document.obj)
+    change(obj)
+    return Document(obj, document.overlay, document.rendered_from, document.application, document.file, document.line)
+
+
+class Result(t.NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def run_in_process(module: types.ModuleType, *argv: str) -> Result:
+    """Run the tool of ``module`` (its ``TOOL``, ``build_parser``, ``execute``) as its console script would."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run_tool(module.TOOL, module.build_parser, module.execute, list(argv))
+    return Result(code, out.getvalue(), err.getvalue())
