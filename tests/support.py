@@ -56,6 +56,11 @@ def mutated(document: Document, change: t.Callable[[dict[str, t.Any]], None]) ->
     return Document(obj, document.overlay, document.rendered_from, document.application, document.file, document.line)
 
 
+def codes(findings: t.Iterable[t.Any]) -> set[str]:
+    """The codes of ``findings``."""
+    return {f.code for f in findings}
+
+
 class Result(t.NamedTuple):
     code: int
     out: str

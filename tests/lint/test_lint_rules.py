@@ -1,97 +1,105 @@
-"""Each rule against the real prod render: clean as it is, and failing with exactly its own
-ID after each of its mutations (lint_mutations.py)."""
+"""Each discovered rule against the real prod render: clean as it is, firing exactly its own
+ID after each of its failing examples, clean after each of its passing examples. The
+examples are declared with the rule (``accelcap.lint.examples``)."""
 
 from __future__ import annotations
 
 import copy
+import pkgutil
 
 import pytest
+from support import codes, one
 
+from accelcap.lint import rules as rules_package
 from accelcap.lint.engine import lint_overlay
-from accelcap.lint.rule import RULES, all_rules
+from accelcap.lint.examples import PROVIDER, Example, Remove, Set, annotation, apply
+from accelcap.lint.rule import Rule, all_rules
 from accelcap.render import RenderedOverlay
 
-from lint_mutations import MUTATIONS, PASSING, codes, machineset, provider, set_annotation
+RULES = all_rules()
+FAILING = [(rule, example) for rule in RULES for example in rule.failing]
+PASSING = [(rule, example) for rule in RULES for example in rule.passing]
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 
-CASES = [(rule_id, description, mutate) for rule_id, entries in MUTATIONS.items() for description, mutate in entries]
+
+def test_every_rule_module_is_found() -> None:
+    """One module, one rule: nothing is listed by hand, nothing is left out."""
+    modules = [m.name for m in pkgutil.iter_modules(rules_package.__path__)]
+    assert modules, "no rule modules"
+    assert sorted(r.module.rsplit(".", 1)[1] for r in RULES) == sorted(modules)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_has_text_and_failing_examples(rule: Rule) -> None:
+    assert rule.title and rule.what and rule.why and rule.fix, rule.id
+    assert rule.failing, f"{rule.id} declares no failing example (failing=...)"
 
 
 def test_prod_lints_clean(prod_render: RenderedOverlay) -> None:
     assert lint_overlay(prod_render) == []
 
 
-def test_every_rule_has_a_failing_mutation() -> None:
-    assert sorted(MUTATIONS) == sorted(r.id for r in all_rules())
-
-
-@pytest.mark.parametrize(("rule_id", "description", "mutate"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
-def test_mutation_fires_exactly_its_rule(prod: RenderedOverlay, rule_id: str, description: str, mutate) -> None:  # type: ignore[no-untyped-def]
-    mutate(prod)
+@pytest.mark.parametrize(("rule", "example"), FAILING, ids=[f"{r.id}-{e.description}" for r, e in FAILING])
+def test_failing_example_fires_exactly_its_rule(prod: RenderedOverlay, rule: Rule, example: Example) -> None:
+    apply(example, prod)
     findings = lint_overlay(prod)
-    assert codes(findings) == {rule_id}, "\n".join(f"{f.code} {f.object} {f.message}" for f in findings)
+    assert codes(findings) == {rule.id}, "\n".join(f"{f.code} {f.object} {f.message}" for f in findings)
 
 
-@pytest.mark.parametrize(("description", "mutate"), PASSING, ids=[p[0] for p in PASSING])
-def test_passing_variation_stays_clean(prod: RenderedOverlay, description: str, mutate) -> None:  # type: ignore[no-untyped-def]
-    mutate(prod)
+@pytest.mark.parametrize(("rule", "example"), PASSING, ids=[f"{r.id}-{e.description}" for r, e in PASSING])
+def test_passing_example_stays_clean(prod: RenderedOverlay, rule: Rule, example: Example) -> None:
+    apply(example, prod)
     assert lint_overlay(prod) == []
 
 
 def test_findings_name_rule_object_overlay_and_source(prod: RenderedOverlay) -> None:
-    machineset(prod).obj["spec"].pop("replicas")
+    apply(Example("", (Remove("MachineSet", "/spec/replicas"),)), prod)
     [finding] = lint_overlay(prod)
     assert finding.code == "CAP003"
     assert finding.overlay == "overlays/prod"
-    assert finding.object == f"MachineSet/openshift-machine-api/{machineset(prod).name}"
-    assert finding.file and finding.file.endswith(".yaml")
+    assert finding.object == one(prod, "MachineSet").ref
+    assert finding.file == "base/pools/gpu/kustomization.yaml" and finding.line
     assert finding.path == "/spec/replicas"
 
 
+def ignore(rule_id: str, reason: str) -> Set:
+    return Set("MachineSet", annotation(f"lint.accel-capacity.io/ignore-{rule_id}"), reason)
+
+
 def test_ignore_annotation_with_reason_silences(prod: RenderedOverlay) -> None:
-    target = machineset(prod)
-    target.obj["spec"].pop("replicas")
-    set_annotation(target, "lint.accel-capacity.io/ignore-CAP003", "replicas managed by hand during the test")
+    apply(Example("", (Remove("MachineSet", "/spec/replicas"), ignore("CAP003", "replicas set by hand"))), prod)
     assert lint_overlay(prod) == []
 
 
 def test_ignore_annotation_without_reason_does_not_silence(prod: RenderedOverlay) -> None:
-    target = machineset(prod)
-    target.obj["spec"].pop("replicas")
-    set_annotation(target, "lint.accel-capacity.io/ignore-CAP003", "")
+    apply(Example("", (Remove("MachineSet", "/spec/replicas"), ignore("CAP003", ""))), prod)
     assert codes(lint_overlay(prod)) == {"CAP003", "CAP101"}
 
 
 def test_ignore_annotation_applies_to_its_object_only(prod: RenderedOverlay) -> None:
     """Silencing CAP001 on the MachineSet does not silence it on another one."""
-    gpu = machineset(prod)
+    gpu = one(prod, "MachineSet")
     twin = copy.deepcopy(gpu)
     twin.obj["metadata"]["name"] = gpu.name.replace("-gpu-", "-gpu2-")
     for labels in (twin.obj["spec"]["selector"]["matchLabels"], twin.obj["spec"]["template"]["metadata"]["labels"]):
         labels["machine.openshift.io/cluster-api-machineset"] = twin.obj["metadata"]["name"]
     prod.documents.append(twin)
     for document in (gpu, twin):
-        document.obj["metadata"]["annotations"].pop("argocd.argoproj.io/sync-options")
-    set_annotation(gpu, "lint.accel-capacity.io/ignore-CAP001", "being retired by hand")
+        document.obj["metadata"]["annotations"].pop(SYNC_OPTIONS)
+    apply(Example("", (ignore("CAP001", "being retired by hand"),)), prod)
     findings = lint_overlay(prod)
     assert [(f.code, f.object) for f in findings] == [("CAP001", twin.ref)]
 
 
 def test_pool_kind_comes_from_instance_type_not_labels(prod: RenderedOverlay) -> None:
     """Stripping every label and taint does not make a g5 MachineSet look ordinary."""
-    spec = machineset(prod).obj["spec"]["template"]["spec"]
-    spec.pop("taints")
-    spec["metadata"] = {}
+    changes = (Remove("MachineSet", "/spec/template/spec/taints"), Set("MachineSet", "/spec/template/spec/metadata", {}))
+    apply(Example("", changes), prod)
     assert {"CAP005"} <= codes(lint_overlay(prod))
 
 
 def test_ordinary_pool_needs_no_gpu_taint(prod: RenderedOverlay) -> None:
-    target = machineset(prod)
-    provider(target).update(instanceType="m6i.xlarge")
-    target.obj["spec"]["template"]["spec"].pop("taints")
+    changes = (Set("MachineSet", f"{PROVIDER}/instanceType", "m6i.xlarge"), Remove("MachineSet", "/spec/template/spec/taints"))
+    apply(Example("", changes), prod)
     # The accelerator label and ClusterAutoscaler gpus entry now refer to no GPU pool.
     assert "CAP005" not in codes(lint_overlay(prod))
-
-
-def test_rules_have_documentation() -> None:
-    for rule in RULES.values():
-        assert rule.title and rule.what and rule.why and rule.fix, rule.id

@@ -1,12 +1,20 @@
-"""What a lint rule is, and the registry that holds every rule.
+"""What a lint rule is, and how the rules are found.
 
-A rule is an ID plus the text a person needs (title, what, why, how to fix) and one check
-function over a whole overlay (``LintContext``). Modelled on kube-linter's checks: the docs
-are generated from this registry, so the text here is the documentation.
+A rule is an ID plus the text a person needs (title, what, why, how to fix), one check
+function over a whole overlay (``LintContext``) and the examples that test it
+(``accelcap.lint.examples``). Modelled on kube-linter's checks: the docs are generated from
+the rules, so the text here is the documentation.
+
+One module of ``accelcap.lint.rules`` holds one rule: ``capNNN_<name>.py`` whose check
+function is decorated with ``rule("CAPNNN", ...)``. ``all_rules`` finds them with pkgutil;
+nothing lists them by hand.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 import re
 import typing as t
 from dataclasses import dataclass
@@ -15,10 +23,12 @@ from ..render import Document
 
 if t.TYPE_CHECKING:
     from .context import LintContext
+    from .examples import Example
 
 #: Rule IDs: ``CAP0nn`` for the capacity rules, ``CAP1nn`` for rules about the linter's own
 #: inputs (ignore annotations, missing facts). IDs are stable: never renumber, only add.
 RULE_ID = re.compile(r"^CAP[0-9]{3}$")
+RULES_PACKAGE = "accelcap.lint.rules"
 
 
 @dataclass(frozen=True)
@@ -44,13 +54,20 @@ class Rule:
     why: str
     fix: str
     check: Check
+    #: The module that defines the rule.
+    module: str
     #: False for rules about the ignore annotations themselves, which must not be silenced.
     silenceable: bool = True
     #: Part of the rule compares with the cluster's facts; without facts CAP102 fires.
     needs_facts: bool = False
+    #: Changes to the prod render after which exactly this rule fires (the tests apply them).
+    failing: tuple[Example, ...] = ()
+    #: Changes after which the prod render still lints clean.
+    passing: tuple[Example, ...] = ()
 
 
-RULES: dict[str, Rule] = {}
+class RuleDefinitionError(Exception):
+    """A rule module that breaks the one-module-one-rule convention (a bug, not bad input)."""
 
 
 def rule(
@@ -63,26 +80,48 @@ def rule(
     *,
     silenceable: bool = True,
     needs_facts: bool = False,
-) -> t.Callable[[Check], Check]:
-    """Register the decorated check function as rule ``id``."""
+    failing: t.Sequence[Example] = (),
+    passing: t.Sequence[Example] = (),
+) -> t.Callable[[Check], Rule]:
+    """Make the decorated check function rule ``id``."""
+    if not RULE_ID.match(id):
+        raise RuleDefinitionError(f"rule ID {id!r} does not match {RULE_ID.pattern}")
 
-    def register(check: Check) -> Check:
-        if not RULE_ID.match(id):
-            raise ValueError(f"rule ID {id!r} does not match {RULE_ID.pattern}")
-        if id in RULES:
-            raise ValueError(f"rule ID {id} registered twice")
-        RULES[id] = Rule(id, name, title, _clean(what), _clean(why), _clean(fix), check, silenceable, needs_facts)
-        return check
+    def define(check: Check) -> Rule:
+        return Rule(
+            id, name, title, _clean(what), _clean(why), _clean(fix), check, check.__module__,
+            silenceable, needs_facts, tuple(failing), tuple(passing),
+        )  # fmt: skip
 
-    return register
+    return define
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def all_rules() -> list[Rule]:
-    """Every registered rule, by ID (importing ``rules`` registers them)."""
-    from . import rules  # noqa: F401 - registers every rule module
+@functools.cache
+def _discover() -> tuple[Rule, ...]:
+    package = importlib.import_module(RULES_PACKAGE)
+    found: dict[str, Rule] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{RULES_PACKAGE}.{info.name}")
+        defined = [v for v in vars(module).values() if isinstance(v, Rule) and v.module == module.__name__]
+        if len(defined) != 1:
+            raise RuleDefinitionError(f"{module.__name__} defines {len(defined)} rules; one module holds one rule")
+        (found_rule,) = defined
+        if not info.name.startswith(f"{found_rule.id.lower()}_"):
+            raise RuleDefinitionError(f"{module.__name__} defines {found_rule.id}; name it {found_rule.id.lower()}_<name>")
+        if found_rule.id in found:
+            raise RuleDefinitionError(f"{found_rule.id} is defined by {found[found_rule.id].module} and {module.__name__}")
+        found[found_rule.id] = found_rule
+    return tuple(found[key] for key in sorted(found))
 
-    return [RULES[key] for key in sorted(RULES)]
+
+def all_rules() -> list[Rule]:
+    """Every rule of ``accelcap.lint.rules``, by ID."""
+    return list(_discover())
+
+
+def rules_by_id() -> dict[str, Rule]:
+    return {r.id: r for r in _discover()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..context import SYNC_OPTIONS, LintContext, sync_options
+from ..examples import Remove, Set, annotation, example
 from ..rule import Violation, rule
 
 REQUIRED = {"Prune": "false", "Delete": "false"}
@@ -20,6 +21,11 @@ REQUIRED = {"Prune": "false", "Delete": "false"}
     is drained and terminated. The resource annotation overrides the Application's prune policy.""",
     fix=f"""Keep `{SYNC_OPTIONS}: Prune=false,Delete=false` on the MachineSet (the pool bases under
     base/pools/ set it).""",
+    failing=(
+        example("Delete=false dropped", Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false")),
+        example("no sync-options", Remove("MachineSet", annotation(SYNC_OPTIONS))),
+    ),
+    passing=(example("options with spaces", Set("MachineSet", annotation(SYNC_OPTIONS), " Delete=false , Prune=false ")),),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for machineset in context.machinesets:

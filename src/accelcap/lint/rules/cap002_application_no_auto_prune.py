@@ -6,6 +6,7 @@ import typing as t
 
 from ...pools import is_machineset
 from ..context import LintContext
+from ..examples import CAPACITY_APPLICATION, Set, example
 from ..rule import Violation, rule
 
 
@@ -20,6 +21,12 @@ from ..rule import Violation, rule
     terminating nodes with running work; pool removal must be a deliberate, manual step.""",
     fix="""Set `spec.syncPolicy.automated.prune: false` (or leave it out) on the capacity Application,
     and delete retired MachineSets by hand after draining them.""",
+    failing=(
+        example(
+            "capacity Application prunes",
+            Set("Application", "/spec/syncPolicy/automated/prune", True, name=CAPACITY_APPLICATION),
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     followed = {id(f.application) for f in context.followed}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
+from ..examples import Remove, Set, example
 from ..rule import Violation, rule
 
 
@@ -16,6 +17,10 @@ from ..rule import Violation, rule
     why="""The MachineSet CRD defaults `replicas` to 1, so a pool without it starts one paid
     accelerator node as soon as Argo CD syncs it.""",
     fix="Set `spec.replicas: 0` (the default of this repository) or the size you mean.",
+    failing=(
+        example("replicas removed", Remove("MachineSet", "/spec/replicas")),
+        example("replicas a string", Set("MachineSet", "/spec/replicas", "1")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for machineset in context.machinesets:

@@ -6,7 +6,8 @@ import typing as t
 
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
-from ..context import LintContext, application_sync_options, sync_options
+from ..context import SYNC_OPTIONS, LintContext, application_sync_options, sync_options
+from ..examples import CAPACITY_APPLICATION, Remove, Set, annotation, example
 from ..rule import Violation, rule
 
 RESPECT = "RespectIgnoreDifferences"
@@ -26,6 +27,19 @@ RESPECT = "RespectIgnoreDifferences"
     whose target does not exist, or whose bounds are inverted, silently scales nothing.""",
     fix="""List `components/autoscaling/argocd` in the cluster overlay (it adds the ignoreDifferences
     entry and the sync option), and point `scaleTargetRef.name` at the pool's MachineSet.""",
+    failing=(
+        example("no ignoreDifferences", Remove("Application", "/spec/ignoreDifferences", name=CAPACITY_APPLICATION)),
+        example(
+            "no RespectIgnoreDifferences",
+            Set("Application", "/spec/syncPolicy/syncOptions", ["PruneLast=true"], name=CAPACITY_APPLICATION),
+        ),
+        example(
+            "MachineSet opts out of RespectIgnoreDifferences",
+            Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false,Delete=false,RespectIgnoreDifferences=false"),
+        ),
+        example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3)),
+        example("target missing", Set("MachineAutoscaler", "/spec/scaleTargetRef/name", "no-such-machineset")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     machinesets = {(d.namespace, d.name): d for d in context.machinesets}

@@ -8,6 +8,8 @@ from ...catalog.instance_types import Accelerator
 from ...instance_types import lookup
 from ...pools import ACCELERATOR_LABEL
 from ..context import LintContext
+from ..examples import Remove, Set, example
+from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -31,6 +33,12 @@ LABELS_PATH = "/spec/template/spec/metadata/labels"
     driver loads.""",
     fix=f"""Build GPU pools from `base/pools/gpu`, which sets the taint and labels, and keep
     `{ACCELERATOR_LABEL}` equal to the value for the instance type (e.g. `nvidia-a10g` for g5).""",
+    failing=(
+        example("taint removed", Remove("MachineSet", "/spec/template/spec/taints")),
+        example("role label removed", Remove("MachineSet", f"{LABELS_PATH}/node-role.kubernetes.io~1gpu")),
+        example("accelerator label wrong for the type", Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge")),
+        example("taint only PreferNoSchedule", Set("MachineSet", "/spec/template/spec/taints/0/effect", "PreferNoSchedule")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for pool in context.pools:

@@ -7,6 +7,7 @@ import typing as t
 from ...catalog.instance_types import Accelerator
 from ...pools import ROLE_LABELS
 from ..context import LintContext
+from ..examples import Set, escape, example
 from ..rule import Violation, rule
 
 
@@ -22,6 +23,12 @@ from ..rule import Violation, rule
     and resizes it as baseline capacity; an accelerator pool with that role would be rewritten
     by a script this repository does not control.""",
     fix="Set both labels to the pool's kind, e.g. `gpu` or `inferentia` (base/pools/* do).",
+    failing=(
+        example(
+            "machine role worker",
+            Set("MachineSet", f"/spec/template/metadata/labels/{escape(ROLE_LABELS[0])}", "worker"),
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for pool in context.pools:

@@ -11,6 +11,7 @@ from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, 
 from ...render import Document
 from ..context import LintContext
 from ..provider import PROVIDER
+from ..examples import CAPACITY_APPLICATION, Facts, Set, escape, example
 from ..rule import Violation, rule
 
 #: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
@@ -39,6 +40,22 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
     installNaming into `overlays/<cluster>/facts/cluster.yaml`, and keep the cluster's `facts`
     component last in the `components:` of every build, so it fills every pool.""",
     needs_facts=True,
+    failing=(
+        example("metadata cluster label differs", Set("MachineSet", f"/metadata/labels/{escape(CLUSTER_LABEL)}", "other-abc12")),
+        example("facts name another infraID", Facts(infra_id="prod-zzzzz")),
+        example("facts infraID unset", Facts(infra_id=INFRA_ID_UNSET)),
+        example("AMI placeholder survives", Set("MachineSet", f"{PROVIDER}/ami/id", "AMI_ID")),
+        example(
+            "CLUSTER in an Application path",
+            Set("Application", "/spec/source/path", "overlays/CLUSTER/capacity", name=CAPACITY_APPLICATION),
+        ),
+        example("terraform install, capi names", Facts(install_naming="terraform")),
+        example(
+            "terraform security group on a capi cluster",
+            Set("MachineSet", f"{PROVIDER}/securityGroups", [{"filters": [{"name": "tag:Name", "values": ["{infraID}-worker-sg"]}]}]),
+        ),
+        example("instance profile", Set("MachineSet", f"{PROVIDER}/iamInstanceProfile/id", "other-worker-profile")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for document in context.machinesets + context.machineautoscalers + list(context.applications.values()):

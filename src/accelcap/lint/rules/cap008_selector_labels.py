@@ -8,6 +8,7 @@ from collections import defaultdict
 from ...pools import MACHINESET_LABEL
 from ...render import Document
 from ..context import LintContext
+from ..examples import Copy, Set, example
 from ..rule import Violation, rule
 
 
@@ -22,6 +23,10 @@ from ..rule import Violation, rule
     fails; two MachineSets with the same selector adopt each other's machines and scale them down.""",
     fix=f"""Copy the `{MACHINESET_LABEL}` value into both the selector and the template labels, and give
     each pool and zone its own value (components/pool-zone fills it from the directory's zone).""",
+    failing=(
+        example("selector label not on the template", Set("MachineSet", "/spec/selector/matchLabels/extra", "x")),
+        example("two MachineSets, one selector", Copy("MachineSet", {"/metadata/name": "{infraID}-gpu2-us-west-2a"})),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     owners: dict[str, list[Document]] = defaultdict(list)

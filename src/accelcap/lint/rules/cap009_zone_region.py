@@ -7,6 +7,7 @@ import typing as t
 from ..context import LintContext
 from ...pools import tag_names
 from ..provider import PROVIDER
+from ..examples import Facts, Set, example
 from ..rule import Violation, rule
 
 
@@ -24,6 +25,15 @@ from ..rule import Violation, rule
     one of the cluster's zones, and create pool directories by copying an existing zone directory and
     changing `pool-zone.yaml` (components/pool-zone fills the name, subnet and placement).""",
     needs_facts=True,
+    failing=(
+        example("zone not the cluster's", Facts(zones=("us-west-2b",))),
+        example(
+            "subnet in another zone",
+            Set("MachineSet", f"{PROVIDER}/subnet/filters/0/values", ["{infraID}-subnet-private-us-west-2b"]),
+        ),
+        example("region not the cluster's", Set("MachineSet", f"{PROVIDER}/placement/region", "us-east-1")),
+        example("subnet by id", Set("MachineSet", f"{PROVIDER}/subnet", {"id": "subnet-0123"})),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     facts = context.facts

@@ -6,6 +6,7 @@ import typing as t
 
 from ...catalog.instance_types import Accelerator
 from ..context import LintContext
+from ..examples import Drop, Set, example
 from ..rule import Violation, rule
 from ..tolerations import describe, is_hard, tolerated_by
 
@@ -26,6 +27,13 @@ TOLERATIONS_PATH = "/spec/daemonsets/tolerations"
     fix="""List a toleration for each GPU pool taint in the ClusterPolicy (base/instances/gpu-operator
     tolerates `nvidia.com/gpu` with operator Exists); with a custom taint key, keep `nvidia.com/gpu`
     too.""",
+    failing=(
+        example(
+            "custom toleration only",
+            Set("ClusterPolicy", TOLERATIONS_PATH, [{"key": "nvidia-gpu-only", "operator": "Exists", "effect": "NoSchedule"}]),
+        ),
+        example("no ClusterPolicy", Drop("ClusterPolicy")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     gpu_pools = [p for p in context.pools if p.accelerator is Accelerator.NVIDIA_GPU]

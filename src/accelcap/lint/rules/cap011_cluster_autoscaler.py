@@ -10,6 +10,8 @@ from ...instance_types import lookup
 from ...pools import ACCELERATOR_LABEL, AUTOSCALING_GROUP, Pool
 from ...render import Document
 from ..context import LintContext
+from ..examples import Drop, Set, example
+from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 GPUS_PATH = "/spec/resourceLimits/gpus"
@@ -31,6 +33,15 @@ GPUS_PATH = "/spec/resourceLimits/gpus"
     fix=f"""Name it `default`; set each `gpus[].type` to the pools' `{ACCELERATOR_LABEL}` value and
     `max` to at least the GPUs the pools can add (`maxReplicas` x GPUs per instance); add an unknown
     instance type to `accelcap/instance_types.py` with its AWS specification.""",
+    failing=(
+        example("not named default", Set("ClusterAutoscaler", "/metadata/name", "cluster")),
+        example("GPU max too low", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/max", 1)),
+        example("stale gpus type", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/type", "nvidia.com/gpu")),
+        example("unknown instance type", Set("MachineSet", f"{PROVIDER}/instanceType", "g5.3xlarge")),
+        example("16xlarge has one GPU, 12xlarge four", Set("MachineSet", f"{PROVIDER}/instanceType", "g5.12xlarge")),
+        example("no ClusterAutoscaler", Drop("ClusterAutoscaler")),
+    ),
+    passing=(example("GPU max raised", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/max", 100)),),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     autoscalers = context.of_kind(AUTOSCALING_GROUP, "ClusterAutoscaler")

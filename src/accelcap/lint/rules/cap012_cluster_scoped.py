@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
+from ..examples import Set, example
 from ..rule import Violation, rule
 
 #: (API group, kind) of the cluster-scoped kinds this repository may render. Scopes of the
@@ -49,6 +50,10 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     OutOfSync forever, or refuses it as outside the AppProject's destinations.""",
     fix="""Remove the namespace (do not set `namespace:` in a kustomization that includes cluster-scoped
     custom kinds; set it on the namespaced objects instead).""",
+    failing=(
+        example("ClusterPolicy namespaced", Set("ClusterPolicy", "/metadata/namespace", "nvidia-gpu-operator")),
+        example("ClusterAutoscaler namespaced", Set("ClusterAutoscaler", "/metadata/namespace", "openshift-machine-api")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     scoped = set(CLUSTER_SCOPED) | _declared_cluster_scoped(context)

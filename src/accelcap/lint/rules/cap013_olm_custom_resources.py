@@ -14,6 +14,7 @@ from ..context import (
     sync_options,
     sync_wave,
 )
+from ..examples import OPERATORS_APPLICATION, Drop, Remove, Set, annotation, example
 from ..rule import Violation, rule
 
 SKIP_DRY_RUN = "SkipDryRunOnMissingResource"
@@ -44,6 +45,19 @@ OLM_GROUPS: dict[str, tuple[str, ...]] = {
     Application where you can.""",
     fix=f"""Annotate the CR with `{SYNC_OPTIONS}: {SKIP_DRY_RUN}=true` and a `{SYNC_WAVE}` above its
     Subscription's (operators in wave 0, NodeFeatureDiscovery 1, ClusterPolicy 2, ...).""",
+    failing=(
+        example("NFD without SkipDryRun", Remove("NodeFeatureDiscovery", annotation(SYNC_OPTIONS))),
+        example("ClusterPolicy in the Subscription's wave", Set("ClusterPolicy", annotation(SYNC_WAVE), "0")),
+        example("no GPU Operator Subscription", Drop("Subscription", name="gpu-operator-certified")),
+        example("wave not a number", Set("ClusterPolicy", annotation(SYNC_WAVE), "two")),
+    ),
+    passing=(
+        example(
+            "SkipDryRun on the Application instead",
+            Remove("NodeFeatureDiscovery", annotation(SYNC_OPTIONS)),
+            Set("Application", "/spec/syncPolicy/syncOptions", [f"{SKIP_DRY_RUN}=true"], name=OPERATORS_APPLICATION),
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     subscriptions = context.of_kind("operators.coreos.com", "Subscription")

@@ -6,6 +6,7 @@ import typing as t
 
 from ...catalog.instance_types import Accelerator
 from ..context import LintContext
+from ..examples import DEVICE_CONFIG, NEURON_TAINT, example, kmm_module, neuron_pool
 from ..rule import Violation, rule
 from ..tolerations import describe, is_hard, tolerated_by
 
@@ -25,6 +26,24 @@ from ..tolerations import describe, is_hard, tolerated_by
     fix="""Leave Neuron pools untainted and steer workloads with the pool's node label and a
     `nodeSelector`, or use `PreferNoSchedule`; a hard taint needs your own KMM Module with matching
     `spec.tolerations` instead of the DeviceConfig.""",
+    failing=(
+        example("tainted Neuron pool with a DeviceConfig", neuron_pool([NEURON_TAINT]), *DEVICE_CONFIG),
+        example("NoExecute taint, no driver component", neuron_pool([{**NEURON_TAINT, "effect": "NoExecute"}])),
+        example("KMM Module does not tolerate", neuron_pool([NEURON_TAINT]), *kmm_module([])),
+    ),
+    passing=(
+        example("untainted Neuron pool with a DeviceConfig", neuron_pool([]), *DEVICE_CONFIG),
+        example(
+            "PreferNoSchedule Neuron pool with a DeviceConfig",
+            neuron_pool([{**NEURON_TAINT, "effect": "PreferNoSchedule"}]),
+            *DEVICE_CONFIG,
+        ),
+        example(
+            "tainted Neuron pool, the KMM Module tolerates",
+            neuron_pool([NEURON_TAINT]),
+            *kmm_module([{"key": "aws.amazon.com/neuron", "operator": "Exists"}]),
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     neuron_pools = [p for p in context.pools if p.accelerator is Accelerator.NEURON]

@@ -8,6 +8,7 @@ from ...catalog.instance_types import Accelerator
 from ...pools import Pool
 from ...render import Document
 from ..context import LintContext
+from ..examples import Remove, Set, example
 from ..rule import Violation, rule
 from ..tolerations import describe, is_hard, tolerated_by
 
@@ -33,6 +34,14 @@ ACCELERATOR_RESOURCES = {a.resource for a in Accelerator if a.resource}
     check is read as a driver failure.""",
     fix="""Request one unit of the pool's resource (e.g. `nvidia.com/gpu: 1`) and copy the pool's taints
     into the pod's tolerations (operator Exists), as base/validation/gpu does.""",
+    failing=(
+        example("pod does not tolerate", Remove("Pod", "/spec/tolerations")),
+        example("pod requests no GPU", Remove("Pod", "/spec/containers/0/resources")),
+        example(
+            "pod requests Neuron, no Neuron pool",
+            Set("Pod", "/spec/containers/0/resources", {"limits": {"aws.amazon.com/neuron": 1}}),
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     pools_by_resource: dict[str, list[Pool]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
+from ..examples import Set, example
 from ..rule import Violation, rule
 
 
@@ -18,6 +19,10 @@ from ..rule import Violation, rule
     and makes every Argo CD sync fail.""",
     fix="""Delete `spec.operand.image` and `spec.customConfig`; put worker settings in
     `spec.workerConfig.configData`.""",
+    failing=(
+        example("operand image", Set("NodeFeatureDiscovery", "/spec/operand/image", "quay.io/nfd:latest")),
+        example("customConfig", Set("NodeFeatureDiscovery", "/spec/customConfig", {"configMapName": "x"})),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for nfd in context.of_kind("nfd.openshift.io", "NodeFeatureDiscovery"):

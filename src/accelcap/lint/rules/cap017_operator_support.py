@@ -7,6 +7,7 @@ import typing as t
 from ...catalog.instance_types import Accelerator
 from ...catalog.operators import GPU_OPERATOR_CHANNELS, NEURON_OPERATOR_OPENSHIFT, NEURON_PREBUILT_DRIVERS_OPENSHIFT
 from ..context import LintContext
+from ..examples import Facts, Set, example, neuron_pool
 from ..rule import Violation, rule
 
 #: Each channel and the OpenShift versions it supports, for the rule's text (from the catalog).
@@ -30,6 +31,11 @@ CHANNELS = ", ".join(f"{row.channel}: {row.openshift}" for row in GPU_OPERATOR_C
     {NEURON_OPERATOR_OPENSHIFT} ({NEURON_PREBUILT_DRIVERS_OPENSHIFT} for prebuilt driver images); correct
     `openshiftVersion` with `tools/set-infra-id <cluster> --from-cluster` if the facts are stale.""",
     needs_facts=True,
+    failing=(
+        example("cluster upgraded past the channel", Facts(openshift_version="4.21")),
+        example("stable channel", Set("Subscription", "/spec/channel", "stable", name="gpu-operator-certified")),
+        example("Neuron pool below 4.19", neuron_pool([]), Facts(openshift_version="4.18")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     if context.facts is None:

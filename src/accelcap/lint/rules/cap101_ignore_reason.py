@@ -5,7 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
-from ..rule import RULES, Violation, rule
+from ..examples import Set, annotation, example
+from ..rule import Violation, rule, rules_by_id
 from ..silence import IGNORE_PREFIX, ignore_annotations
 
 
@@ -20,12 +21,19 @@ from ..silence import IGNORE_PREFIX, ignore_annotations
     fix=f"""Write the reason as the value: `{IGNORE_PREFIX}CAP005: "validation pool, untainted on
     purpose until 2026-12"`; fix the rule ID when it is misspelt.""",
     silenceable=False,
+    failing=(
+        example("ignore without a reason", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP003"), " ")),
+        example("ignore of an unknown rule", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP999"), "why")),
+        example("ignore of CAP101 itself", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP101"), "why")),
+    ),
+    passing=(example("ignore with a reason on a clean object", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP003"), "test")),),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
+    rules = rules_by_id()
     for document in context.documents:
         for rule_id, reason in ignore_annotations(document).items():
             path = f"/metadata/annotations/{(IGNORE_PREFIX + rule_id).replace('/', '~1')}"
-            target = RULES.get(rule_id)
+            target = rules.get(rule_id)
             if target is None:
                 yield Violation(f"ignores unknown rule {rule_id!r}", document, path)
             elif not target.silenceable:

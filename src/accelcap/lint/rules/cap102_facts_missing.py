@@ -5,7 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from ..context import LintContext
-from ..rule import RULES, Violation, rule
+from ..examples import NoFacts, example
+from ..rule import Violation, all_rules, rule
 
 
 @rule(
@@ -19,9 +20,10 @@ from ..rule import RULES, Violation, rule
     be checked, and a check that cannot run fails instead of passing.""",
     fix="Lint the overlay directory, or pass `--cluster <name>` with rendered YAML or `-`.",
     silenceable=False,
+    failing=(example("no facts", NoFacts()),),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     if context.facts is not None or not context.machinesets:
         return
-    rules = ", ".join(r.id for r in RULES.values() if r.needs_facts)
+    rules = ", ".join(r.id for r in all_rules() if r.needs_facts)
     yield Violation(f"no cluster facts, so {rules} ran only partly; pass --cluster NAME")

@@ -1,0 +1,236 @@
+"""The examples each rule declares with itself: small changes to the rendered prod overlay.
+
+A rule passes ``failing=`` (each example must make exactly that rule fire) and ``passing=``
+(each must leave the overlay clean) to ``rule(...)``; the unchanged prod render, the
+project's reference cluster, is every rule's first passing example. The tests apply each
+example to a private copy of that render (``apply``) and fail for a rule without failing
+examples; the linter itself never reads them.
+
+An example is a description and a sequence of changes, declared as data:
+
+- ``Set(kind, path, value)`` / ``Remove(kind, path)``: change the first object of ``kind``
+  (named ``name=`` when given) at a JSON pointer (RFC 6901: ``~1`` for ``/``; see
+  ``annotation``);
+- ``Drop(kind)``: take the object out of the render;
+- ``Add(obj, beside=kind)``: add an object as if rendered next to the first ``kind`` (same
+  build and Application); ``Copy(kind, {path: value})`` adds a changed copy of it;
+- ``Facts(field=value)`` / ``NoFacts()``: change or drop the cluster's facts.
+
+In names and string values, ``{infraID}`` and ``{cluster}`` stand for the facts' infraID and
+cluster name at the moment the change applies.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+from dataclasses import dataclass, field
+
+from ..render import Document, RenderedOverlay
+from .context import SYNC_OPTIONS, SYNC_WAVE
+from .provider import PROVIDER
+
+
+def escape(key: str) -> str:
+    """One JSON pointer step for ``key`` (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def annotation(key: str) -> str:
+    """The JSON pointer of annotation ``key``."""
+    return f"/metadata/annotations/{escape(key)}"
+
+
+def _expand(value: t.Any, overlay: RenderedOverlay) -> t.Any:
+    if isinstance(value, str):
+        if overlay.facts is not None:
+            value = value.replace("{infraID}", overlay.facts.infra_id).replace("{cluster}", overlay.facts.name)
+        return value
+    if isinstance(value, dict):
+        return {_expand(k, overlay): _expand(v, overlay) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_expand(v, overlay) for v in value]
+    return value
+
+
+def _select(overlay: RenderedOverlay, kind: str, name: str | None) -> Document:
+    wanted = _expand(name, overlay)
+    for document in overlay.documents:
+        if document.kind == kind and (wanted is None or document.name == wanted):
+            return document
+    raise LookupError(f"example: no {kind} {wanted or ''} in {overlay.name}; the example needs updating")
+
+
+def _walk(obj: t.Any, path: str) -> tuple[t.Any, str | int]:
+    """The container of the last step of ``path`` and that step."""
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
+    node = obj
+    for step in steps[:-1]:
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    last = steps[-1]
+    return node, int(last) if isinstance(node, list) else last
+
+
+@dataclass(frozen=True)
+class Set:
+    kind: str
+    path: str
+    value: t.Any
+    name: str | None = None
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        document = _select(overlay, self.kind, self.name)
+        parent = document.obj
+        if self.path.startswith("/metadata/annotations/"):
+            parent["metadata"].setdefault("annotations", {})
+        container, step = _walk(parent, self.path)
+        container[step] = _expand(self.value, overlay)
+
+
+@dataclass(frozen=True)
+class Remove:
+    kind: str
+    path: str
+    name: str | None = None
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
+        del container[step]
+
+
+@dataclass(frozen=True)
+class Drop:
+    kind: str
+    name: str | None = None
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        overlay.documents.remove(_select(overlay, self.kind, self.name))
+
+
+@dataclass(frozen=True)
+class Add:
+    obj: dict[str, t.Any]
+    beside: str
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        like = _select(overlay, self.beside, None)
+        document = Document(_expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.file, like.line)
+        overlay.documents.append(document)
+        for followed in overlay.applications:
+            if followed.application.name == like.application:
+                followed.documents.append(document)
+
+
+@dataclass(frozen=True)
+class Copy:
+    kind: str
+    changes: dict[str, t.Any] = field(default_factory=dict)
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        obj = copy.deepcopy(_select(overlay, self.kind, None).obj)
+        for path, value in self.changes.items():
+            container, step = _walk(obj, path)
+            container[step] = _expand(value, overlay)
+        Add(obj, self.kind).apply(overlay)
+
+
+@dataclass(frozen=True, init=False)
+class Facts:
+    changes: dict[str, t.Any]
+
+    def __init__(self, **changes: t.Any) -> None:
+        object.__setattr__(self, "changes", changes)
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        if overlay.facts is None:
+            raise LookupError(f"example: {overlay.name} has no facts to change")
+        overlay.facts = dataclasses.replace(overlay.facts, **self.changes)
+
+
+@dataclass(frozen=True)
+class NoFacts:
+    def apply(self, overlay: RenderedOverlay) -> None:
+        overlay.facts = None
+
+
+Change = Set | Remove | Drop | Add | Copy | Facts | NoFacts
+
+
+@dataclass(frozen=True)
+class Example:
+    description: str
+    changes: tuple[Change, ...]
+
+
+def example(description: str, *changes: Change) -> Example:
+    return Example(description, changes)
+
+
+def apply(example: Example, overlay: RenderedOverlay) -> None:
+    """Make the changes of ``example`` to ``overlay``, in order."""
+    for change in example.changes:
+        change.apply(overlay)
+
+
+# --- building blocks several rules' examples share -----------------------------------------
+
+CAPACITY_APPLICATION = "{cluster}-capacity"
+OPERATORS_APPLICATION = "{cluster}-operators"
+NEURON_TAINT = {"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}
+_MACHINESET_LABEL = escape("machine.openshift.io/cluster-api-machineset")
+
+
+def neuron_pool(taints: list[dict[str, t.Any]]) -> Copy:
+    """A second pool: a copy of the GPU MachineSet turned into an inf2.xlarge pool."""
+    name = "{infraID}-inferentia-us-west-2a"
+    return Copy(
+        "MachineSet",
+        {
+            "/metadata/name": name,
+            f"/spec/selector/matchLabels/{_MACHINESET_LABEL}": name,
+            f"/spec/template/metadata/labels/{_MACHINESET_LABEL}": name,
+            f"/spec/template/metadata/labels/{escape('machine.openshift.io/cluster-api-machine-role')}": "inferentia",
+            f"/spec/template/metadata/labels/{escape('machine.openshift.io/cluster-api-machine-type')}": "inferentia",
+            "/spec/template/spec/metadata/labels": {
+                "node-role.kubernetes.io/inferentia": "",
+                "cluster-api/accelerator": "aws-inferentia2",
+            },
+            "/spec/template/spec/taints": taints,
+            f"{PROVIDER}/instanceType": "inf2.xlarge",
+        },
+    )
+
+
+def subscription(package: str) -> Add:
+    """An OLM Subscription to ``package`` in the operators Application, wave 0."""
+    return Add(
+        {
+            "apiVersion": "operators.coreos.com/v1alpha1",
+            "kind": "Subscription",
+            "metadata": {"name": package, "namespace": package, "annotations": {SYNC_WAVE: "0"}},
+            "spec": {"name": package, "channel": "stable", "source": "redhat-operators"},
+        },
+        beside="ClusterPolicy",
+    )
+
+
+def _operand(api_version: str, kind: str, namespace: str, spec: dict[str, t.Any]) -> Add:
+    annotations = {SYNC_OPTIONS: "SkipDryRunOnMissingResource=true", SYNC_WAVE: "4"}
+    metadata = {"name": "neuron", "namespace": namespace, "annotations": annotations}
+    return Add({"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec}, beside="ClusterPolicy")
+
+
+#: The AWS Neuron operator and its DeviceConfig, in the operators Application.
+DEVICE_CONFIG: tuple[Change, ...] = (
+    subscription("aws-neuron-operator"),
+    _operand("k8s.aws/v1beta1", "DeviceConfig", "aws-neuron-operator", {"driversImage": "x", "nodeMetricsImage": "x"}),
+)
+
+
+def kmm_module(tolerations: list[dict[str, t.Any]]) -> tuple[Change, ...]:
+    """KMM and a Module with ``tolerations``, in the operators Application."""
+    return (
+        subscription("kernel-module-management"),
+        _operand("kmm.sigs.x-k8s.io/v1beta1", "Module", "openshift-kmm", {"tolerations": tolerations}),
+    )
