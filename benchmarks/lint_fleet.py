@@ -155,12 +155,16 @@ def measure(clusters: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clusters", type=int, default=200, help="larger fleet size (default 200); the smaller is half")
+    parser.add_argument(
+        "--clusters", type=int, default=200, help="larger fleet size (default 200); the smaller is half"
+    )
     args = parser.parse_args()
     sizes = sorted({max(1, args.clusters // 2), args.clusters})
     results = [measure(size) for size in sizes]
-    print(f"{'clusters':>8} {'pools':>6} {'objects':>8} {'raw s':>8} {'layer s':>8} {'lint s':>8} "
-          f"{'lint/raw':>9} {'lint obj/s':>11} {'e2e obj/s':>10} {'lint us/obj':>12}")
+    print(
+        f"{'clusters':>8} {'pools':>6} {'objects':>8} {'raw s':>8} {'layer s':>8} {'lint s':>8} "
+        f"{'lint/raw':>9} {'lint obj/s':>11} {'e2e obj/s':>10} {'lint us/obj':>12}"
+    )
     for r in results:
         ratio = r["lint"] / r["raw"]
         print(

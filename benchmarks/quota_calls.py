@@ -17,11 +17,12 @@ import os
 import sys
 import tempfile
 import time
+import typing as t
 from importlib import resources
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "quotas")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "quotas")]
 
 import boto3
 from quota_support import RepoCopy, start_moto, stop
@@ -53,14 +54,14 @@ def main() -> None:
     recorded: list[str] = []
     original = boto3.session.Session.client
 
-    def client(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def client(self: boto3.session.Session, *args: t.Any, **kwargs: t.Any) -> t.Any:
         made = original(self, *args, **kwargs)
         made.meta.events.register(
             "before-call", lambda model, **_: recorded.append(f"{model.service_model.signing_name}:{model.name}")
         )
         return made
 
-    boto3.session.Session.client = client  # type: ignore[method-assign]
+    boto3.session.Session.client = client  # records every call for the whole run
     environment = dict(os.environ)
     server = start_moto("153526447089")
     try:

@@ -27,12 +27,11 @@ import time
 import typing as t
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+from accelcap.config import load_settings
+from accelcap.render import Document, render_targets
+from accelcap.validate import ValidateOptions, Validator
 
-from accelcap.config import load_settings  # noqa: E402
-from accelcap.render import Document, render_targets  # noqa: E402
-from accelcap.validate import ValidateOptions, Validator  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 KUBERNETES_VERSION = "1.31"
 

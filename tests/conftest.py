@@ -9,10 +9,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from support import REPO, render_prod, shared_dir
 
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
+from support import REPO, render_prod, shared_dir
 
 #: What a repository copy needs: the manifests and the settings.
 REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")

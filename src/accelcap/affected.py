@@ -37,7 +37,16 @@ def _named_paths(kustomization: dict[str, t.Any]) -> list[str]:
         if isinstance(value, str) and "://" not in value and not value.startswith("github.com/"):
             paths.append(value)
 
-    for key in ("resources", "components", "bases", "crds", "patchesStrategicMerge", "generators", "transformers", "validators"):
+    for key in (
+        "resources",
+        "components",
+        "bases",
+        "crds",
+        "patchesStrategicMerge",
+        "generators",
+        "transformers",
+        "validators",
+    ):
         for entry in kustomization.get(key) or []:
             add(entry)
     for key in ("patches", "patchesJson6902", "replacements"):
@@ -56,7 +65,7 @@ def _named_paths(kustomization: dict[str, t.Any]) -> list[str]:
     return paths
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closure(directory: Path) -> frozenset[Path]:
     """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
     file = kustomization_file(directory)

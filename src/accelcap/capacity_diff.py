@@ -139,7 +139,9 @@ def compare(
     changes = []
     for key in sorted(set(base) | set(head)):
         before, after = base.get(key), head.get(key)
-        kind = "added" if before is None else "removed" if after is None else "unchanged" if before == after else "changed"
+        kind = (
+            "added" if before is None else "removed" if after is None else "unchanged" if before == after else "changed"
+        )
         changes.append(PoolChange(key[0], key[1], kind, before, after))
     totals: dict[tuple[str, str, str], list[int]] = {}
     for side, pools in ((0, base), (1, head)):
@@ -160,7 +162,16 @@ def _pool_row(change: PoolChange) -> list[str]:
     assert capacity is not None
     before = f"{change.base.vcpus}" if change.base else "-"
     after = f"{change.head.vcpus}" if change.head else "-"
-    return [change.cluster, change.pool, change.change, capacity.instance_type, capacity.market, before, after, change.detail]
+    return [
+        change.cluster,
+        change.pool,
+        change.change,
+        capacity.instance_type,
+        capacity.market,
+        before,
+        after,
+        change.detail,
+    ]
 
 
 def _class_row(total: ClassTotal) -> list[str]:
@@ -172,7 +183,17 @@ def _class_row(total: ClassTotal) -> list[str]:
 
 
 POOL_HEADER = ["cluster", "pool", "change", "type", "market", "base vCPU", "head vCPU", "detail"]
-CLASS_HEADER = ["cluster", "quota class", "market", "base vCPU", "head vCPU", "delta", "base accel", "head accel", "delta"]
+CLASS_HEADER = [
+    "cluster",
+    "quota class",
+    "market",
+    "base vCPU",
+    "head vCPU",
+    "delta",
+    "base accel",
+    "head accel",
+    "delta",
+]
 
 
 def render_text(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
@@ -218,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
 def execute(args: argparse.Namespace) -> int:
     repo = load_settings().root
     with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
-        trees = [export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))]
+        trees = [
+            export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))
+        ]
         changes, classes = compare(capacities(trees[0]), capacities(trees[1]))
     RENDERERS[args.format](changes, classes, sys.stdout)
     return EXIT_OK

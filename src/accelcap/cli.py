@@ -12,7 +12,7 @@ import sys
 import traceback
 import typing as t
 
-from .errors import EXIT_BAD_INPUT, ToolError, InputError
+from .errors import EXIT_BAD_INPUT, InputError, ToolError
 
 EXIT_CODES_HELP = """exit codes:
   0  fine
@@ -113,7 +113,9 @@ def run_tool(
         return EXIT_BAD_INPUT
 
 
-def entry_point(tool: str, build_parser: t.Callable[[], argparse.ArgumentParser], execute: t.Callable[[argparse.Namespace], int]) -> t.Callable[[], t.NoReturn]:
+def entry_point(
+    tool: str, build_parser: t.Callable[[], argparse.ArgumentParser], execute: t.Callable[[argparse.Namespace], int]
+) -> t.Callable[[], t.NoReturn]:
     """A console-script function for ``tool``."""
 
     def main() -> t.NoReturn:

@@ -22,7 +22,6 @@ INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
 
 
-
 @dataclass(frozen=True)
 class ClusterFacts:
     name: str
@@ -74,9 +73,7 @@ def cluster_dir_of(path: Path) -> Path | None:
 
 def check_facts_document(document: dict[str, t.Any], where: str) -> None:
     """Raise ``InputError`` unless ``document`` is a valid ClusterFacts object."""
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(_schema()).iter_errors(document)
-    )
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")
@@ -96,9 +93,7 @@ def load_facts_file(path: Path, settings: Settings | None = None) -> ClusterFact
     spec = document["spec"]
     cluster = document["metadata"]["name"]
     if path.parent.parent.name != cluster:
-        raise InputError(
-            where, f"metadata/name is {cluster!r} but the file is in overlays/{path.parent.parent.name}"
-        )
+        raise InputError(where, f"metadata/name is {cluster!r} but the file is in overlays/{path.parent.parent.name}")
     return ClusterFacts(
         name=cluster,
         infra_id=spec["infraID"],

@@ -18,6 +18,7 @@ A generated part of a hand-written file sits between two marker lines,
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -164,10 +165,7 @@ def scripts_table() -> str:
 
 def tools_table() -> str:
     """The README's table of tools."""
-    rows = [
-        (f"`{tool.usage}`", tool.purpose, tool.exit_codes, ", ".join(tool.formats) or "-")
-        for tool in TOOLS
-    ]
+    rows = [(f"`{tool.usage}`", tool.purpose, tool.exit_codes, ", ".join(tool.formats) or "-") for tool in TOOLS]
     return markdown_table(("tool", "what it does", "exit codes", "`--format`"), rows)
 
 
@@ -184,7 +182,8 @@ def wrap(name: str, body: str, comment: str = "html") -> str:
 def replace_block(text: str, name: str, block: str, where: str) -> str:
     """``text`` with its block ``name`` (marker lines included) replaced by ``block``."""
     pattern = re.compile(
-        rf"^(?:<!--|#) generated:{re.escape(name)}\b.*?^(?:<!--|#) end:{re.escape(name)}\b[^\n]*\n", re.M | re.S
+        rf"^(?:<!--|#) generated:{re.escape(name)}\b.*?^(?:<!--|#) end:{re.escape(name)}\b[^\n]*\n",
+        re.MULTILINE | re.DOTALL,
     )
     match = pattern.search(text)
     if match is None:
@@ -228,7 +227,7 @@ OUTPUTS: tuple[WholeFile | Blocks, ...] = (
     WholeFile(catalog_docs.DOCS_FILE, catalog_docs.render_docs),
     Blocks("docs/validate.md", {"finding-codes": lambda: wrap("finding-codes", finding_codes.markdown_table())}),
     # The quota tables carry their own markers (``accelcap.quotas.docs.block``).
-    Blocks("docs/verify-quotas.md", {name: (lambda name=name: quota_docs.block(name)) for name in quota_docs.BLOCKS}),
+    Blocks("docs/verify-quotas.md", {name: functools.partial(quota_docs.block, name) for name in quota_docs.BLOCKS}),
 )
 
 

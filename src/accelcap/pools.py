@@ -121,8 +121,4 @@ def find_pools(documents: t.Iterable[Document]) -> list[Pool]:
     """Every MachineSet of ``documents`` with the MachineAutoscaler that targets it, if any."""
     documents = list(documents)
     autoscalers = {autoscaler_target(d): d for d in documents if is_machineautoscaler(d)}
-    return [
-        Pool(d, autoscalers.get((d.namespace, d.name)))
-        for d in documents
-        if is_machineset(d)
-    ]
+    return [Pool(d, autoscalers.get((d.namespace, d.name))) for d in documents if is_machineset(d)]

@@ -48,7 +48,9 @@ def use_colour(stream: t.TextIO) -> bool:
 
 
 class Reporter(t.Protocol):
-    def __call__(self, tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None: ...
+    def __call__(
+        self, tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO
+    ) -> None: ...
 
 
 def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None:
@@ -64,8 +66,7 @@ def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.A
     for overlay, where, code, message, severity in rows:
         paint = red if severity == "error" else yellow
         stream.write(
-            f"{dim}{overlay:<{widths[0]}}{reset}  {where:<{widths[1]}}  "
-            f"{paint}{code:<{widths[2]}}{reset}  {message}\n"
+            f"{dim}{overlay:<{widths[0]}}{reset}  {where:<{widths[1]}}  {paint}{code:<{widths[2]}}{reset}  {message}\n"
         )
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors

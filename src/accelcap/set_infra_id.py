@@ -33,7 +33,6 @@ TOOL = "set-infra-id"
 INFRA_ID_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,26}$")
 
 
-
 @dataclass(frozen=True)
 class LearnedFacts:
     """Facts learned from a source; None where the source cannot tell."""
@@ -49,8 +48,7 @@ def check_infra_id(value: str, where: str) -> str:
     if not INFRA_ID_PATTERN.match(value):
         raise InputError(
             where,
-            f"{value!r} is not an infraID (letters, digits and '-', at most 27 characters, "
-            "starting with a letter)",
+            f"{value!r} is not an infraID (letters, digits and '-', at most 27 characters, starting with a letter)",
         )
     if value == INFRA_ID_UNSET:
         raise InputError(where, f"{value!r} is the placeholder, not an infraID")
@@ -62,7 +60,7 @@ def check_infra_id(value: str, where: str) -> str:
 
 def _machinesets(documents: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     """MachineSets of ``documents``, expanding ``List``/``MachineSetList`` items."""
-    found = []
+    found: list[dict[str, t.Any]] = []
     for document in documents:
         if document.get("kind") in ("List", "MachineSetList"):
             found.extend(i for i in document.get("items") or [] if isinstance(i, dict))
@@ -92,10 +90,9 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
     if len(infra_ids) != 1 or "" in infra_ids:
         raise InputError(where, f"worker MachineSets disagree on {CLUSTER_LABEL}: {sorted(infra_ids)}")
     infra_id = check_infra_id(infra_ids.pop(), where)
-    provider = (
-        ((workers[0].get("spec") or {}).get("template") or {}).get("spec", {}).get("providerSpec", {}).get("value")
-        or {}
-    )
+    provider = ((workers[0].get("spec") or {}).get("template") or {}).get("spec", {}).get("providerSpec", {}).get(
+        "value"
+    ) or {}
     ami = (provider.get("ami") or {}).get("id")
     return LearnedFacts(
         infra_id=infra_id,
@@ -131,7 +128,9 @@ def learn_from_cluster() -> LearnedFacts:
     machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
     from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
     if from_workers.infra_id != infra_id:
-        raise ExternalError(where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}")
+        raise ExternalError(
+            where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}"
+        )
     return LearnedFacts(infra_id, from_workers.ami, from_workers.install_naming, minor, region or from_workers.region)
 
 
@@ -198,10 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
         "changes, the install-naming line of facts/kustomization.yaml; prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
     )
-    parser.add_argument("cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster")
+    parser.add_argument(
+        "cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster"
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--infra-id", metavar="ID", help="the infraID to write")
-    source.add_argument("--from-machineset", metavar="FILE", type=Path, help="a saved `oc get machineset -o yaml` of the cluster's workers")
+    source.add_argument(
+        "--from-machineset",
+        metavar="FILE",
+        type=Path,
+        help="a saved `oc get machineset -o yaml` of the cluster's workers",
+    )
     source.add_argument("--from-cluster", action="store_true", help="read the live cluster through oc (or kubectl)")
     source.add_argument("--check", action="store_true", help="write nothing; exit 1 while the infraID is unset")
     return parser
@@ -214,7 +220,10 @@ def _check(cluster: str | None) -> int:
         raise InputError(settings.overlays_dir, "no cluster overlays with facts/cluster.yaml")
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
     for name in unset:
-        print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: infraID is unset; run {TOOL} {name} --from-cluster", file=sys.stderr)
+        print(
+            f"{TOOL}: {settings.relative(facts_path(name, settings))}: infraID is unset; run {TOOL} {name} --from-cluster",
+            file=sys.stderr,
+        )
     if not unset:
         print(f"{TOOL}: infraID set for {', '.join(clusters)}")
     return EXIT_FINDINGS if unset else EXIT_OK
@@ -237,7 +246,9 @@ def execute(args: argparse.Namespace) -> int:
     else:
         raise InputError("usage", "give one of --infra-id, --from-machineset, --from-cluster or --check")
     if learned.region is not None and learned.region != facts.region:
-        raise InputError(where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?")
+        raise InputError(
+            where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
+        )
     text = facts.path.read_text()
     new_text = updated_text(text, learned, where)
     wiring_path = facts.path.with_name("kustomization.yaml")
@@ -261,7 +272,9 @@ def execute(args: argparse.Namespace) -> int:
         if new is not None and new != old
     ]
     if new_wiring != wiring:
-        changes.append(f"{settings.relative(wiring_path)}: install-naming/terraform {'on' if 'terraform' == (learned.install_naming or facts.install_naming) else 'off'}")
+        changes.append(
+            f"{settings.relative(wiring_path)}: install-naming/terraform {'on' if 'terraform' == (learned.install_naming or facts.install_naming) else 'off'}"
+        )
     print(f"{TOOL}: {where}: {', '.join(changes)}")
     return EXIT_OK
 

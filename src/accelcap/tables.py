@@ -11,7 +11,7 @@ def text_table(header: Row, rows: t.Iterable[Row]) -> str:
     """Columns padded to their widest cell, two spaces apart, no trailing blanks."""
     lines = [[str(cell) for cell in row] for row in (header, *rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in lines)
+    return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)).rstrip() + "\n" for line in lines)
 
 
 def markdown_table(header: Row, rows: t.Iterable[Row]) -> str:

@@ -166,7 +166,6 @@ TOOLS: tuple[Tool, ...] = (
         "converts CRDs into JSON schemas in kubeconform's layout",
         "0, 2",
     ),
-
 )
 
 TOOLS_BY_NAME: dict[str, Tool] = {tool.name: tool for tool in TOOLS}

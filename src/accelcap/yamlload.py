@@ -18,12 +18,15 @@ import yaml
 
 from .errors import InputError
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if t.TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader  # the C loader has the same interface
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class StrictLoader(_BaseLoader):
     """The project's YAML loader; see the module docstring."""
 
 
@@ -33,13 +36,9 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, t.Hashable):
-            raise yaml.constructor.ConstructorError(
-                None, None, "unhashable mapping key", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, "unhashable mapping key", key_node.start_mark)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -64,9 +63,7 @@ def _expanded_size(root: yaml.Node) -> int:
             sizes[id(node)] = 1
             continue
         children: list[yaml.Node] = (
-            [n for pair in node.value for n in pair]
-            if isinstance(node, yaml.MappingNode)
-            else list(node.value)
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
         )
         if children_done:
             total = 1 + sum(sizes[id(c)] for c in children)
@@ -92,6 +89,8 @@ def load_documents(text: str | bytes, source: str, mappings_only: bool = True) -
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is None:  # check_node() said there is one; the stream ended after all
+                break
             if _expanded_size(node) > MAX_EXPANDED_NODES:
                 raise InputError(
                     _where(source, node.start_mark),
@@ -131,7 +130,7 @@ def load_single(path: Path, display: str | None = None) -> dict[str, t.Any]:
     documents = load_file(path, display)
     if len(documents) != 1:
         raise InputError(display or str(path), f"expected one document, found {len(documents)}")
-    return documents[0]
+    return t.cast(dict[str, t.Any], documents[0])  # load_file returns mappings only
 
 
 def _one_line(text: str) -> str:

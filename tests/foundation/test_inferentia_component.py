@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import REPO
-
-from accelcap.config import load_settings
 from accelcap.catalog.instance_types import Accelerator
+from accelcap.config import load_settings
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
+from support import REPO
 
 INFERENTIA_LINE = "  # - ../../components/inferentia\n"
 
@@ -97,8 +96,7 @@ def test_quota_plan_shows_inf_only_when_on(repo_copy: Path) -> None:
     assert rows[("Inf", "spot")] == (0, ["prod-x7k2p-inferentia-us-west-2a"])  # replicas: 0 until scaled
     pool = repo_copy / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
     pool.write_text(
-        pool.read_text()
-        + "patches:\n  - target:\n      kind: MachineSet\n    patch: |-\n"
+        pool.read_text() + "patches:\n  - target:\n      kind: MachineSet\n    patch: |-\n"
         "      - op: replace\n        path: /spec/replicas\n        value: 2\n"
     )
     assert planned_rows(repo_copy)[("Inf", "spot")][0] == 8  # 2 x inf2.xlarge

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
 
 import pytest
-from support import REPO, one
 
 from accelcap.config import load_settings
-from accelcap.facts import load_facts
+from accelcap.facts import ClusterFacts, load_facts
 from accelcap.pools import find_pools
 from accelcap.render import Document, RenderedOverlay
+from support import REPO, one
 
 
 @pytest.fixture
@@ -19,13 +18,19 @@ def gpu_machineset(prod: RenderedOverlay) -> Document:
     return one(prod, "MachineSet")
 
 
+@pytest.fixture
+def facts(prod: RenderedOverlay) -> ClusterFacts:
+    assert prod.facts is not None
+    return prod.facts
+
+
 def test_facts_are_the_mission_cluster() -> None:
     facts = load_facts("prod", load_settings(REPO))
     assert (facts.account_id, facts.region, facts.zones) == ("153526447089", "us-west-2", ("us-west-2a",))
 
 
-def test_gpu_pool_identity_and_role(gpu_machineset: Document, prod: RenderedOverlay) -> None:
-    infra = prod.facts.infra_id  # type: ignore[union-attr]
+def test_gpu_pool_identity_and_role(gpu_machineset: Document, facts: ClusterFacts) -> None:
+    infra = facts.infra_id
     assert gpu_machineset.name == f"{infra}-gpu-us-west-2a"
     assert gpu_machineset.namespace == "openshift-machine-api"
     assert gpu_machineset.api_version == "machine.openshift.io/v1beta1"
@@ -35,8 +40,8 @@ def test_gpu_pool_identity_and_role(gpu_machineset: Document, prod: RenderedOver
     assert labels["machine.openshift.io/cluster-api-machine-type"] == "gpu"
 
 
-def test_infra_id_in_every_place(gpu_machineset: Document, prod: RenderedOverlay) -> None:
-    infra = prod.facts.infra_id  # type: ignore[union-attr]
+def test_infra_id_in_every_place(gpu_machineset: Document, facts: ClusterFacts) -> None:
+    infra = facts.infra_id
     name = gpu_machineset.name
     cluster_label = "machine.openshift.io/cluster-api-cluster"
     machineset_label = "machine.openshift.io/cluster-api-machineset"
@@ -51,7 +56,7 @@ def test_infra_id_in_every_place(gpu_machineset: Document, prod: RenderedOverlay
     assert provider["subnet"]["filters"][0]["values"] == [f"{infra}-subnet-private-us-west-2a"]
     assert provider["tags"] == [{"name": f"kubernetes.io/cluster/{infra}", "value": "owned"}]
     assert provider["placement"] == {"region": "us-west-2", "availabilityZone": "us-west-2a"}
-    assert provider["ami"] == {"id": prod.facts.ami}  # type: ignore[union-attr]
+    assert provider["ami"] == {"id": facts.ami}
 
 
 def test_gpu_pool_node_labels_taint_size_market(gpu_machineset: Document) -> None:
@@ -162,3 +167,15 @@ def test_validation_pod_is_outside_argocd(prod: RenderedOverlay) -> None:
     container: dict[str, t.Any] = pod.get("spec", "containers", 0)
     assert container["resources"]["limits"] == {"nvidia.com/gpu": 1}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod.get("spec", "tolerations")
+
+
+def test_every_object_names_its_source(prod: RenderedOverlay) -> None:
+    """kustomize's origin annotation becomes the file and line of each object, and is removed."""
+    for document in prod.documents:
+        assert document.file and (REPO / document.file).is_file(), document.ref
+        assert document.line and "config.kubernetes.io/origin" not in document.annotations, document.ref
+    machineset = one(prod, "MachineSet")
+    assert (machineset.file, machineset.rendered_from) == (
+        "base/pools/gpu/kustomization.yaml",
+        "overlays/prod/capacity",
+    )

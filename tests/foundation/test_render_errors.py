@@ -15,11 +15,15 @@ BLOCK = """E1128 09:43:17.085138    9867 run.go:72] "command failed" err=<
 \taccumulating resources: accumulation err='accumulating resources from 'pool': '/r/capacity/pool' must resolve to a file': recursed accumulation of path '/r/capacity/pool': unable to parse SM or JSON patch from [patch: "x"]
  >
 """
-SINGLE = 'E1128 09:13:25.549860    2272 run.go:72] "command failed" err="missing metadata.name in object {{v1 ConfigMap}}"\n'
+SINGLE = (
+    'E1128 09:13:25.549860    2272 run.go:72] "command failed" err="missing metadata.name in object {{v1 ConfigMap}}"\n'
+)
 
 
 def test_block_record_keeps_innermost_directory_and_cause() -> None:
-    assert kustomize_message(BLOCK, "/tmp/w") == 'in /r/capacity/pool: unable to parse SM or JSON patch from [patch: "x"]'
+    assert (
+        kustomize_message(BLOCK, "/tmp/w") == 'in /r/capacity/pool: unable to parse SM or JSON patch from [patch: "x"]'
+    )
 
 
 def test_single_line_record() -> None:
@@ -30,6 +34,8 @@ def test_broken_patch_is_named_in_one_line(repo_copy: Path) -> None:
     pool = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "kustomization.yaml"
     pool.write_text(pool.read_text() + "patches:\n  - target: {kind: MachineSet}\n    patch: 'not a patch'\n")
     with pytest.raises(InputError) as caught:
-        render_kustomization(repo_copy / "overlays" / "prod" / "capacity", "overlays/prod", settings=load_settings(repo_copy))
+        render_kustomization(
+            repo_copy / "overlays" / "prod" / "capacity", "overlays/prod", settings=load_settings(repo_copy)
+        )
     message = str(caught.value)
     assert "\n" not in message and "gpu-us-west-2a" in message and "patch" in message

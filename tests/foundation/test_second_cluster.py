@@ -20,7 +20,7 @@ def add_staging_with_two_zones(root: Path) -> Path:
         facts.read_text()
         .replace("name: prod", "name: staging")
         .replace("infraID: prod-x7k2p", "infraID: stg-k3m9z")
-        .replace("accountID: \"153526447089\"", "accountID: \"210987654321\"")
+        .replace('accountID: "153526447089"', 'accountID: "210987654321"')
         .replace("region: us-west-2", "region: eu-west-1")
         .replace("    - us-west-2a", "    - eu-west-1a\n    - eu-west-1b")
     )
@@ -47,7 +47,10 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
         pool = pools[f"stg-k3m9z-gpu-{zone}"]
         assert pool.provider["placement"] == {"region": "eu-west-1", "availabilityZone": zone}
         assert pool.provider["subnet"]["filters"][0]["values"] == [f"stg-k3m9z-subnet-private-{zone}"]
-        assert pool.machineset.get("spec", "selector", "matchLabels", "machine.openshift.io/cluster-api-machineset") == pool.name
+        assert (
+            pool.machineset.get("spec", "selector", "matchLabels", "machine.openshift.io/cluster-api-machineset")
+            == pool.name
+        )
         assert pool.autoscaler is not None and pool.autoscaler.name == pool.name
     apps = {d.name: d.get("spec", "source", "path") for d in rendered.of_kind("Application")}
     assert apps == {"staging-capacity": "overlays/staging/capacity", "staging-operators": "overlays/staging/operators"}

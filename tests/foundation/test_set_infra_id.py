@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO
 
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
+from support import REPO
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -45,7 +45,7 @@ def test_infra_id_reaches_every_place_and_second_run_changes_nothing(repo_copy: 
     assert "infraID prod-x7k2p -> ocp-blue-9q8w7" in result.stdout
     after = facts_file(repo_copy).read_text()
     # Only the infraID line changed; every comment survived.
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=False) if a != b]
     assert changed == [("  infraID: prod-x7k2p", "  infraID: ocp-blue-9q8w7")]
     text = rendered_text(repo_copy)
     assert "prod-x7k2p" not in text
@@ -107,7 +107,9 @@ def test_from_machineset_learns_naming_and_ami(repo_copy: Path) -> None:
     rendered = rendered_text(repo_copy)
     assert "ocp-legacy-b2c4d-worker-sg" in rendered and "ocp-legacy-b2c4d-private-us-west-2a" in rendered
     assert "-node" not in rendered and "subnet-private" not in rendered
-    assert run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml")).stdout.endswith("unchanged\n")
+    assert run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml")).stdout.endswith(
+        "unchanged\n"
+    )
 
 
 def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path: Path) -> None:
@@ -132,7 +134,7 @@ if what.startswith("infrastructures"):
 elif what.startswith("clusterversion"):
     print(json.dumps({{"status": {{"desired": {{"version": "{version}"}}}}}}))
 elif what.startswith("machinesets"):
-    print(json.dumps(yaml.safe_load(open("{directory / 'machinesets.yaml'}"))))
+    print(json.dumps(yaml.safe_load(open("{directory / "machinesets.yaml"}"))))
 else:
     sys.exit("unexpected " + what)
 """

@@ -65,7 +65,11 @@ def test_check_names_each_stale_file_and_write_fixes_them(generated_copy: Path) 
         # Each a change inside what is generated (a hand-written part may change freely).
         file = root / output.path
         text = file.read_text()
-        for generated, edited in (("|---|", "|-|"), ("lint.cli:main", "lint.old:main"), ("serial: true", "serial: false")):
+        for generated, edited in (
+            ("|---|", "|-|"),
+            ("lint.cli:main", "lint.old:main"),
+            ("serial: true", "serial: false"),
+        ):
             text = text.replace(generated, edited, 1)
         file.write_text(text if isinstance(output, generate.Blocks) else text + "\n")
     result = run_in_process(generate, "--check")

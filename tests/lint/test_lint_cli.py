@@ -78,7 +78,9 @@ def test_unknown_overlay(tool: Path) -> None:
 
 
 def test_unknown_cluster_for_facts(tool: Path) -> None:
-    assert_one_line_error(run(tool, "-", "--cluster", "no-such-cluster", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"))
+    assert_one_line_error(
+        run(tool, "-", "--cluster", "no-such-cluster", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    )
 
 
 @pytest.mark.parametrize(

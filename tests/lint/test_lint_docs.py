@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from support import REPO
-
 from accelcap.lint.docs import DOCS_FILE
 from accelcap.lint.rule import all_rules
+from support import REPO
 
 
 def test_docs_file_has_a_section_for_every_rule() -> None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-from support import codes
-
-from accelcap.config import load_settings
 from accelcap.catalog.instance_types import Accelerator
+from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import NEURON_TAINT
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
-
-
+from support import codes
 
 OPT_IN = "  # - ../../components/inferentia\n"
 

@@ -10,8 +10,15 @@ import pytest
 from accelcap.lint.engine import lint_overlay
 from accelcap.render import Document, RenderedOverlay
 
-ODD_SPECS: list[t.Any] = [None, "text", 3, [], {"template": []}, {"template": {"spec": {"providerSpec": {"value": []}}}},
-                          {"selector": {"matchLabels": []}, "replicas": True, "template": {"metadata": {"labels": "x"}}}]
+ODD_SPECS: list[t.Any] = [
+    None,
+    "text",
+    3,
+    [],
+    {"template": []},
+    {"template": {"spec": {"providerSpec": {"value": []}}}},
+    {"selector": {"matchLabels": []}, "replicas": True, "template": {"metadata": {"labels": "x"}}},
+]
 KINDS = [
     ("machine.openshift.io/v1beta1", "MachineSet"),
     ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler"),
@@ -30,11 +37,22 @@ KINDS = [
 def test_odd_shapes_do_not_crash(spec: t.Any) -> None:
     documents = []
     for api_version, kind in KINDS:
-        metadata: dict[str, t.Any] = {"name": f"odd-{kind.lower()}", "namespace": "ns",
-                                      "annotations": {"argocd.argoproj.io/sync-wave": [], "argocd.argoproj.io/sync-options": 7,
-                                                      "lint.accel-capacity.io/ignore-CAP001": None}}
-        documents.append(Document({"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec},
-                                  "odd", "odd/validation"))
-    documents.append(Document({"apiVersion": "v1", "kind": "Pod", "metadata": "not a mapping"}, "odd", "odd/validation"))
+        metadata: dict[str, t.Any] = {
+            "name": f"odd-{kind.lower()}",
+            "namespace": "ns",
+            "annotations": {
+                "argocd.argoproj.io/sync-wave": [],
+                "argocd.argoproj.io/sync-options": 7,
+                "lint.accel-capacity.io/ignore-CAP001": None,
+            },
+        }
+        documents.append(
+            Document(
+                {"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec}, "odd", "odd/validation"
+            )
+        )
+    documents.append(
+        Document({"apiVersion": "v1", "kind": "Pod", "metadata": "not a mapping"}, "odd", "odd/validation")
+    )
     findings = lint_overlay(RenderedOverlay(Path("odd"), "odd", documents, [], None))
     assert all(f.code.startswith("CAP") for f in findings)

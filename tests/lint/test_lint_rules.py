@@ -8,13 +8,13 @@ import copy
 import pkgutil
 
 import pytest
-from support import codes, one
 
 from accelcap.lint import rules as rules_package
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import PROVIDER, Example, Remove, Set, annotation, apply
 from accelcap.lint.rule import Rule, all_rules
 from accelcap.render import RenderedOverlay
+from support import codes, one
 
 RULES = all_rules()
 FAILING = [(rule, example) for rule in RULES for example in rule.failing]
@@ -93,13 +93,19 @@ def test_ignore_annotation_applies_to_its_object_only(prod: RenderedOverlay) -> 
 
 def test_pool_kind_comes_from_instance_type_not_labels(prod: RenderedOverlay) -> None:
     """Stripping every label and taint does not make a g5 MachineSet look ordinary."""
-    changes = (Remove("MachineSet", "/spec/template/spec/taints"), Set("MachineSet", "/spec/template/spec/metadata", {}))
+    changes = (
+        Remove("MachineSet", "/spec/template/spec/taints"),
+        Set("MachineSet", "/spec/template/spec/metadata", {}),
+    )
     apply(Example("", changes), prod)
     assert {"CAP005"} <= codes(lint_overlay(prod))
 
 
 def test_ordinary_pool_needs_no_gpu_taint(prod: RenderedOverlay) -> None:
-    changes = (Set("MachineSet", f"{PROVIDER}/instanceType", "m6i.xlarge"), Remove("MachineSet", "/spec/template/spec/taints"))
+    changes = (
+        Set("MachineSet", f"{PROVIDER}/instanceType", "m6i.xlarge"),
+        Remove("MachineSet", "/spec/template/spec/taints"),
+    )
     apply(Example("", changes), prod)
     # The accelerator label and ClusterAutoscaler gpus entry now refer to no GPU pool.
     assert "CAP005" not in codes(lint_overlay(prod))

@@ -21,12 +21,12 @@ import boto3
 import botocore.session
 import pytest
 from sq_standin import ServiceQuotasStandIn
-from support import REPO
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.quotas.cli import build_parser, execute
 from accelcap.quotas.output import TOOL
+from support import REPO
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
 OTHER_ACCOUNT = "111122223333"

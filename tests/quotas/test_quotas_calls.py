@@ -84,7 +84,7 @@ def test_calls_do_not_grow_with_the_pools(
     one_pool = collections.Counter(aws_operations)
     aws_operations.clear()
 
-    repo_copy.add_pools(FLEET[1:] + ["g5.2xlarge"])  # 50 pools besides prod's own
+    repo_copy.add_pools([*FLEET[1:], "g5.2xlarge"])  # 50 pools besides prod's own
     result = run_quotas("prod", "--format", "json")
     document = json.loads(result.out)
     assert document["summary"]["pools"] == 51

@@ -19,7 +19,9 @@ VCPUS = {"g5.2xlarge": 8, "g5.xlarge": 4, "m6i.large": 2, "inf2.xlarge": 4, "mac
 
 
 def plan(name: str = POOL, instance_type: str = "g5.2xlarge", market: Market = Market.SPOT, most: int = 2) -> PoolPlan:
-    return PoolPlan(name, f"MachineSet/openshift-machine-api/{name}", instance_type, market, most, quota_class_of(instance_type))
+    return PoolPlan(
+        name, f"MachineSet/openshift-machine-api/{name}", instance_type, market, most, quota_class_of(instance_type)
+    )
 
 
 def instance(

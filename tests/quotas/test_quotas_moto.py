@@ -221,7 +221,10 @@ def test_pool_type_unknown_to_ec2_is_named(
     repo_copy.set_pool(instance_type="g4ad.xlarge")  # a real type, but not in moto's catalogue
     result = run_quotas("prod")
     assert result.code == 2
-    assert f"MachineSet/openshift-machine-api/{POOL}" in result.err and "g4ad.xlarge is not offered in us-west-2" in result.err
+    assert (
+        f"MachineSet/openshift-machine-api/{POOL}" in result.err
+        and "g4ad.xlarge is not offered in us-west-2" in result.err
+    )
 
 
 def test_every_format(aws: MotoServer, standin: ServiceQuotasStandIn, run_quotas: Run) -> None:

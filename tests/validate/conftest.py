@@ -7,12 +7,13 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from support import REPO, Result
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.validate import cli as validate_cli
 from accelcap.validate import crd_schemas
+from support import REPO, Result
+
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -8,9 +8,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from support import Result, first
 
 from accelcap.render import RenderedOverlay
+from support import Result, first
 
 GROUP_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from support import Result, mutated
 
 from accelcap.errors import InputError
 from accelcap.render import RenderedOverlay
 from accelcap.validate.convert import convert_crd, convert_documents
 from accelcap.validate.pinned import convert_pinned, pinned_crds
 from accelcap.validate.resolver import compile_schema
+from support import Result, mutated
 
 PINNED = pinned_crds()
 

@@ -8,10 +8,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from support import Result, mutated, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate.locations import configured_locations
+from support import Result, first, mutated
 
 FAKE = '''#!{python}
 """Fake kubeconform: records its arguments, reports like kubeconform -output json -summary."""

@@ -10,7 +10,6 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from support import Result, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
@@ -22,6 +21,7 @@ from accelcap.validate.locations import (
     configured_locations,
     parse_location,
 )
+from support import Result, first
 
 ALL_FIELDS = "{{.Group}}|{{.ResourceKind}}|{{.ResourceAPIVersion}}|{{.NormalizedKubernetesVersion}}|{{.KindSuffix}}|{{ .StrictSuffix }}.json"
 

@@ -6,11 +6,11 @@ import json
 import typing as t
 
 import pytest
-from support import Result, mutated, first
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator, validate_overlay
 from accelcap.validate.locations import BUILTIN_CORE
+from support import Result, first, mutated
 
 PINNED_ONLY = (BUILTIN_CORE, "{generated}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json")
 
@@ -36,7 +36,8 @@ def test_each_custom_kind_is_checked_against_an_upstream_schema(prod: RenderedOv
             assert source.startswith((str(settings.shared), str(validator.generated.directory))), (kind, source)
         else:
             # Core kinds: the bundled schemas of the cluster's Kubernetes version (from its facts).
-            version = prod.facts.kubernetes_version  # type: ignore[union-attr]
+            assert prod.facts is not None
+            version = prod.facts.kubernetes_version
             assert source.startswith(f"kubernetes-validate:v{version}.0-local-strict/"), (kind, source)
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from support import REPO
 
 
-
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
@@ -44,8 +43,7 @@ def test_max_raised_pool_added_and_market_switch(repo_copy: Path) -> None:
     # 1. Raise the GPU pool's autoscaling max from 2 to 4.
     kustomization = pool_dir(repo_copy) / "kustomization.yaml"
     kustomization.write_text(
-        kustomization.read_text()
-        + "patches:\n  - target: {kind: MachineAutoscaler}\n    patch: |-\n"
+        kustomization.read_text() + "patches:\n  - target: {kind: MachineAutoscaler}\n    patch: |-\n"
         "      - {op: replace, path: /spec/maxReplicas, value: 4}\n"
     )
     raised = commit_all(repo_copy, "raise max")
@@ -55,7 +53,9 @@ def test_max_raised_pool_added_and_market_switch(repo_copy: Path) -> None:
     zone_file = capacity / "gpu-us-west-2b" / "pool-zone.yaml"
     zone_file.write_text(zone_file.read_text().replace("us-west-2a", "us-west-2b"))
     (capacity / "kustomization.yaml").write_text(
-        (capacity / "kustomization.yaml").read_text().replace("  - gpu-us-west-2a\n", "  - gpu-us-west-2a\n  - gpu-us-west-2b\n")
+        (capacity / "kustomization.yaml")
+        .read_text()
+        .replace("  - gpu-us-west-2a\n", "  - gpu-us-west-2a\n  - gpu-us-west-2b\n")
     )
     for directory in ("gpu-us-west-2a", "gpu-us-west-2b"):
         file = capacity / directory / "kustomization.yaml"

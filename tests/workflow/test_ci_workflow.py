@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
-from support import REPO
 
+from support import REPO
 
 
 def readme_command(label: str) -> str:
@@ -53,6 +52,9 @@ def test_workflow_checks_quotas_of_prod_with_oidc() -> None:
     assert job["permissions"]["id-token"] == "write"
     uses = [step.get("uses", "") for step in job["steps"]]
     assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
-    assert any(re.search(r"verify-quotas prod --format markdown \| tee -a \"\$GITHUB_STEP_SUMMARY\"", line) for line in run_lines("quotas"))
+    assert any(
+        re.search(r"verify-quotas prod --format markdown \| tee -a \"\$GITHUB_STEP_SUMMARY\"", line)
+        for line in run_lines("quotas")
+    )
     assert any("capacity-diff" in line and "GITHUB_STEP_SUMMARY" in line for line in run_lines("checks"))
     assert "pre-commit run --all-files" in " ".join(run_lines("checks"))

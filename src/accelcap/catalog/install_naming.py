@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 #: Where the names come from.
 SOURCES = (
-    "https://github.com/openshift/installer/blob/release-4.15/pkg/asset/machines/aws/machines.go "
-    '(Terraform era: "%s-worker-sg", "%s-private-%s")',
+    (
+        "https://github.com/openshift/installer/blob/release-4.15/pkg/asset/machines/aws/machines.go "
+        '(Terraform era: "%s-worker-sg", "%s-private-%s")'
+    ),
     "https://github.com/openshift/release/pull/52590 (CAPI era: security group <infraID>-node)",
     "https://github.com/red-hat-storage/ocs-ci/pull/9857 (CAPI era: subnet <infraID>-subnet-private-<zone>)",
     "openshift/hive API docs: <clusterID>-private-<az> (legacy terraform) or <clusterID>-subnet-private-<az> (CAPA)",

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 #: Where the numbers come from; the counts agree with kubernetes/autoscaler's table.
 SOURCES = (
-    "https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html "
-    "(Specifications for Amazon EC2 accelerated computing instances)",
+    (
+        "https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html "
+        "(Specifications for Amazon EC2 accelerated computing instances)"
+    ),
     "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html (general purpose: m6i)",
     "https://docs.aws.amazon.com/ec2/latest/instancetypes/mo.html (memory optimized: r5a)",
     "https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go",

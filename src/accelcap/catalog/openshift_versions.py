@@ -9,8 +9,10 @@ from __future__ import annotations
 #: Where the table was read from: each release's notes say which Kubernetes it is based on,
 #: and openshift/kubernetes carries that rebase on its ``release-4.<minor>`` branch.
 SOURCES = (
-    "https://docs.redhat.com/en/documentation/openshift_container_platform/ (release notes of each 4.x: "
-    '"OpenShift Container Platform 4.x is based on Kubernetes 1.y")',
+    (
+        "https://docs.redhat.com/en/documentation/openshift_container_platform/ (release notes of each 4.x: "
+        '"OpenShift Container Platform 4.x is based on Kubernetes 1.y")'
+    ),
     "https://github.com/openshift/kubernetes (branch release-4.x, rebased on Kubernetes 1.y)",
 )
 

@@ -57,8 +57,10 @@ GPU_OPERATOR_CHANNELS: dict[str, GpuOperatorChannel] = {
 #: for these OpenShift versions only: the feasibility gate of docs/inferentia.md.
 NEURON_OPERATOR_OPENSHIFT = OpenShiftRange(19, 22)
 NEURON_OPERATOR_SOURCES = (
-    "https://github.com/redhat-openshift-ecosystem/community-operators-prod/tree/main/operators/"
-    "aws-neuron-operator/catalog-templates (v4.19.yaml ... v4.22.yaml)",
+    (
+        "https://github.com/redhat-openshift-ecosystem/community-operators-prod/tree/main/operators/"
+        "aws-neuron-operator/catalog-templates (v4.19.yaml ... v4.22.yaml)"
+    ),
     "operators/aws-neuron-operator/1.3.0/release-config.yaml of the same repository",
 )
 
@@ -66,8 +68,10 @@ NEURON_OPERATOR_SOURCES = (
 #: these OpenShift versions; elsewhere the driver must be built on the cluster.
 NEURON_PREBUILT_DRIVERS_OPENSHIFT = OpenShiftRange(20, 22)
 NEURON_PREBUILT_DRIVERS_SOURCES = (
-    "https://github.com/awslabs/kmod-with-kmm-for-ai-chips-on-aws (build-matrix.json, "
-    "driver-toolkit/driver-toolkit.json)",
+    (
+        "https://github.com/awslabs/kmod-with-kmm-for-ai-chips-on-aws (build-matrix.json, "
+        "driver-toolkit/driver-toolkit.json)"
+    ),
 )
 
 

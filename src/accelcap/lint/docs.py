@@ -46,7 +46,9 @@ def render_docs(rules: list[Rule] | None = None) -> str:
         "",
         "## Rules",
         "",
-        markdown_table(("ID", "Name", "Title"), [(f"[{r.id}](#{r.id.lower()})", f"`{r.name}`", r.title) for r in rules]).rstrip("\n"),
+        markdown_table(
+            ("ID", "Name", "Title"), [(f"[{r.id}](#{r.id.lower()})", f"`{r.name}`", r.title) for r in rules]
+        ).rstrip("\n"),
     ]
     for r in rules:
         notes = []
@@ -65,4 +67,3 @@ def render_docs(rules: list[Rule] | None = None) -> str:
             f"- **How to fix:** {r.fix}",
         ]
     return "\n".join(lines) + "\n"
-

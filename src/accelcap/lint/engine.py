@@ -29,7 +29,9 @@ def lint_overlays(overlays: t.Iterable[RenderedOverlay], rules: t.Sequence[Rule]
 
 
 def _silenced(rule: Rule, violation: Violation) -> bool:
-    return rule.silenceable and violation.document is not None and ignore_reason(violation.document, rule.id) is not None
+    return (
+        rule.silenceable and violation.document is not None and ignore_reason(violation.document, rule.id) is not None
+    )
 
 
 def _finding(rule: Rule, violation: Violation, overlay: str) -> Finding:

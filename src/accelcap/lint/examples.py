@@ -115,7 +115,9 @@ class Add:
 
     def apply(self, overlay: RenderedOverlay) -> None:
         like = _select(overlay, self.beside, None)
-        document = Document(_expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.file, like.line)
+        document = Document(
+            _expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.file, like.line
+        )
         overlay.documents.append(document)
         for followed in overlay.applications:
             if followed.application.name == like.application:

@@ -111,9 +111,13 @@ def _discover() -> tuple[Rule, ...]:
             raise RuleDefinitionError(f"{module.__name__} defines {len(defined)} rules; one module holds one rule")
         (found_rule,) = defined
         if not info.name.startswith(f"{found_rule.id.lower()}_"):
-            raise RuleDefinitionError(f"{module.__name__} defines {found_rule.id}; name it {found_rule.id.lower()}_<name>")
+            raise RuleDefinitionError(
+                f"{module.__name__} defines {found_rule.id}; name it {found_rule.id.lower()}_<name>"
+            )
         if found_rule.id in found:
-            raise RuleDefinitionError(f"{found_rule.id} is defined by {found[found_rule.id].module} and {module.__name__}")
+            raise RuleDefinitionError(
+                f"{found_rule.id} is defined by {found[found_rule.id].module} and {module.__name__}"
+            )
         found[found_rule.id] = found_rule
     return tuple(found[key] for key in sorted(found))
 

@@ -62,8 +62,7 @@ def follow_application(app: Document, overlay: str, settings: Settings) -> list[
         if unsupported:
             raise InputError(
                 f"{overlay}: {app.ref}",
-                f"source sets {', '.join(unsupported)}; the tools cannot reproduce what Argo CD "
-                "renders from it",
+                f"source sets {', '.join(unsupported)}; the tools cannot reproduce what Argo CD renders from it",
             )
         directory = settings.root / path
         if not directory.is_dir():

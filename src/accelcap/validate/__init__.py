@@ -22,4 +22,3 @@ def validate_overlay(
 ) -> list[Finding]:
     """Every schema finding of one rendered overlay (raises ``InputError`` on bad input)."""
     return Validator(settings, options).validate_overlay(rendered).findings
-

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..render import Document
-from ..report import Finding
-from .finding_codes import ROOT_FIELD_UNKNOWN, SCHEMA_INVALID, SCHEMA_MISSING, Check
+from ..report import Check, Finding
+from .finding_codes import ROOT_FIELD_UNKNOWN, SCHEMA_INVALID, SCHEMA_MISSING
 from .locations import ResourceType
-from .schema_errors import error_path_and_message
 from .resolver import CompiledSchema, SchemaResolver
+from .schema_errors import error_path_and_message
 
 
 @dataclass

@@ -15,8 +15,8 @@ import typing as t
 from importlib import resources
 from pathlib import Path
 
-from ..errors import InputError
 from ..catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
+from ..errors import InputError
 from .fetch import parse_json
 from .locations import ResourceType
 

@@ -39,7 +39,7 @@ def fetch_url(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, use_cache: bool 
         return cached.read_bytes()
     request = urllib.request.Request(url, headers={"User-Agent": "accelcap-validate"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = t.cast(bytes, response.read())
     except urllib.error.HTTPError as error:
         if error.code == 404:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..report import Check, checks_table
 
-
 SCHEMA_INVALID = Check(
     "schema-invalid",
     "The object does not match the JSON schema of its apiVersion and kind (strict: unknown fields fail).",

@@ -16,12 +16,12 @@ import typing as t
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import write_atomically
 from ..render import Document
 from . import core_schemas
 from .builtin_engine import Outcome, finding, missing_schema, resource_type
-from .finding_codes import SCHEMA_INVALID, SCHEMA_MISSING
-from ..files import write_atomically
 from .fetch import cache_dir
+from .finding_codes import SCHEMA_INVALID, SCHEMA_MISSING
 from .locations import Location, ResourceType, normalized_kubernetes_version
 from .pinned import GeneratedSchemas
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import InputError
+from ..files import write_atomically
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
-from ..files import write_atomically
 from .fetch import cache_dir
 
 MANIFEST = "crds.yaml"

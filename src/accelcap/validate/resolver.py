@@ -35,12 +35,12 @@ class CompiledSchema:
 
 def _retrieve(uri: str) -> referencing.Resource[t.Any]:
     """Remote ``$ref`` targets: http(s) and file URIs, read through the same cache."""
-    address = uri[len("file://") :] if uri.startswith("file://") else uri
+    address = uri.removeprefix("file://")
     if not address.startswith(("http://", "https://", "/")):
-        raise referencing.exceptions.NoSuchResource(ref=uri)
+        raise referencing.exceptions.NoSuchResource(uri)
     schema = read_schema(address)
     if schema is None:
-        raise referencing.exceptions.NoSuchResource(ref=uri)
+        raise referencing.exceptions.NoSuchResource(uri)
     return referencing.Resource.from_contents(schema, default_specification=referencing.jsonschema.DRAFT4)
 
 
@@ -54,7 +54,10 @@ def compile_schema(
     except jsonschema.SchemaError as error:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
         raise InputError(source, f"not a valid JSON schema at {where}: {error.message}") from None
-    registry = registry if registry is not None else referencing.Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+    if registry is None:
+        # Registry's field is ``_retrieve`` with the attrs alias ``retrieve``; mypy's attrs
+        # plugin does not apply aliases, so it rejects the documented keyword.
+        registry = referencing.Registry(retrieve=_retrieve)  # type: ignore[call-arg]
     properties = schema.get("properties")
     open_root: frozenset[str] | None = None
     if isinstance(properties, dict) and schema.get("additionalProperties", True) is not False:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import jsonschema
 
 
-def json_pointer(parts: object) -> str:
+def json_pointer(parts: t.Iterable[object]) -> str:
     """``["spec", "template", 0]`` -> ``/spec/template/0`` (RFC 6901 escaping)."""
-    steps = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]  # type: ignore[attr-defined]
+    steps = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
     return "/" + "/".join(steps) if steps else "/"
 
 

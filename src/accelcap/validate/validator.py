@@ -11,8 +11,8 @@ from ..errors import InputError
 from ..render import Document, RenderedOverlay
 from . import provider_spec
 from .builtin_engine import Outcome, check_documents, finding, resource_type, root_field_findings
-from .finding_codes import PROVIDER_SPEC_INVALID
 from .core_schemas import DEFAULT_KUBERNETES_VERSION
+from .finding_codes import PROVIDER_SPEC_INVALID
 from .kubeconform import find_kubeconform, run_kubeconform
 from .locations import configured_locations, normalized_kubernetes_version, parse_location
 from .pinned import GeneratedSchemas

@@ -25,7 +25,9 @@ REQUIRED = {"Prune": "false", "Delete": "false"}
         example("Delete=false dropped", Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false")),
         example("no sync-options", Remove("MachineSet", annotation(SYNC_OPTIONS))),
     ),
-    passing=(example("options with spaces", Set("MachineSet", annotation(SYNC_OPTIONS), " Delete=false , Prune=false ")),),
+    passing=(
+        example("options with spaces", Set("MachineSet", annotation(SYNC_OPTIONS), " Delete=false , Prune=false ")),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for machineset in context.machinesets:

@@ -30,15 +30,15 @@ from ..rule import Violation, rule
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     followed = {id(f.application) for f in context.followed}
-    manages_machineset = {
-        id(f.application) for f in context.followed if any(is_machineset(d) for d in f.documents)
-    }
+    manages_machineset = {id(f.application) for f in context.followed if any(is_machineset(d) for d in f.documents)}
     for application in context.applications.values():
         if application.get("spec", "syncPolicy", "automated", "prune") is not True:
             continue
         path = "/spec/syncPolicy/automated/prune"
         if id(application) in manages_machineset:
-            yield Violation("syncs MachineSets with automated prune: true; Argo CD would delete pools", application, path)
+            yield Violation(
+                "syncs MachineSets with automated prune: true; Argo CD would delete pools", application, path
+            )
         elif id(application) not in followed:
             yield Violation(
                 "prunes automatically and its source was not followed, so it may manage MachineSets "

@@ -69,9 +69,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 def _bounds(autoscaler: Document) -> t.Iterator[Violation]:
     low, high = autoscaler.get("spec", "minReplicas"), autoscaler.get("spec", "maxReplicas")
     if not _whole(low) or not _whole(high):
-        yield Violation(
-            f"minReplicas {low!r} and maxReplicas {high!r} must both be whole numbers", autoscaler, "/spec"
-        )
+        yield Violation(f"minReplicas {low!r} and maxReplicas {high!r} must both be whole numbers", autoscaler, "/spec")
     elif low < 0 or high < 1 or low > high:
         yield Violation(f"bounds {low}..{high} are invalid (need 0 <= min <= max, max >= 1)", autoscaler, "/spec")
 

@@ -37,7 +37,9 @@ LABELS_PATH = "/spec/template/spec/metadata/labels"
         example("taint removed", Remove("MachineSet", "/spec/template/spec/taints")),
         example("role label removed", Remove("MachineSet", f"{LABELS_PATH}/node-role.kubernetes.io~1gpu")),
         example("accelerator label wrong for the type", Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge")),
-        example("taint only PreferNoSchedule", Set("MachineSet", "/spec/template/spec/taints/0/effect", "PreferNoSchedule")),
+        example(
+            "taint only PreferNoSchedule", Set("MachineSet", "/spec/template/spec/taints/0/effect", "PreferNoSchedule")
+        ),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
@@ -59,15 +61,20 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
         labels = pool.node_labels
         if GPU_ROLE_LABEL not in labels:
-            yield Violation(f"GPU pool ({pool.instance_type}) lacks the node label {GPU_ROLE_LABEL}", pool.machineset, LABELS_PATH)
+            yield Violation(
+                f"GPU pool ({pool.instance_type}) lacks the node label {GPU_ROLE_LABEL}", pool.machineset, LABELS_PATH
+            )
         value = labels.get(ACCELERATOR_LABEL)
         known = lookup(pool.instance_type or "")
         if not isinstance(value, str) or not value:
-            yield Violation(f"GPU pool ({pool.instance_type}) lacks the node label {ACCELERATOR_LABEL}", pool.machineset, LABELS_PATH)
+            yield Violation(
+                f"GPU pool ({pool.instance_type}) lacks the node label {ACCELERATOR_LABEL}",
+                pool.machineset,
+                LABELS_PATH,
+            )
         elif known is not None and known.accelerator_label and value != known.accelerator_label:
             yield Violation(
-                f"node label {ACCELERATOR_LABEL}={value} but {pool.instance_type} carries "
-                f"{known.accelerator_label}",
+                f"node label {ACCELERATOR_LABEL}={value} but {pool.instance_type} carries {known.accelerator_label}",
                 pool.machineset,
                 LABELS_PATH,
             )

@@ -11,7 +11,6 @@ from ..examples import Set, escape, example
 from ..rule import Violation, rule
 
 
-
 @rule(
     "CAP006",
     "specialized-pool-role",
@@ -39,7 +38,9 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         for key in ROLE_LABELS:
             value = labels.get(key)
             if not value:
-                yield Violation(f"{pool.instance_type} pool has no {key} label", pool.machineset, "/spec/template/metadata/labels")
+                yield Violation(
+                    f"{pool.instance_type} pool has no {key} label", pool.machineset, "/spec/template/metadata/labels"
+                )
             elif value == "worker":
                 yield Violation(
                     f"{pool.instance_type} pool has {key}=worker; the baseline scripts of the clusters repo would take it over",

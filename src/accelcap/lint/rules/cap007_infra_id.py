@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ...facts import INFRA_ID_UNSET
 from ...catalog.install_naming import INSTALL_NAMING, describe
+from ...facts import INFRA_ID_UNSET
 from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
 from ...render import Document
 from ..context import LintContext
-from ..provider import PROVIDER
 from ..examples import CAPACITY_APPLICATION, Facts, Set, escape, example
+from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 #: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
@@ -41,7 +41,10 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
     component last in the `components:` of every build, so it fills every pool.""",
     needs_facts=True,
     failing=(
-        example("metadata cluster label differs", Set("MachineSet", f"/metadata/labels/{escape(CLUSTER_LABEL)}", "other-abc12")),
+        example(
+            "metadata cluster label differs",
+            Set("MachineSet", f"/metadata/labels/{escape(CLUSTER_LABEL)}", "other-abc12"),
+        ),
         example("facts name another infraID", Facts(infra_id="prod-zzzzz")),
         example("facts infraID unset", Facts(infra_id=INFRA_ID_UNSET)),
         example("AMI placeholder survives", Set("MachineSet", f"{PROVIDER}/ami/id", "AMI_ID")),
@@ -52,7 +55,11 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
         example("terraform install, capi names", Facts(install_naming="terraform")),
         example(
             "terraform security group on a capi cluster",
-            Set("MachineSet", f"{PROVIDER}/securityGroups", [{"filters": [{"name": "tag:Name", "values": ["{infraID}-worker-sg"]}]}]),
+            Set(
+                "MachineSet",
+                f"{PROVIDER}/securityGroups",
+                [{"filters": [{"name": "tag:Name", "values": ["{infraID}-worker-sg"]}]}],
+            ),
         ),
         example("instance profile", Set("MachineSet", f"{PROVIDER}/iamInstanceProfile/id", "other-worker-profile")),
     ),
@@ -155,14 +162,18 @@ def _security_groups(
     for group in groups if isinstance(groups, list) else []:
         tagged = tag_names(group.get("filters")) if isinstance(group, dict) else None
         if tagged is None:
-            yield Violation("a security group is not selected by tag:Name, so its name cannot be checked", pool.machineset, path)
+            yield Violation(
+                "a security group is not selected by tag:Name, so its name cannot be checked", pool.machineset, path
+            )
             return
         names.extend(tagged)
     namings = [naming] if naming in INSTALL_NAMING else list(INSTALL_NAMING)
     expected = [sorted(INSTALL_NAMING[n].security_group_names(infra_id)) for n in namings]
     if sorted(names) not in expected:
         described = " or ".join(str(e) for e in expected)
-        yield wrong(f"security groups {sorted(names)} (expected {described} for installNaming {naming or 'unknown'})", path)
+        yield wrong(
+            f"security groups {sorted(names)} (expected {described} for installNaming {naming or 'unknown'})", path
+        )
 
 
 def _subnet(
@@ -176,4 +187,6 @@ def _subnet(
     prefixes = [INSTALL_NAMING[n].subnet_prefix(infra_id) for n in namings]
     for name in names:
         if not any(name.startswith(prefix) for prefix in prefixes):
-            yield wrong(f"subnet {name!r} (expected {' or '.join(p + '<zone>' for p in prefixes)})", f"{PROVIDER}/subnet")
+            yield wrong(
+                f"subnet {name!r} (expected {' or '.join(p + '<zone>' for p in prefixes)})", f"{PROVIDER}/subnet"
+            )

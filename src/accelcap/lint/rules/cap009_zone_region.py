@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ..context import LintContext
 from ...pools import tag_names
-from ..provider import PROVIDER
+from ..context import LintContext
 from ..examples import Facts, Set, example
+from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 

@@ -30,7 +30,11 @@ TOLERATIONS_PATH = "/spec/daemonsets/tolerations"
     failing=(
         example(
             "custom toleration only",
-            Set("ClusterPolicy", TOLERATIONS_PATH, [{"key": "nvidia-gpu-only", "operator": "Exists", "effect": "NoSchedule"}]),
+            Set(
+                "ClusterPolicy",
+                TOLERATIONS_PATH,
+                [{"key": "nvidia-gpu-only", "operator": "Exists", "effect": "NoSchedule"}],
+            ),
         ),
         example("no ClusterPolicy", Drop("ClusterPolicy")),
     ),

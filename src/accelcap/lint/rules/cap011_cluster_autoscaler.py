@@ -80,7 +80,9 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         for kind, (gpus, pools) in sorted(needed.items()):
             names = ", ".join(p.name for p in pools)
             if kind not in maxima:
-                yield Violation(f"no gpus entry of type {kind!r} for autoscaled GPU pools {names}", autoscaler, GPUS_PATH)
+                yield Violation(
+                    f"no gpus entry of type {kind!r} for autoscaled GPU pools {names}", autoscaler, GPUS_PATH
+                )
                 continue
             high = maxima[kind]
             if high is None or high < gpus:
@@ -118,5 +120,7 @@ def _limits(autoscaler: Document) -> list[tuple[str, int | None]]:
     for entry in gpus if isinstance(gpus, list) else []:
         if isinstance(entry, dict):
             high = entry.get("max")
-            limits.append((str(entry.get("type", "")), high if isinstance(high, int) and not isinstance(high, bool) else None))
+            limits.append(
+                (str(entry.get("type", "")), high if isinstance(high, int) and not isinstance(high, bool) else None)
+            )
     return limits

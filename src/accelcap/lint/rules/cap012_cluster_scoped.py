@@ -52,7 +52,9 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     custom kinds; set it on the namespaced objects instead).""",
     failing=(
         example("ClusterPolicy namespaced", Set("ClusterPolicy", "/metadata/namespace", "nvidia-gpu-operator")),
-        example("ClusterAutoscaler namespaced", Set("ClusterAutoscaler", "/metadata/namespace", "openshift-machine-api")),
+        example(
+            "ClusterAutoscaler namespaced", Set("ClusterAutoscaler", "/metadata/namespace", "openshift-machine-api")
+        ),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:

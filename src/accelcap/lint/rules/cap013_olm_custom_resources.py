@@ -105,9 +105,7 @@ def _after(context: LintContext, document: Document, subscriptions: list[Documen
                 continue
             app, other = context.application_of(document), context.application_of(subscription)
             if app is None or other is None:
-                reasons.append(
-                    f"cannot be ordered after Subscription {subscription.name}, which another build syncs"
-                )
+                reasons.append(f"cannot be ordered after Subscription {subscription.name}, which another build syncs")
                 continue
             mine, theirs = sync_wave(app), sync_wave(other)
             if mine > theirs:

@@ -53,7 +53,9 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         if where is None or document.group not in ("", "batch", "apps"):
             continue
         spec = document.get(*where, default={})
-        yield from _check_pod(document, spec if isinstance(spec, dict) else {}, "/" + "/".join(where), pools_by_resource)
+        yield from _check_pod(
+            document, spec if isinstance(spec, dict) else {}, "/" + "/".join(where), pools_by_resource
+        )
 
 
 def _check_pod(
@@ -62,18 +64,29 @@ def _check_pod(
     requested = _accelerator_requests(spec)
     if not requested:
         yield Violation(
-            f"requests no accelerator resource ({', '.join(sorted(ACCELERATOR_RESOURCES))})", document, f"{path}/containers"
+            f"requests no accelerator resource ({', '.join(sorted(ACCELERATOR_RESOURCES))})",
+            document,
+            f"{path}/containers",
         )
         return
     tolerations = spec.get("tolerations")
     for resource in sorted(requested):
         pools = pools_by_resource.get(resource, [])
         if not pools:
-            yield Violation(f"requests {resource} but no pool of this overlay offers it", document, f"{path}/containers")
+            yield Violation(
+                f"requests {resource} but no pool of this overlay offers it", document, f"{path}/containers"
+            )
             continue
         if any(all(tolerated_by(tolerations, taint) for taint in pool.taints if is_hard(taint)) for pool in pools):
             continue
-        missing = sorted({describe(taint) for pool in pools for taint in pool.taints if is_hard(taint) and not tolerated_by(tolerations, taint)})
+        missing = sorted(
+            {
+                describe(taint)
+                for pool in pools
+                for taint in pool.taints
+                if is_hard(taint) and not tolerated_by(tolerations, taint)
+            }
+        )
         yield Violation(
             f"requests {resource} but tolerates no pool offering it (untolerated: {', '.join(missing)})",
             document,

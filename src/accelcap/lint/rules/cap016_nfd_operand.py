@@ -27,6 +27,8 @@ from ..rule import Violation, rule
 def check(context: LintContext) -> t.Iterator[Violation]:
     for nfd in context.of_kind("nfd.openshift.io", "NodeFeatureDiscovery"):
         if nfd.get("spec", "operand", "image") is not None:
-            yield Violation("sets spec.operand.image; let the operator choose the operand image", nfd, "/spec/operand/image")
+            yield Violation(
+                "sets spec.operand.image; let the operator choose the operand image", nfd, "/spec/operand/image"
+            )
         if nfd.get("spec", "customConfig") is not None:
             yield Violation("sets spec.customConfig, which the CRD no longer has", nfd, "/spec/customConfig")

@@ -48,7 +48,9 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         supported = GPU_OPERATOR_CHANNELS.get(channel)
         if supported is None:
             known = ", ".join(GPU_OPERATOR_CHANNELS)
-            yield Violation(f"channel {channel!r} is not a known version channel ({known})", subscription, "/spec/channel")
+            yield Violation(
+                f"channel {channel!r} is not a known version channel ({known})", subscription, "/spec/channel"
+            )
         elif not supported.openshift.covers(version):
             yield Violation(
                 f"channel {channel} supports OpenShift {supported.openshift}, the cluster runs {version}",

@@ -26,7 +26,11 @@ from ..silence import IGNORE_PREFIX, ignore_annotations
         example("ignore of an unknown rule", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP999"), "why")),
         example("ignore of CAP101 itself", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP101"), "why")),
     ),
-    passing=(example("ignore with a reason on a clean object", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP003"), "test")),),
+    passing=(
+        example(
+            "ignore with a reason on a clean object", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP003"), "test")
+        ),
+    ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     rules = rules_by_id()
