@@ -1,7 +1,10 @@
-"""What every tool's command line shares: argument errors, the top-level error handler,
-``--debug`` and ``--format``.
+"""What every tool's command line shares: the parser (usage errors as one line, exit 2,
+``--debug``), the ``--format`` option, the PATH/``--cluster``/``--changed`` arguments of the
+tools that render, and the one top-level handler that turns every expected error into one
+line ``tool: where: what`` and its exit code.
 
-A tool defines ``build_parser()`` and ``execute(args) -> int`` and calls ``run_tool``.
+A tool module defines ``TOOL``, ``build_parser()`` and ``execute(args) -> int``, and
+``main = entry_point(TOOL, build_parser, execute)``; ``accelcap.toolbox`` registers it.
 """
 
 from __future__ import annotations

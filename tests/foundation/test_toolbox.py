@@ -27,6 +27,7 @@ def test_entry_point_is_a_tool(tool: Tool) -> None:
     module, _, function = tool.entry_point.partition(":")
     loaded = importlib.import_module(module)
     assert callable(getattr(loaded, function)), tool.entry_point
+    assert loaded.TOOL == tool.name  # the name its error lines start with
     # The registry's --format values are the ones the tool's own parser accepts.
     parser = loaded.build_parser()
     choices = next((a.choices for a in parser._actions if "--format" in a.option_strings), None)

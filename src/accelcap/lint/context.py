@@ -6,7 +6,6 @@ instead of scanning the overlay again; rules must not render or parse anything t
 
 from __future__ import annotations
 
-import functools
 import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -102,7 +101,3 @@ class LintContext:
     def application_of(self, document: Document) -> Document | None:
         """The Argo CD Application that syncs ``document``, when the render followed one."""
         return self.applications.get(document.application) if document.application else None
-
-    @functools.cached_property
-    def pool_by_machineset(self) -> dict[int, Pool]:
-        return {id(pool.machineset): pool for pool in self.pools}

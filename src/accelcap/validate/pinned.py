@@ -142,9 +142,3 @@ class GeneratedSchemas:
         if all(p.is_file() for p in expected):
             return
         write_schemas(convert_pinned(crd, self.settings), self.directory)
-
-    def ensure_all(self) -> list[Path]:
-        written: list[Path] = []
-        for crd in pinned_crds():
-            written += write_schemas(convert_pinned(crd, self.settings), self.directory)
-        return written

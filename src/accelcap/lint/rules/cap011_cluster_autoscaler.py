@@ -32,7 +32,7 @@ GPUS_PATH = "/spec/resourceLimits/gpus"
     g5.16xlarge (one GPU).""",
     fix=f"""Name it `default`; set each `gpus[].type` to the pools' `{ACCELERATOR_LABEL}` value and
     `max` to at least the GPUs the pools can add (`maxReplicas` x GPUs per instance); add an unknown
-    instance type to `accelcap/instance_types.py` with its AWS specification.""",
+    instance type to `accelcap/catalog/instance_types.py` with its AWS specification.""",
     failing=(
         example("not named default", Set("ClusterAutoscaler", "/metadata/name", "cluster")),
         example("GPU max too low", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/max", 1)),
