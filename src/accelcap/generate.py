@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import re
 import sys
@@ -94,7 +95,7 @@ def _scalar(value: t.Any) -> str:
         and text.lower() not in _YAML_WORDS
     )
     # A JSON string is a YAML double-quoted scalar.
-    return text if plain else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text if plain else json.dumps(text)
 
 
 def _yaml_list(items: t.Iterable[dict[str, t.Any]], indent: int) -> list[str]:
