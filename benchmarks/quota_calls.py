@@ -28,24 +28,23 @@ import boto3
 from quota_support import RepoCopy, start_moto, stop
 from sq_standin import ServiceQuotasStandIn
 
+from accelcap.catalog.ec2_quotas import FAMILIES, Quota
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
-from accelcap.quota_classes import UnsupportedInstanceType, quota_class_of
+from accelcap.instance_types import family_of
 from accelcap.quotas.cli import build_parser, execute
 
 SIZES = (1, 10, 50, 150)
 
 
 def fleet_types(count: int) -> list[str]:
-    """``count`` distinct instance types of moto's catalogue that have a quota class."""
+    """``count`` distinct instance types of moto's catalogue with a quota in both markets."""
     data = gzip.decompress(resources.files("moto.ec2").joinpath("resources/instance_types.json.gz").read_bytes())
     chosen = []
     for name in sorted(json.loads(data)):
-        try:
-            if quota_class_of(name).spot_code:
-                chosen.append(name)
-        except UnsupportedInstanceType:
-            continue
+        row = FAMILIES.get(family_of(name))
+        if row is not None and isinstance(row.spot, Quota):
+            chosen.append(name)
     step = max(1, len(chosen) // count)
     return chosen[::step][:count]
 

@@ -114,7 +114,7 @@ def _capacity(cluster: str, plan: PoolPlan, overlay: str) -> PoolCapacity:
         plan.name,
         plan.instance_type,
         plan.market.value,
-        plan.quota_class.title,
+        plan.quota_title,
         plan.max_replicas,
         plan.max_replicas * known.vcpus,
         plan.max_replicas * known.accelerators,

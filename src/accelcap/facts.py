@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import typing as t
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,10 @@ from .yamlload import load_single
 #: manifests carry the same token, so it is also what survives rendering when unset.
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
+#: What a cluster name may be: a DNS label, the name of a directory directly under overlays/.
+#: Every tool that takes a cluster name gets here (``cluster_dir``), so ``../x`` or ``/etc``
+#: never becomes a path.
+CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,35 @@ def _schema() -> dict[str, t.Any]:
     return t.cast(dict[str, t.Any], json.loads(text))
 
 
-def facts_path(cluster: str, settings: Settings | None = None) -> Path:
+def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
+    """``overlays/<cluster>`` of a valid cluster name; never a path outside ``overlays/``.
+
+    The overlays directory itself must lie inside the repository (``overlays-dir`` is read
+    from the repository's own pyproject.toml, which is data), and a cluster directory must
+    not be a symbolic link that leads out of it.
+    """
     settings = settings or load_settings()
-    return settings.overlays / cluster / FACTS_FILE
+    if not CLUSTER_NAME.fullmatch(cluster):
+        raise InputError(
+            cluster or "(empty)",
+            f"not a cluster name: it must be a directory directly under {settings.overlays_dir}/, "
+            "named with a-z, 0-9 and '-' inside (a DNS label)",
+        )
+    root = settings.root.resolve()
+    overlays = settings.overlays.resolve()
+    if root not in overlays.parents:
+        raise InputError(
+            "pyproject.toml [tool.accelcap] overlays-dir",
+            f"{settings.overlays_dir!r} is not a directory inside the repository",
+        )
+    directory = overlays / cluster
+    if directory.is_symlink() or (directory.exists() and directory.resolve().parent != overlays):
+        raise InputError(cluster, f"{settings.overlays_dir}/{cluster} is a symbolic link; a cluster is a directory")
+    return directory
+
+
+def facts_path(cluster: str, settings: Settings | None = None) -> Path:
+    return cluster_dir(cluster, settings) / FACTS_FILE
 
 
 def cluster_dir_of(path: Path) -> Path | None:
@@ -118,8 +149,12 @@ def load_facts(cluster: str, settings: Settings | None = None) -> ClusterFacts:
 
 
 def list_clusters(settings: Settings | None = None) -> list[str]:
-    """Names of every cluster overlay (a directory with ``facts/cluster.yaml``)."""
+    """Names of every cluster overlay (a directory with ``facts/cluster.yaml``); a directory
+    whose name is not a cluster name is an error, not skipped."""
     settings = settings or load_settings()
     if not settings.overlays.is_dir():
         return []
-    return sorted(p.parent.parent.name for p in settings.overlays.glob(f"*/{FACTS_FILE.as_posix()}"))
+    names = sorted(p.parent.parent.name for p in settings.overlays.glob(f"*/{FACTS_FILE.as_posix()}"))
+    for name in names:
+        cluster_dir(name, settings)
+    return names

@@ -227,8 +227,10 @@ OUTPUTS: tuple[WholeFile | Blocks, ...] = (
     WholeFile(lint_docs.DOCS_FILE.as_posix(), lint_docs.render_docs),
     WholeFile(catalog_docs.DOCS_FILE, catalog_docs.render_docs),
     Blocks("docs/validate.md", {"finding-codes": lambda: wrap("finding-codes", finding_codes.markdown_table())}),
-    # The quota tables carry their own markers (``accelcap.quotas.docs.block``).
-    Blocks("docs/verify-quotas.md", {name: functools.partial(quota_docs.block, name) for name in quota_docs.BLOCKS}),
+    Blocks(
+        "docs/verify-quotas.md",
+        {name: functools.partial(lambda n: wrap(n, quota_docs.block(n)), name) for name in quota_docs.BLOCKS},
+    ),
 )
 
 

@@ -137,14 +137,15 @@ TOOLS: tuple[Tool, ...] = (
         "verify-quotas",
         "accelcap.quotas.cli:main",
         "verify-quotas <cluster>",
-        "vCPUs every pool can launch against the account's EC2 quotas; `--plan` without AWS",
+        "vCPUs every pool can launch against the account's EC2 quotas; `--plan` without AWS; "
+        "`SKIP_QUOTAS=1` reports without enforcing",
         "0, 1 short, 2, 3 AWS refused",
         ("text", "json", "markdown", "github"),
         hooks=(
             Hook(
                 "verify-quotas",
-                "quota check of touched clusters (plan only without AWS credentials)",
-                ("--plan-without-credentials", "--changed"),
+                "quota plan of touched clusters (no AWS calls)",
+                ("--plan", "--changed"),
                 files=MANIFESTS,
                 require_serial=True,
                 verbose=True,

@@ -149,14 +149,27 @@ def aws(moto_server: MotoServer, standin: ServiceQuotasStandIn, monkeypatch: pyt
     return moto_server
 
 
+class Operations(list[str]):
+    """IAM actions of the AWS calls made, in order; ``regions`` holds the Region of each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.regions: list[str] = []
+
+    def clear(self) -> None:
+        super().clear()
+        self.regions.clear()
+
+
 @pytest.fixture
-def aws_operations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def aws_operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
     """IAM actions of every AWS call the tool makes (botocore ``before-call`` events)."""
-    recorded: list[str] = []
+    recorded = Operations()
     original = boto3.session.Session.client
 
-    def record(model: t.Any, **_: t.Any) -> None:
+    def record(model: t.Any, context: dict[str, t.Any] | None = None, **_: t.Any) -> None:
         recorded.append(f"{model.service_model.signing_name}:{model.name}")
+        recorded.regions.append(str((context or {}).get("client_region")))
 
     def client(self: boto3.session.Session, *args: t.Any, **kwargs: t.Any) -> t.Any:
         made = original(self, *args, **kwargs)

@@ -13,28 +13,20 @@ import threading
 import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from accelcap.quota_classes import QUOTA_CLASSES
+from accelcap.catalog.ec2_quotas import Market, quota_by_code
 
 TARGET_PREFIX = "ServiceQuotasV20190624."
 
 
-def _usage_class(key: str, market: str) -> str:
-    return f"{key}/{'OnDemand' if market == 'on-demand' else 'Spot'}"
-
-
 def quota_object(code: str, value: float) -> dict[str, t.Any]:
-    market, key = "on-demand", "Standard"
-    for quota_class in QUOTA_CLASSES:
-        if code == quota_class.on_demand_code:
-            key = quota_class.key
-        elif code == quota_class.spot_code:
-            key, market = quota_class.key, "spot"
+    quota = quota_by_code(code)
+    usage_class = f"{quota.key}/{'OnDemand' if quota.market is Market.ON_DEMAND else 'Spot'}"
     return {
         "ServiceCode": "ec2",
         "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
         "QuotaArn": f"arn:aws:servicequotas:us-west-2:153526447089:ec2/{code}",
         "QuotaCode": code,
-        "QuotaName": f"stand-in {key} {market}",
+        "QuotaName": quota.name,
         "Value": value,
         "Unit": "None",
         "Adjustable": True,
@@ -43,7 +35,7 @@ def quota_object(code: str, value: float) -> dict[str, t.Any]:
             "MetricNamespace": "AWS/Usage",
             "MetricName": "ResourceCount",
             "MetricDimensions": {
-                "Class": _usage_class(key, market),
+                "Class": usage_class,
                 "Resource": "vCPU",
                 "Service": "EC2",
                 "Type": "Resource",

@@ -9,9 +9,10 @@ import json
 import typing as t
 
 import pytest
-from quota_support import REGION, REPO, MotoServer, RepoCopy, Result
+from quota_support import REGION, REPO, MotoServer, Operations, RepoCopy, Result
 from sq_standin import ServiceQuotasStandIn
 
+from accelcap.facts import list_clusters, load_facts
 from accelcap.quotas.aws import AwsAccount
 
 pytestmark = pytest.mark.slow
@@ -42,39 +43,66 @@ FLEET = [
 ]  # fmt: skip
 
 
+def policy() -> dict[str, t.Any]:
+    return t.cast(dict[str, t.Any], json.loads(POLICY.read_text()))
+
+
 def allowed_actions() -> list[str]:
-    policy = json.loads(POLICY.read_text())
     actions: list[str] = []
-    for statement in policy["Statement"]:
+    for statement in policy()["Statement"]:
         assert statement["Effect"] == "Allow"
         listed = statement["Action"]
         actions += [listed] if isinstance(listed, str) else listed
     return actions
 
 
-def is_allowed(operation: str, actions: t.Sequence[str]) -> bool:
-    return operation in NEEDS_NO_PERMISSION or any(fnmatch.fnmatchcase(operation, a) for a in actions)
+def policy_allows(operation: str, region: str) -> bool:
+    """The policy's answer for ``operation`` sent to ``region``: an Allow statement lists the
+    action and all its conditions hold (the policy only uses StringEquals on
+    aws:RequestedRegion; anything else it cannot evaluate fails the test)."""
+    if operation in NEEDS_NO_PERMISSION:
+        return True
+    for statement in policy()["Statement"]:
+        listed = statement["Action"]
+        if not any(fnmatch.fnmatchcase(operation, a) for a in ([listed] if isinstance(listed, str) else listed)):
+            continue
+        conditions = statement.get("Condition", {})
+        assert set(conditions) <= {"StringEquals"}, conditions
+        keys = conditions.get("StringEquals", {})
+        assert set(keys) <= {"aws:RequestedRegion"}, keys
+        regions = keys.get("aws:RequestedRegion")
+        if regions is None or region in ([regions] if isinstance(regions, str) else regions):
+            return True
+    return False
 
 
-def test_policy_is_read_only() -> None:
+def test_policy_is_read_only_and_limited_to_the_clusters_regions() -> None:
     for action in allowed_actions():
         name = action.partition(":")[2]
         assert "*" not in action, f"{action}: least privilege lists actions, no wildcards"
         assert name.startswith(("Describe", "List", "Get")), f"{action} is not read-only"
+    cluster_regions = {load_facts(name).region for name in list_clusters()}
+    for statement in policy()["Statement"]:
+        regions = statement.get("Condition", {}).get("StringEquals", {}).get("aws:RequestedRegion")
+        assert regions is not None, f"{statement['Sid']}: no aws:RequestedRegion condition"
+        assert set([regions] if isinstance(regions, str) else regions) == cluster_regions, statement["Sid"]
 
 
-def test_every_operation_is_allowed_by_the_policy(
-    aws: MotoServer, standin: ServiceQuotasStandIn, aws_operations: list[str], run_quotas: Run
+def test_every_operation_is_allowed_by_the_policy_in_the_clusters_region_only(
+    aws: MotoServer, standin: ServiceQuotasStandIn, aws_operations: Operations, run_quotas: Run
 ) -> None:
     standin.applied["L-1216C47A"] = 10  # G Spot has no applied value: the default fallback runs too
     standin.defaults["L-3819A6DF"] = 64
     assert run_quotas("prod").code == 0
     assert set(aws_operations) == EXPECTED
-    actions = allowed_actions()
-    assert [op for op in aws_operations if not is_allowed(op, actions)] == []
-    # nothing in the policy that the tool does not use
-    assert {a for a in actions if not any(fnmatch.fnmatchcase(op, a) for op in aws_operations)} == set()
     assert aws_operations[0] == "sts:GetCallerIdentity"
+    assert set(aws_operations.regions) == {REGION}  # the cluster's Region, from its facts
+    calls = list(zip(aws_operations, aws_operations.regions, strict=True))
+    assert [call for call in calls if not policy_allows(*call)] == []
+    # The same calls in any other Region are denied.
+    assert [op for op in aws_operations if op not in NEEDS_NO_PERMISSION and policy_allows(op, "us-east-1")] == []
+    # nothing in the policy that the tool does not use
+    assert {a for a in allowed_actions() if not any(fnmatch.fnmatchcase(op, a) for op in aws_operations)} == set()
 
 
 def test_calls_do_not_grow_with_the_pools(

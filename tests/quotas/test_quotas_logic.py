@@ -9,7 +9,7 @@ import botocore.exceptions
 import pytest
 from quota_support import INFRA_ID, POOL, REPO, RepoCopy, Result
 
-from accelcap.quota_classes import Market, quota_class_of
+from accelcap.catalog.ec2_quotas import Market, NoQuota, family_quotas, quota_for
 from accelcap.quotas.aws import translate
 from accelcap.quotas.demand import PoolDemand, PoolPlan
 from accelcap.quotas.usage import count_usage, instance_types_in_use
@@ -19,8 +19,15 @@ VCPUS = {"g5.2xlarge": 8, "g5.xlarge": 4, "m6i.large": 2, "inf2.xlarge": 4, "mac
 
 
 def plan(name: str = POOL, instance_type: str = "g5.2xlarge", market: Market = Market.SPOT, most: int = 2) -> PoolPlan:
+    quota = quota_for(instance_type, market)
     return PoolPlan(
-        name, f"MachineSet/openshift-machine-api/{name}", instance_type, market, most, quota_class_of(instance_type)
+        name,
+        f"MachineSet/openshift-machine-api/{name}",
+        instance_type,
+        market,
+        most,
+        family_quotas(instance_type),
+        None if isinstance(quota, NoQuota) else quota,
     )
 
 
@@ -152,14 +159,9 @@ def test_translate() -> None:
     assert all(e.exit_code == 3 for e in [translate(_client_error("X"), action)])
 
 
-def test_docs_list_every_check_and_class_as_generated() -> None:
-    from accelcap.quotas.docs import BLOCKS, block
-
+def test_docs_list_every_check_code() -> None:
+    # The tables themselves are generated (python -m accelcap.generate; its --check test).
     text = (REPO / "docs" / "verify-quotas.md").read_text()
-    for name in BLOCKS:
-        assert block(name) in text, (
-            f"docs/verify-quotas.md: regenerate the {name} table (python -m accelcap.quotas.docs)"
-        )
     for check in CHECKS.values():
         assert f"`{check.code}`" in text, check.code
 
@@ -206,54 +208,68 @@ def test_help_says_what_it_reads_writes_and_exits(run_quotas: t.Callable[..., Re
     assert raised.value.code == 0
 
 
-# --- pre-commit: --changed and --plan-without-credentials ----------------------------------
+# --- pre-commit: --changed, and no AWS call by default ----------------------------------
 
 
-def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+def _credentials_that_would_reach_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials in the environment, and an endpoint that fails any call that is made."""
     import os
 
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def test_plan_without_credentials_falls_back_and_says_so(
-    monkeypatch: pytest.MonkeyPatch, aws_operations: list[str], run_quotas: t.Callable[..., Result]
+@pytest.mark.parametrize("hooks_file, prefix", [(".pre-commit-config.yaml", "tools/verify-quotas"),
+                                                (".pre-commit-hooks.yaml", "verify-quotas")])  # fmt: skip
+def test_the_precommit_hook_plans_only_even_with_credentials(
+    hooks_file: str,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    aws_operations: list[str],
+    run_quotas: t.Callable[..., Result],
 ) -> None:
-    import botocore.utils
+    import yaml
 
-    _no_credentials(monkeypatch)
-    # The probe must not ask the instance metadata service (no traffic off loopback).
-    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
-
-    def no_imds(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the instance metadata service was asked")
-
-    monkeypatch.setattr(botocore.utils.InstanceMetadataFetcher, "retrieve_iam_role_credentials", no_imds)
-    result = run_quotas("prod", "--plan-without-credentials")
+    document = yaml.safe_load((REPO / hooks_file).read_text())
+    hooks = document if isinstance(document, list) else [h for r in document["repos"] for h in r["hooks"]]
+    (entry,) = [h["entry"] for h in hooks if "verify-quotas" in h["entry"]]
+    assert entry.startswith(f"{prefix} ")
+    _credentials_that_would_reach_aws(monkeypatch)
+    result = run_quotas(*entry.split()[1:], "base/pools/gpu/kustomization.yaml")
     assert result.code == 0, result.err
-    assert "quota not checked" in result.out.lower()
     assert aws_operations == []
-    # with credentials in the environment it checks for real (and stops at the unreachable STS)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    checked = run_quotas("prod", "--plan-without-credentials")
-    assert checked.code == 3 and "sts:GetCallerIdentity: cannot reach" in checked.err
+    assert "QUOTA NOT CHECKED" in result.out and "cluster prod" in result.out
+
+
+def test_plan_says_the_quota_was_not_checked_and_how_to_check_it(run_quotas: t.Callable[..., Result]) -> None:
+    result = run_quotas("prod", "--plan")
+    assert result.code == 0, result.err
+    assert "QUOTA NOT CHECKED" in result.out and "tools/verify-quotas prod" in result.out
 
 
 def test_changed_files_select_the_clusters_they_touch(
     monkeypatch: pytest.MonkeyPatch, run_quotas: t.Callable[..., Result]
 ) -> None:
-    _no_credentials(monkeypatch)
-    touched = run_quotas("--plan-without-credentials", "--changed", "base/pools/gpu/kustomization.yaml")
+    _credentials_that_would_reach_aws(monkeypatch)
+    touched = run_quotas("--plan", "--changed", "base/pools/gpu/kustomization.yaml")
     assert touched.code == 0, touched.err
     assert "cluster prod" in touched.out
     untouched = run_quotas("--plan", "--changed", "README.md")
     assert (untouched.code, "nothing to check" in untouched.out) == (0, True)
     assert run_quotas("prod", "--changed", "README.md").code == 2
     assert run_quotas("--plan").code == 2
+
+
+def test_list_clusters_for_the_ci_matrix(run_quotas: t.Callable[..., Result]) -> None:
+    result = run_quotas("--list-clusters")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == [{"cluster": "prod", "account": "153526447089", "region": "us-west-2"}]
+    assert run_quotas("--list-clusters", "prod").code == 2

@@ -1,12 +1,43 @@
-"""The README's two commands are what .ci/run and the GitHub workflow run."""
+"""The GitHub workflow: the README's commands, and the trust model of docs/runbook.md, checked
+property by property so that a later edit cannot undo one silently.
+
+- Every action is pinned by full commit SHA, with its version in a comment.
+- Checkouts keep no credentials; no ``${{ }}`` expression is pasted into a ``run:`` script.
+- Each job asks for the smallest token; only the quota job can mint an OIDC token, only in
+  the reviewed ``aws-quotas`` environment, and only on ``pull_request_target`` (this file as
+  it is on the base branch).
+- That job runs the base branch's tool, installed from a hash-pinned lock file before any
+  credentials exist, and reads the pull request's tree only as data.
+- The trust policy pins the role to that environment of this repository and to this file on
+  main; SKIP_QUOTAS reaches the tool only from that environment's variables.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
+import typing as t
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
+from accelcap.config import load_settings
+from accelcap.facts import list_clusters, load_facts
 from support import REPO
+
+WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+LOCK = REPO / "requirements" / "verify-quotas.lock"
+ENVIRONMENT = "aws-quotas"
+ROLE_JOB = "quotas"
+TOOL_CHECKOUT = {"ref": "${{ github.event.pull_request.base.sha }}", "path": "tool", "persist-credentials": False}
+PR_CHECKOUT = {
+    "repository": "${{ github.event.pull_request.head.repo.full_name }}",
+    "ref": "${{ github.event.pull_request.head.sha }}",
+    "path": "pull-request",
+    "persist-credentials": False,
+}
 
 
 def readme_command(label: str) -> str:
@@ -16,24 +47,43 @@ def readme_command(label: str) -> str:
     return next(line.strip() for line in lines[start + 1 :] if line.startswith("    "))
 
 
-def workflow() -> dict:
-    return yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
+def workflow() -> dict[str, t.Any]:
+    return t.cast(dict[str, t.Any], yaml.safe_load(WORKFLOW.read_text()))
+
+
+def triggers() -> dict[str, t.Any]:
+    document = workflow()
+    return t.cast(dict[str, t.Any], document[True] if True in document else document["on"])  # YAML 1.1 "on"
+
+
+def jobs() -> dict[str, dict[str, t.Any]]:
+    return t.cast(dict[str, dict[str, t.Any]], workflow()["jobs"])
+
+
+def steps(job: str) -> list[dict[str, t.Any]]:
+    return t.cast(list[dict[str, t.Any]], jobs()[job]["steps"])
 
 
 def run_lines(job: str) -> list[str]:
-    return [
-        line.strip()
-        for step in workflow()["jobs"][job]["steps"]
-        for line in str(step.get("run", "")).splitlines()
-        if line.strip()
-    ]
+    return [line.strip() for step in steps(job) for line in str(step.get("run", "")).splitlines() if line.strip()]
 
 
-def test_workflow_parses_and_runs_on_pull_requests() -> None:
-    document = workflow()
-    triggers = document[True] if True in document else document["on"]  # YAML 1.1 reads "on" as True
-    assert "pull_request" in triggers
-    assert set(document["jobs"]) == {"checks", "quotas"}
+def runs_on_pull_request_target(job: dict[str, t.Any]) -> bool:
+    condition = str(job.get("if", ""))
+    return "github.event_name == 'pull_request_target'" in condition
+
+
+def index_of(job: str, predicate: t.Callable[[dict[str, t.Any]], bool]) -> int:
+    found = [n for n, step in enumerate(steps(job)) if predicate(step)]
+    assert len(found) == 1, f"{job}: {len(found)} matching steps"
+    return found[0]
+
+
+def uses(step: dict[str, t.Any], action: str) -> bool:
+    return str(step.get("uses", "")).startswith(f"{action}@")
+
+
+# --- the README's commands -----------------------------------------------------------------
 
 
 def test_ci_run_is_the_readme_test_command() -> None:
@@ -43,18 +93,195 @@ def test_ci_run_is_the_readme_test_command() -> None:
     assert "bash .ci/run" in run_lines("checks")
 
 
-def test_workflow_runs_the_readme_main_job() -> None:
+def test_workflow_runs_the_readme_main_job_hooks_and_capacity_diff() -> None:
     assert readme_command("Main job") in run_lines("checks")
-
-
-def test_workflow_checks_quotas_of_prod_with_oidc() -> None:
-    job = workflow()["jobs"]["quotas"]
-    assert job["permissions"]["id-token"] == "write"
-    uses = [step.get("uses", "") for step in job["steps"]]
-    assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
-    assert any(
-        re.search(r"verify-quotas prod --format markdown \| tee -a \"\$GITHUB_STEP_SUMMARY\"", line)
-        for line in run_lines("quotas")
-    )
-    assert any("capacity-diff" in line and "GITHUB_STEP_SUMMARY" in line for line in run_lines("checks"))
     assert "pre-commit run --all-files" in " ".join(run_lines("checks"))
+    assert any("capacity-diff" in line and "GITHUB_STEP_SUMMARY" in line for line in run_lines("checks"))
+
+
+# --- triggers and tokens -------------------------------------------------------------------
+
+
+def test_triggers_and_which_jobs_run_on_pull_request_target() -> None:
+    assert set(triggers()) == {"pull_request", "pull_request_target", "push"}
+    assert triggers()["push"] == {"branches": ["main"]}
+    assert set(jobs()) == {"checks", "quota-clusters", ROLE_JOB, "quota-verdict"}
+    # The pull request's own code runs only where there is nothing to steal.
+    assert jobs()["checks"]["if"] == "github.event_name != 'pull_request_target'"
+    for name in ("quota-clusters", ROLE_JOB, "quota-verdict"):
+        assert runs_on_pull_request_target(jobs()[name]), name
+
+
+def test_smallest_permissions_per_job() -> None:
+    assert workflow()["permissions"] == {}
+    expected = {
+        "checks": {"contents": "read"},
+        "quota-clusters": {"contents": "read"},
+        ROLE_JOB: {"contents": "read", "id-token": "write"},
+        "quota-verdict": {},
+    }
+    assert {name: job.get("permissions") for name, job in jobs().items()} == expected
+
+
+def test_only_the_reviewed_environment_holds_the_role() -> None:
+    for name, job in jobs().items():
+        mints = (job.get("permissions") or {}).get("id-token") == "write"
+        assumes = any(uses(step, "aws-actions/configure-aws-credentials") for step in job["steps"])
+        assert mints == assumes == (name == ROLE_JOB), name
+        assert (job.get("environment") == ENVIRONMENT) == (name == ROLE_JOB), name
+    text = WORKFLOW.read_text()
+    assert "secrets." not in text  # no stored secret anywhere: the role comes from OIDC
+
+
+# --- actions, checkouts, scripts -----------------------------------------------------------
+
+
+def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment() -> None:
+    lines = [line.strip() for line in WORKFLOW.read_text().splitlines() if re.match(r"\s*(- )?uses:", line)]
+    assert lines, "no actions found"
+    for line in lines:
+        assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
+def test_checkouts_keep_no_credentials() -> None:
+    checkouts = [s for job in jobs() for s in steps(job) if uses(s, "actions/checkout")]
+    assert len(checkouts) == 6
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, step
+
+
+def test_no_expression_is_pasted_into_a_script() -> None:
+    for name in jobs():
+        for step in steps(name):
+            assert "${{" not in str(step.get("run", "")), (name, step.get("name"))
+
+
+# --- the role-holding job runs the base branch's tool on the pull request's data -----------
+
+
+def test_quota_jobs_check_out_the_base_tool_and_the_pull_request_apart() -> None:
+    for name in ("quota-clusters", ROLE_JOB):
+        checkouts = [s["with"] for s in steps(name) if uses(s, "actions/checkout")]
+        assert checkouts == [TOOL_CHECKOUT, PR_CHECKOUT], name
+        env = jobs()[name]["env"]
+        assert env["TOOL_DIR"] == "${{ github.workspace }}/tool"
+        assert env["ACCELCAP_REPO"] == "${{ github.workspace }}/pull-request"
+        assert env["TOOL_VENV"].startswith("${{ runner.temp }}/")
+
+
+def _install_steps(name: str) -> list[str]:
+    return [str(s["run"]) for s in steps(name) if "bin/pip" in str(s.get("run", ""))]
+
+
+def test_the_tool_is_installed_from_the_lock_file_before_any_credentials() -> None:
+    expected = (
+        'python3 -m venv "$TOOL_VENV"\n'
+        '"$TOOL_VENV/bin/pip" install --quiet --no-deps --require-hashes --only-binary :all: '
+        '-r "$TOOL_DIR/requirements/verify-quotas.lock"\n'
+        '"$TOOL_VENV/bin/pip" install --quiet --no-deps --no-build-isolation --no-index "$TOOL_DIR"\n'
+    )
+    for name in ("quota-clusters", ROLE_JOB):
+        assert _install_steps(name) == [expected], name
+    install = index_of(ROLE_JOB, lambda s: "--require-hashes" in str(s.get("run", "")))
+    symlinks = index_of(ROLE_JOB, lambda s: "-type l" in str(s.get("run", "")))
+    credentials = index_of(ROLE_JOB, lambda s: uses(s, "aws-actions/configure-aws-credentials"))
+    check = index_of(ROLE_JOB, lambda s: "bin/verify-quotas" in str(s.get("run", "")))
+    assert install < symlinks < credentials < check == len(steps(ROLE_JOB)) - 1
+
+
+def test_with_credentials_only_the_base_tool_runs() -> None:
+    """After the role is assumed, one step runs, and it runs the installed base tool, outside
+    the pull request's tree; nothing before it executes anything from that tree."""
+    credentials = index_of(ROLE_JOB, lambda s: uses(s, "aws-actions/configure-aws-credentials"))
+    (check,) = steps(ROLE_JOB)[credentials + 1 :]
+    assert check["working-directory"] == "${{ runner.temp }}"
+    assert check["env"]["CLUSTER"] == "${{ matrix.cluster }}"
+    commands = [line for line in str(check["run"]).splitlines() if line.strip()]
+    assert commands == [
+        "set -o pipefail",
+        '"$TOOL_VENV/bin/verify-quotas" "$CLUSTER" --format markdown | tee -a "$GITHUB_STEP_SUMMARY"',
+    ]
+    for name in ("quota-clusters", ROLE_JOB):
+        for step in steps(name):
+            script = str(step.get("run", ""))
+            assert "pull-request" not in script, (name, step.get("name"))
+            assert "$ACCELCAP_REPO" not in script or "-type l" in script, (name, step.get("name"))
+            assert "PYTHONPATH" not in script and "python -m" not in script and "tools/" not in script
+
+
+def test_every_cluster_is_checked() -> None:
+    listing = steps("quota-clusters")[-1]
+    assert listing["id"] == "list" and '"$TOOL_VENV/bin/verify-quotas" --list-clusters' in listing["run"]
+    assert jobs()["quota-clusters"]["outputs"]["clusters"] == "${{ steps.list.outputs.clusters }}"
+    matrix = jobs()[ROLE_JOB]["strategy"]
+    assert matrix["matrix"] == {"include": "${{ fromJSON(needs.quota-clusters.outputs.clusters) }}"}
+    assert matrix["fail-fast"] is False
+    verdict = jobs()["quota-verdict"]
+    assert verdict["needs"] == ["quota-clusters", ROLE_JOB] and verdict["if"].startswith("always() && ")
+    credentials = steps(ROLE_JOB)[index_of(ROLE_JOB, lambda s: uses(s, "aws-actions/configure-aws-credentials"))]
+    assert credentials["with"] == {
+        "role-to-assume": "arn:aws:iam::${{ matrix.account }}:role/${{ vars.QUOTA_CHECK_ROLE_NAME }}",
+        "aws-region": "${{ matrix.region }}",
+    }
+    assert "prod" not in WORKFLOW.read_text()  # no cluster is special
+
+
+def test_skip_quotas_comes_only_from_the_environment_job() -> None:
+    setters = [line.strip() for line in WORKFLOW.read_text().splitlines() if re.search(r"\bSKIP_QUOTAS\s*[:=]", line)]
+    assert setters == ["SKIP_QUOTAS: ${{ vars.SKIP_QUOTAS }}"]
+    check = steps(ROLE_JOB)[-1]
+    assert check["env"]["SKIP_QUOTAS"] == "${{ vars.SKIP_QUOTAS }}"
+
+
+# --- the trust policy and the lock file -------------------------------------------------------
+
+
+def test_trust_policy_pins_the_environment_of_this_repository_and_this_file_on_main() -> None:
+    url = load_settings(REPO).repo_url or ""
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(\.git)?", url)
+    assert match, url
+    repository = match.group(1)
+    document = json.loads((REPO / "docs" / "iam-trust-policy.json").read_text())
+    (statement,) = document["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    accounts = {load_facts(name, load_settings(REPO)).account_id for name in list_clusters(load_settings(REPO))}
+    assert {statement["Principal"]["Federated"]} == {
+        f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com" for account in accounts
+    }
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{repository}:environment:{ENVIRONMENT}",
+            "token.actions.githubusercontent.com:job_workflow_ref": (
+                f"{repository}/.github/workflows/{WORKFLOW.name}@refs/heads/main"
+            ),
+        }
+    }
+
+
+def _locked() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of every requirement in the lock file."""
+    text = LOCK.read_text().replace("\\\n", " ")
+    found = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split()
+        name, _, version = requirement.partition("==")
+        assert version, f"{requirement}: not pinned with =="
+        hashes = [o.removeprefix("--hash=") for o in options if o.startswith("--hash=sha256:")]
+        assert len(hashes) == len(options) and hashes, f"{requirement}: every file needs a sha256 hash"
+        found[canonicalize_name(name)] = (version, hashes)
+    return found
+
+
+def test_the_lock_file_pins_every_dependency_and_the_build_backend_with_hashes() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    wanted = pyproject["project"]["dependencies"] + pyproject["build-system"]["requires"]
+    locked = _locked()
+    for spec in wanted:
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is not in {LOCK.name}: refresh it (docs/runbook.md)"
+        assert requirement.specifier.contains(locked[name][0]), f"{name}=={locked[name][0]} does not meet {spec}"

@@ -25,7 +25,6 @@ import typing as t
 
 import boto3
 import botocore.exceptions
-import botocore.session
 from botocore.config import Config
 
 from ..errors import ExternalError, InputError
@@ -125,21 +124,6 @@ class AwsAccount:
         self.region = region
         self.profile = profile
         self._clients: dict[str, t.Any] = {}
-
-    def has_credentials(self) -> bool:
-        """Whether the chain finds credentials in the environment, profiles, SSO or a
-        container role - without asking the EC2 instance metadata service.
-
-        Only ``--plan-without-credentials`` (pre-commit on laptops) asks this: a hook must
-        not wait on, or send traffic to, a metadata address that a laptop does not have. On
-        an instance whose only credentials are its role, the hook therefore plans.
-        """
-        probe = botocore.session.Session(profile=self.profile)
-        probe.get_component("credential_provider").remove("iam-role")
-        try:
-            return probe.get_credentials() is not None
-        except botocore.exceptions.BotoCoreError:
-            return False
 
     def client(self, service: str) -> t.Any:
         if service not in self._clients:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import typing as t
 
 from ..affected import affected_overlays
 from ..cli import add_format_option, entry_point, new_parser
 from ..config import Settings, load_settings
-from ..errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
+from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from ..facts import list_clusters, load_facts
 from ..instance_types import require
 from ..pools import find_pools
@@ -22,9 +24,10 @@ from .verdict import CHECKS, DEFAULT_WARN_PERCENT, judge, plan_rows
 
 DESCRIPTION = """\
 Prove that the AWS account of CLUSTER can launch every pool of the cluster at its maximum
-(MachineAutoscaler maxReplicas, else spec.replicas) within its EC2 vCPU quotas, per quota
-class (Standard, G and VT, P, Inf, Trn, DL, F, X, High Memory, HPC) and market (On-Demand,
-Spot): running vCPUs (not counting the pools' own machines) + planned vCPUs <= quota.
+(MachineAutoscaler maxReplicas, else spec.replicas; what the pool runs when that is more)
+within its EC2 vCPU quotas, per quota (Standard, G and VT, P, P5 Spot, Inf, Trn, DL, F, X,
+High Memory, HPC; accelcap.catalog.ec2_quotas, one row per instance family) and market
+(On-Demand, Spot): running vCPUs (not counting the pools' own machines) + planned <= quota.
 
 reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the rendered
          overlay with the Argo CD Applications it points at; AWS (read only, see
@@ -32,17 +35,22 @@ reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the 
          the check before any other call - then EC2 instances, Spot requests and instance
          types, and Service Quotas. Credentials: the standard AWS chain (environment,
          --profile / AWS_PROFILE, SSO, instance role); endpoints only from AWS_ENDPOINT_URL*.
-         --plan makes no AWS call and takes vCPUs from the project's instance-type table;
-         --plan-without-credentials does so only when no credentials are found (pre-commit).
+         --plan makes no AWS call and takes vCPUs from the project's instance-type table
+         (the pre-commit hook plans only; run the real check by hand or in CI).
+         SKIP_QUOTAS=1 (emergencies, through the reviewed path in docs/runbook.md): the check
+         runs and prints its verdict, then exits 0 instead of 1 or 3, with one line saying
+         the quota was NOT enforced.
 writes:  the report on standard output (text, json, markdown for $GITHUB_STEP_SUMMARY,
-         github annotations); errors as one line on standard error.
+         github annotations); errors as one line on standard error. --list-clusters prints
+         every cluster with its account and Region as JSON (the CI job matrix).
 """
 
 EPILOG = f"""\
 checks: {", ".join(CHECKS)} (docs/verify-quotas.md)
 
 exit codes:
-  0  enough quota for every class and market (warnings allowed); --plan: demand printed
+  0  enough quota for every class and market (warnings allowed); --plan: demand printed;
+     SKIP_QUOTAS=1 and the check found a problem (1) or AWS refused (3): NOT enforced
   1  not enough quota, or something could not be evaluated (fails closed)
   2  bad input or configuration (cluster, overlay, pool, instance type, flag, profile)
   3  AWS access problem: no credentials, access denied, throttled, endpoint unreachable,
@@ -74,10 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plan", action="store_true", help="no AWS calls: print the demand per class and market")
     parser.add_argument(
-        "--plan-without-credentials",
+        "--list-clusters",
         action="store_true",
-        help="behave as --plan when the AWS credential chain finds no credentials, and say that the "
-        "quota was not checked (for pre-commit on laptops); with credentials, check as usual",
+        help="print every cluster under overlays/ with its account and Region as JSON, and exit",
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
     parser.add_argument(
@@ -126,19 +133,66 @@ def clusters_to_check(args: argparse.Namespace, settings: Settings) -> list[str]
     return [args.cluster]
 
 
+#: The emergency switch, honoured as the clusters repository honours it (docs/runbook.md).
+SKIP_ENV = "SKIP_QUOTAS"
+
+
+def skip_requested() -> bool:
+    """Whether ``SKIP_QUOTAS=1`` is set; any value but ``1``, ``0`` or empty is bad input, so
+    a mistyped switch neither skips silently nor is ignored silently."""
+    value = os.environ.get(SKIP_ENV, "").strip()
+    if value not in ("", "0", "1"):
+        raise InputError(SKIP_ENV, f"{value!r} is neither 1 (skip enforcement) nor 0/unset")
+    return value == "1"
+
+
+def not_enforced(code: int, fmt: str) -> int:
+    """Print the one loud line of a skipped enforcement and return the exit code to use."""
+    if code in (EXIT_FINDINGS, EXIT_EXTERNAL):
+        why = "the check above found a problem" if code == EXIT_FINDINGS else "AWS refused (the line above)"
+        line = f"{SKIP_ENV}=1: the quota was NOT enforced: {why} (exit {code} ignored)"
+        result = EXIT_OK
+    else:
+        line = f"{SKIP_ENV}=1 is set, but the check passed: nothing was skipped"
+        result = code
+    print(f"{TOOL}: {line}", file=sys.stderr)
+    if fmt == "github":
+        print(f"::warning title={TOOL} {SKIP_ENV}::{line}")
+    elif fmt == "markdown":
+        print(f"\n> **{line}**")
+    return result
+
+
 def execute(args: argparse.Namespace) -> int:
     settings = load_settings()
+    skip = skip_requested()
+    if args.list_clusters:
+        if args.cluster or args.changed is not None:
+            raise InputError("usage", "--list-clusters takes no CLUSTER and no --changed (see --help)")
+        listed = [load_facts(name, settings) for name in list_clusters(settings)]
+        print(json.dumps([{"cluster": f.name, "account": f.account_id, "region": f.region} for f in listed]))
+        return EXIT_OK
     clusters = clusters_to_check(args, settings)
     if not clusters:
         print(f"{TOOL}: the changed files touch no cluster; nothing to check")
         return EXIT_OK
-    return max(check_cluster(cluster, args, settings) for cluster in clusters)
+    codes = []
+    for cluster in clusters:
+        try:
+            codes.append(check_cluster(cluster, args, settings))
+        except ExternalError as error:
+            if not skip:
+                raise
+            print(f"{TOOL}: {error.where}: {error.what}", file=sys.stderr)  # no verdict: AWS refused
+            codes.append(error.exit_code)
+    code = max(codes)
+    return not_enforced(code, args.format) if skip else code
 
 
 def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) -> int:
     facts = load_facts(cluster, settings)
     threshold = warn_percent(args, settings)
-    overlay = render_overlay(settings.overlays / cluster, settings)
+    overlay = render_overlay(facts.path.parent.parent, settings)
     plans = plan_pools(find_pools(overlay.documents), overlay.name)
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
@@ -149,24 +203,18 @@ def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) ->
         "warnPercent": threshold,
     }
 
-    account: AwsAccount | None = None
-    why_plan = "--plan"
-    if not args.plan:
-        account = AwsAccount(facts.region, args.profile)
-        if args.plan_without_credentials and not account.has_credentials():
-            account, why_plan = None, "QUOTA NOT CHECKED: no AWS credentials found"
-
-    if account is None:
+    if args.plan:
         rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
-        summary["mode"] = "plan"
         summary["context"] = (
-            f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum "
-            f"({why_plan}; no AWS calls, vCPUs from accelcap.instance_types)"
+            f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "
+            f"against AWS (--plan: no AWS calls, vCPUs from accelcap.instance_types; run "
+            f"tools/verify-quotas {facts.name} with credentials for the real check)"
         )
         summary["checked"] = f"{len(plans)} pool(s), demand only"
         write(args.format, rows, findings, summary, sys.stdout, plan=True)
         return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
+    account = AwsAccount(facts.region, args.profile)
     # Guardrail: nothing else is asked of an account that is not the cluster's.
     caller = account.caller_account()
     if caller != facts.account_id:
@@ -199,8 +247,10 @@ def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) ->
     usage = count_usage(instances, spot_requests, vcpus, plans, facts.infra_id)
     rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
     findings += judged
+    above = sum(row.above_maximum for row in rows)
     summary["context"] = (
-        f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum; "
+        f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum"
+        f"{f' ({above} vCPU running above it counted too)' if above else ''}; "
         f"{usage.instances_counted} running instance(s) counted, {usage.instances_own} machine(s) of the pools not counted "
         f"twice, {usage.instances_on_hosts} on Dedicated Hosts skipped"
     )

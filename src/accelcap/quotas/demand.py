@@ -8,14 +8,14 @@ caller (EC2's DescribeInstanceTypes in a real check, ``accelcap.instance_types``
 from __future__ import annotations
 
 import typing as t
-from collections import defaultdict
 from dataclasses import dataclass
 
+from ..catalog.ec2_quotas import FamilyQuotas, Market, NoQuota, Quota, family_quotas, quota_for
 from ..errors import InputError
 from ..pools import Pool
-from ..quota_classes import Market, QuotaClass, quota_class_of
 
-#: (quota class key, market) - the unit every quota is kept in.
+#: (quota key, market) - the unit every quota is kept in: one Service Quotas code, or, for a
+#: class without a quota in that market, the class and market that have none.
 QuotaKey = tuple[str, Market]
 
 
@@ -29,14 +29,24 @@ class PoolPlan:
     instance_type: str
     market: Market
     max_replicas: int
-    quota_class: QuotaClass
+    family: FamilyQuotas
+    #: The quota the pool draws on; None where EC2 has no such market for the family (the
+    #: check reports ``no-spot-market``).
+    quota: Quota | None
     #: Where the MachineSet came from, for findings.
     file: str | None = None
     line: int | None = None
 
     @property
     def key(self) -> QuotaKey:
-        return (self.quota_class.key, self.market)
+        if self.quota is not None:
+            return (self.quota.key, self.market)
+        return (self.family.on_demand.key if isinstance(self.family.on_demand, Quota) else "", self.market)
+
+    @property
+    def quota_title(self) -> str:
+        """The series the pool's quota covers, for people (``G and VT``, ``P5``)."""
+        return self.quota.title if self.quota is not None else str(self.family.quota_class)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
         if pool.max_replicas < 0:
             raise InputError(where, f"maximum of {pool.max_replicas} machines is negative")
         try:
-            quota_class = quota_class_of(pool.instance_type)
+            quota = quota_for(pool.instance_type, pool.market)
         except InputError as error:
             raise InputError(where, f"instanceType {error.where}: {error.what}") from None
         plans.append(
@@ -75,7 +85,8 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
                 instance_type=pool.instance_type,
                 market=Market(pool.market),
                 max_replicas=pool.max_replicas,
-                quota_class=quota_class,
+                family=family_quotas(pool.instance_type),
+                quota=None if isinstance(quota, NoQuota) else quota,
                 file=pool.machineset.file,
                 line=pool.machineset.line,
             )
@@ -86,10 +97,3 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
 def pool_demands(plans: t.Iterable[PoolPlan], vcpus_of: t.Mapping[str, int]) -> list[PoolDemand]:
     """Attach vCPUs per instance; ``vcpus_of`` must know every type (the caller checked)."""
     return [PoolDemand(plan, vcpus_of[plan.instance_type]) for plan in plans]
-
-
-def demand_by_key(demands: t.Iterable[PoolDemand]) -> dict[QuotaKey, int]:
-    totals: dict[QuotaKey, int] = defaultdict(int)
-    for demand in demands:
-        totals[demand.plan.key] += demand.vcpus
-    return dict(totals)

@@ -10,14 +10,19 @@ quotas"):
 - instances on Dedicated Hosts (``Placement.Tenancy == "host"``) draw on no vCPU quota;
 - open, unfulfilled Spot requests count toward the Spot quota of their type's class.
 
-A pool's own machines are not counted twice: the check adds each pool at its maximum, so
-machines the pool already runs are set aside ("own") instead of being added to "in use".
-A machine belongs to a pool when the OpenShift Machine API tagged it as such - it tags
-every instance ``kubernetes.io/cluster/<infraID>`` and ``Name=<Machine name>``, and a
-MachineSet's Machines are named ``<MachineSet name>-<5 random characters>`` - AND it has
-the pool's instance type and market. A machine left over from an older type or market of
-the pool still counts as in use: it keeps running until it is replaced, and counting it
-can only make the verdict stricter.
+A pool's own machines are not counted twice: the check adds each pool at
+max(running, maximum), so machines the pool already runs are set aside ("own", per pool)
+instead of being added to "in use"; machines beyond the pool's maximum still count (see
+``verdict.judge``). A machine belongs to a pool when the OpenShift Machine API tagged it as
+such - it tags every instance ``kubernetes.io/cluster/<infraID>`` and ``Name=<Machine
+name>``, and a MachineSet's Machines are named ``<MachineSet name>-<5 random characters>``
+- AND it has the pool's instance type and market. A machine left over from an older type or
+market of the pool still counts as in use: it keeps running until it is replaced, and
+counting it can only make the verdict stricter.
+
+Every instance type is classed by the EC2 quota table (``accelcap.catalog.ec2_quotas``);
+one whose quota cannot be told (a family not in the table, P6 Spot) is ``unclassified``,
+which fails the check.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..catalog.ec2_quotas import Market, NoQuota, UnsupportedInstanceType, quota_for
 from ..pools import CLUSTER_TAG_PREFIX
-from ..quota_classes import Market, UnsupportedInstanceType, quota_class_of
 from .demand import PoolPlan, QuotaKey
 
 #: The suffix the API server appends to a generateName (5 characters of [a-z0-9]).
@@ -50,6 +55,8 @@ class Usage:
     in_use: dict[QuotaKey, int] = field(default_factory=lambda: defaultdict(int))
     #: vCPUs of running machines of the checked pools (part of the plan, not added again).
     own: dict[QuotaKey, int] = field(default_factory=lambda: defaultdict(int))
+    #: The same, per pool (MachineSet name): the plan counts each pool at max(running, maximum).
+    own_by_pool: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     #: Of ``in_use``: vCPUs of open Spot requests.
     open_spot_requests: dict[QuotaKey, int] = field(default_factory=lambda: defaultdict(int))
     unclassified: list[Unclassified] = field(default_factory=list)
@@ -107,10 +114,14 @@ def _classify(
     """The quota key and vCPUs of one running instance or open Spot request; None (and an
     ``unclassified`` entry, which fails the check) when either cannot be told."""
     try:
-        key: QuotaKey = (quota_class_of(instance_type).key, market)
+        quota = quota_for(instance_type, market)
     except UnsupportedInstanceType as error:
         usage.unclassified.append(Unclassified(resource, instance_type, error.what))
         return None
+    if isinstance(quota, NoQuota):  # e.g. running as Spot in a class EC2 sells On-Demand only
+        usage.unclassified.append(Unclassified(resource, instance_type, f"{market.value}: {quota.value}"))
+        return None
+    key: QuotaKey = (quota.key, market)
     if instance_type not in vcpus_of:
         usage.unclassified.append(Unclassified(resource, instance_type, "EC2 did not describe its vCPUs"))
         return None
@@ -136,8 +147,10 @@ def count_usage(
         if found is None:
             continue
         key, vcpus = found
-        if owning_pool(instance, plans, infra_id) is not None:
+        pool = owning_pool(instance, plans, infra_id)
+        if pool is not None:
             usage.own[key] += vcpus
+            usage.own_by_pool[pool.name] += vcpus
             usage.instances_own += 1
         else:
             usage.in_use[key] += vcpus

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ..quota_classes import Market, class_by_key
+from ..catalog.ec2_quotas import Market, NoQuota
 from ..report import Check, Finding
 from .demand import PoolDemand, PoolPlan, QuotaKey
 from .usage import Usage
@@ -34,17 +34,18 @@ CHECKS: dict[str, Check] = {
         Check(
             "quota-unknown",
             "Service Quotas has neither an applied nor a default value for the code: it cannot be checked.",
-            "Check the Region and the quota code in accelcap.quota_classes; the check fails closed.",
+            "Check the Region and the quota code in accelcap.catalog.ec2_quotas; the check fails closed.",
         ),
         Check(
             "no-spot-market",
-            "A Spot pool uses a class that EC2 sells On-Demand only (High Memory, HPC).",
+            "A Spot pool uses a family that EC2 sells On-Demand only (High Memory, HPC, trn2u).",
             "Remove spotMarketOptions from the pool (components/on-demand).",
         ),
         Check(
             "usage-unclassified",
-            "A running instance or open Spot request has a type that maps to no quota class.",
-            "Add the family to accelcap.quota_classes.PREFIXES; until then the check fails closed.",
+            "A running instance or open Spot request has a type whose quota cannot be told: its family is not "
+            "in the EC2 quota table, or AWS documents no quota for it in that market (P6 Spot).",
+            "Add the family with its AWS source to accelcap.catalog.ec2_quotas; until then the check fails closed.",
         ),
     )
 }
@@ -57,8 +58,14 @@ class Row:
     quota_class: str
     market: Market
     code: str | None
+    #: vCPUs the pools can launch: each pool at its maximum, or at what it runs when that is
+    #: more (``judge`` adds the machines above the maximum).
     planned: int
     pools: tuple[str, ...]
+    #: Each pool's vCPUs at its maximum, in the order of ``pools``.
+    pool_vcpus: tuple[int, ...] = ()
+    #: Of ``planned``: vCPUs of running machines beyond their pools' maximum.
+    above_maximum: int = 0
     quota: float | None = None
     quota_source: str | None = None  # "applied" | "default"
     in_use: int | None = None
@@ -94,6 +101,7 @@ class Row:
             "inUse": self.in_use,
             "poolsRunning": self.own,
             "planned": self.planned,
+            "aboveMaximum": self.above_maximum,
             "headroom": _number(self.headroom),
             "percent": None if percent is None or percent == float("inf") else round(percent, 1),
             "verdict": self.verdict,
@@ -126,16 +134,18 @@ def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row],
         grouped.setdefault(demand.plan.key, []).append(demand)
     rows, findings = [], []
     for (class_key, market), members in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
-        quota_class = class_by_key(class_key)
-        code = quota_class.code(market)
+        members = sorted(members, key=lambda m: m.plan.name)
+        quota = members[0].plan.quota
         verdict = "planned"
-        if code is None:
+        if quota is None:
             verdict = "no-spot-market"
             for member in members:
+                reason = member.plan.family.quota(market)
+                why = reason.value if isinstance(reason, NoQuota) else "no quota"
                 findings.append(
                     _finding(
                         "no-spot-market",
-                        f"{member.plan.instance_type} is in class {quota_class.title}, which EC2 offers On-Demand only",
+                        f"{member.plan.instance_type} ({member.plan.family.quota_class}) as {market.value}: {why}",
                         overlay,
                         member.plan.ref,
                         member.plan,
@@ -145,13 +155,28 @@ def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row],
             Row(
                 quota_class=class_key,
                 market=market,
-                code=code,
+                code=quota.code if quota else None,
                 planned=sum(m.vcpus for m in members),
-                pools=tuple(sorted(m.plan.name for m in members)),
+                pools=tuple(m.plan.name for m in members),
+                pool_vcpus=tuple(m.vcpus for m in members),
                 verdict=verdict,
             )
         )
     return rows, findings
+
+
+def with_running_above_maximum(row: Row, usage: Usage) -> Row:
+    """``row`` with each pool counted at max(running, maximum) vCPUs.
+
+    Machines a pool runs beyond its maximum (the maximum was lowered, or someone scaled the
+    MachineSet by hand) keep drawing on the quota until they go; leaving them out would let
+    a plan pass that the account cannot run.
+    """
+    effective = [
+        max(usage.own_by_pool.get(name, 0), vcpus) for name, vcpus in zip(row.pools, row.pool_vcpus, strict=True)
+    ]
+    planned = sum(effective)
+    return Row(**{**row.__dict__, "planned": planned, "above_maximum": planned - sum(row.pool_vcpus)})
 
 
 def judge(
@@ -163,7 +188,7 @@ def judge(
 ) -> tuple[list[Row], list[Finding]]:
     """Fill quota and use into ``rows`` and decide each; unknowns fail (fail closed)."""
     judged, findings = [], []
-    for row in rows:
+    for row in (with_running_above_maximum(r, usage) for r in rows):
         subject = f"{row.quota_class}/{row.market.value}"
         in_use = usage.in_use.get((row.quota_class, row.market), 0)
         own = usage.own.get((row.quota_class, row.market), 0)
@@ -184,10 +209,11 @@ def judge(
         percent = filled.percent or 0.0
         if needed > value:
             verdict = "fail"
+            beyond = f" (of which {row.above_maximum} run above their pools' maximum)" if row.above_maximum else ""
             findings.append(
                 _finding(
                     "quota-exceeded",
-                    f"{in_use} vCPU in use + {row.planned} planned = {needed} > quota {_number(value)} "
+                    f"{in_use} vCPU in use + {row.planned} planned{beyond} = {needed} > quota {_number(value)} "
                     f"({row.code}, {source}); short by {_number(needed - value)}",
                     overlay,
                     subject,
