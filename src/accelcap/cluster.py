@@ -25,7 +25,9 @@ Resource names are resolved through the API server's aggregated discovery (Kuber
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import threading
 import typing as t
 import urllib.parse
@@ -135,20 +137,20 @@ def _load_client(connection: Connection) -> tuple[t.Any, str]:
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
 
-    where = f"kubeconfig {connection.kubeconfig}" if connection.kubeconfig else "kubeconfig"
+    # The client reads $KUBECONFIG once, when imported; read it per call instead.
+    files = str(connection.kubeconfig) if connection.kubeconfig else os.environ.get("KUBECONFIG") or "~/.kube/config"
+    where = f"kubeconfig {files}"
     if connection.kubeconfig is not None and not connection.kubeconfig.is_file():
         raise InputError(where, "no such file")
     try:
-        contexts, current = config.list_kube_config_contexts(
-            config_file=str(connection.kubeconfig) if connection.kubeconfig else None
-        )
+        contexts, current = config.list_kube_config_contexts(config_file=files)
         names = [c.get("name") for c in contexts or []]
         name = connection.context or (current or {}).get("name")
         if connection.context and connection.context not in names:
             raise InputError(where, f"no context {connection.context!r} (contexts: {', '.join(map(str, names)) or 'none'})")
         configuration = Configuration()
         config.load_kube_config(
-            config_file=str(connection.kubeconfig) if connection.kubeconfig else None,
+            config_file=files,
             context=connection.context,
             client_configuration=configuration,
             persist_config=False,  # never write refreshed tokens back: read-only
@@ -207,8 +209,6 @@ class Cluster:
             status, data = int(response.status), response.read()
         except ApiException as error:  # the client's wrapping of TLS failures
             raise ExternalError(where, " ".join(str(error.reason or "failed").split())) from None
-        except urllib3.exceptions.TimeoutError:
-            raise ExternalError(where, f"no answer in {self.connection.timeout:g}s") from None
         except urllib3.exceptions.MaxRetryError as error:
             raise ExternalError(where, _transport_message(error.reason, self.connection)) from None
         except (urllib3.exceptions.HTTPError, OSError) as error:
@@ -345,38 +345,55 @@ def _excerpt(data: t.Any) -> str:
 
 
 def _transport_message(error: t.Any, connection: Connection) -> str:
-    if isinstance(error, (urllib3.exceptions.ConnectTimeoutError,)):
+    # NewConnectionError is a ConnectTimeoutError in urllib3 2: test it first.
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return "cannot connect: " + str(error).split(": ", 1)[-1]
+    if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
         return f"cannot connect in {connection.connect_timeout:g}s"
-    if isinstance(error, urllib3.exceptions.TimeoutError):
+    if isinstance(error, (urllib3.exceptions.TimeoutError, TimeoutError)):
         return f"no answer in {connection.timeout:g}s"
     if isinstance(error, urllib3.exceptions.SSLError):
         return f"TLS failed: {error}"
-    if isinstance(error, urllib3.exceptions.NewConnectionError):
-        return "cannot connect: " + str(error).split(": ", 1)[-1]
     return f"{type(error).__name__}: {error}"
+
+
+# --- command-line options -----------------------------------------------------------------
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """``--kubeconfig``, ``--context`` and ``--timeout`` for a tool that reads the cluster."""
+    parser.add_argument(
+        "--kubeconfig", type=Path, metavar="FILE", help="kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)"
+    )
+    parser.add_argument("--context", metavar="NAME", help="kubeconfig context (default: its current context)")
+    parser.add_argument(
+        "--timeout", type=float, default=TIMEOUT_SECONDS, metavar="SECONDS",
+        help=f"how long to wait for each answer of the API server (default {TIMEOUT_SECONDS:g})",
+    )  # fmt: skip
+
+
+def connection_from(args: argparse.Namespace) -> Connection:
+    if not args.timeout > 0:
+        raise InputError("--timeout", "must be a positive number of seconds")
+    return Connection(args.kubeconfig, args.context, args.timeout, min(CONNECT_TIMEOUT_SECONDS, args.timeout))
 
 
 # --- the call shapes tools used with ``oc get`` ------------------------------------------
 
-_connections: dict[Connection, Cluster] = {}
-_default = Connection()
-
-
-def configure(connection: Connection) -> None:
-    """The connection ``get`` and ``connect()`` use from now on (a tool's ``--kubeconfig`` etc.)."""
-    global _default
-    _default = connection
+_connections: dict[tuple[Connection, str | None], Cluster] = {}
 
 
 def connect(connection: Connection | None = None) -> Cluster:
-    """The cluster of ``connection`` (default: what ``configure`` set), connected once."""
-    connection = connection or _default
-    if connection not in _connections:
-        _connections[connection] = Cluster(connection)
-    return _connections[connection]
+    """The cluster of ``connection`` (default: $KUBECONFIG's current context), connected once
+    per process."""
+    connection = connection or Connection()
+    key = (connection, os.environ.get("KUBECONFIG"))
+    if key not in _connections:
+        _connections[key] = Cluster(connection)
+    return _connections[key]
 
 
-def get(*args: str, output: str = "json") -> bytes:
+def get(*args: str, output: str = "json", connection: Connection | None = None) -> bytes:
     """What ``oc get ARGS -o OUTPUT`` prints (``json`` or ``yaml``), through the API.
 
     ARGS as oc takes them: ``RESOURCE/NAME``, or ``RESOURCE [NAME]``, and ``-n NAMESPACE``.
@@ -400,7 +417,7 @@ def get(*args: str, output: str = "json") -> bytes:
         positional = positional[0].split("/", 1)
     if not 1 <= len(positional) <= 2:
         raise InputError("cluster get", f"expected RESOURCE[/NAME] or RESOURCE NAME, got {' '.join(args)!r}")
-    answer = connect().get(positional[0], positional[1] if len(positional) == 2 else None, namespace)
+    answer = connect(connection).get(positional[0], positional[1] if len(positional) == 2 else None, namespace)
     if output == "yaml":
         return yaml.safe_dump(answer, sort_keys=False).encode()
     if output != "json":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import signal
 import socket
@@ -155,7 +154,8 @@ class LocalApiServer:
             method, path, query_params=list(query), auth_settings=["BearerToken"],
             header_params={"Accept": "application/json", "Content-Type": content_type},
         )  # fmt: skip
-        response = self.client.call_api(method, url, header_params=headers, body=json.dumps(body), _request_timeout=(5, 60))
+        payload = body if "json" in content_type else json.dumps(body)  # the client encodes JSON itself
+        response = self.client.call_api(method, url, header_params=headers, body=payload, _request_timeout=(5, 60))
         return int(response.status), json.loads(response.read() or b"{}")
 
     def apply(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -226,6 +226,20 @@ class LocalApiServer:
             }
         )
 
+    def token_for(self, namespace: str, name: str) -> str:
+        """A token of the service account NAMESPACE/NAME (created when missing)."""
+        self.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}})
+        status, answer = self._write(
+            "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+        )  # fmt: skip
+        assert status == 201, f"token of {namespace}/{name}: HTTP {status} {answer.get('message')}"
+        return str(answer["status"]["token"])
+
+    def kubeconfig_as(self, path: Path, token: str, context: str = "test") -> Path:
+        """A kubeconfig for this server with another token."""
+        return write_kubeconfig(path, self.url, self.workdir / "certs" / "apiserver.crt", token, context)
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:
@@ -254,6 +268,11 @@ def write_kubeconfig(path: Path, server: str, ca: Path, token: str, context: str
     return path
 
 
+def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:  # the child keeps its own descriptor
+        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
 @contextlib.contextmanager
 def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Iterator[LocalApiServer]:
     """etcd and kube-apiserver on loopback until the block ends (also when it fails)."""
@@ -265,14 +284,14 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
         etcd_url, peer_url = f"http://127.0.0.1:{etcd_port}", f"http://127.0.0.1:{peer_port}"
         etcd_log = workdir / "etcd.log"
         processes.append(
-            subprocess.Popen(
+            _spawn(
                 [
                     str(etcd), "--name", "test", "--data-dir", str(workdir / "etcd"),
                     "--listen-client-urls", etcd_url, "--advertise-client-urls", etcd_url,
                     "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
                     "--initial-cluster", f"test={peer_url}", "--unsafe-no-fsync", "--log-level", "warn",
                 ],
-                stdout=etcd_log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                etcd_log,
             )
         )  # fmt: skip
 
@@ -288,7 +307,7 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
         certs = workdir / "certs"
         api_log = workdir / "kube-apiserver.log"
         processes.append(
-            subprocess.Popen(
+            _spawn(
                 [
                     str(kube_apiserver), f"--etcd-servers={etcd_url}",
                     "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={api_port}",
@@ -298,7 +317,7 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
                     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                     "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true", "-v=1",
                 ],
-                stdout=api_log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                api_log,
             )
         )  # fmt: skip
         url = f"https://127.0.0.1:{api_port}"
@@ -320,5 +339,7 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
         (server or LocalApiServer("", Path(), "", workdir, processes)).stop()
 
 
-def environment_without_kubeconfig() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+def corpus(shared: Path) -> list[tuple[Path, bool]]:
+    """Every document of the shared real-world corpus and whether it is valid."""
+    root = shared / "corpus" / "realworld"
+    return [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
