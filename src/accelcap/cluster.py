@@ -188,16 +188,16 @@ class Cluster:
     ) -> tuple[int, t.Any]:
         """(HTTP status, parsed JSON answer) of one call; transport failures raise.
 
-        Only GET, and PATCH with ``dryRun=All``: the tools never change a cluster.
+        Only GET, and PATCH or POST with ``dryRun=All``: the tools never change a cluster.
         """
-        if method != "GET" and not (method == "PATCH" and ("dryRun", "All") in query):
+        if method != "GET" and not (method in ("PATCH", "POST") and ("dryRun", "All") in query):
             raise AssertionError(f"accelcap.cluster is read-only: {method} {path} without dryRun=All")
         from kubernetes.client.exceptions import ApiException
 
         where = f"{method} {self.server}{path}"
         header_params = {"Accept": "application/json", **(headers or {})}
-        if body is not None:
-            body = json.dumps(body)  # JSON is YAML: the apply-patch body
+        if body is not None and "json" not in header_params.get("Content-Type", ""):
+            body = json.dumps(body)  # JSON is YAML: the apply-patch body (the client encodes JSON itself)
         try:
             method, url, header_params, _, _ = self._client.param_serialize(
                 method, path, query_params=list(query), header_params=header_params, auth_settings=["BearerToken"]
@@ -291,12 +291,28 @@ class Cluster:
         name = str((obj.get("metadata") or {}).get("name", ""))
         path = resource.path(name, namespace if resource.namespaced else None)
         query = [("dryRun", "All"), ("fieldValidation", "Strict"), ("fieldManager", field_manager), ("force", "true")]
-        headers = {"Content-Type": "application/apply-patch+yaml"}
+        return self._dry_run("PATCH", path, query, obj, "application/apply-patch+yaml", as_user)
+
+    def dry_run_create(
+        self, obj: dict[str, t.Any], resource: ApiResource, namespace: str | None, field_manager: str,
+        as_user: str | None = None,
+    ) -> DryRun:  # fmt: skip
+        """A create (POST) of ``obj`` with ``dryRun=All`` and strict field validation, as
+        ``kubectl apply`` (client-side, Argo CD's default) sends an object the cluster lacks."""
+        path = resource.path(None, namespace if resource.namespaced else None)
+        query = [("dryRun", "All"), ("fieldValidation", "Strict"), ("fieldManager", field_manager)]
+        return self._dry_run("POST", path, query, obj, "application/json", as_user)
+
+    def _dry_run(
+        self, method: str, path: str, query: list[tuple[str, str]], obj: dict[str, t.Any], content_type: str,
+        as_user: str | None,
+    ) -> DryRun:  # fmt: skip
+        headers = {"Content-Type": content_type}
         if as_user:
             # A service account's groups (system:serviceaccounts[:NS]) come with its name.
             headers["Impersonate-User"] = as_user
-        status, answer = self.request("PATCH", path, query, obj, headers)
-        where = f"PATCH {self.server}{path}"
+        status, answer = self.request(method, path, query, obj, headers)
+        where = f"{method} {self.server}{path}"
         if not isinstance(answer, dict):
             raise ExternalError(where, f"HTTP {status}: the answer is not a Kubernetes object")
         message = str(answer.get("message", ""))
