@@ -277,6 +277,16 @@ class Cluster:
             return {"apiVersion": "v1", "kind": "List", "items": items}
         return answer
 
+    def exists(self, resource: ApiResource, name: str, namespace: str | None = None) -> bool:
+        """Whether the object exists (404: no); other refusals raise."""
+        path = resource.path(name, namespace)
+        status, answer = self.request("GET", path)
+        if status == 404:
+            return False
+        if not 200 <= status < 300:
+            raise ExternalError(f"GET {self.server}{path}", f"HTTP {status} {_status_message(answer)}")
+        return True
+
     def dry_run_apply(
         self,
         obj: dict[str, t.Any],
