@@ -176,6 +176,16 @@ class Cluster:
         self._group_versions: dict[str, list[ApiResource] | None] = {}
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the connections (a Cluster is also a context manager)."""
+        self._client.close()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- the one place that calls the API server -------------------------------------
 
     def request(

@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--infra-id", metavar="ID", help="the infraID to write")
     source.add_argument("--from-machineset", metavar="FILE", type=Path, help="a saved `oc get machineset -o yaml` of the cluster's workers")
-    source.add_argument("--from-cluster", action="store_true", help="read the live cluster through oc (or kubectl)")
+    source.add_argument("--from-cluster", action="store_true", help="read the cluster of the kubeconfig ($KUBECONFIG, current context)")
     source.add_argument("--check", action="store_true", help="write nothing; exit 1 while the infraID is unset")
     return parser
 

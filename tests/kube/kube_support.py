@@ -117,6 +117,8 @@ class LocalApiServer:
         return self._admin
 
     def forget_discovery(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
         self._admin = None
 
     def resource(self, api_version: str, kind: str) -> ApiResource:
@@ -241,6 +243,9 @@ class LocalApiServer:
         return write_kubeconfig(path, self.url, self.workdir / "certs" / "apiserver.crt", token, context)
 
     def stop(self) -> None:
+        self.forget_discovery()
+        if self._client is not None:
+            self._client.close()
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

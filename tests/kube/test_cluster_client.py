@@ -77,8 +77,8 @@ def test_crd_schemas_from_cluster(openshift_cluster: LocalApiServer, tmp_path: P
 
 
 def _refused(connection: cluster.Connection, call: t.Callable[[cluster.Cluster], t.Any] = lambda c: c.get("namespaces")) -> str:
-    with pytest.raises(ExternalError) as raised:
-        call(cluster.Cluster(connection))
+    with pytest.raises(ExternalError) as raised, cluster.Cluster(connection) as live:
+        call(live)
     message = f"{raised.value.where}: {raised.value.what}"
     assert "\n" not in message
     return message
@@ -138,11 +138,12 @@ def test_answers_that_are_not_kubernetes_objects(tmp_path: Path) -> None:
         assert "not a Kubernetes object" in _refused(cluster.Connection(config), lambda c: c._get("/version"))
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def test_bad_kubeconfig_or_context_is_bad_input(api_server: LocalApiServer, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
-        cluster.Cluster(cluster.Connection(tmp_path / "missing"))
+        cluster.Cluster(cluster.Connection(tmp_path / "missing"))  # fails before any connection
     with pytest.raises(InputError, match="no context 'other' \\(contexts: test\\)"):
         cluster.Cluster(cluster.Connection(api_server.kubeconfig, context="other"))
     broken = tmp_path / "broken"

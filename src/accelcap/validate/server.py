@@ -73,7 +73,12 @@ def _skips_dry_run(document: Document, application: Document | None) -> bool:
 
 
 def check_overlay(rendered: RenderedOverlay, options: ServerOptions) -> tuple[Outcome, Cluster]:
-    cluster = Cluster(options.connection)
+    """The findings, and the cluster they came from (closed: for the summary only)."""
+    with Cluster(options.connection) as cluster:
+        return _check(cluster, rendered, options), cluster
+
+
+def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) -> Outcome:
     check_cluster_identity(cluster, rendered)
     applications = {a.application.name: a.application for a in rendered.applications}
     created_namespaces = {d.name for d in rendered.documents if d.kind == "Namespace" and d.api_version == "v1"}
@@ -110,7 +115,7 @@ def check_overlay(rendered: RenderedOverlay, options: ServerOptions) -> tuple[Ou
             continue
         check = SERVER_FORBIDDEN if answer.reason == "Forbidden" else SERVER_INVALID
         outcome.findings.append(finding(check, document, None, f"{answer.reason} (as {who}): {answer.message}"))
-    return outcome, cluster
+    return outcome
 
 
 def server_summary(outcome: Outcome, cluster: Cluster, options: ServerOptions, objects: int, overlays: list[str]) -> dict[str, t.Any]:
