@@ -29,7 +29,9 @@ import binaries
 import pytest
 from kube_support import ARGOCD_CONTROLLER, LocalApiServer, start_api_server
 
+from accelcap.cli import run_tool
 from accelcap.config import load_settings
+from accelcap.validate import cli as validate_cli
 from accelcap.facts import load_facts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +74,20 @@ def _isolated(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
     )
+
+
+@pytest.fixture
+def validate(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> t.Callable[..., tuple[int, str, str]]:
+    """Run tools/validate in-process from the repository: (exit code, stdout, stderr)."""
+    monkeypatch.chdir(REPO)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 def shared_crd_files() -> list[Path]:

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay, render_overlay
-from accelcap.validate import cli as validate_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,20 +21,9 @@ def prod() -> RenderedOverlay:
     return render_overlay(REPO / "overlays" / "prod", load_settings(REPO))
 
 
-@pytest.fixture
-def validate(
-    kubeconform_bin: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> t.Callable[..., tuple[int, str, str]]:
+@pytest.fixture(autouse=True)
+def _kubeconform_on_path(kubeconform_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{kubeconform_bin}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.chdir(REPO)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _file(tmp_path: Path, *objects: dict[str, t.Any]) -> str:

@@ -14,10 +14,8 @@ import pytest
 import yaml
 from kube_support import ARGOCD_CONTROLLER, LocalApiServer, service_account_user, write_kubeconfig
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
-from accelcap.validate import cli as validate_cli
 
 REPO = Path(__file__).resolve().parents[2]
 #: Rights enough for every kind prod renders: the stand-in for the bootstrap RBAC (issue 10).
@@ -29,19 +27,6 @@ ALL_RIGHTS = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", 
 def prod_cluster(openshift_cluster: LocalApiServer) -> LocalApiServer:
     openshift_cluster.grant(ALLOWED, "test-allowed-controller", ALL_RIGHTS)
     return openshift_cluster
-
-
-@pytest.fixture
-def validate(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> t.Callable[..., tuple[int, str, str]]:
-    monkeypatch.chdir(REPO)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_prod_passes_as_a_controller_with_the_rights(prod_cluster: LocalApiServer, validate: t.Callable[..., tuple[int, str, str]]) -> None:
