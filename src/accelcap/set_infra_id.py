@@ -208,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="a saved `oc get machineset -o yaml` of the cluster's workers",
     )
-    source.add_argument("--from-cluster", action="store_true", help="read the live cluster through oc (or kubectl)")
+    source.add_argument(
+        "--from-cluster", action="store_true", help="read the cluster of the kubeconfig ($KUBECONFIG, current context)"
+    )
     source.add_argument("--check", action="store_true", help="write nothing; exit 1 while the infraID is unset")
     return parser
 

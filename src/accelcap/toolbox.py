@@ -88,7 +88,7 @@ TOOLS: tuple[Tool, ...] = (
         "set-infra-id <cluster>",
         "writes the infraID and related facts from `--infra-id`, `--from-machineset FILE` or "
         "`--from-cluster`; `--check` fails while unset",
-        "0 ok, 1 unset (`--check`), 2 bad input, 3 `oc` failed",
+        "0 ok, 1 unset (`--check`), 2 bad input, 3 the cluster refused",
         hooks=(
             Hook(
                 "infra-id-set",
@@ -103,8 +103,9 @@ TOOLS: tuple[Tool, ...] = (
         "validate",
         "accelcap.validate.cli:main",
         "validate [PATH...]",
-        "strict JSON-schema validation of every rendered object, offline (kubeconform when installed)",
-        "0, 1 invalid, 2",
+        "strict JSON-schema validation of every rendered object, offline (kubeconform when installed); "
+        "`--server`: a server-side dry run on the live cluster as the Argo CD controller",
+        "0, 1 invalid, 2, 3 the cluster refused (`--server`)",
         FINDINGS_FORMATS,
         hooks=(
             Hook(
@@ -165,7 +166,7 @@ TOOLS: tuple[Tool, ...] = (
         "accelcap.validate.crd_schemas:main",
         "crd-schemas",
         "converts CRDs into JSON schemas in kubeconform's layout",
-        "0, 2",
+        "0, 2, 3 the cluster refused (`--from-cluster`)",
     ),
 )
 

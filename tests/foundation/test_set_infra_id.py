@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,48 +117,7 @@ def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path:
     assert result.returncode == 2 and "wrong cluster?" in result.stderr
 
 
-def fake_oc(directory: Path, infra_id: str, version: str = "4.19.7") -> dict[str, str]:
-    """An `oc` on PATH that answers the three reads set-infra-id makes."""
-    machinesets = (DATA / "worker-machineset-terraform.yaml").read_text().replace("ocp-legacy-b2c4d", infra_id)
-    (directory / "machinesets.yaml").write_text(machinesets)
-    script = directory / "oc"
-    script.write_text(
-        f"""#!{sys.executable}
-import json, sys, yaml
-what = sys.argv[2]
-if what.startswith("infrastructures"):
-    print(json.dumps({{"status": {{"infrastructureName": "{infra_id}",
-                      "platformStatus": {{"aws": {{"region": "us-west-2"}}}}}}}}))
-elif what.startswith("clusterversion"):
-    print(json.dumps({{"status": {{"desired": {{"version": "{version}"}}}}}}))
-elif what.startswith("machinesets"):
-    print(json.dumps(yaml.safe_load(open("{directory / "machinesets.yaml"}"))))
-else:
-    sys.exit("unexpected " + what)
-"""
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return {"PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
-
-
-def test_from_cluster(repo_copy: Path, tmp_path: Path) -> None:
-    env = fake_oc(tmp_path, "ocp-live-1a2b3")
-    result = run("prod", "--from-cluster", env=env)
-    assert result.returncode == 0, result.stderr
-    text = facts_file(repo_copy).read_text()
-    assert "  infraID: ocp-live-1a2b3\n" in text and 'openshiftVersion: "4.19"' in text
-
-
-def test_from_cluster_when_oc_fails_is_an_external_error(repo_copy: Path, tmp_path: Path) -> None:
-    script = tmp_path / "oc"
-    script.write_text("#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n")
-    script.chmod(0o755)
-    result = run("prod", "--from-cluster", env={"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
-    assert result.returncode == 3
-    assert result.stderr == (
-        "set-infra-id: oc get infrastructures.config.openshift.io/cluster: "
-        "error: You must be logged in to the server (Unauthorized)\n"
-    )
+# --from-cluster runs against a real API server: tests/kube/test_cluster_client.py
 
 
 def test_check(repo_copy: Path) -> None:

@@ -152,34 +152,7 @@ def test_cli_crd_without_schema_exits_2(run: t.Callable[..., Result], tmp_path: 
     assert result.err.count("\n") == 1 and result.err.startswith("crd-schemas: ") and "openAPIV3Schema" in result.err
 
 
-def test_cli_from_cluster_failure_exits_3(
-    run: t.Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = tmp_path / "bin" / "oc"
-    fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
-    result = run("crd-schemas", "--from-cluster", "machinesets.machine.openshift.io", "-o", str(tmp_path / "out"))
-    assert result.code == 3 and "Unauthorized" in result.err and result.err.count("\n") == 1
-
-
-def test_cli_from_cluster_converts_what_oc_returns(
-    run: t.Callable[..., Result], tmp_path: Path, settings: t.Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    source = settings.shared / "crds" / next(c.mirror for c in PINNED if c.kind == "ClusterAutoscaler")
-    fake = tmp_path / "bin" / "oc"
-    fake.parent.mkdir()
-    fake.write_text(
-        f'#!/bin/sh\n[ "$1 $2 $3 $4 $5" = "get crd clusterautoscalers.autoscaling.openshift.io -o yaml" ] || exit 9\ncat {source}\n'
-    )
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
-    result = run(
-        "crd-schemas", "--from-cluster", "clusterautoscalers.autoscaling.openshift.io", "-o", str(tmp_path / "out")
-    )
-    assert result.code == 0, result.err
-    assert (tmp_path / "out" / "autoscaling.openshift.io" / "clusterautoscaler_v1.json").is_file()
+# --from-cluster runs against a real API server: tests/kube/test_cluster_client.py
 
 
 def test_cli_unreachable_url_and_not_a_crd_exit_2(run: t.Callable[..., Result], tmp_path: Path) -> None:

@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import cluster
 from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
 from ..config import load_settings
-from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import render_targets
 from ..report import report
+from . import server
 from .builtin_engine import Outcome
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
 from .validator import ENGINES, ValidateOptions, Validator
@@ -29,12 +31,20 @@ reads:  the overlays (rendered with kustomize, following Argo CD Applications; w
 writes: findings to stdout; converted CRD schemas and fetched remote schemas to the cache
         ($ACCELCAP_CACHE_DIR, else $XDG_CACHE_HOME/accelcap), never to the repository
 engine: kubeconform when it is on PATH (-strict -output json), else the built-in validator;
-        the summary says which ran"""
+        the summary says which ran
+--server: instead, a server-side dry run (dryRun=All, fieldValidation=Strict) of every
+        object on the live cluster of the kubeconfig, as the Argo CD application controller's
+        service account (--as); read-only; refuses a cluster whose infrastructure name is not
+        the facts' infraID (exit 3)"""
 
 EPILOG = EXIT_CODES_HELP.replace(
     "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
     "2  bad input or usage (file, overlay, flag, object without apiVersion/kind, corrupt or\n"
     "     missing schema, unreachable schema location, kustomize failure)",
+).replace(
+    "3  an external system refused (AWS credentials, access, wrong account; oc)",
+    "3  --server: the cluster refused (unreachable, no answer in --timeout, credentials,\n"
+    "     impersonation) or is not the overlay's cluster (infrastructure name != infraID)",
 )
 
 
@@ -59,10 +69,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--generated", type=Path, metavar="DIR", help="directory for schemas converted from pinned CRDs"
     )
     parser.add_argument("--engine", choices=ENGINES, default="auto", help="auto (default): kubeconform when on PATH")
+    live = parser.add_argument_group("live cluster (--server)")
+    live.add_argument("--server", action="store_true", help="server-side dry run on the live cluster instead")
+    live.add_argument(
+        "--as", dest="as_user", default=server.DEFAULT_AS, metavar="USER",
+        help=f"identity Argo CD applies as (default {server.DEFAULT_AS})",
+    )  # fmt: skip
+    cluster.add_connection_options(live)
     return parser
 
 
+def execute_server(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not args.as_user.strip():
+        raise InputError("--as", "must name a user or service account")
+    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=args.changed)
+    if len(rendered) != 1:
+        raise InputError("--server", f"checks one cluster at a time: name its overlay ({len(rendered)} targets given)")
+    options = server.ServerOptions(cluster.connection_from(args), args.as_user)
+    outcome, live = server.check_overlay(rendered[0], options)
+    objects = len(rendered[0].documents)
+    summary = server.server_summary(outcome, live, options, objects, [rendered[0].name])
+    report(args.format, TOOL, outcome.findings, summary, sys.stdout)
+    return EXIT_FINDINGS if any(f.severity == "error" for f in outcome.findings) else EXIT_OK
+
+
 def execute(args: argparse.Namespace) -> int:
+    if args.server:
+        return execute_server(args)
     settings = load_settings()
     options = ValidateOptions(
         schema_locations=args.schema_locations,

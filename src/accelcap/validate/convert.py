@@ -7,8 +7,8 @@ Follows kubeconform's ``scripts/openapi2jsonschema.py``:
 - ``format: int-or-string`` becomes ``oneOf: [string, integer]``;
 and, unlike it, leaves objects marked ``x-kubernetes-preserve-unknown-fields: true`` open
 (the API server keeps unknown fields there, so strictness would reject valid objects), turns a
-bare ``x-kubernetes-int-or-string: true`` into the same ``oneOf``, and writes every *served*
-version. Output path: ``<group>/<kind>_<version>.json`` (kind lower-cased).
+bare ``x-kubernetes-int-or-string: true`` into the same ``oneOf``, lets ``nullable: true``
+accept null (``type: [T, "null"]``), and writes every *served* version. Output path: ``<group>/<kind>_<version>.json`` (kind lower-cased).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..errors import InputError
 
 #: Bumped when the conversion changes, so cached generated schemas are rebuilt.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 INT_OR_STRING = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
 
 
@@ -51,6 +51,11 @@ def _strict(node: t.Any, is_root: bool) -> t.Any:
         and not any(k in node for k in ("type", "anyOf", "oneOf"))
     ):
         result.update(copy.deepcopy(INT_OR_STRING))
+    if node.get("nullable") is True and isinstance(node.get("type"), str):
+        # OpenAPI's nullable is JSON schema's null type (the API server accepts null there).
+        result["type"] = [node["type"], "null"]
+        if isinstance(result.get("enum"), list) and None not in result["enum"]:
+            result["enum"] = [*result["enum"], None]
     if (
         "properties" in node
         and not is_root

@@ -22,7 +22,7 @@ root (additionalProperties: false on every object with properties, except where
 x-kubernetes-preserve-unknown-fields is set), int-or-string as oneOf [string, integer].
 
 reads:  SOURCE files, http(s) URLs or - (standard input); with --from-cluster, the CRDs
-        named by SOURCE from the cluster (oc get crd NAME -o yaml, else kubectl); with
+        named by SOURCE from the cluster of the kubeconfig (--kubeconfig, --context); with
         --pinned, every CRD of accelcap/validate/crds.yaml from the shared mirror
         (sha256-checked)
 writes: the schemas under --output-dir (default: the cache directory that the {generated}
@@ -31,7 +31,7 @@ writes: the schemas under --output-dir (default: the cache directory that the {g
 EPILOG = """exit codes:
   0  schemas written
   2  bad input or usage (unreadable file or URL, not a CRD, CRD without openAPIV3Schema)
-  3  the cluster refused (oc/kubectl get crd failed)"""
+  3  the cluster refused (unreachable, no answer in --timeout, credentials refused)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--from-cluster", action="store_true", help="SOURCEs are CRD names to read from the cluster")
     mode.add_argument("--pinned", action="store_true", help="convert every CRD pinned in accelcap/validate/crds.yaml")
+    cluster.add_connection_options(parser)
     parser.add_argument(
         "--output-dir", "-o", type=Path, metavar="DIR", help="where to write (default: the generated-schemas cache)"
     )
@@ -63,8 +64,8 @@ def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
         raise InputError(source, error.strerror or str(error)) from None
 
 
-def _read_from_cluster(name: str) -> tuple[bytes, str]:
-    return cluster.get("crd", name, output="yaml"), f"cluster crd/{name}"
+def _read_from_cluster(name: str, connection: cluster.Connection) -> tuple[bytes, str]:
+    return cluster.get("crd", name, output="yaml", connection=connection), f"cluster crd/{name}"
 
 
 def convert_sources(args: argparse.Namespace, settings: Settings) -> list[ConvertedSchema]:
@@ -76,7 +77,10 @@ def convert_sources(args: argparse.Namespace, settings: Settings) -> list[Conver
         raise InputError("usage", "give at least one SOURCE, or --pinned (see --help)")
     converted: list[ConvertedSchema] = []
     for source in args.sources:
-        data, where = _read_from_cluster(source) if args.from_cluster else _read_source(source, settings)
+        if args.from_cluster:
+            data, where = _read_from_cluster(source, cluster.connection_from(args))
+        else:
+            data, where = _read_source(source, settings)
         converted += convert_documents(load_documents(data, where), where)
     return converted
 

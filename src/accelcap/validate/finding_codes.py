@@ -30,9 +30,41 @@ SCHEMA_MISSING = Check(
     severity="warning",
 )
 
+SERVER_FORBIDDEN = Check(
+    "server-forbidden",
+    "validate --server: the cluster's RBAC refuses the object to the identity that applies it (the Argo CD "
+    "application controller's service account, --as), so the sync would fail.",
+    "Grant the controller the verb on that resource (the bootstrap RBAC), or move the object to an "
+    "Application whose controller may write it.",
+)
+SERVER_INVALID = Check(
+    "server-invalid",
+    "validate --server: the API server refuses the object in a server-side dry run (strict field validation, "
+    "the CRD's schema and CEL rules, admission).",
+    "Fix the object as the message says; the API server's word is what Argo CD will get.",
+)
+SERVER_KIND_UNKNOWN = Check(
+    "server-kind-unknown",
+    "validate --server: the cluster serves no such apiVersion and kind, and the object does not carry "
+    "SkipDryRunOnMissingResource=true, so Argo CD's dry run fails.",
+    "Install the operator that brings the CRD first (an earlier sync wave), and mark the object "
+    "SkipDryRunOnMissingResource=true.",
+)
+SERVER_NOT_CHECKED = Check(
+    "server-not-checked",
+    "validate --server: the object could not be checked yet: its kind comes with an operator not installed "
+    "yet (SkipDryRunOnMissingResource=true), or its namespace is created by the same sync.",
+    "Check again once the operator or namespace exists on the cluster.",
+    severity="warning",
+)
+
 CHECKS: dict[str, Check] = {
-    c.code: c for c in (SCHEMA_INVALID, ROOT_FIELD_UNKNOWN, PROVIDER_SPEC_INVALID, SCHEMA_MISSING)
-}
+    c.code: c
+    for c in (
+        SCHEMA_INVALID, ROOT_FIELD_UNKNOWN, PROVIDER_SPEC_INVALID, SCHEMA_MISSING,
+        SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED,
+    )
+}  # fmt: skip
 
 
 def markdown_table() -> str:

@@ -53,7 +53,8 @@ def kubeconform_arguments(
     ignore_missing: bool,
 ) -> list[str]:
     arguments = [
-        "-strict", "-output", "json", "-summary",
+        # -verbose: skipped documents are only reported with it (kubeconform v0.8).
+        "-strict", "-output", "json", "-summary", "-verbose",
         "-kubernetes-version", normalized_kubernetes_version(kubernetes_version).lstrip("v"),
         "-cache", str(cache_dir() / "kubeconform"),
     ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..render import Document, RenderedOverlay
-from . import provider_spec
+from . import nulls, provider_spec
 from .builtin_engine import Outcome, check_documents, finding, resource_type, root_field_findings
 from .core_schemas import DEFAULT_KUBERNETES_VERSION
 from .finding_codes import PROVIDER_SPEC_INVALID
@@ -65,7 +66,23 @@ class Validator:
             return self.options.kubernetes_version
         return rendered.facts.kubernetes_version if rendered.facts else DEFAULT_KUBERNETES_VERSION
 
+    def server_views(self, documents: t.Sequence[Document], kubernetes_version: str) -> list[Document]:
+        """The documents as the API server validates them: nulls pruned or defaulted (``nulls``)."""
+        views = []
+        for index, document in enumerate(documents):
+            if nulls.contains_null(document.obj):
+                compiled = self.resolver.resolve(resource_type(document, index), kubernetes_version)
+                if compiled is not None:
+                    document = dataclasses.replace(
+                        document, obj=nulls.server_view(document.obj, compiled.validator.schema)
+                    )
+            views.append(document)
+        return views
+
     def validate_documents(self, documents: t.Sequence[Document], kubernetes_version: str) -> Outcome:
+        # Both engines check what the API server would check (a null where an object is
+        # wanted is dropped or defaulted first); findings still point at the source.
+        documents = self.server_views(documents, kubernetes_version)
         if self.kubeconform:
             outcome = run_kubeconform(
                 self.kubeconform, documents, self.locations, kubernetes_version, self.generated,

@@ -1,0 +1,146 @@
+"""Fixtures of the tests against real things: the pinned kubeconform, and a real
+kube-apiserver with etcd on loopback holding every pinned upstream CRD.
+
+The binaries are built with Go on first use (``binaries``); a build that cannot happen fails
+every test that needs it, with Go's message: these tests never skip.
+
+Fixture API for later tests (conformance, verify-pools):
+
+- ``api_server`` (session): a ``kube_support.LocalApiServer`` with the CRDs of
+  ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler) and
+  the OpenShift config CRDs of ``data/`` installed. ``.kubeconfig`` for tools,
+  ``.admin`` (the project's read-only ``accelcap.cluster.Cluster``), ``.create_namespace``,
+  ``.apply`` / ``.apply_status`` (real writes), ``.grant`` (RBAC), ``.install_crds``,
+  ``.dry_run_apply(obj, as_user=...)`` and ``.dry_run_as_controller(obj)`` (server-side
+  apply, dryRun=All, fieldValidation=Strict).
+- ``openshift_cluster`` (session): ``api_server`` made to look like cluster prod: its
+  Infrastructure ``cluster`` (infrastructureName from the prod facts), ClusterVersion
+  ``version`` and the namespaces the prod render uses.
+- ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from pathlib import Path
+
+import binaries
+import pytest
+from kube_support import ARGOCD_CONTROLLER, LocalApiServer, start_api_server
+
+from accelcap.cli import run_tool
+from accelcap.config import load_settings
+from accelcap.facts import load_facts
+from accelcap.validate import cli as validate_cli
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.kube)
+
+
+@pytest.fixture(scope="session")
+def kube_binaries() -> dict[str, Path]:
+    try:
+        return {name: built.path for name, built in binaries.kube().items()}
+    except binaries.BuildError as error:
+        pytest.fail(f"cannot build the test API server: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def kubeconform_bin() -> Path:
+    try:
+        return binaries.kubeconform().path.parent
+    except binaries.BuildError as error:
+        pytest.fail(f"cannot build kubeconform: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("accelcap-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never the user's cache, locations, kubeconfig or a kubeconform on PATH."""
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(session_cache))
+    monkeypatch.delenv("ACCELCAP_SCHEMA_LOCATIONS", raising=False)
+    monkeypatch.setenv("KUBECONFIG", str(session_cache / "no-kubeconfig"))
+    monkeypatch.setenv(
+        "PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
+    )
+
+
+@pytest.fixture
+def validate(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> t.Callable[..., tuple[int, str, str]]:
+    """Run tools/validate in-process from the repository: (exit code, stdout, stderr)."""
+    monkeypatch.chdir(REPO)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def shared_crd_files() -> list[Path]:
+    return sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def api_server(kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LocalApiServer]:
+    workdir = tmp_path_factory.mktemp("kube")
+    try:
+        with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
+            server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
+            yield server
+    except Exception as error:
+        if isinstance(error, pytest.fail.Exception):
+            raise
+        pytest.fail(f"cannot start the test API server: {error}", pytrace=False)
+
+
+#: Namespaces the prod render puts objects in (created by its Namespaces, OLM or the installer).
+PROD_NAMESPACES = (
+    "openshift-gitops", "openshift-machine-api", "openshift-nfd", "nvidia-gpu-operator",
+    "openshift-kmm", "aws-neuron-operator", "gpu-validation", "neuron-validation",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def openshift_cluster(api_server: LocalApiServer) -> LocalApiServer:
+    """The test API server as cluster prod: its infrastructure name and version, its namespaces."""
+    facts = load_facts("prod", load_settings(REPO))
+    for namespace in PROD_NAMESPACES:
+        api_server.create_namespace(namespace)
+    api_server.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": ARGOCD_CONTROLLER[1], "namespace": ARGOCD_CONTROLLER[0]},
+        }
+    )
+    infrastructure = {"apiVersion": "config.openshift.io/v1", "kind": "Infrastructure", "metadata": {"name": "cluster"}}
+    api_server.apply(infrastructure)
+    api_server.apply_status(
+        {
+            **infrastructure,
+            "status": {
+                "infrastructureName": facts.infra_id,
+                "platformStatus": {"type": "AWS", "aws": {"region": facts.region}},
+            },
+        }
+    )
+    version = {"apiVersion": "config.openshift.io/v1", "kind": "ClusterVersion", "metadata": {"name": "version"}}
+    api_server.apply(version)
+    api_server.apply_status({**version, "status": {"desired": {"version": f"{facts.openshift_version}.3"}}})
+    return api_server
