@@ -32,7 +32,8 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
+
 GO_MODULE = REPO / "test" / "apiserver"
 BIN_DIR_ENV = "ACCELCAP_TEST_BIN_DIR"
 

@@ -33,8 +33,8 @@ from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.validate import cli as validate_cli
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 
 

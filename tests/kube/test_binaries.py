@@ -10,8 +10,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.facts import KUBERNETES_FOR_OPENSHIFT, list_clusters, load_facts
-
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
 
 
 def _minor(version: str) -> tuple[int, int]:

@@ -19,8 +19,8 @@ from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
 from accelcap.validate import ValidateOptions, Validator
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SETTINGS = load_settings(REPO)
 KUBERNETES = "1.33"
 

@@ -15,8 +15,8 @@ from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
 from accelcap.validate import ValidateOptions, Validator
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SETTINGS = load_settings(REPO)
 #: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
 KUBERNETES = "1.33"

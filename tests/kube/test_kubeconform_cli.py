@@ -12,8 +12,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay, render_overlay
-
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
 
 
 @pytest.fixture(scope="module")

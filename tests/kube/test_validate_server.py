@@ -16,8 +16,8 @@ from kube_support import ARGOCD_CONTROLLER, LocalApiServer, service_account_user
 
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 #: Rights enough for every kind prod renders: the stand-in for the bootstrap RBAC (issue 10).
 ALLOWED = service_account_user("openshift-gitops", "test-allowed-controller")
 ALL_RIGHTS = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch", "create", "patch", "update"]}]

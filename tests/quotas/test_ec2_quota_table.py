@@ -11,7 +11,6 @@ import gzip
 import json
 import re
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,7 @@ from accelcap.catalog.ec2_quotas import (
     quota_for,
 )
 from accelcap.instance_types import INSTANCE_TYPES, family_of
-
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
 
 
 def moto_catalogue() -> dict[str, dict]:
