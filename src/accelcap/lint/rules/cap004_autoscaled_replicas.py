@@ -7,7 +7,7 @@ import typing as t
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, sync_options
-from ..examples import CAPACITY_APPLICATION, Remove, Set, annotation, example
+from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Facts, Set, annotation, example
 from ..rule import Violation, rule
 
 RESPECT = "RespectIgnoreDifferences"
@@ -28,14 +28,20 @@ RESPECT = "RespectIgnoreDifferences"
     fix="""List `components/autoscaling/argocd` in the cluster overlay (it adds the ignoreDifferences
     entry and the sync option), and point `scaleTargetRef.name` at the pool's MachineSet.""",
     failing=(
-        example("no ignoreDifferences", Remove("Application", "/spec/ignoreDifferences", name=CAPACITY_APPLICATION)),
+        example(
+            "replicas not ignored",
+            Set("Application", "/spec/ignoreDifferences", [BOOT_IMAGE_IGNORE], name=CAPACITY_APPLICATION),
+        ),
+        # On 4.18 the boot image rule (CAP022), which needs the same option, does not apply.
         example(
             "no RespectIgnoreDifferences",
-            Set("Application", "/spec/syncPolicy/syncOptions", ["PruneLast=true"], name=CAPACITY_APPLICATION),
+            Set("Application", "/spec/syncPolicy/syncOptions", [], name=CAPACITY_APPLICATION),
+            Facts(openshift_version="4.18"),
         ),
         example(
             "MachineSet opts out of RespectIgnoreDifferences",
             Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false,Delete=false,RespectIgnoreDifferences=false"),
+            Facts(openshift_version="4.18"),
         ),
         example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3)),
         example("target missing", Set("MachineAutoscaler", "/spec/scaleTargetRef/name", "no-such-machineset")),
