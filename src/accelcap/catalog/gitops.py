@@ -22,13 +22,16 @@ DEFAULT_CLUSTER_ROLE = f"{INSTANCE_NAME}-{INSTANCE_NAMESPACE}-argocd-application
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
 
-#: The operator release the rules below were read from.
+#: The operator code the rules below were read from: the gitops-operator built on the ArgoCD
+#: v1beta1 API (OpenShift GitOps 1.10 and later). Older copies (v1alpha1 API) misspell the
+#: machine-config group ``machineconfig.openshift.io``; later copies add only
+#: ``serviceaccounts`` ``impersonate``; the write grants are otherwise the same.
 OPERATOR_SOURCE = (
     "https://github.com/redhat-developer/gitops-operator/blob/be8d462baacf43fa4e92e93675d9f875450a5923/"
-    "controllers/argocd/openshift/openshift.go (policyRulesForClusterConfig: the default instance's "
-    "application controller ClusterRole; getPolicyRuleForApplicationController: its Role in the "
-    "instance namespace, plus the rules of the cluster's `admin` ClusterRole). Later copies of the "
-    "file add only `serviceaccounts` `impersonate`."
+    "controllers/argocd/openshift/openshift.go (OpenShift GitOps 1.10+, ArgoCD v1beta1 API; "
+    "policyRulesForClusterConfig: the default instance's application controller ClusterRole; "
+    "getPolicyRuleForApplicationController: its Role in the instance namespace, plus the rules of the "
+    "cluster's `admin` ClusterRole). Later copies of the file add only `serviceaccounts` `impersonate`."
 )
 SOURCES = (
     OPERATOR_SOURCE,

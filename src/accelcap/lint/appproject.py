@@ -29,6 +29,20 @@ from ..render import Document
 SOURCE = "argoproj/argo-cd pkg/apis/application/v1alpha1/app_project_types.go"
 
 
+def _character_class(pattern: str, start: int, negation: str, search_from: int) -> tuple[str, int] | None:
+    """The ``[...]`` class at ``start`` as a regex class and the index after it; None if unclosed.
+
+    gobwas globs negate with ``!``, Go's filepath.Match with ``^``.
+    """
+    end = pattern.find("]", search_from)
+    if end == -1:
+        return None
+    body = pattern[start + 1 : end]
+    negate = body.startswith(negation)
+    body = body[1:] if negate else body
+    return f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]", end + 1
+
+
 @functools.lru_cache(maxsize=1024)
 def _glob_regex(pattern: str, separators: str) -> re.Pattern[str] | None:
     """A gobwas glob (``*``, ``**``, ``?``, ``[...]``, ``[!...]``, ``{a,b}``, ``\\``) as a regex."""
@@ -50,14 +64,11 @@ def _glob_regex(pattern: str, separators: str) -> re.Pattern[str] | None:
         elif char == "?":
             out.append(not_sep)
         elif char == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
+            found = _character_class(pattern, i, "!", i + 1)
+            if found is None:
                 return None
-            body = pattern[i + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append(f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
-            i = end + 1
+            out.append(found[0])
+            i = found[1]
             continue
         elif char == "{":
             depth += 1
@@ -114,14 +125,11 @@ def _filepath_regex(pattern: str) -> re.Pattern[str] | None:
         elif char == "?":
             out.append("[^/]")
         elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
+            found = _character_class(pattern, i, "^", i + 2)
+            if found is None:
                 return None
-            body = pattern[i + 1 : end]
-            negate = body.startswith("^")
-            body = body[1:] if negate else body
-            out.append(f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
-            i = end + 1
+            out.append(found[0])
+            i = found[1]
             continue
         else:
             out.append(re.escape(char))

@@ -43,6 +43,12 @@ def parse_sync_options(items: t.Iterable[t.Any]) -> dict[str, str]:
     return options
 
 
+def ignore_differences(application: Document) -> list[dict[str, t.Any]]:
+    """``spec.ignoreDifferences`` of an Application (its well-formed entries)."""
+    value = application.get("spec", "ignoreDifferences", default=[])
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 class BadWave(ValueError):
     """A sync-wave annotation that is not an integer."""
 

@@ -6,7 +6,7 @@ import typing as t
 
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
-from ..context import SYNC_OPTIONS, LintContext, application_sync_options, sync_options
+from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
 from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Facts, Set, annotation, example
 from ..rule import Violation, rule
 
@@ -25,8 +25,9 @@ RESPECT = "RespectIgnoreDifferences"
     why="""Without both, self-heal resets `spec.replicas` to the value in Git after every scale-up and
     the autoscaler and Argo CD fight (openshift/release #79184, argo-cd #7820). A MachineAutoscaler
     whose target does not exist, or whose bounds are inverted, silently scales nothing.""",
-    fix="""List `components/autoscaling/argocd` in the cluster overlay (it adds the ignoreDifferences
-    entry and the sync option), and point `scaleTargetRef.name` at the pool's MachineSet.""",
+    fix="""List `components/autoscaling/argocd` in the cluster's Applications (`overlays/<cluster>/apps`;
+    it adds the ignoreDifferences entry, the capacity Application sets the sync option), and point
+    `scaleTargetRef.name` at the pool's MachineSet.""",
     failing=(
         example(
             "replicas not ignored",
@@ -94,7 +95,7 @@ def _replicas_ignored(context: LintContext, machineset: Document) -> t.Iterator[
             "/spec/replicas",
         )
         return
-    if not any(_covers(entry, machineset) for entry in _ignore_differences(application)):
+    if not any(_covers(entry, machineset) for entry in ignore_differences(application)):
         yield Violation(
             f"is autoscaled but Application {application.name} does not ignore its /spec/replicas "
             f"(ignoreDifferences: group {MACHINE_GROUP}, kind MachineSet, jsonPointers [/spec/replicas])",
@@ -112,11 +113,6 @@ def _replicas_ignored(context: LintContext, machineset: Document) -> t.Iterator[
             machineset,
             "/spec/replicas",
         )
-
-
-def _ignore_differences(application: Document) -> list[dict[str, t.Any]]:
-    value = application.get("spec", "ignoreDifferences", default=[])
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _covers(entry: dict[str, t.Any], machineset: Document) -> bool:

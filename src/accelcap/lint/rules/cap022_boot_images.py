@@ -7,7 +7,7 @@ import typing as t
 from ...catalog.boot_images import HOT_LOOP_LIMIT, MACHINE_CONFIGURATION, MANAGED_POINTERS, managed_by_default
 from ...pools import MACHINE_GROUP, is_machineset
 from ...render import Document
-from ..context import LintContext, application_sync_options, sync_options
+from ..context import LintContext, application_sync_options, ignore_differences, sync_options
 from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, REPLICAS_IGNORE, Add, Facts, Set, example
 from ..rule import Violation, rule
 
@@ -112,7 +112,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         for machineset in filter(is_machineset, followed.documents):
             if not _managed(machineset, managers):
                 continue
-            entries = [e for e in _ignore_differences(application) if _applies(e, machineset)]
+            entries = [e for e in ignore_differences(application) if _applies(e, machineset)]
             missing = [p for p in MANAGED_POINTERS if not any(_covers(e, p) for e in entries)]
             if missing:
                 yield Violation(
@@ -133,11 +133,6 @@ def check(context: LintContext) -> t.Iterator[Violation]:
                     "effect, so a sync still writes Git's AMI back",
                     machineset,
                 )
-
-
-def _ignore_differences(application: Document) -> list[dict[str, t.Any]]:
-    value = application.get("spec", "ignoreDifferences", default=[])
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _applies(entry: dict[str, t.Any], machineset: Document) -> bool:
