@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accelcap.catalog import boot_images, gitops, kinds, openshift_versions, operators
 from accelcap.config import load_settings
+from accelcap.render import RenderedOverlay
 from accelcap.validate.pinned import pinned_crds
 from accelcap.yamlload import load_file
 from support import REPO
@@ -23,10 +24,7 @@ def test_kind_rows_from_pinned_crds_match_them() -> None:
     assert checked >= 10
 
 
-def test_every_kind_the_repository_renders_is_known(prod_render: object) -> None:
-    from accelcap.render import RenderedOverlay
-
-    assert isinstance(prod_render, RenderedOverlay)
+def test_every_kind_the_repository_renders_is_known(prod_render: RenderedOverlay) -> None:
     unknown = {(d.group, d.kind) for d in prod_render.documents if kinds.lookup(d.group, d.kind) is None}
     assert unknown == set()
 
