@@ -6,7 +6,7 @@ import functools
 import json
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +25,10 @@ FACTS_FILE = Path("facts") / "cluster.yaml"
 #: Every tool that takes a cluster name gets here (``cluster_dir``), so ``../x`` or ``/etc``
 #: never becomes a path.
 CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+#: What the installer names the workers' user data and the machine API's AWS credentials; a
+#: cluster's facts say otherwise in ``spec.worker`` when its workers use others.
+INSTALLER_USER_DATA_SECRET = "worker-user-data"
+INSTALLER_CREDENTIALS_SECRET = "aws-cloud-credentials"
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,32 @@ class ClusterFacts:
     openshift_version: str
     ami: str
     path: Path
+    #: ``spec.worker``: the workers' provider settings, AWSMachineProviderConfig field names.
+    worker: dict[str, t.Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def infra_id_set(self) -> bool:
         return self.infra_id != INFRA_ID_UNSET
+
+    @property
+    def worker_imds_authentication(self) -> str:
+        """The workers' IMDS mode: ``Required`` (IMDSv2) unless the facts say ``Optional``."""
+        options = self.worker.get("metadataServiceOptions")
+        value = options.get("authentication") if isinstance(options, dict) else None
+        return str(value) if value else "Required"
+
+    @property
+    def worker_user_data_secret(self) -> str:
+        return self._secret("userDataSecret", INSTALLER_USER_DATA_SECRET)
+
+    @property
+    def worker_credentials_secret(self) -> str:
+        return self._secret("credentialsSecret", INSTALLER_CREDENTIALS_SECRET)
+
+    def _secret(self, key: str, default: str) -> str:
+        reference = self.worker.get(key)
+        name = reference.get("name") if isinstance(reference, dict) else None
+        return str(name) if name else default
 
     @property
     def kubernetes_version(self) -> str:
@@ -135,6 +161,7 @@ def load_facts_file(path: Path, settings: Settings | None = None) -> ClusterFact
         openshift_version=spec["openshiftVersion"],
         ami=spec["ami"],
         path=path,
+        worker=dict(spec.get("worker") or {}),
     )
 
 

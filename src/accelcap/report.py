@@ -1,4 +1,11 @@
-"""Findings and the reporters that print them, chosen by name from ``REPORTERS``."""
+"""Findings and the reporters that print them, chosen by name from ``REPORTERS``.
+
+A finding has a severity: ``error`` (the check failed), ``warning`` (worth a look, never
+fails) or ``cannot-check`` (the check could not be done, e.g. a subnet referenced by ID whose
+zone only AWS knows). A cannot-check finding fails the run only when ``blocking``: when the
+safety the rule exists for depends on the part that could not be checked. Every format shows
+the level.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,10 @@ import typing as t
 from dataclasses import asdict, dataclass
 
 from .tables import markdown_table
+
+ERROR = "error"
+WARNING = "warning"
+CANNOT_CHECK = "cannot-check"
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,24 @@ class Finding:
     #: JSON path inside the object, e.g. ``/spec/template/spec``.
     path: str | None = None
     severity: str = "error"
+    #: For ``cannot-check`` findings: whether the run fails because of it.
+    blocking: bool = False
+
+    @property
+    def fails(self) -> bool:
+        """Whether this finding makes the tool exit 1."""
+        return self.severity == ERROR or (self.severity == CANNOT_CHECK and self.blocking)
+
+    @property
+    def level(self) -> str:
+        """The severity as people read it: ``error``, ``warning``, ``cannot check`` (``, blocking``)."""
+        if self.severity != CANNOT_CHECK:
+            return self.severity
+        return "cannot check, blocking" if self.blocking else "cannot check"
+
+
+def failed(findings: t.Iterable[Finding]) -> bool:
+    return any(f.fails for f in findings)
 
 
 def use_colour(stream: t.TextIO) -> bool:
@@ -63,17 +92,23 @@ def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.A
             where = f"{where} {f.path}"
         rows.append((f.overlay or "", where, f.code, f.message, f.severity))
     widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
-    for overlay, where, code, message, severity in rows:
-        paint = red if severity == "error" else yellow
+    for (overlay, where, code, message, _), f in zip(rows, findings, strict=True):
+        paint = red if f.fails else yellow
+        label = "" if f.severity == ERROR else f"[{f.level}] "
         stream.write(
-            f"{dim}{overlay:<{widths[0]}}{reset}  {where:<{widths[1]}}  {paint}{code:<{widths[2]}}{reset}  {message}\n"
+            f"{dim}{overlay:<{widths[0]}}{reset}  {where:<{widths[1]}}  {paint}{code:<{widths[2]}}{reset}  "
+            f"{label}{message}\n"
         )
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = sum(1 for f in findings if f.severity == WARNING)
+    unchecked = [f for f in findings if f.severity == CANNOT_CHECK]
     checked = summary.get("checked", "")
     tail = f" ({checked})" if checked else ""
-    if errors or warnings:
-        stream.write(f"{tool}: {errors} error(s), {warnings} warning(s){tail}\n")
+    if findings:
+        counts = f"{errors} error(s), {warnings} warning(s)"
+        if unchecked:
+            counts += f", {len(unchecked)} cannot check ({sum(1 for f in unchecked if f.blocking)} blocking)"
+        stream.write(f"{tool}: {counts}{tail}\n")
     else:
         stream.write(f"{tool}: ok{tail}\n")
 
@@ -81,7 +116,7 @@ def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.A
 def report_json(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None:
     document = {
         "tool": tool,
-        "ok": not any(f.severity == "error" for f in findings),
+        "ok": not failed(findings),
         "summary": summary,
         "findings": [asdict(f) for f in findings],
     }
@@ -104,10 +139,12 @@ def report_github(tool: str, findings: t.Sequence[Finding], summary: dict[str, t
             properties.append(f"file={_escape_property(f.file)}")
             if f.line:
                 properties.append(f"line={f.line}")
-        properties.append(f"title={_escape_property(f'{tool} {f.code}')}")
+        title = f"{tool} {f.code}" if f.severity != CANNOT_CHECK else f"{tool} {f.code} ({f.level})"
+        properties.append(f"title={_escape_property(title)}")
         subject = " ".join(p for p in (f.overlay, f.object, f.path) if p)
-        level = "error" if f.severity == "error" else "warning"
-        stream.write(f"::{level} {','.join(properties)}::{_escape_data(f'{subject}: {f.message}')}\n")
+        level = "error" if f.fails else "warning"
+        label = "" if f.severity in (ERROR, WARNING) else f"[{f.level}] "
+        stream.write(f"::{level} {','.join(properties)}::{_escape_data(f'{subject}: {label}{f.message}')}\n")
     if not findings:
         stream.write(f"{tool}: ok\n")
 

@@ -8,7 +8,7 @@ from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
-from support import REPO
+from support import REPO, one
 
 INFERENTIA_LINE = "  # - ../../components/inferentia\n"
 
@@ -34,8 +34,12 @@ def test_off_by_default(repo_copy: Path) -> None:
 def test_one_line_turns_it_on(repo_copy: Path) -> None:
     enable_inferentia(repo_copy)
     rendered = render(repo_copy)
-    apps = {f.application.name: f for f in rendered.applications}
+    apps = {f.application.name: f for f in rendered.applications if f.application.name != "prod-root"}
     assert set(apps) == {"prod-capacity", "prod-operators", "prod-neuron-operators", "prod-inferentia-capacity"}
+    # The root Application syncs the Inferentia Applications through a second source.
+    root_paths = [f.path for f in rendered.applications if f.application.name == "prod-root"]
+    assert root_paths == ["overlays/prod/apps", "overlays/prod/inferentia/apps"]
+    assert {apps[name].parent for name in ("prod-neuron-operators", "prod-inferentia-capacity")} == {"prod-root"}
     (neuron_pool,) = [p for p in find_pools(rendered.documents) if p.accelerator is Accelerator.NEURON]
     assert neuron_pool.machineset.application == "prod-inferentia-capacity"
     assert neuron_pool.name == "prod-x7k2p-inferentia-us-west-2a"
@@ -65,14 +69,21 @@ def test_one_line_turns_it_on(repo_copy: Path) -> None:
     assert pod.application is None and pod.rendered_from == "overlays/prod/inferentia/validation"
     assert pod.get("spec", "containers", 0, "resources", "limits") == {"aws.amazon.com/neuron": 1}
 
-    project = rendered.of_kind("AppProject")[0]
+    project = one(rendered, "AppProject", "accelerator-capacity")
     assert {"group": "k8s.aws", "kind": "DeviceConfig"} in project.get("spec", "namespaceResourceWhitelist")
+    role = one(rendered, "ClusterRole", "accelerator-capacity-argocd-sync")
+    assert {("k8s.aws", "deviceconfigs"), ("nfd.k8s-sigs.io", "nodefeaturerules")} <= {
+        (rule["apiGroups"][0], resource) for rule in role.get("rules") for resource in rule["resources"]
+    }
 
 
 def test_prod_project_stays_least_privilege(repo_copy: Path) -> None:
-    project = render(repo_copy).of_kind("AppProject")[0]
+    rendered = render(repo_copy)
+    project = one(rendered, "AppProject", "accelerator-capacity")
     kinds = {entry["kind"] for entry in project.get("spec", "namespaceResourceWhitelist")}
     assert "DeviceConfig" not in kinds and "NodeFeatureRule" not in kinds
+    role = one(rendered, "ClusterRole", "accelerator-capacity-argocd-sync")
+    assert not {"k8s.aws", "nfd.k8s-sigs.io"} & {group for rule in role.get("rules") for group in rule["apiGroups"]}
 
 
 def planned_rows(root: Path) -> dict[tuple[str, str], tuple[int, list[str]]]:

@@ -137,20 +137,55 @@ def _application(prod: RenderedOverlay, concern: str) -> Document:
 
 
 def test_argocd_applications(prod: RenderedOverlay) -> None:
-    project = one(prod, "AppProject")
+    project = one(prod, "AppProject", "accelerator-capacity")
     capacity, operators = _application(prod, "capacity"), _application(prod, "operators")
     for app in (capacity, operators):
         assert app.get("spec", "project") == project.name
         assert app.get("spec", "syncPolicy", "automated", "prune") is False
+        # The root Application syncs them, so their waves order something.
+        assert app.application == "prod-root"
     assert capacity.get("spec", "source", "path") == "overlays/prod/capacity"
     assert operators.get("spec", "source", "path") == "overlays/prod/operators"
+    assert capacity.get("spec", "destination", "namespace") == "openshift-machine-api"
     # Operators before pools.
     assert _wave(operators) < _wave(capacity)
-    # The GPU pool is autoscaled: Argo CD must leave replicas to the autoscaler.
+    # The GPU pool is autoscaled: Argo CD must leave replicas to the autoscaler; on 4.19+ the
+    # boot image is the Machine Config Operator's.
     assert capacity.get("spec", "ignoreDifferences") == [
-        {"group": "machine.openshift.io", "kind": "MachineSet", "jsonPointers": ["/spec/replicas"]}
+        {"group": "machine.openshift.io", "kind": "MachineSet", "jsonPointers": ["/spec/replicas"]},
+        {
+            "group": "machine.openshift.io",
+            "kind": "MachineSet",
+            "jsonPointers": [
+                "/spec/template/spec/providerSpec/value/ami",
+                "/spec/template/spec/providerSpec/value/userDataSecret/name",
+            ],
+        },
     ]
-    assert "RespectIgnoreDifferences=true" in capacity.get("spec", "syncPolicy", "syncOptions")
+    assert capacity.get("spec", "syncPolicy", "syncOptions") == ["RespectIgnoreDifferences=true"]
+
+
+def test_bootstrap_is_the_overlay_itself(prod: RenderedOverlay) -> None:
+    """What a cluster-admin applies once: projects, controller RBAC, health check, root Application."""
+    bootstrap = {d.ref for d in prod.documents if d.application is None and d.rendered_from == "overlays/prod"}
+    assert bootstrap == {
+        "AppProject/openshift-gitops/accelerator-capacity",
+        "AppProject/openshift-gitops/accelerator-capacity-apps",
+        "ClusterRole/accelerator-capacity-argocd-sync",
+        "ClusterRoleBinding/accelerator-capacity-argocd-sync",
+        "ArgoCD/openshift-gitops/openshift-gitops",
+        "Application/openshift-gitops/prod-root",
+    }
+    root = one(prod, "Application", "prod-root")
+    assert root.get("spec", "sources") == [
+        {
+            "repoURL": "https://github.com/example-org/accelerator-capacity.git",
+            "targetRevision": "main",
+            "path": "overlays/prod/apps",
+        }
+    ]
+    assert root.get("spec", "project") == "accelerator-capacity-apps"
+    assert "argocd.argoproj.io/sync-wave" not in root.annotations
 
 
 def test_each_application_syncs_only_its_concern(prod: RenderedOverlay) -> None:

@@ -52,8 +52,12 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
             == pool.name
         )
         assert pool.autoscaler is not None and pool.autoscaler.name == pool.name
-    apps = {d.name: d.get("spec", "source", "path") for d in rendered.of_kind("Application")}
-    assert apps == {"staging-capacity": "overlays/staging/capacity", "staging-operators": "overlays/staging/operators"}
+    apps = {f.application.name: f.path for f in rendered.applications}
+    assert apps == {
+        "staging-root": "overlays/staging/apps",
+        "staging-capacity": "overlays/staging/capacity",
+        "staging-operators": "overlays/staging/operators",
+    }
 
 
 def test_terraform_install_naming(repo_copy: Path) -> None:

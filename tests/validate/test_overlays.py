@@ -9,10 +9,18 @@ import pytest
 
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator, validate_overlay
-from accelcap.validate.locations import BUILTIN_CORE
+from accelcap.validate.locations import BUILTIN_CORE, PROJECT_SCHEMAS
 from support import Result, first, mutated
 
-PINNED_ONLY = (BUILTIN_CORE, "{generated}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json")
+#: Core kinds, the pinned upstream CRDs, and the project's schemas of kinds no pinned upstream
+#: file covers (docs/validate.md, exceptions: the ArgoCD instance's health check).
+PINNED_ONLY = (
+    BUILTIN_CORE,
+    "{generated}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+    "{project}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+)
+#: Kinds checked against a project schema instead of an upstream one (docs/validate.md).
+PROJECT_SCHEMA_KINDS = {"argoproj.io/v1beta1 ArgoCD"}
 
 
 def test_every_overlay_validates(run: t.Callable[..., Result]) -> None:
@@ -31,14 +39,15 @@ def test_each_custom_kind_is_checked_against_an_upstream_schema(prod: RenderedOv
     outcome = validator.validate_overlay(prod)
     assert outcome.findings == [] and outcome.checked == len(prod.documents)
     for kind, source in outcome.schemas.items():
-        api_version = kind.split()[0]
-        if "/" in api_version:  # a custom kind: the shared catalog or a pinned upstream CRD
-            assert source.startswith((str(settings.shared), str(validator.generated.directory))), (kind, source)
-        else:
-            # Core kinds: the bundled schemas of the cluster's Kubernetes version (from its facts).
+        if source.startswith("kubernetes-validate:"):
+            # Kubernetes' own kinds (core, rbac): the bundled schemas of the cluster's version.
             assert prod.facts is not None
             version = prod.facts.kubernetes_version
             assert source.startswith(f"kubernetes-validate:v{version}.0-local-strict/"), (kind, source)
+        elif kind in PROJECT_SCHEMA_KINDS:
+            assert source.startswith(str(PROJECT_SCHEMAS)), (kind, source)
+        else:  # a custom kind: the shared catalog or a pinned upstream CRD
+            assert source.startswith((str(settings.shared), str(validator.generated.directory))), (kind, source)
 
 
 def test_prod_validates_against_the_pinned_crds_alone(prod: RenderedOverlay, settings: t.Any) -> None:
@@ -141,7 +150,7 @@ def test_the_inferentia_stack_validates_too(run: t.Callable[..., Result], repo_c
     result = run("validate", "--format", "json")
     assert result.code == 0, result.out + result.err
     schemas = json.loads(result.out)["summary"]["schemas"]
-    assert {"k8s.aws/v1beta1 DeviceConfig", "nfd.openshift.io/v1alpha1 NodeFeatureRule"} <= set(schemas)
+    assert {"k8s.aws/v1beta1 DeviceConfig", "nfd.k8s-sigs.io/v1alpha1 NodeFeatureRule"} <= set(schemas)
 
 
 @pytest.mark.parametrize("kind", ["ClusterPolicy", "MachineAutoscaler", "NodeFeatureDiscovery", "Application"])

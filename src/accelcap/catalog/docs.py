@@ -7,7 +7,7 @@ import typing as t
 from collections import defaultdict
 
 from ..tables import markdown_table
-from . import install_naming, instance_types, openshift_versions, operators
+from . import boot_images, gitops, install_naming, instance_types, kinds, openshift_versions, operators
 
 DOCS_FILE = "docs/catalog.md"
 
@@ -81,11 +81,55 @@ def _operators() -> list[str]:
         "",
         markdown_table(("Channel", "OpenShift", "Read from (`com.redhat.openshift.versions`)"), channels).rstrip("\n"),
         "",
+        "`stable` is a real channel: every release is published to it, so it installs whichever release is",
+        f"newest when OLM resolves it ({operators.newest_gpu_operator_release().release} as read). CAP017 reports it as cannot check.",
+        "",
+        "Without `spec.daemonsets.tolerations` (or with an empty list) the operand DaemonSets keep the",
+        "operator's default tolerations: "
+        + ", ".join(f"`{t['key']}` {t['operator']} {t['effect']}" for t in operators.GPU_OPERATOR_DEFAULT_TOLERATIONS)
+        + " (CAP010).",
+        "",
+        *_sources(operators.GPU_OPERATOR_TOLERATION_SOURCES),
+        "",
         f"AWS Neuron operator (`aws-neuron-operator`, community-operators): offered for OpenShift {neuron}",
         f"only; prebuilt Neuron driver images exist for {prebuilt}.",
         "",
         *_sources((*operators.NEURON_OPERATOR_SOURCES, *operators.NEURON_PREBUILT_DRIVERS_SOURCES)),
-    ]
+        "",
+        "### Neuron scheduler per OpenShift version",
+        "",
+        "`DeviceConfig` `spec.customSchedulerImage`: the kube-scheduler of the Kubernetes version the cluster",
+        "runs, never newer than its API server (CAP024; set it in `overlays/<cluster>/inferentia/operators`).",
+        "",
+        markdown_table(
+            ("OpenShift", "Kubernetes", "customSchedulerImage", "Read from"),
+            [(f"`{r.openshift}`", r.kubernetes, f"`{r.image}`", f"[EKS Distro release]({r.source})")
+             for r in operators.NEURON_SCHEDULER_IMAGES.values()],
+        ).rstrip("\n"),
+        "",
+        *_sources((operators.VERSION_SKEW_POLICY,)),
+        "",
+        "### NodeFeatureRule API per OpenShift version",
+        "",
+        "Where the NFD operator of each OpenShift version serves NodeFeatureRule (CAP024). OpenShift's",
+        "`nfd.k8s-sigs.io` NodeFeatureRule is Namespaced, unlike upstream's cluster-scoped one.",
+        "",
+        markdown_table(
+            ("OpenShift", "apiVersion", "Scope", "Read from"),
+            [(str(r.openshift), f"`{r.api_version}`", "Namespaced" if r.namespaced else "Cluster", r.source)
+             for r in operators.NODE_FEATURE_RULE_APIS],
+        ).rstrip("\n"),
+        "",
+        "### OLM packages",
+        "",
+        "The only (package, catalog source) pairs a Subscription may name, each in its own namespace, from",
+        f"`{operators.MARKETPLACE_NAMESPACE}` (CAP023). These namespaces are the repository's own.",
+        "",
+        markdown_table(
+            ("Package", "Catalog source", "Namespace", "Read from"),
+            [(f"`{r.package}`", f"`{r.source}`", f"`{r.namespace}`", r.reference) for r in operators.OLM_PACKAGES.values()],
+        ).rstrip("\n"),
+    ]  # fmt: skip
 
 
 def _install_naming() -> list[str]:
@@ -110,6 +154,75 @@ def _install_naming() -> list[str]:
     ]
 
 
+def _verbs(verbs: frozenset[str]) -> str:
+    return "all" if "*" in verbs else ", ".join(sorted(verbs))
+
+
+def _gitops() -> list[str]:
+    grants = [
+        ("cluster", ", ".join(f"`{g}`" if g else "core" for g in sorted(grant.groups)),
+         ", ".join(sorted(grant.resources)), _verbs(grant.verbs))
+        for grant in gitops.DEFAULT_CLUSTER_GRANTS
+    ] + [
+        (f"`{gitops.INSTANCE_NAMESPACE}`", ", ".join(f"`{g}`" for g in sorted(grant.groups)),
+         ", ".join(sorted(grant.resources)), _verbs(grant.verbs))
+        for grant in gitops.DEFAULT_INSTANCE_NAMESPACE_GRANTS
+    ]  # fmt: skip
+    return [
+        "## OpenShift GitOps: the default instance's application controller",
+        "",
+        "`accelcap.catalog.gitops`: what the default Argo CD instance's application controller may do",
+        "without the bootstrap's ClusterRole (CAP019). Everything else an Application syncs needs a rule in",
+        "`base/bootstrap/controller-rbac.yaml`.",
+        "",
+        f"- instance: `ArgoCD` `{gitops.INSTANCE_NAME}` in `{gitops.INSTANCE_NAMESPACE}`",
+        f"- controller service account: `{gitops.INSTANCE_NAMESPACE}/{gitops.CONTROLLER_SERVICE_ACCOUNT}`",
+        f"- its ClusterRole from the operator: `{gitops.DEFAULT_CLUSTER_ROLE}`",
+        "",
+        markdown_table(("Where", "API groups", "Resources", "Verbs"), grants).rstrip("\n"),
+        "",
+        "Its Role in the instance namespace also carries the rules of the cluster's `admin` ClusterRole, which",
+        "differ per cluster and are not counted.",
+        "",
+        *_sources(gitops.SOURCES),
+        "",
+        *_sources(gitops.APPLICATION_HEALTH_SOURCES),
+    ]
+
+
+def _kinds() -> list[str]:
+    rows = [
+        (f"`{r.group}`" if r.group else "core", r.kind, r.resource, "Namespaced" if r.namespaced else "Cluster")
+        for r in kinds.KINDS.values()
+    ]
+    return [
+        "## API kinds: resource names and scope",
+        "",
+        "`accelcap.catalog.kinds`: what the AppProject (CAP018), RBAC (CAP019) and scope (CAP012) rules know",
+        "about each kind; any other kind needs its CustomResourceDefinition in the render, or cannot be checked.",
+        "",
+        markdown_table(("Group", "Kind", "Resource", "Scope"), rows).rstrip("\n"),
+        "",
+        *_sources(kinds.SOURCES),
+    ]
+
+
+def _boot_images() -> list[str]:
+    first = ".".join(str(n) for n in boot_images.MANAGED_BY_DEFAULT_FROM)
+    return [
+        "## Boot images",
+        "",
+        f"`accelcap.catalog.boot_images`: from OpenShift {first} the Machine Config Operator manages the boot image",
+        'of AWS MachineSets by default and rewrites these fields (CAP022; docs/runbook.md, "Boot images"):',
+        "",
+        *(f"- `{pointer}`" for pointer in boot_images.MANAGED_POINTERS),
+        "",
+        f"After {boot_images.HOT_LOOP_LIMIT} identical patches of one MachineSet its hot-loop guard degrades machine-config.",
+        "",
+        *_sources(boot_images.SOURCES),
+    ]
+
+
 def render_docs() -> str:
     lines = [
         "# Vendor facts",
@@ -127,5 +240,11 @@ def render_docs() -> str:
         *_operators(),
         "",
         *_install_naming(),
+        "",
+        *_gitops(),
+        "",
+        *_kinds(),
+        "",
+        *_boot_images(),
     ]
     return "\n".join(lines) + "\n"

@@ -41,8 +41,9 @@ class GpuOperatorChannel:
         return f"https://github.com/NVIDIA/gpu-operator/blob/{self.release}/bundle/metadata/annotations.yaml"
 
 
-#: Every version channel the project may pin, oldest first. ``stable`` is left out on
-#: purpose: it moves to a new major release without review.
+#: Every version channel the project may pin, oldest first. Each release is also published to
+#: ``stable`` (its bundle's channels are ``stable,v<major.minor>``), so ``stable`` always
+#: follows the newest release: see ``STABLE_CHANNEL``.
 GPU_OPERATOR_CHANNELS: dict[str, GpuOperatorChannel] = {
     row.channel: row
     for row in (
@@ -52,6 +53,30 @@ GPU_OPERATOR_CHANNELS: dict[str, GpuOperatorChannel] = {
         GpuOperatorChannel("v26.3", "v26.3.3", OpenShiftRange(14, 22)),
     )
 }
+
+#: ``stable`` is a real channel of ``gpu-operator-certified``: it carries every release, so a
+#: Subscription to it installs whichever release is newest in the catalog when OLM resolves
+#: it. The newest release read is the last row of ``GPU_OPERATOR_CHANNELS``.
+STABLE_CHANNEL = "stable"
+
+
+def newest_gpu_operator_release() -> GpuOperatorChannel:
+    return list(GPU_OPERATOR_CHANNELS.values())[-1]
+
+
+#: What the GPU operator's operand DaemonSets tolerate when the ClusterPolicy sets no
+#: ``spec.daemonsets.tolerations``: every operand asset ships this toleration, and the operator
+#: replaces it only when the list is set and not empty.
+GPU_OPERATOR_DEFAULT_TOLERATIONS: tuple[dict[str, str], ...] = (
+    {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+)
+GPU_OPERATOR_TOLERATION_SOURCES = (
+    (
+        'https://github.com/NVIDIA/gpu-operator (controllers/object_controls.go: "set tolerations if '
+        'specified", if len(config.Daemonsets.Tolerations) > 0 { ... Tolerations = config.Daemonsets.Tolerations })'
+    ),
+    "https://github.com/NVIDIA/gpu-operator (assets/state-*/0500_daemonset.yaml: nvidia.com/gpu Exists NoSchedule)",
+)
 
 #: The AWS Neuron operator (package ``aws-neuron-operator``, community-operators) is offered
 #: for these OpenShift versions only: the feasibility gate of docs/inferentia.md.
@@ -78,3 +103,121 @@ NEURON_PREBUILT_DRIVERS_SOURCES = (
 def channels_covering(version: str) -> list[str]:
     """The GPU Operator channels that support OpenShift ``version``."""
     return [row.channel for row in GPU_OPERATOR_CHANNELS.values() if row.openshift.covers(version)]
+
+
+@dataclass(frozen=True)
+class OlmPackage:
+    """An OLM package the repository may subscribe to, from the catalog source that ships it."""
+
+    package: str
+    source: str
+    #: The namespace the repository installs it in (and therefore owns).
+    namespace: str
+    reference: str
+
+
+MARKETPLACE_NAMESPACE = "openshift-marketplace"
+#: The only (package, catalog source) pairs a Subscription may name (lint rule CAP023).
+OLM_PACKAGES: dict[str, OlmPackage] = {
+    row.package: row
+    for row in (
+        OlmPackage(
+            "nfd", "redhat-operators", "openshift-nfd",
+            "https://docs.redhat.com/en/documentation/openshift_container_platform/4.20/html/"
+            "specialized_hardware_and_driver_enablement/psap-node-feature-discovery-operator",
+        ),
+        OlmPackage(
+            "gpu-operator-certified", "certified-operators", "nvidia-gpu-operator",
+            "https://github.com/NVIDIA/gpu-operator/blob/v25.10.1/bundle/metadata/annotations.yaml "
+            "(operators.operatorframework.io.bundle.package.v1: gpu-operator-certified)",
+        ),
+        OlmPackage(
+            "kernel-module-management", "redhat-operators", "openshift-kmm",
+            "https://docs.redhat.com/en/documentation/openshift_container_platform/4.20/html/"
+            "specialized_hardware_and_driver_enablement/kernel-module-management-operator",
+        ),
+        OlmPackage(
+            "aws-neuron-operator", "community-operators", "aws-neuron-operator",
+            "https://github.com/redhat-openshift-ecosystem/community-operators-prod/tree/main/operators/"
+            "aws-neuron-operator",
+        ),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NeuronScheduler:
+    """The kube-scheduler image the Neuron operator's second scheduler runs on one OpenShift version."""
+
+    openshift: str
+    kubernetes: str
+    image: str
+    source: str
+
+
+def _eks_distro(openshift: str, kubernetes: str, tag: str, commit: str, release: int) -> NeuronScheduler:
+    minor = kubernetes.replace(".", "-")
+    return NeuronScheduler(
+        openshift,
+        kubernetes,
+        f"public.ecr.aws/eks-distro/kubernetes/kube-scheduler:{tag}",
+        f"https://github.com/aws/eks-distro/blob/{commit}/docs/contents/releases/{minor}/{release}/index.md",
+    )
+
+
+#: ``DeviceConfig`` ``spec.customSchedulerImage`` per ``openshiftVersion``: an EKS Distro
+#: kube-scheduler of the Kubernetes minor version the OpenShift release ships
+#: (``catalog.openshift_versions``). A scheduler newer than the API server breaks Kubernetes'
+#: version skew policy (kube-scheduler must not be newer than kube-apiserver, and may be one
+#: minor older); the operator's own default tracks the newest Kubernetes.
+NEURON_SCHEDULER_IMAGES: dict[str, NeuronScheduler] = {
+    row.openshift: row
+    for row in (
+        _eks_distro("4.19", "1.32", "v1.32.13-eks-1-32-43", "b2efbfe11e6ca0ba3b5b060d6cd4450ec9e8e255", 43),
+        _eks_distro("4.20", "1.33", "v1.33.7-eks-1-33-23", "f963601e780375899ef5949362262f220c34207b", 23),
+        _eks_distro("4.21", "1.34", "v1.34.11-eks-1-34-24", "506ae4230a7d841cc280af3a011661971e3fda93", 24),
+        _eks_distro("4.22", "1.35", "v1.35.5-eks-1-35-10", "616aea73c4758d016fa3fd4b5ab43aeb4909c5ac", 10),
+    )
+}
+VERSION_SKEW_POLICY = (
+    "https://kubernetes.io/releases/version-skew-policy/ (kube-controller-manager, kube-scheduler and "
+    "cloud-controller-manager must not be newer than the kube-apiserver; they may be one minor version older)"
+)
+
+
+@dataclass(frozen=True)
+class NodeFeatureRuleApi:
+    """The NodeFeatureRule API the NFD operator of a range of OpenShift versions serves."""
+
+    openshift: OpenShiftRange
+    api_version: str
+    namespaced: bool
+    source: str
+
+
+#: Where a NodeFeatureRule goes, per OpenShift version (lint rule CAP024). The NFD operator
+#: ships the upstream group ``nfd.k8s-sigs.io`` beside its own ``nfd.openshift.io`` since its
+#: CRDs gained it in April 2025 (commit 20a9750f); the project uses it from 4.20, the first
+#: release certainly cut after that, and keeps ``nfd.openshift.io`` before. Unlike upstream's
+#: cluster-scoped kind, OpenShift's copy is Namespaced. Upstream and OpenShift are moving to
+#: ``nfd.k8s-sigs.io``.
+NODE_FEATURE_RULE_APIS: tuple[NodeFeatureRuleApi, ...] = (
+    NodeFeatureRuleApi(
+        OpenShiftRange(14, 19), "nfd.openshift.io/v1alpha1", True,
+        "https://github.com/openshift/cluster-nfd-operator/blob/0e25cc101cfcb83719d64deef8184b320100c3c6/"
+        "config/crd/bases/nfd.openshift.io_nodefeaturerules.yaml",
+    ),
+    NodeFeatureRuleApi(
+        OpenShiftRange(20, 22), "nfd.k8s-sigs.io/v1alpha1", True,
+        "https://github.com/openshift/cluster-nfd-operator/blob/20a9750f108d1f509116a157923cd4935d3b09f0/"
+        "config/crd/bases/nfd.k8s-sigs.io_nodefeaturerules.yaml (and config/samples/"
+        "nfd.k8s-sigs.io_v1alpha1_nodefeaturerules.yaml at 0e25cc101cfcb83719d64deef8184b320100c3c6)",
+    ),
+)  # fmt: skip
+
+
+def node_feature_rule_api(version: str) -> NodeFeatureRuleApi | None:
+    for row in NODE_FEATURE_RULE_APIS:
+        if row.openshift.covers(version):
+            return row
+    return None

@@ -8,7 +8,7 @@ import sys
 from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import render_targets
-from ..report import report
+from ..report import failed, report
 from .engine import lint_overlays
 from .rule import Rule, all_rules
 from .silence import IGNORE_PREFIX
@@ -24,7 +24,9 @@ standard input. No PATH: every overlay; --changed FILE...: the overlays those fi
 touch (pre-commit), possibly none. Cluster facts come from the overlay's
 facts/cluster.yaml, or from --cluster for rendered YAML.
 Writes: findings on standard output (--format text, json or github annotations), errors
-on standard error. Changes nothing.
+on standard error. Changes nothing. A finding is an error, or "cannot check" where a check
+could not be done (a subnet referenced by ID); cannot-check findings fail the run only when
+the rule's safety depends on them (marked blocking).
 
 Silence a rule on one object with the annotation
   {IGNORE_PREFIX}<RULE-ID>: "<reason>"
@@ -62,7 +64,8 @@ def execute(args: argparse.Namespace) -> int:
         for rule in rules:
             sys.stdout.write(f"{rule.id}  {rule.name:<30}  {rule.title}\n")
         return EXIT_OK
-    overlays = render_targets(args.paths, cluster=args.cluster, changed=args.changed)
+    # Builds that pull remote content are recorded, not refused: CAP021 reports them.
+    overlays = render_targets(args.paths, cluster=args.cluster, changed=args.changed, allow_remote=True)
     findings = lint_overlays(overlays, rules)
     documents = sum(len(o.documents) for o in overlays)
     summary = {
@@ -72,7 +75,7 @@ def execute(args: argparse.Namespace) -> int:
         "rules": [r.id for r in rules],
     }
     report(args.format, TOOL, findings, summary, sys.stdout)
-    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+    return EXIT_FINDINGS if failed(findings) else EXIT_OK
 
 
 main = entry_point(TOOL, build_parser, execute)

@@ -10,6 +10,7 @@ import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..catalog import kinds
 from ..facts import ClusterFacts
 from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
 from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay, is_application
@@ -40,6 +41,12 @@ def parse_sync_options(items: t.Iterable[t.Any]) -> dict[str, str]:
             key, _, value = item.strip().partition("=")
             options[key.strip()] = value.strip()
     return options
+
+
+def ignore_differences(application: Document) -> list[dict[str, t.Any]]:
+    """``spec.ignoreDifferences`` of an Application (its well-formed entries)."""
+    value = application.get("spec", "ignoreDifferences", default=[])
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 class BadWave(ValueError):
@@ -101,3 +108,34 @@ class LintContext:
     def application_of(self, document: Document) -> Document | None:
         """The Argo CD Application that syncs ``document``, when the render followed one."""
         return self.applications.get(document.application) if document.application else None
+
+    def _declared(self, document: Document) -> Document | None:
+        for crd in self.of_kind("apiextensions.k8s.io", "CustomResourceDefinition"):
+            if crd.get("spec", "group") == document.group and crd.get("spec", "names", "kind") == document.kind:
+                return crd
+        return None
+
+    def namespaced(self, document: Document) -> bool | None:
+        """Whether ``document``'s kind is namespaced (catalog, or a CRD in the render); None: unknown."""
+        row = kinds.lookup(document.group, document.kind)
+        if row is not None:
+            return row.namespaced
+        crd = self._declared(document)
+        if crd is None:
+            return None
+        return bool(crd.get("spec", "scope") != "Cluster")
+
+    def resource_name(self, document: Document) -> str | None:
+        """The RBAC resource (plural) of ``document``'s kind; None: unknown."""
+        row = kinds.lookup(document.group, document.kind)
+        if row is not None:
+            return row.resource
+        crd = self._declared(document)
+        plural = crd.get("spec", "names", "plural") if crd is not None else None
+        return str(plural) if plural else None
+
+    def synced(self) -> t.Iterator[tuple[FollowedApplication, Document]]:
+        """Every (followed Application, object it syncs) pair."""
+        for followed in self.followed:
+            for document in followed.documents:
+                yield followed, document

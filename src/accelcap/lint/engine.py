@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..render import RenderedOverlay
-from ..report import Finding
+from ..report import CANNOT_CHECK, ERROR, Finding
 from .context import LintContext
 from .rule import Rule, Violation, all_rules
 from .silence import ignore_reason
@@ -15,7 +15,12 @@ def lint_overlay(overlay: RenderedOverlay, rules: t.Sequence[Rule] | None = None
     """Every finding of ``rules`` (default: all) on one overlay, sorted and without repeats."""
     context = LintContext.of(overlay)
     findings: set[Finding] = set()
-    for rule in rules if rules is not None else all_rules():
+    selected = rules if rules is not None else all_rules()
+    if overlay.remote_references:
+        # Builds that pull remote content were left unrendered: the rest of the overlay is
+        # incomplete, and rules that read it would report what is missing, not what is wrong.
+        selected = [rule for rule in selected if rule.runs_unrendered]
+    for rule in selected:
         for violation in rule.check(context):
             if _silenced(rule, violation):
                 continue
@@ -41,9 +46,11 @@ def _finding(rule: Rule, violation: Violation, overlay: str) -> Finding:
         message=violation.message,
         overlay=overlay,
         object=document.ref if document is not None else None,
-        file=document.file if document is not None else None,
+        file=document.file if document is not None else violation.file,
         line=document.line if document is not None else None,
         path=violation.path,
+        severity=CANNOT_CHECK if violation.cannot_check else ERROR,
+        blocking=violation.blocking if violation.cannot_check else False,
     )
 
 

@@ -12,8 +12,12 @@ An example is a description and a sequence of changes, declared as data:
   (named ``name=`` when given) at a JSON pointer (RFC 6901: ``~1`` for ``/``; see
   ``annotation``);
 - ``Drop(kind)``: take the object out of the render;
+- ``Append(kind, path, value)``: append to the list at a JSON pointer of the first ``kind``;
 - ``Add(obj, beside=kind)``: add an object as if rendered next to the first ``kind`` (same
   build and Application); ``Copy(kind, {path: value})`` adds a changed copy of it;
+- ``Detach(kind)``: the object stays, but no Application syncs it any more (as if the
+  bootstrap applied it);
+- ``Remote(file, field, value)``: a kustomization of the overlay names remote content;
 - ``Facts(field=value)`` / ``NoFacts()``: change or drop the cluster's facts.
 
 In names and string values, ``{infraID}`` and ``{cluster}`` stand for the facts' infraID and
@@ -27,7 +31,9 @@ import dataclasses
 import typing as t
 from dataclasses import dataclass, field
 
-from ..render import Document, RenderedOverlay
+from ..catalog.gitops import IN_CLUSTER_SERVER, SYNC_VERBS
+from ..catalog.operators import NEURON_SCHEDULER_IMAGES, OLM_PACKAGES
+from ..render import Document, RemoteReference, RenderedOverlay
 from .context import SYNC_OPTIONS, SYNC_WAVE
 from .provider import PROVIDER
 
@@ -100,6 +106,41 @@ class Remove:
 
 
 @dataclass(frozen=True)
+class Append:
+    kind: str
+    path: str
+    value: t.Any
+    name: str | None = None
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
+        container[step].append(_expand(self.value, overlay))
+
+
+@dataclass(frozen=True)
+class Detach:
+    kind: str
+    name: str | None = None
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        document = _select(overlay, self.kind, self.name)
+        for followed in overlay.applications:
+            if document in followed.documents:
+                followed.documents.remove(document)
+        document.application = None
+
+
+@dataclass(frozen=True)
+class Remote:
+    file: str
+    field: str
+    value: str
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        overlay.remote_references.append(RemoteReference(self.file, self.field, self.value, overlay.name))
+
+
+@dataclass(frozen=True)
 class Drop:
     kind: str
     name: str | None = None
@@ -156,7 +197,7 @@ class NoFacts:
         overlay.facts = None
 
 
-Change = Set | Remove | Drop | Add | Copy | Facts | NoFacts
+Change = Set | Remove | Append | Drop | Add | Copy | Detach | Remote | Facts | NoFacts
 
 
 @dataclass(frozen=True)
@@ -177,10 +218,35 @@ def apply(example: Example, overlay: RenderedOverlay) -> None:
 
 # --- building blocks several rules' examples share -----------------------------------------
 
+ROOT_APPLICATION = "{cluster}-root"
 CAPACITY_APPLICATION = "{cluster}-capacity"
 OPERATORS_APPLICATION = "{cluster}-operators"
+PROJECT = "accelerator-capacity"
+BOOTSTRAP_CLUSTER_ROLE = "accelerator-capacity-argocd-sync"
 NEURON_TAINT = {"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}
 _MACHINESET_LABEL = escape("machine.openshift.io/cluster-api-machineset")
+#: What components/boot-images adds to an Application that syncs MachineSets.
+BOOT_IMAGE_IGNORE = {
+    "group": "machine.openshift.io",
+    "kind": "MachineSet",
+    "jsonPointers": [f"{PROVIDER}/ami", f"{PROVIDER}/userDataSecret/name"],
+}
+REPLICAS_IGNORE = {"group": "machine.openshift.io", "kind": "MachineSet", "jsonPointers": ["/spec/replicas"]}
+
+
+def admitted(group: str, kind: str, resource: str | None, namespace: str | None) -> tuple[Change, ...]:
+    """What the bootstrap must widen for an Application to sync a new kind (as components/inferentia
+    does): the AppProject's whitelist (and destination ``namespace``), and the controller's
+    ClusterRole for ``resource`` when the OpenShift GitOps defaults do not grant it."""
+    whitelist = "/spec/namespaceResourceWhitelist" if namespace else "/spec/clusterResourceWhitelist"
+    changes: list[Change] = [Append("AppProject", whitelist, {"group": group, "kind": kind}, name=PROJECT)]
+    if namespace:
+        destination = {"server": IN_CLUSTER_SERVER, "namespace": namespace}
+        changes.append(Append("AppProject", "/spec/destinations", destination, name=PROJECT))
+    if resource:
+        rule = {"apiGroups": [group], "resources": [resource], "verbs": sorted(SYNC_VERBS)}
+        changes.append(Append("ClusterRole", "/rules", rule, name=BOOTSTRAP_CLUSTER_ROLE))
+    return tuple(changes)
 
 
 def neuron_pool(taints: list[dict[str, t.Any]]) -> Copy:
@@ -204,17 +270,23 @@ def neuron_pool(taints: list[dict[str, t.Any]]) -> Copy:
     )
 
 
-def subscription(package: str) -> Add:
-    """An OLM Subscription to ``package`` in the operators Application, wave 0."""
-    return Add(
-        {
-            "apiVersion": "operators.coreos.com/v1alpha1",
-            "kind": "Subscription",
-            "metadata": {"name": package, "namespace": package, "annotations": {SYNC_WAVE: "0"}},
-            "spec": {"name": package, "channel": "stable", "source": "redhat-operators"},
+def subscription(package: str) -> tuple[Change, ...]:
+    """An OLM Subscription to ``package`` (from its catalog source, in its namespace) in the
+    operators Application, wave 0, with the destination it needs."""
+    row = OLM_PACKAGES[package]
+    obj = {
+        "apiVersion": "operators.coreos.com/v1alpha1",
+        "kind": "Subscription",
+        "metadata": {"name": package, "namespace": row.namespace, "annotations": {SYNC_WAVE: "0"}},
+        "spec": {
+            "name": package,
+            "channel": "stable",
+            "source": row.source,
+            "sourceNamespace": "openshift-marketplace",
         },
-        beside="ClusterPolicy",
-    )
+    }
+    destination = {"server": IN_CLUSTER_SERVER, "namespace": row.namespace}
+    return (Append("AppProject", "/spec/destinations", destination, name=PROJECT), Add(obj, beside="ClusterPolicy"))
 
 
 def _operand(api_version: str, kind: str, namespace: str, spec: dict[str, t.Any]) -> Add:
@@ -223,16 +295,25 @@ def _operand(api_version: str, kind: str, namespace: str, spec: dict[str, t.Any]
     return Add({"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec}, beside="ClusterPolicy")
 
 
+#: The DeviceConfig of a 4.20 cluster (the prod facts' version).
+DEVICE_CONFIG_SPEC = {
+    "driversImage": "x",
+    "nodeMetricsImage": "x",
+    "customSchedulerImage": NEURON_SCHEDULER_IMAGES["4.20"].image,
+}
+
 #: The AWS Neuron operator and its DeviceConfig, in the operators Application.
 DEVICE_CONFIG: tuple[Change, ...] = (
-    subscription("aws-neuron-operator"),
-    _operand("k8s.aws/v1beta1", "DeviceConfig", "aws-neuron-operator", {"driversImage": "x", "nodeMetricsImage": "x"}),
+    *subscription("aws-neuron-operator"),
+    *admitted("k8s.aws", "DeviceConfig", "deviceconfigs", "aws-neuron-operator"),
+    _operand("k8s.aws/v1beta1", "DeviceConfig", "aws-neuron-operator", DEVICE_CONFIG_SPEC),
 )
 
 
 def kmm_module(tolerations: list[dict[str, t.Any]]) -> tuple[Change, ...]:
     """KMM and a Module with ``tolerations``, in the operators Application."""
     return (
-        subscription("kernel-module-management"),
+        *subscription("kernel-module-management"),
+        *admitted("kmm.sigs.x-k8s.io", "Module", "modules", "openshift-kmm"),
         _operand("kmm.sigs.x-k8s.io/v1beta1", "Module", "openshift-kmm", {"tolerations": tolerations}),
     )

@@ -39,6 +39,20 @@ class Violation:
     document: Document | None = None
     #: JSON pointer inside the document, e.g. ``/spec/replicas``.
     path: str | None = None
+    #: The rule could not be checked here (e.g. a subnet referenced by ID): reported at the
+    #: ``cannot-check`` level, which fails only when ``blocking``.
+    cannot_check: bool = False
+    #: For ``cannot_check``: the safety the rule exists for depends on the unchecked part.
+    blocking: bool = False
+    #: The file to point at when there is no document (a kustomization, for instance).
+    file: str | None = None
+
+
+def cannot_check(
+    message: str, document: Document | None = None, path: str | None = None, *, blocking: bool
+) -> Violation:
+    """A ``Violation`` at the cannot-check level."""
+    return Violation(message, document, path, cannot_check=True, blocking=blocking)
 
 
 Check = t.Callable[["LintContext"], t.Iterable[Violation]]
@@ -60,6 +74,9 @@ class Rule:
     silenceable: bool = True
     #: Part of the rule compares with the cluster's facts; without facts CAP102 fires.
     needs_facts: bool = False
+    #: The rule judges an overlay the render layer left incomplete on purpose (a build that
+    #: pulls remote content is not rendered); every other rule waits for a complete render.
+    runs_unrendered: bool = False
     #: Changes to the prod render after which exactly this rule fires (the tests apply them).
     failing: tuple[Example, ...] = ()
     #: Changes after which the prod render still lints clean.
@@ -80,6 +97,7 @@ def rule(
     *,
     silenceable: bool = True,
     needs_facts: bool = False,
+    runs_unrendered: bool = False,
     failing: t.Sequence[Example] = (),
     passing: t.Sequence[Example] = (),
 ) -> t.Callable[[Check], Rule]:
@@ -90,7 +108,7 @@ def rule(
     def define(check: Check) -> Rule:
         return Rule(
             id, name, title, _clean(what), _clean(why), _clean(fix), check, check.__module__,
-            silenceable, needs_facts, tuple(failing), tuple(passing),
+            silenceable, needs_facts, runs_unrendered, tuple(failing), tuple(passing),
         )  # fmt: skip
 
     return define

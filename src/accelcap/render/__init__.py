@@ -4,7 +4,9 @@
   ``RenderedOverlay`` (everything one overlay puts on its cluster);
 - ``kustomize``: the kustomize subprocess, with each object's source file and line;
 - ``applications``: ``render_overlay``, which follows the overlay's Argo CD Applications
-  into the paths they sync and adds the hand-applied ``validation/`` builds;
+  into the paths they sync (recursively: app of apps) and adds the hand-applied
+  ``validation/`` builds;
+- ``remote``: remote content (URLs, git references) in a build's kustomization graph;
 - ``targets``: what a tool's PATH arguments (or ``--changed`` files) name, rendered.
 
 The names below are the layer's interface; import them from ``accelcap.render``.
@@ -12,18 +14,22 @@ The names below are the layer's interface; import them from ``accelcap.render``.
 
 from __future__ import annotations
 
-from .applications import MANUAL_BUILD, is_application, render_overlay
+from .applications import MANUAL_BUILD, MAX_DEPTH, is_application, render_overlay
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
+from .remote import RemoteReference, is_remote
 from .targets import list_overlays, load_rendered, render_targets, resolve_targets
 
 __all__ = [
     "KUSTOMIZE_ENV",
     "MANUAL_BUILD",
+    "MAX_DEPTH",
     "Document",
     "FollowedApplication",
+    "RemoteReference",
     "RenderedOverlay",
     "is_application",
+    "is_remote",
     "kustomize_command",
     "list_overlays",
     "load_rendered",

@@ -1,9 +1,15 @@
 """Render an overlay as its cluster gets it: following its Argo CD Applications.
 
-``render_overlay`` renders the overlay (the cluster's Argo CD entry), then follows each
-Argo CD Application whose source lies in this repository and renders the path it syncs, so
-a tool sees what Argo CD will actually manage. The hand-applied ``validation/`` builds
-beside them are added too.
+``render_overlay`` renders the overlay (the cluster's bootstrap: what a cluster-admin applies
+once), then follows each Argo CD Application whose source lies in this repository into the
+path it syncs, and the Applications found there into theirs (app of apps), so a tool sees
+what Argo CD will actually manage, each object attributed to the Application that syncs it.
+Following is bounded (``MAX_DEPTH``) and a cycle, or one path synced by two Applications, is
+bad input. The hand-applied ``validation/`` builds beside them are added too.
+
+A build whose kustomization graph pulls remote content (``render.remote``) is not rendered:
+kustomize would fetch unreviewed content. Tools refuse it as bad input unless they ask to
+record it (``allow_remote``: lint reports it as CAP021).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
 from .kustomize import render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
+from .remote import RemoteReference, remote_references
 
 #: A hand-applied build that no Application syncs but every check must see. It sits beside
 #: what it validates: in the overlay itself, or in the parent of a followed Application's
@@ -25,6 +32,9 @@ from .model import Document, FollowedApplication, RenderedOverlay
 MANUAL_BUILD = "validation"
 #: Source fields that make Argo CD render differently from a plain kustomize build.
 UNSUPPORTED_SOURCE_FIELDS = frozenset({"kustomize", "helm", "directory", "plugin"})
+#: How deep Applications may nest below the overlay: its root Application is depth 0, the
+#: Applications that root syncs depth 1, and so on.
+MAX_DEPTH = 4
 
 
 def is_application(document: Document) -> bool:
@@ -54,9 +64,9 @@ def in_repo_sources(app: Document, settings: Settings) -> list[tuple[str, dict[s
     return found
 
 
-def follow_application(app: Document, overlay: str, settings: Settings) -> list[FollowedApplication]:
+def follow_application(app: Document, overlay: str, settings: Settings) -> list[str]:
     """The paths of this repository that ``app`` syncs (not rendered yet)."""
-    followed = []
+    paths = []
     for path, source in in_repo_sources(app, settings):
         unsupported = sorted(set(source) & UNSUPPORTED_SOURCE_FIELDS)
         if unsupported:
@@ -67,12 +77,89 @@ def follow_application(app: Document, overlay: str, settings: Settings) -> list[
         directory = settings.root / path
         if not directory.is_dir():
             raise InputError(f"{overlay}: {app.ref}", f"syncs path {path!r}, which is not in this repository")
-        followed.append(FollowedApplication(app, path))
+        paths.append(path)
+    return paths
+
+
+class _Builds:
+    """Renders builds, refusing or recording the ones that pull remote content."""
+
+    def __init__(self, overlay: str, settings: Settings, allow_remote: bool) -> None:
+        self.overlay = overlay
+        self.settings = settings
+        self.allow_remote = allow_remote
+        self.remote: list[RemoteReference] = []
+
+    def render(self, directory: Path, application: str | None) -> list[Document]:
+        found = remote_references(directory, self.settings)
+        if found:
+            if not self.allow_remote:
+                first = found[0]
+                raise InputError(
+                    first.file,
+                    f"{first.field} entry {first.value!r} is fetched from outside this repository when "
+                    "kustomize builds it; only reviewed content may sync (lint rule CAP021)",
+                )
+            self.remote.extend(found)
+            return []
+        return render_kustomization(directory, self.overlay, application, self.settings)
+
+    def render_all(self, jobs: list[tuple[Path, str | None]]) -> list[list[Document]]:
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
+            return list(pool.map(lambda job: self.render(job[0], job[1]), jobs))
+
+
+def _follow(
+    own: list[Document], name: str, root: Path, settings: Settings, builds: _Builds
+) -> list[FollowedApplication]:
+    """Every Application reachable from the overlay's own objects, level by level."""
+    followed: list[FollowedApplication] = []
+    #: The paths from the overlay down to each followed Application's path (cycle detection).
+    chains: dict[int, tuple[tuple[str, Path], ...]] = {}
+    synced_by: dict[Path, str] = {}
+    level: list[tuple[FollowedApplication, tuple[tuple[str, Path], ...]]] = [
+        (FollowedApplication(app, path, depth=0), ((name, root),))
+        for app in filter(is_application, own)
+        for path in follow_application(app, name, settings)
+    ]
+    while level:
+        for item, ancestors in level:
+            target = (settings.root / item.path).resolve()
+            app = item.application.name
+            trail = " -> ".join(f"{who} ({settings.relative(where)})" for who, where in (*ancestors[1:], (app, target)))
+            if any(target == where for _, where in ancestors):
+                raise InputError(f"{name}: {item.application.ref}", f"Application cycle: {trail}")
+            if item.depth > MAX_DEPTH:
+                raise InputError(
+                    f"{name}: {item.application.ref}", f"Applications nest deeper than {MAX_DEPTH} levels: {trail}"
+                )
+            if target in synced_by and synced_by[target] != app:
+                raise InputError(
+                    f"{name}: {item.application.ref}",
+                    f"syncs {item.path}, which Application {synced_by[target]} syncs too",
+                )
+            synced_by[target] = app
+            chains[id(item)] = (*ancestors, (app, target))
+        results = builds.render_all([(settings.root / item.path, item.application.name) for item, _ in level])
+        following = []
+        for (item, _), documents in zip(level, results, strict=True):
+            item.documents = documents
+            followed.append(item)
+            for child in filter(is_application, documents):
+                for path in follow_application(child, name, settings):
+                    following.append((FollowedApplication(child, path, depth=item.depth + 1), chains[id(item)]))
+        level = following
     return followed
 
 
-def render_overlay(path: Path, settings: Settings | None = None, follow: bool = True) -> RenderedOverlay:
-    """Render the overlay at ``path``, follow its Applications, add the manual builds beside them."""
+def render_overlay(
+    path: Path, settings: Settings | None = None, follow: bool = True, allow_remote: bool = False
+) -> RenderedOverlay:
+    """Render the overlay at ``path``, follow its Applications, add the manual builds beside them.
+
+    ``allow_remote``: record builds that pull remote content (left unrendered) instead of
+    refusing them.
+    """
     settings = settings or load_settings()
     path = path.resolve()
     name = settings.relative(path)
@@ -80,19 +167,11 @@ def render_overlay(path: Path, settings: Settings | None = None, follow: bool = 
         raise InputError(name, "no such overlay directory")
     cluster_dir = cluster_dir_of(path)
     facts = load_facts_file(cluster_dir / FACTS_FILE, settings) if cluster_dir else None
-    own = render_kustomization(path, name, None, settings)
-    applications: list[FollowedApplication] = []
-    if follow:
-        for app in filter(is_application, own):
-            applications.extend(follow_application(app, name, settings))
+    builds = _Builds(name, settings, allow_remote)
+    own = builds.render(path, None)
+    applications = _follow(own, name, path, settings, builds) if follow else []
     beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
     manual = [d / MANUAL_BUILD for d in beside if (d / MANUAL_BUILD / "kustomization.yaml").is_file()]
-
-    jobs: list[tuple[Path, str | None]] = [(settings.root / a.path, a.application.name) for a in applications]
-    jobs += [(directory, None) for directory in manual]
-    with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
-        results = list(pool.map(lambda job: render_kustomization(job[0], name, job[1], settings), jobs))
-    for followed, documents in zip(applications, results, strict=False):
-        followed.documents = documents
-    documents = own + [d for result in results for d in result]
-    return RenderedOverlay(path, name, documents, applications, facts)
+    results = builds.render_all([(directory, None) for directory in manual]) if manual else []
+    documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
+    return RenderedOverlay(path, name, documents, applications, facts, builds.remote)

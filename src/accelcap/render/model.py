@@ -13,6 +13,9 @@ from pathlib import Path
 
 from ..facts import ClusterFacts
 
+if t.TYPE_CHECKING:
+    from .remote import RemoteReference
+
 
 @dataclass
 class Document:
@@ -87,11 +90,21 @@ class Document:
 
 @dataclass
 class FollowedApplication:
-    """An Argo CD Application of the overlay and the objects it syncs."""
+    """An Argo CD Application of the overlay and the objects it syncs.
+
+    ``application.application`` names the Application that syncs this Application object
+    (its parent in an app of apps); None when the overlay itself (the bootstrap) carries it.
+    """
 
     application: Document
     path: str
     documents: list[Document] = field(default_factory=list)
+    #: 0 for an Application of the overlay itself, 1 for its children, and so on.
+    depth: int = 0
+
+    @property
+    def parent(self) -> str | None:
+        return self.application.application
 
 
 @dataclass
@@ -103,6 +116,9 @@ class RenderedOverlay:
     documents: list[Document]
     applications: list[FollowedApplication]
     facts: ClusterFacts | None
+    #: Remote content found in the kustomization graphs (``render.remote``); a build that has
+    #: any was not rendered, so the overlay is incomplete and only lint's CAP021 judges it.
+    remote_references: list[RemoteReference] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[Document]:
         return [d for d in self.documents if d.kind in kinds]

@@ -83,17 +83,19 @@ def render_targets(
     follow: bool = True,
     cluster: str | None = None,
     changed: t.Sequence[str] | None = None,
+    allow_remote: bool = False,
 ) -> list[RenderedOverlay]:
     """Render every CLI target; a rendered-YAML file or ``-`` becomes an overlay of its own.
 
     Such a file has no cluster directory, so its facts come from ``cluster`` when given.
+    ``allow_remote``: see ``render_overlay``.
     """
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
     rendered = []
     for target in resolve_targets(paths, settings, changed):
         if isinstance(target, Path):
-            rendered.append(render_overlay(target, settings, follow))
+            rendered.append(render_overlay(target, settings, follow, allow_remote))
         else:
             documents = load_rendered(target, settings)
             name = documents[0].overlay if documents else target

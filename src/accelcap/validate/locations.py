@@ -11,8 +11,9 @@ A location is one of
 
 Local locations may start with the placeholders ``{shared}`` (the shared data directory,
 ``accelcap.config``), ``{generated}`` (schemas converted from the pinned CRDs, see
-``generated``) and ``{repo}`` (the repository root), so settings never name a machine's
-paths. The list comes from ``--schema-location`` flags, else the ``ACCELCAP_SCHEMA_LOCATIONS``
+``generated``), ``{repo}`` (the repository root) and ``{project}`` (the project's own schemas
+of kinds no pinned upstream file covers, shipped with the tools: ``PROJECT_SCHEMAS``), so
+settings never name a machine's paths. The list comes from ``--schema-location`` flags, else the ``ACCELCAP_SCHEMA_LOCATIONS``
 environment variable (comma-separated), else ``schema-locations`` in ``[tool.accelcap]``,
 else ``DEFAULT_LOCATIONS``.
 """
@@ -23,6 +24,7 @@ import os
 import re
 import typing as t
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..config import Settings
@@ -46,11 +48,14 @@ DEFAULT_LOCATIONS: tuple[str, ...] = (
     "{shared}/schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
     "{shared}/schemas/openshift/v4.15-strict/{{.ResourceKind}}_{{.Group}}_{{.ResourceAPIVersion}}.json",
     "{generated}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+    "{project}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
 )
+#: The project's schemas of kinds without a pinned upstream source (listed in docs/validate.md).
+PROJECT_SCHEMAS = Path(str(resources.files("accelcap").joinpath("schemas", "kinds")))
 
 _FIELD = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 _FIELDS = {"Group", "ResourceKind", "ResourceAPIVersion", "NormalizedKubernetesVersion", "StrictSuffix", "KindSuffix"}
-_PLACEHOLDER = re.compile(r"^\{(shared|generated|repo)\}")
+_PLACEHOLDER = re.compile(r"^\{(shared|generated|repo|project)\}")
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,8 @@ def parse_location(raw: str, settings: Settings, generated_dir: Path | None) -> 
             if generated_dir is None:
                 raise InputError(f"schema location {raw}", "no directory for generated schemas")
             base, generated = generated_dir, True
+        elif name == "project":
+            base = PROJECT_SCHEMAS
         else:
             base = settings.root
         text = str(base) + text[match.end() :]

@@ -7,7 +7,7 @@ import typing as t
 from ...pools import is_machineset
 from ..context import LintContext
 from ..examples import CAPACITY_APPLICATION, Set, example
-from ..rule import Violation, rule
+from ..rule import Violation, cannot_check, rule
 
 
 @rule(
@@ -40,9 +40,10 @@ def check(context: LintContext) -> t.Iterator[Violation]:
                 "syncs MachineSets with automated prune: true; Argo CD would delete pools", application, path
             )
         elif id(application) not in followed:
-            yield Violation(
+            yield cannot_check(
                 "prunes automatically and its source was not followed, so it may manage MachineSets "
                 "(lint the cluster overlay directory so the linter can follow it)",
                 application,
                 path,
+                blocking=True,
             )

@@ -6,8 +6,8 @@ import typing as t
 
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
-from ..context import SYNC_OPTIONS, LintContext, application_sync_options, sync_options
-from ..examples import CAPACITY_APPLICATION, Remove, Set, annotation, example
+from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
+from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Facts, Set, annotation, example
 from ..rule import Violation, rule
 
 RESPECT = "RespectIgnoreDifferences"
@@ -25,17 +25,24 @@ RESPECT = "RespectIgnoreDifferences"
     why="""Without both, self-heal resets `spec.replicas` to the value in Git after every scale-up and
     the autoscaler and Argo CD fight (openshift/release #79184, argo-cd #7820). A MachineAutoscaler
     whose target does not exist, or whose bounds are inverted, silently scales nothing.""",
-    fix="""List `components/autoscaling/argocd` in the cluster overlay (it adds the ignoreDifferences
-    entry and the sync option), and point `scaleTargetRef.name` at the pool's MachineSet.""",
+    fix="""List `components/autoscaling/argocd` in the cluster's Applications (`overlays/<cluster>/apps`;
+    it adds the ignoreDifferences entry, the capacity Application sets the sync option), and point
+    `scaleTargetRef.name` at the pool's MachineSet.""",
     failing=(
-        example("no ignoreDifferences", Remove("Application", "/spec/ignoreDifferences", name=CAPACITY_APPLICATION)),
+        example(
+            "replicas not ignored",
+            Set("Application", "/spec/ignoreDifferences", [BOOT_IMAGE_IGNORE], name=CAPACITY_APPLICATION),
+        ),
+        # On 4.18 the boot image rule (CAP022), which needs the same option, does not apply.
         example(
             "no RespectIgnoreDifferences",
-            Set("Application", "/spec/syncPolicy/syncOptions", ["PruneLast=true"], name=CAPACITY_APPLICATION),
+            Set("Application", "/spec/syncPolicy/syncOptions", [], name=CAPACITY_APPLICATION),
+            Facts(openshift_version="4.18"),
         ),
         example(
             "MachineSet opts out of RespectIgnoreDifferences",
             Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false,Delete=false,RespectIgnoreDifferences=false"),
+            Facts(openshift_version="4.18"),
         ),
         example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3)),
         example("target missing", Set("MachineAutoscaler", "/spec/scaleTargetRef/name", "no-such-machineset")),
@@ -88,7 +95,7 @@ def _replicas_ignored(context: LintContext, machineset: Document) -> t.Iterator[
             "/spec/replicas",
         )
         return
-    if not any(_covers(entry, machineset) for entry in _ignore_differences(application)):
+    if not any(_covers(entry, machineset) for entry in ignore_differences(application)):
         yield Violation(
             f"is autoscaled but Application {application.name} does not ignore its /spec/replicas "
             f"(ignoreDifferences: group {MACHINE_GROUP}, kind MachineSet, jsonPointers [/spec/replicas])",
@@ -106,11 +113,6 @@ def _replicas_ignored(context: LintContext, machineset: Document) -> t.Iterator[
             machineset,
             "/spec/replicas",
         )
-
-
-def _ignore_differences(application: Document) -> list[dict[str, t.Any]]:
-    value = application.get("spec", "ignoreDifferences", default=[])
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _covers(entry: dict[str, t.Any], machineset: Document) -> bool:

@@ -12,7 +12,7 @@ from ...render import Document
 from ..context import LintContext
 from ..examples import CAPACITY_APPLICATION, Facts, Set, escape, example
 from ..provider import PROVIDER
-from ..rule import Violation, rule
+from ..rule import Violation, cannot_check, rule
 
 #: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
 PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|AMI_ID)(?![A-Za-z0-9_])")
@@ -30,7 +30,8 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
     selector and template; the name and `{MACHINESET_LABEL}` prefix; `iamInstanceProfile`; security
     group and subnet names; the `{CLUSTER_TAG_PREFIX}<infraID>` tag) holds the same value, equal to
     `spec.infraID` of the cluster's facts, and MachineAutoscaler names start with it. Security groups
-    and subnets are named as the cluster's `installNaming` says ({NAMINGS}). No MachineSet,
+    and subnets are named as the cluster's `installNaming` says ({NAMINGS}); a security group
+    referenced by ID cannot be checked (reported at the cannot-check level, not failing). No MachineSet,
     MachineAutoscaler or Application still contains a placeholder of the bases (`INFRAID`, `ZONE`, `REGION`, `AMI_ID`, and `CLUSTER` in Application
     names and paths).""",
     why="""The machine API finds the cluster, subnet and security groups by these names; one wrong
@@ -162,8 +163,13 @@ def _security_groups(
     for group in groups if isinstance(groups, list) else []:
         tagged = tag_names(group.get("filters")) if isinstance(group, dict) else None
         if tagged is None:
-            yield Violation(
-                "a security group is not selected by tag:Name, so its name cannot be checked", pool.machineset, path
+            # By ID or ARN (bring-your-own VPC): only AWS knows its name. The machine API
+            # resolves it or fails the machine visibly, so the run does not fail here.
+            yield cannot_check(
+                "a security group is referenced by ID or ARN, not tag:Name, so its name cannot be checked",
+                pool.machineset,
+                path,
+                blocking=False,
             )
             return
         names.extend(tagged)

@@ -8,7 +8,7 @@ from ...pools import tag_names
 from ..context import LintContext
 from ..examples import Facts, Set, example
 from ..provider import PROVIDER
-from ..rule import Violation, rule
+from ..rule import Violation, cannot_check, rule
 
 
 @rule(
@@ -16,8 +16,9 @@ from ..rule import Violation, rule
     "zone-region",
     "Zone and region agree with the subnet and the cluster",
     what="""`placement.region` equals the cluster's region, `placement.availabilityZone` is one of the
-    cluster's zones and lies in that region, and the subnet is selected by a `tag:Name` filter whose
-    value ends with `-<availabilityZone>`.""",
+    cluster's zones and lies in that region, and a subnet selected by a `tag:Name` filter has a
+    value that ends with `-<availabilityZone>`. A subnet referenced by ID cannot be checked (reported
+    at the cannot-check level, not failing).""",
     why="""A subnet in another zone than the placement, or a zone the cluster has no subnet in, gives
     machines that fail to launch (`InvalidSubnet`/`no subnet found`), and the autoscaler keeps retrying
     the pool.""",
@@ -32,7 +33,6 @@ from ..rule import Violation, rule
             Set("MachineSet", f"{PROVIDER}/subnet/filters/0/values", ["{infraID}-subnet-private-us-west-2b"]),
         ),
         example("region not the cluster's", Set("MachineSet", f"{PROVIDER}/placement/region", "us-east-1")),
-        example("subnet by id", Set("MachineSet", f"{PROVIDER}/subnet", {"id": "subnet-0123"})),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
@@ -56,10 +56,13 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         subnet = pool.provider.get("subnet")
         names = tag_names(subnet.get("filters")) if isinstance(subnet, dict) else None
         if names is None:
-            yield Violation(
-                "subnet is not selected by a tag:Name filter, so its zone cannot be checked",
+            # By ID (bring-your-own VPC): its zone is AWS's to know. A wrong one fails the
+            # machine visibly (InvalidSubnet), so the run does not fail here.
+            yield cannot_check(
+                "subnet is referenced by ID or ARN, not a tag:Name filter, so its zone cannot be checked",
                 machineset,
                 f"{PROVIDER}/subnet",
+                blocking=False,
             )
             continue
         for name in names:

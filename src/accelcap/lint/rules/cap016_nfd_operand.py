@@ -20,7 +20,7 @@ from ..rule import Violation, rule
     fix="""Delete `spec.operand.image` and `spec.customConfig`; put worker settings in
     `spec.workerConfig.configData`.""",
     failing=(
-        example("operand image", Set("NodeFeatureDiscovery", "/spec/operand/image", "quay.io/nfd:latest")),
+        example("operand image", Set("NodeFeatureDiscovery", "/spec/operand", {"image": "quay.io/nfd:latest"})),
         example("customConfig", Set("NodeFeatureDiscovery", "/spec/customConfig", {"configMapName": "x"})),
     ),
 )

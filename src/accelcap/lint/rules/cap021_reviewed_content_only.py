@@ -1,0 +1,52 @@
+"""CAP021: only content reviewed in this repository syncs; no remote bases, resources or components."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ...render.remote import LOADED_FIELDS
+from ..context import LintContext
+from ..examples import Remote, example
+from ..rule import Violation, rule
+
+
+@rule(
+    "CAP021",
+    "reviewed-content-only",
+    "Only reviewed content syncs: no remote kustomize content",
+    what=f"""No kustomization that a build of the overlay reaches (the bootstrap, every path an
+    Application syncs, the validation builds) names remote content: a URL, a git reference
+    (`git::`, `github.com/...`, `repo//path?ref=`) or another fetched location under
+    {", ".join(f"`{f}`" for f in LOADED_FIELDS)}, or a Helm chart (`helmCharts`). Such a build is not
+    rendered at all (the linter never fetches it), so no other rule judges the overlay until the
+    reference is gone.""",
+    why="""Kustomize fetches remote content when it builds, so what it adds was never reviewed in a pull
+    request here and can change under the same Git revision (a branch, a moved tag). Argo CD would
+    apply it with the controller's rights; the checks of this repository would have seen something
+    else, or nothing.""",
+    fix="""Copy what you need into `base/` or `components/` (pinning its origin and commit in a comment) and
+    refer to it by a relative path; an operator from a catalog belongs in an OLM Subscription.""",
+    silenceable=False,
+    runs_unrendered=True,
+    failing=(
+        example(
+            "remote base in the capacity build",
+            Remote(
+                "overlays/prod/capacity/kustomization.yaml",
+                "resources",
+                "https://github.com/example/pools//gpu?ref=main",
+            ),
+        ),
+        example(
+            "remote component",
+            Remote("overlays/prod/operators/kustomization.yaml", "components", "github.com/example/x/components/y"),
+        ),
+    ),
+)
+def check(context: LintContext) -> t.Iterator[Violation]:
+    for reference in context.overlay.remote_references:
+        yield Violation(
+            f"{reference.file} names {reference.field} entry {reference.value!r}, which kustomize would fetch from "
+            f"outside this repository; build {reference.build} was not rendered",
+            file=reference.file,
+        )

@@ -1,0 +1,89 @@
+"""Content a kustomization pulls from outside the repository: remote bases, resources,
+components and Helm charts.
+
+Kustomize fetches a resource, component or base that is a URL or a git reference at build
+time, so what it adds was never reviewed in this repository and may change under it. The
+render layer looks for them before it runs kustomize (which would otherwise try the network):
+other tools refuse such a build as bad input, ``tools/lint`` reports it as CAP021.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..affected import kustomization_file
+from ..config import Settings
+from ..yamlload import load_single
+
+#: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
+LOADED_FIELDS = ("resources", "components", "bases")
+#: What kustomize's loader fetches instead of reading from disk: URLs, go-getter and git
+#: forms, hosting shorthands, and ``repo//path?ref=`` references.
+_REMOTE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
+    r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RemoteReference:
+    """One entry of a kustomization that kustomize would fetch from outside the repository."""
+
+    #: The kustomization file, relative to the repository.
+    file: str
+    #: ``resources``, ``components``, ``bases`` or ``helmCharts``.
+    field: str
+    value: str
+    #: The build (directory kustomize renders) whose graph reaches the file.
+    build: str
+
+
+def is_remote(entry: str) -> bool:
+    return bool(_REMOTE.search(entry.strip()))
+
+
+def remote_references(directory: Path, settings: Settings) -> list[RemoteReference]:
+    """Every remote entry in the kustomization graph of ``directory`` (local paths followed)."""
+    build = settings.relative(directory)
+    found: list[RemoteReference] = []
+    seen: set[Path] = set()
+    pending = [directory.resolve()]
+    root = settings.root.resolve()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        file = kustomization_file(current)
+        if file is None:
+            continue
+        kustomization = load_single(file, settings.relative(file))
+        where = settings.relative(file)
+        for field in LOADED_FIELDS:
+            for entry in _entries(kustomization.get(field)):
+                if is_remote(entry):
+                    found.append(RemoteReference(where, field, entry, build))
+                    continue
+                target = (current / entry).resolve()
+                # Paths that leave the repository are the render's bad input (not followed here).
+                if target.is_dir() and (target == root or root in target.parents):
+                    pending.append(target)
+        for chart in _entries(kustomization.get("helmCharts"), dicts=True):
+            name = chart.get("repo") or chart.get("name") or "?"
+            found.append(RemoteReference(where, "helmCharts", str(name), build))
+    return sorted(found, key=lambda r: (r.file, r.field, r.value))
+
+
+@t.overload
+def _entries(value: t.Any, dicts: t.Literal[False] = ...) -> list[str]: ...
+@t.overload
+def _entries(value: t.Any, dicts: t.Literal[True]) -> list[dict[str, t.Any]]: ...
+def _entries(value: t.Any, dicts: bool = False) -> list[t.Any]:
+    if not isinstance(value, list):
+        return []
+    wanted = dict if dicts else str
+    return [entry for entry in value if isinstance(entry, wanted)]
