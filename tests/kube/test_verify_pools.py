@@ -365,6 +365,55 @@ def test_no_gpu_operator_yet(gpu: PoolScene) -> None:
     assert only(result, "driver")["message"].startswith("ClusterPolicy/gpu-cluster-policy has no status.namespace")
 
 
+def _render(root: Path) -> RenderedOverlay:
+    return render_overlay(root / "overlays" / "prod", load_settings(root))
+
+
+def test_an_instance_type_the_catalog_lacks_cannot_be_checked(
+    openshift_cluster: LocalApiServer, repo_copy: Path
+) -> None:
+    pool = repo_copy / "base" / "pools" / "gpu" / "kustomization.yaml"
+    pool.write_text(pool.read_text().replace("value: g5.2xlarge", "value: g9.xlarge"))
+    scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NVIDIA_GPU)
+    scene.clean()
+    try:
+        scene.healthy()
+        result = verify(openshift_cluster, "prod", "--format", "json")
+    finally:
+        scene.clean()
+    assert result.code == 1
+    accelerator = only(result, "accelerator")
+    assert (accelerator["status"], accelerator["message"]) == (
+        "cannot check",
+        (
+            "g9.xlarge is not in the instance table (accelcap.catalog.instance_types): how many nvidia.com/gpu it has "
+            "is unknown"
+        ),
+    )
+
+
+def test_a_kind_the_cluster_does_not_serve(openshift_cluster: LocalApiServer, repo_copy: Path) -> None:
+    """The render's ClusterPolicy is of a version no installed GPU Operator serves."""
+    policy = repo_copy / "base" / "instances" / "gpu-operator" / "clusterpolicy.yaml"
+    policy.write_text(policy.read_text().replace("apiVersion: nvidia.com/v1", "apiVersion: nvidia.com/v2"))
+    scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NVIDIA_GPU)
+    scene.clean()
+    try:
+        for application in scene.applications:
+            scene.application(application.name)
+        scene.machineset(replicas=1)
+        scene.autoscaler()
+        scene.machine(f"{GPU_POOL}-0", node="node-a")
+        scene.node("node-a")
+        result = verify(openshift_cluster, "prod", "--format", "json")
+    finally:
+        scene.clean()
+    assert only(result, "operator")["message"] == (
+        "the cluster does not serve nvidia.com/v2 ClusterPolicy: the GPU Operator is not installed"
+    )
+    assert only(result, "driver")["message"] == "no GPU Operator on the cluster (see operator)"
+
+
 # --- Inferentia --------------------------------------------------------------------------------
 
 
@@ -377,8 +426,7 @@ def neuron(openshift_cluster: LocalApiServer, repo_copy: Path) -> t.Iterator[Poo
         pool.read_text() + "patches:\n  - target: {kind: MachineSet}\n    patch: |-\n"
         "      - {op: replace, path: /spec/replicas, value: 1}\n"
     )
-    rendered = render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
-    scene = PoolScene(openshift_cluster, rendered, Accelerator.NEURON)
+    scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NEURON)
     scene.clean()
     yield scene
     scene.clean()

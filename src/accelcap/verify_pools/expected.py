@@ -17,8 +17,9 @@ from ..instance_types import lookup
 from ..pools import Pool, find_pools
 from ..render import Document, RenderedOverlay, is_application
 
-CLUSTER_POLICY = ("nvidia.com/v1", "ClusterPolicy")
-DEVICE_CONFIG = ("k8s.aws/v1beta1", "DeviceConfig")
+#: (group, kind) of the operator objects, in whatever version the render writes them.
+CLUSTER_POLICY = ("nvidia.com", "ClusterPolicy")
+DEVICE_CONFIG = ("k8s.aws", "DeviceConfig")
 
 
 def _count(value: t.Any) -> int | None:
@@ -118,8 +119,8 @@ class Expectation:
     validation: dict[Accelerator, ValidationPod]
 
 
-def _of_kind(documents: t.Iterable[Document], api_version: str, kind: str) -> list[Document]:
-    return [d for d in documents if d.api_version == api_version and d.kind == kind]
+def _of_kind(documents: t.Iterable[Document], group: str, kind: str) -> list[Document]:
+    return [d for d in documents if d.group == group and d.kind == kind]
 
 
 def expect(rendered: RenderedOverlay) -> Expectation:

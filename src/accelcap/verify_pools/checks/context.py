@@ -20,9 +20,10 @@ class Options:
     require_nodes: bool = False
 
 
-def result_for(document: Document, check: str, status: Status, message: str, pool: str | None = None) -> Result:
-    """A result about the live counterpart of a rendered ``document``, pointing at its source."""
-    return Result(check, status, document.ref, message, pool, document.file, document.line)
+def result_for(document: Document, check: str, status: Status, message: str) -> Result:
+    """A result of the whole cluster about the live counterpart of a rendered ``document``,
+    pointing at its source."""
+    return Result(check, status, document.ref, message, None, document.file, document.line)
 
 
 def words(items: t.Sequence[str], limit: int = 3) -> str:

@@ -36,8 +36,7 @@ INSTALLED_BY = {"ClusterPolicy": "the GPU Operator", "DeviceConfig": "the AWS Ne
 
 def _live(document: Document, context: ClusterContext) -> dict[str, t.Any] | None:
     """The live counterpart of an operator object (raises ``NotServed``)."""
-    namespace = document.namespace if document.kind == "DeviceConfig" else None
-    return context.live.get(document.api_version, document.kind, document.name, namespace)
+    return context.live.get(document.api_version, document.kind, document.name, document.namespace)
 
 
 def _cluster_policy(live: dict[str, t.Any]) -> tuple[Status, str]:
