@@ -6,7 +6,8 @@
   once per session as ``prod_render``, and a private copy per test as ``prod``);
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
   will do; ``mutated``: a changed copy of a document;
-- ``run_in_process``: a tool's command line in this process, its output captured.
+- ``run_in_process``: a tool's command line in this process, its output captured;
+- ``enable_inferentia``: the one-line change that turns Inferentia on, in a repository copy.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ REPO = Path(__file__).resolve().parent.parent
 def shared_dir() -> Path:
     """The shared data directory (upstream CRDs and schemas) the tools read."""
     return load_settings(REPO).shared
+
+
+INFERENTIA_LINE = "  # - ../../components/inferentia\n"
+
+
+def enable_inferentia(root: Path) -> None:
+    """Uncomment the Inferentia component in ``root``'s prod overlay (a repository copy)."""
+    entry = root / "overlays" / "prod" / "kustomization.yaml"
+    text = entry.read_text()
+    assert text.count(INFERENTIA_LINE) == 1
+    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))
 
 
 def render_prod() -> RenderedOverlay:

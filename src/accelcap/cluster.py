@@ -10,8 +10,10 @@ so each one has
   Kubernetes object all become ``ExternalError`` (exit 3) naming the call
   (``GET https://api...:6443/apis/...``); a kubeconfig or context that cannot be used is
   ``InputError`` (exit 2);
-- read-only use by construction: ``Cluster`` sends GET, and PATCH only as a server-side
-  apply with ``dryRun=All`` (nothing is ever written).
+- read-only use by construction: ``Cluster`` sends GET, and PATCH or POST only with
+  ``dryRun=All`` (nothing is written). The one exception is apart and narrow: ``PodWriter``
+  creates one Pod and deletes it again (``verify-pools --workload`` runs a validation pod);
+  it can write nothing else, and a tool gets it only by asking for it by name.
 
 Resource names are resolved through the API server's aggregated discovery (Kubernetes
 1.27+, OpenShift 4.14+), as ``oc get`` resolves them: ``machinesets.machine.openshift.io``,
@@ -20,6 +22,8 @@ Resource names are resolved through the API server's aggregated discovery (Kuber
     cluster = connect(Connection(kubeconfig=None, context="prod"))
     cluster.get("infrastructures.config.openshift.io", "cluster")      # -> dict
     cluster.get("machinesets.machine.openshift.io", namespace="openshift-machine-api")  # List
+    cluster.get("pods", namespace="nvidia-gpu-operator", label_selector="app=x")  # List, filtered
+    cluster.find(resource, "name", "namespace")                        # dict, or None when absent
     get("crd", "clusterpolicies.nvidia.com", output="yaml")            # oc-shaped, bytes
 """
 
@@ -200,25 +204,48 @@ class Cluster:
     ) -> tuple[int, t.Any]:
         """(HTTP status, parsed JSON answer) of one call; transport failures raise.
 
-        Only GET, and PATCH or POST with ``dryRun=All``: the tools never change a cluster.
+        Only GET, and PATCH or POST with ``dryRun=All``: the tools never change a cluster
+        through ``Cluster`` (``PodWriter`` is the one narrow write, apart).
         """
         if method != "GET" and not (method in ("PATCH", "POST") and ("dryRun", "All") in query):
             raise AssertionError(f"accelcap.cluster is read-only: {method} {path} without dryRun=All")
+        return self._json(method, path, query, body, headers)
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        query: t.Sequence[tuple[str, str]] = (),
+        body: t.Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, t.Any]:
+        status, data = self._send(method, path, query, body, {"Accept": "application/json", **(headers or {})})
+        try:
+            parsed = json.loads(data) if data else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            where = f"{method} {self.server}{path}"
+            raise ExternalError(where, f"HTTP {status}: the answer is not JSON: {_excerpt(data)}") from None
+        return status, parsed
+
+    def _send(
+        self, method: str, path: str, query: t.Sequence[tuple[str, str]], body: t.Any, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """(HTTP status, raw answer) of one call, with the timeouts; every transport failure
+        is an ``ExternalError`` naming the call. No method check: callers make it."""
         from kubernetes.client.exceptions import ApiException
 
         where = f"{method} {self.server}{path}"
-        header_params = {"Accept": "application/json", **(headers or {})}
-        if body is not None and "json" not in header_params.get("Content-Type", ""):
+        if body is not None and "json" not in headers.get("Content-Type", ""):
             body = json.dumps(body)  # JSON is YAML: the apply-patch body (the client encodes JSON itself)
         try:
             method, url, header_params, _, _ = self._client.param_serialize(
-                method, path, query_params=list(query), header_params=header_params, auth_settings=["BearerToken"]
+                method, path, query_params=list(query), header_params=dict(headers), auth_settings=["BearerToken"]
             )
             response = self._client.call_api(
                 method, url, header_params=header_params, body=body,
                 _request_timeout=(self.connection.connect_timeout, self.connection.timeout),
             )  # fmt: skip
-            status, data = int(response.status), response.read()
+            return int(response.status), bytes(response.read() or b"")
         except ApiException as error:  # the client's wrapping of TLS failures
             raise ExternalError(where, " ".join(str(error.reason or "failed").split())) from None
         except urllib3.exceptions.MaxRetryError as error:
@@ -227,24 +254,24 @@ class Cluster:
             raise ExternalError(where, _transport_message(error, self.connection)) from None
         except Exception as error:  # noqa: BLE001 - an auth plugin's failure, say: still this call's
             raise ExternalError(where, f"{type(error).__name__}: {error}") from None
-        try:
-            parsed = json.loads(data) if data else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ExternalError(where, f"HTTP {status}: the answer is not JSON: {_excerpt(data)}") from None
-        return status, parsed
 
-    def _get(self, path: str, headers: dict[str, str] | None = None) -> dict[str, t.Any]:
-        status, answer = self.request("GET", path, headers=headers)
+    def _get(
+        self, path: str, headers: dict[str, str] | None = None, query: t.Sequence[tuple[str, str]] = ()
+    ) -> dict[str, t.Any]:
+        status, answer = self.request("GET", path, query, headers=headers)
         where = f"GET {self.server}{path}"
+        self._refuse_unless_ok(where, status, answer)
+        if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
+            raise ExternalError(where, "the answer is not a Kubernetes object")
+        return answer
+
+    def _refuse_unless_ok(self, where: str, status: int, answer: t.Any) -> None:
         if status == 401:
             raise ExternalError(
                 where, f"HTTP 401 Unauthorized: context {self.context!r} has no valid credentials (log in again)"
             )
         if not 200 <= status < 300:
             raise ExternalError(where, f"HTTP {status} {_status_message(answer)}")
-        if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
-            raise ExternalError(where, "the answer is not a Kubernetes object")
-        return answer
 
     # --- discovery -------------------------------------------------------------------
 
@@ -278,12 +305,17 @@ class Cluster:
     # --- reading and dry runs ----------------------------------------------------------
 
     def get(
-        self, resource: str | ApiResource, name: str | None = None, namespace: str | None = None
+        self,
+        resource: str | ApiResource,
+        name: str | None = None,
+        namespace: str | None = None,
+        label_selector: str | None = None,
     ) -> dict[str, t.Any]:
         """One object, or (without ``name``) a List of every object of ``resource`` (in
-        ``namespace``, or all namespaces)."""
+        ``namespace``, or all namespaces; only those ``label_selector`` selects)."""
         found = self.find_resource(resource) if isinstance(resource, str) else resource
-        answer = self._get(found.path(name, namespace))
+        query = [("labelSelector", label_selector)] if label_selector and name is None else []
+        answer = self._get(found.path(name, namespace), query=query)
         if name is None:
             items = answer.get("items")
             if not isinstance(items, list):
@@ -295,15 +327,35 @@ class Cluster:
             return {"apiVersion": "v1", "kind": "List", "items": items}
         return answer
 
-    def exists(self, resource: ApiResource, name: str, namespace: str | None = None) -> bool:
-        """Whether the object exists (404: no); other refusals raise."""
+    def find(self, resource: ApiResource, name: str, namespace: str | None = None) -> dict[str, t.Any] | None:
+        """The object, or None when it does not exist (404); other refusals raise."""
         path = resource.path(name, namespace)
+        where = f"GET {self.server}{path}"
         status, answer = self.request("GET", path)
         if status == 404:
-            return False
+            return None
+        self._refuse_unless_ok(where, status, answer)
+        if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
+            raise ExternalError(where, "the answer is not a Kubernetes object")
+        return answer
+
+    def exists(self, resource: ApiResource, name: str, namespace: str | None = None) -> bool:
+        """Whether the object exists (404: no); other refusals raise."""
+        return self.find(resource, name, namespace) is not None
+
+    def pod_log(self, namespace: str, name: str, container: str, limit_bytes: int = 1 << 20) -> str:
+        """The log of ``container`` of Pod ``namespace/name`` (its last ``limit_bytes`` at most),
+        as the API server relays it from the node's kubelet (``GET .../pods/NAME/log``)."""
+        path = f"/api/v1/namespaces/{_segment(namespace)}/pods/{_segment(name)}/log"
+        query = [("container", container), ("limitBytes", str(limit_bytes))]
+        status, data = self._send("GET", path, query, None, {"Accept": "*/*"})
         if not 200 <= status < 300:
-            raise ExternalError(f"GET {self.server}{path}", f"HTTP {status} {_status_message(answer)}")
-        return True
+            try:
+                answer = json.loads(data)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                answer = data
+            self._refuse_unless_ok(f"GET {self.server}{path}", status, answer)
+        return data.decode(errors="replace")
 
     def dry_run_apply(
         self,
@@ -351,6 +403,68 @@ class Cluster:
         if (status >= 500 and not message.startswith(TYPED_PATCH_ERROR)) or status == 429:
             raise ExternalError(where, f"HTTP {status} {_status_message(answer)}")
         return DryRun(status, answer)
+
+
+#: The one object every OpenShift cluster has that names it: its infrastructure name
+#: (the infraID) is ``.status.infrastructureName``, the prefix of its MachineSets.
+INFRASTRUCTURE = ("infrastructures.config.openshift.io", "cluster")
+
+
+def require_infrastructure(cluster: Cluster, infra_id: str, owner: str) -> str:
+    """The cluster's infrastructure name, when it is ``infra_id``; refuses any other cluster.
+
+    ``owner`` says whose facts give ``infra_id`` (``the facts of overlays/prod``). Every tool
+    that checks a live cluster against the repository calls this first, so a context left
+    pointing at another cluster is one line and exit 3, before anything else is read.
+    """
+    infrastructure = cluster.get(*INFRASTRUCTURE)
+    name = (infrastructure.get("status") or {}).get("infrastructureName")
+    if name != infra_id:
+        raise ExternalError(
+            f"context {cluster.context} ({cluster.server})",
+            f"is cluster {name!r}, but {owner} say infraID {infra_id!r}: refusing to check against another cluster",
+        )
+    return str(name)
+
+
+class PodWriter:
+    """The project's one write to a cluster: create one Pod, and delete it again.
+
+    ``verify-pools --workload`` runs a pool's validation pod with it. It is kept apart from
+    ``Cluster``, whose API stays read-only: a tool gets a ``PodWriter`` only by constructing
+    one, and it can send nothing but a POST to a namespace's ``pods`` collection and a DELETE
+    of one Pod, on paths it builds itself from a namespace and a name. Refusals are
+    ``ExternalError`` (exit 3) naming the call, as for reads.
+    """
+
+    def __init__(self, cluster: Cluster, field_manager: str) -> None:
+        self.cluster = cluster
+        self.field_manager = field_manager
+
+    def create(self, namespace: str, pod: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Create ``pod`` in ``namespace``; the Pod as stored (its generated name included)."""
+        if pod.get("apiVersion") != "v1" or pod.get("kind") != "Pod":
+            raise AssertionError(f"PodWriter creates Pods only, not {pod.get('apiVersion')} {pod.get('kind')}")
+        path = f"/api/v1/namespaces/{_segment(namespace)}/pods"
+        where = f"POST {self.cluster.server}{path}"
+        status, answer = self.cluster._json(
+            "POST", path, [("fieldManager", self.field_manager), ("fieldValidation", "Strict")], pod,
+            {"Content-Type": "application/json"},
+        )  # fmt: skip
+        self.cluster._refuse_unless_ok(where, status, answer)
+        if not isinstance(answer, dict) or answer.get("kind") != "Pod":
+            raise ExternalError(where, "the answer is not a Pod")
+        return answer
+
+    def delete(self, namespace: str, name: str) -> bool:
+        """Delete Pod ``namespace/name`` (its containers get their grace period); False when
+        it was gone already."""
+        path = f"/api/v1/namespaces/{_segment(namespace)}/pods/{_segment(name)}"
+        status, answer = self.cluster._json("DELETE", path)
+        if status == 404:
+            return False
+        self.cluster._refuse_unless_ok(f"DELETE {self.cluster.server}{path}", status, answer)
+        return True
 
 
 def _aggregated_resources(answer: dict[str, t.Any], where: str) -> list[ApiResource]:

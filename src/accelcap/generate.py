@@ -7,8 +7,8 @@ For maintainers. Generated from the registries (``OUTPUTS`` lists them):
   ``.pre-commit-config.yaml`` (plus ``MAINTAINER_HOOKS``) and the README's tool table;
 - from the lint rules: ``docs/lint-rules.md``;
 - from the catalog: ``docs/catalog.md``;
-- from the finding codes and quota classes: the tables of ``docs/validate.md`` and
-  ``docs/verify-quotas.md``.
+- from the finding codes, quota classes and pool checks: the tables of ``docs/validate.md``,
+  ``docs/verify-quotas.md`` and ``docs/verify-pools.md``.
 
 A generated part of a hand-written file sits between two marker lines,
 ``<!-- generated:NAME ... -->`` (``# generated:NAME ...`` in TOML) and ``<!-- end:NAME -->``.
@@ -37,6 +37,7 @@ from .quotas import docs as quota_docs
 from .tables import markdown_table
 from .toolbox import TOOLS, Hook, Tool
 from .validate import finding_codes
+from .verify_pools import docs as pool_docs
 
 TOOL = "generate"
 COMMAND = "python -m accelcap.generate"
@@ -230,6 +231,10 @@ OUTPUTS: tuple[WholeFile | Blocks, ...] = (
     Blocks(
         "docs/verify-quotas.md",
         {name: functools.partial(lambda n: wrap(n, quota_docs.block(n)), name) for name in quota_docs.BLOCKS},
+    ),
+    Blocks(
+        "docs/verify-pools.md",
+        {name: functools.partial(lambda n: wrap(n, pool_docs.block(n)), name) for name in pool_docs.BLOCKS},
     ),
 )
 

@@ -49,6 +49,14 @@ def tag_names(filters: t.Any) -> list[str] | None:
     return names or None
 
 
+def market_of(provider: dict[str, t.Any]) -> str:
+    """``spot`` when an AWS provider spec asks for Spot (spotMarketOptions or marketType), else
+    ``on-demand``."""
+    if "spotMarketOptions" in provider or provider.get("marketType") == "Spot":
+        return "spot"
+    return "on-demand"
+
+
 def is_machineset(document: Document) -> bool:
     return document.kind == "MachineSet" and document.group == MACHINE_GROUP
 
@@ -82,11 +90,7 @@ class Pool:
 
     @property
     def market(self) -> str:
-        """``spot`` when the provider asks for Spot (spotMarketOptions or marketType), else ``on-demand``."""
-        provider = self.provider
-        if "spotMarketOptions" in provider or provider.get("marketType") == "Spot":
-            return "spot"
-        return "on-demand"
+        return market_of(self.provider)
 
     @property
     def replicas(self) -> int | None:

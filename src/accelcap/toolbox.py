@@ -162,6 +162,16 @@ TOOLS: tuple[Tool, ...] = (
         ("text", "json", "markdown"),
     ),
     Tool(
+        "verify-pools",
+        "accelcap.verify_pools.cli:main",
+        "verify-pools <cluster>",
+        "after a sync, on the live cluster: Applications Synced and Healthy, each pool's MachineSet, "
+        "Machines, nodes, accelerators and operator ready; `--workload` runs the validation pods "
+        "(not a hook: it needs a cluster)",
+        "0 done, 1 not done, 2, 3 the cluster refused",
+        ("text", "json", "markdown", "github"),
+    ),
+    Tool(
         "crd-schemas",
         "accelcap.validate.crd_schemas:main",
         "crd-schemas",

@@ -8,16 +8,7 @@ from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
-from support import REPO, one
-
-INFERENTIA_LINE = "  # - ../../components/inferentia\n"
-
-
-def enable_inferentia(root: Path) -> None:
-    entry = root / "overlays" / "prod" / "kustomization.yaml"
-    text = entry.read_text()
-    assert text.count(INFERENTIA_LINE) == 1
-    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))
+from support import REPO, enable_inferentia, one
 
 
 def render(root: Path) -> RenderedOverlay:

@@ -8,7 +8,7 @@ Fixture API for later tests (conformance, verify-pools):
 
 - ``api_server`` (session): a ``kube_support.LocalApiServer`` with the CRDs of
   ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler) and
-  the OpenShift config CRDs of ``data/`` installed. ``.kubeconfig`` for tools,
+  the OpenShift config and Machine CRDs of ``data/`` installed. ``.kubeconfig`` for tools,
   ``.admin`` (the project's read-only ``accelcap.cluster.Cluster``), ``.create_namespace``,
   ``.apply`` / ``.apply_status`` (real writes), ``.grant`` (RBAC), ``.install_crds``,
   ``.dry_run_apply(obj, as_user=...)`` and ``.dry_run_as_controller(obj)`` (server-side
@@ -101,7 +101,7 @@ def api_server(kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPath
     workdir = tmp_path_factory.mktemp("kube")
     try:
         with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
-            server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
+            server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml", DATA / "machine-crds.yaml"])
             yield server
     except Exception as error:
         if isinstance(error, pytest.fail.Exception):

@@ -16,15 +16,18 @@ with ``dryRun=All`` and ``fieldValidation=Strict``, impersonating a service acco
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import secrets
 import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import typing as t
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,6 +242,27 @@ class LocalApiServer:
             }
         )
 
+    def delete(self, api_version: str, kind: str, name: str | None = None, namespace: str | None = None,
+               label_selector: str | None = None) -> None:  # fmt: skip
+        """Delete one object, or (without ``name``) every object of the kind the selector
+        selects, at once (grace period 0: no kubelet runs here to finish a graceful delete)."""
+        resource = self.resource(api_version, kind)
+        path = resource.path(name, namespace if resource.namespaced else None)
+        query = [("gracePeriodSeconds", "0")] + ([("labelSelector", label_selector)] if label_selector else [])
+        status, answer = self._write("DELETE", path, None, query)
+        assert status in (200, 202, 404), (
+            f"delete {kind} {name or label_selector}: HTTP {status} {answer.get('message')}"
+        )
+
+    def bind(self, namespace: str, pod: str, node: str) -> None:
+        """Bind a pod to a node, as the scheduler does (the pods/binding subresource)."""
+        status, answer = self._write(
+            "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/binding",
+            {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod},
+             "target": {"apiVersion": "v1", "kind": "Node", "name": node}},
+        )  # fmt: skip
+        assert status == 201, f"bind {namespace}/{pod} to {node}: HTTP {status} {answer.get('message')}"
+
     def token_for(self, namespace: str, name: str) -> str:
         """A token of the service account NAMESPACE/NAME (created when missing)."""
         self.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}})
@@ -266,6 +290,83 @@ class LocalApiServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=STOP_SECONDS)
+
+
+class FakeKubelet:
+    """The part of a kubelet the API server calls for ``pods/log``: an HTTPS endpoint on
+    loopback that answers ``GET /containerLogs/<namespace>/<pod>/<container>`` with the log a
+    test sets in ``logs``. A Node whose ``status.addresses`` is ``127.0.0.1`` and whose
+    ``status.daemonEndpoints.kubeletEndpoint.Port`` is ``port`` makes the real API server
+    relay its pods' logs from here (it does not verify a kubelet's certificate unless
+    ``--kubelet-certificate-authority`` is set, and this one is self-signed)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.logs: dict[tuple[str, str, str], str] = {}
+        self.requests: list[str] = []
+        certificate, key = _self_signed(workdir, "fake-kubelet")
+        logs, requests = self.logs, self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                requests.append(self.path)
+                parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
+                found = logs.get(tuple(parts[1:4])) if len(parts) == 4 and parts[0] == "containerLogs" else None
+                body = (found if found is not None else "no such container log").encode()
+                self.send_response(200 if found is not None else 404)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: t.Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certificate, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> t.Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed serving certificate for 127.0.0.1 and its key (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
 
 
 def write_kubeconfig(path: Path, server: str, ca: Path, token: str, context: str = "test", user: str = ADMIN) -> Path:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ..cluster import Cluster, Connection
-from ..errors import ExternalError, InputError
+from ..cluster import Cluster, Connection, require_infrastructure
+from ..errors import InputError
 from ..render import Document, RenderedOverlay
 from .builtin_engine import Outcome, finding
 from .finding_codes import SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED
@@ -35,7 +35,6 @@ from .finding_codes import SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN
 DEFAULT_AS = "system:serviceaccount:openshift-gitops:openshift-gitops-argocd-application-controller"
 #: The field manager Argo CD's server-side apply uses (gitops-engine).
 FIELD_MANAGER = "argocd-controller"
-INFRASTRUCTURE = ("infrastructures.config.openshift.io", "cluster")
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
 
@@ -56,15 +55,7 @@ def check_cluster_identity(cluster: Cluster, rendered: RenderedOverlay) -> str:
         )
     if not facts.infra_id_set:
         raise InputError(str(facts.path), "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
-    infrastructure = cluster.get(*INFRASTRUCTURE)
-    name = (infrastructure.get("status") or {}).get("infrastructureName")
-    if name != facts.infra_id:
-        raise ExternalError(
-            f"context {cluster.context} ({cluster.server})",
-            f"is cluster {name!r}, but the facts of {rendered.name} say infraID {facts.infra_id!r}: "
-            "refusing to check against another cluster",
-        )
-    return str(name)
+    return require_infrastructure(cluster, facts.infra_id, f"the facts of {rendered.name}")
 
 
 def _skips_dry_run(document: Document, application: Document | None) -> bool:

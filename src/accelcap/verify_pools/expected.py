@@ -1,0 +1,135 @@
+"""What the render says the live cluster should have, for the checks to compare.
+
+Everything comes from the rendered overlay (``accelcap.render``) and the facts: the Argo CD
+Applications (every object rendered as ``argoproj.io/Application``, however deep the render
+follows them), the pools (``accelcap.pools.find_pools``: each MachineSet with the
+MachineAutoscaler that sizes it), the operator objects (ClusterPolicy, DeviceConfig) and the
+hand-applied validation pods. Nothing here reads the cluster.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from ..catalog.instance_types import Accelerator
+from ..instance_types import lookup
+from ..pools import Pool, find_pools
+from ..render import Document, RenderedOverlay, is_application
+
+#: (group, kind) of the operator objects, in whatever version the render writes them.
+CLUSTER_POLICY = ("nvidia.com", "ClusterPolicy")
+DEVICE_CONFIG = ("k8s.aws", "DeviceConfig")
+
+
+def _count(value: t.Any) -> int | None:
+    """An extended-resource quantity as a whole number (``1``, ``"1"``); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class ValidationPod:
+    """A hand-applied pod of the render that proves an accelerator works end to end."""
+
+    document: Document
+    accelerator: Accelerator
+    #: The container that asks for the accelerator (its log is read).
+    container: str
+    #: How many devices it asks for.
+    devices: int
+
+
+def validation_pods(documents: t.Iterable[Document]) -> dict[Accelerator, ValidationPod]:
+    """The first hand-applied Pod that requests each accelerator's resource."""
+    found: dict[Accelerator, ValidationPod] = {}
+    for document in documents:
+        if document.kind != "Pod" or document.api_version != "v1" or document.application is not None:
+            continue
+        for container in document.get("spec", "containers", default=[]) or []:
+            if not isinstance(container, dict):
+                continue
+            resources = container.get("resources") or {}
+            wanted = {**(resources.get("requests") or {}), **(resources.get("limits") or {})}
+            for accelerator in Accelerator:
+                devices = _count(wanted.get(accelerator.resource)) if accelerator.resource else None
+                if devices and accelerator not in found:
+                    found[accelerator] = ValidationPod(document, accelerator, str(container.get("name", "")), devices)
+    return found
+
+
+@dataclass(frozen=True)
+class PoolExpectation:
+    """One pool as rendered: its MachineSet, its MachineAutoscaler (if any) and what its
+    instance type carries."""
+
+    pool: Pool
+
+    @property
+    def name(self) -> str:
+        return self.pool.name
+
+    @property
+    def machineset(self) -> Document:
+        return self.pool.machineset
+
+    @property
+    def namespace(self) -> str:
+        return self.machineset.namespace or "default"
+
+    @property
+    def accelerator(self) -> Accelerator:
+        return self.pool.accelerator
+
+    @property
+    def devices(self) -> int | None:
+        """Accelerators per node (the instance table's count); None when the table lacks the type."""
+        known = lookup(self.pool.instance_type) if self.pool.instance_type else None
+        return known.accelerators if known else None
+
+    @property
+    def zone(self) -> str | None:
+        value = (self.pool.provider.get("placement") or {}).get("availabilityZone")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """(minReplicas, maxReplicas) of the pool's MachineAutoscaler; None without one."""
+        if self.pool.autoscaler is None:
+            return None
+        low = self.pool.autoscaler.get("spec", "minReplicas", default=0)
+        high = self.pool.autoscaler.get("spec", "maxReplicas")
+        if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
+            return low, high
+        return None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Everything of one cluster's render that ``verify-pools`` compares with the cluster."""
+
+    rendered: RenderedOverlay
+    applications: list[Document]
+    pools: list[PoolExpectation]
+    cluster_policies: list[Document]
+    device_configs: list[Document]
+    validation: dict[Accelerator, ValidationPod]
+
+
+def _of_kind(documents: t.Iterable[Document], group: str, kind: str) -> list[Document]:
+    return [d for d in documents if d.group == group and d.kind == kind]
+
+
+def expect(rendered: RenderedOverlay) -> Expectation:
+    documents = rendered.documents
+    return Expectation(
+        rendered,
+        [d for d in documents if is_application(d)],
+        [PoolExpectation(pool) for pool in find_pools(documents)],
+        _of_kind(documents, *CLUSTER_POLICY),
+        _of_kind(documents, *DEVICE_CONFIG),
+        validation_pods(documents),
+    )
