@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from accelcap.generate import MAINTAINER_HOOKS
-from support import REPO, shared_dir
+from support import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,6 @@ def precommit(root: Path, skip: t.Iterable[str] = ()) -> subprocess.CompletedPro
         "AWS_CONFIG_FILE": str(root / "no-config"),
         # Never ask the EC2 instance metadata address for credentials.
         "AWS_EC2_METADATA_DISABLED": "true",
-        "ACCELCAP_SHARED": str(shared_dir()),
         "NO_COLOR": "1",
     }
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "ACCELCAP_REPO"):
