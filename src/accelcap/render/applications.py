@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
+from ..pool_settings import pools_of_builds
 from .kustomize import render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
 
@@ -90,9 +91,11 @@ def render_overlay(path: Path, settings: Settings | None = None, follow: bool = 
 
     jobs: list[tuple[Path, str | None]] = [(settings.root / a.path, a.application.name) for a in applications]
     jobs += [(directory, None) for directory in manual]
+    # The pools' settings (pool.yaml) are checked before kustomize reads them.
+    pools = pools_of_builds([path, *(directory for directory, _ in jobs)], name, settings)
     with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
         results = list(pool.map(lambda job: render_kustomization(job[0], name, job[1], settings), jobs))
     for followed, documents in zip(applications, results, strict=False):
         followed.documents = documents
     documents = own + [d for result in results for d in result]
-    return RenderedOverlay(path, name, documents, applications, facts)
+    return RenderedOverlay(path, name, documents, applications, facts, pools)

@@ -7,7 +7,7 @@ import typing as t
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, sync_options
-from ..examples import CAPACITY_APPLICATION, Remove, Set, annotation, example
+from ..examples import CAPACITY_APPLICATION, Copy, PoolYaml, Remove, Set, annotation, example
 from ..rule import Violation, rule
 
 RESPECT = "RespectIgnoreDifferences"
@@ -37,8 +37,14 @@ RESPECT = "RespectIgnoreDifferences"
             "MachineSet opts out of RespectIgnoreDifferences",
             Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false,Delete=false,RespectIgnoreDifferences=false"),
         ),
-        example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3)),
-        example("target missing", Set("MachineAutoscaler", "/spec/scaleTargetRef/name", "no-such-machineset")),
+        example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3), PoolYaml(min_replicas=3)),
+        example(
+            "target missing",
+            Copy(
+                "MachineAutoscaler",
+                {"/metadata/name": "{infraID}-stray", "/spec/scaleTargetRef/name": "no-such-machineset"},
+            ),
+        ),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
