@@ -105,8 +105,9 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def _resource_files(directory: Path, seen: set[Path]) -> t.Iterator[Path]:
-    """Files a kustomization takes resources from, through its resources and components."""
+def _resource_files(directory: Path, root: Path, seen: set[Path]) -> t.Iterator[Path]:
+    """Files inside ``root`` that a kustomization takes resources from, through its resources
+    and components (kustomize itself reports what it cannot reach)."""
     file = kustomization_file(directory)
     if file is None or directory in seen:
         return
@@ -117,8 +118,10 @@ def _resource_files(directory: Path, seen: set[Path]) -> t.Iterator[Path]:
             if not isinstance(entry, str) or "://" in entry:
                 continue
             target = (directory / entry).resolve()
+            if root not in target.parents:
+                continue  # a pool.yaml lives in the repository
             if target.is_dir():
-                yield from _resource_files(target, seen)
+                yield from _resource_files(target, root, seen)
             elif target.is_file():
                 yield target
 
@@ -127,8 +130,11 @@ def pools_of_build(directory: Path, settings: Settings | None = None) -> list[Po
     """Every Pool object the build at ``directory`` reads, checked."""
     settings = settings or load_settings()
     pools = []
-    for file in _resource_files(directory.resolve(), set()):
-        text = file.read_text()
+    for file in _resource_files(directory.resolve(), settings.root.resolve(), set()):
+        try:
+            text = file.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(settings.relative(file), f"cannot read: {error}") from None
         if not _POOL_LINE.search(text):
             continue
         for document in load_documents(text, settings.relative(file)):

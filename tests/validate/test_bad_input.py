@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import typing as t
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
+from accelcap.validate import fetch
 from accelcap.validate.pinned import pinned_crds
 from support import Result, first
 
@@ -123,6 +125,28 @@ def test_no_network_and_no_mirror(
     configured = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
     _one_line_exit_2(configured, f"127.0.0.1:{port}/github/openshift/", "point ACCELCAP_CRD_MIRROR (or crd-mirror")
     assert not (tmp_path / "cache" / "pinned").exists()
+
+
+def test_a_mirror_that_stops_answering_times_out(
+    run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts the connection and never answers: the read timeout ends the wait."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    monkeypatch.setattr(fetch, "READ_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ACCELCAP_CRD_MIRROR", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        result = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()
+    _one_line_exit_2(result, "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (no data for 0.5s)")
 
 
 def test_a_mirror_directory_without_the_file(

@@ -209,3 +209,16 @@ def test_cli_unreachable_url_and_not_a_crd_exit_2(run: t.Callable[..., Result], 
     not_crd.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
     result = run("crd-schemas", str(not_crd), "-o", str(tmp_path))
     assert result.code == 2 and "not a CustomResourceDefinition" in result.err
+
+
+def test_a_pinned_json_schema_serves_its_kind(run: t.Callable[..., Result], tmp_path: Path) -> None:
+    """nfd.k8s-sigs.io NodeFeatureRule has no pinned CRD, only a pinned CRDs-catalog schema:
+    the upstream sample validates against it, and a misspelt field fails."""
+    sample = shared_dir() / "corpus" / "realworld" / "valid" / "nfd-operator-sample-nodefeaturerule-k8s-sigs.yaml"
+    result = run("validate", str(sample), "--format", "json")
+    assert result.code == 0, result.out + result.err
+    source = json.loads(result.out)["summary"]["schemas"]["nfd.k8s-sigs.io/v1alpha1 NodeFeatureRule"]
+    assert source.endswith("/nfd.k8s-sigs.io/nodefeaturerule_v1alpha1.json")
+    misspelt = tmp_path / "rule.yaml"
+    misspelt.write_text(sample.read_text().replace("spec:", "spec:\n  rulez: []", 1))
+    assert run("validate", str(misspelt)).code == 1

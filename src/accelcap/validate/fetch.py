@@ -45,12 +45,11 @@ class _ReadTimeout:
     """Mixin: connect with the request's timeout, then read with ``READ_TIMEOUT_SECONDS``."""
 
     sock: socket.socket | None
-    read_timeout: float = READ_TIMEOUT_SECONDS
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
         if self.sock is not None:
-            self.sock.settimeout(self.read_timeout)
+            self.sock.settimeout(READ_TIMEOUT_SECONDS)
 
 
 class _HTTPConnection(_ReadTimeout, http.client.HTTPConnection):
