@@ -321,15 +321,17 @@ def write_all(root: Path) -> list[str]:
 
 def write_derived(root: Path) -> list[str]:
     """Rewrite the stale derived files of every cluster; the paths written."""
-    written = []
     settings = load_settings(root)
     derived = derived_files(root)
+    created = set()
     for cluster_file in derived:
         if cluster_file.bootstrap is not None and not cluster_file.path.is_file():
             write_atomically(cluster_file.path, cluster_file.bootstrap)
+            created.add(cluster_file.path)
+    written = []
     for cluster_file in derived:
         text = cluster_file.text()
-        if not cluster_file.path.is_file() or cluster_file.path.read_text() != text:
+        if cluster_file.path in created or not cluster_file.path.is_file() or cluster_file.path.read_text() != text:
             write_atomically(cluster_file.path, text)
             written.append(settings.relative(cluster_file.path))
     return written
