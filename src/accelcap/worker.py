@@ -268,11 +268,22 @@ def _empty(value: t.Any) -> bool:
     return isinstance(value, dict | list) and not value
 
 
+def without_unset(value: t.Any) -> t.Any:
+    """``value`` without empty mappings and lists, at any depth: what the pools get of it."""
+    if isinstance(value, dict):
+        kept = {k: without_unset(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if not _empty(v)}
+    if isinstance(value, list):
+        return [without_unset(v) for v in value]
+    return value
+
+
 def wiring(worker: dict[str, t.Any], subnets: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """The replacements that copy ``spec.worker`` and the zones' subnets into every pool."""
+    worker = without_unset(worker)
     replacements = []
     for key in CAPTURED:
-        if key not in worker or _empty(worker[key]):
+        if key not in worker:
             continue
         if key == "placement":
             for inner in worker[key]:
@@ -280,17 +291,12 @@ def wiring(worker: dict[str, t.Any], subnets: dict[str, t.Any]) -> list[dict[str
         elif key == "blockDevices":
             for index, device in enumerate(worker[key]):
                 for inner, value in device.items():
-                    if _empty(value):
-                        continue
                     if inner == "ebs" and index == 0:
                         # The root volume's size is the pool's: copy the rest, one field at a time.
-                        for ebs_key, ebs_value in value.items():
-                            if not _empty(ebs_value):
-                                path = f"blockDevices.{index}.ebs.{ebs_key}"
-                                replacements.append(_replacement(f"spec.worker.{path}", path))
+                        paths = [f"blockDevices.0.ebs.{ebs_key}" for ebs_key in value]
                     else:
-                        path = f"blockDevices.{index}.{inner}"
-                        replacements.append(_replacement(f"spec.worker.{path}", path))
+                        paths = [f"blockDevices.{index}.{inner}"]
+                    replacements += [_replacement(f"spec.worker.{path}", path) for path in paths]
         else:
             replacements.append(_replacement(f"spec.worker.{key}", key))
     for zone in subnets:

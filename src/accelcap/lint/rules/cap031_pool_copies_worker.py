@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...worker import CAPTURED, POOL_OWNED
+from ...worker import CAPTURED, POOL_OWNED, without_unset
 from ..context import LintContext
 from ..examples import Set, Worker, example
 from ..provider import PROVIDER
@@ -45,9 +45,9 @@ def check(context: LintContext) -> t.Iterator[Violation]:
     facts = context.facts
     if facts is None:
         return
-    worker = _normal(facts.worker)
+    worker = without_unset(facts.worker)
     for pool in context.pools:
-        provider = _normal(pool.provider)
+        provider = without_unset(pool.provider)
         for key in CAPTURED:
             have, want = _pool_value(provider, key), worker.get(key)
             if have == want:
@@ -80,16 +80,6 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
 
 
-def _normal(value: t.Any) -> t.Any:
-    """``value`` without empty mappings and lists, which the machine API reads as unset."""
-    if isinstance(value, dict):
-        kept = {k: _normal(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in ({}, [])}
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    return value
-
-
 def _pool_value(provider: dict[str, t.Any], key: str) -> t.Any:
     value = provider.get(key)
     if key == "placement" and isinstance(value, dict):
@@ -98,5 +88,5 @@ def _pool_value(provider: dict[str, t.Any], key: str) -> t.Any:
         root = dict(value[0])
         if isinstance(root.get("ebs"), dict):
             root["ebs"] = {k: v for k, v in root["ebs"].items() if k != "volumeSize"}
-        value = [_normal(root), *value[1:]]
+        value = [without_unset(root), *value[1:]]
     return value
