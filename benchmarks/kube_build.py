@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "kube"))
+sys.path[:0] = [str(REPO / "tests" / "kube"), str(REPO / "tests")]
 
 import binaries
 import kube_support
 
-from accelcap.config import load_settings
+from support import shared_dir
 
 
 def timed_build(bin_dir: Path, gocache: Path | None) -> tuple[float, float]:
@@ -69,7 +69,7 @@ def main() -> int:
             built["etcd"].path, built["kube-apiserver"].path, Path(scratch, "run")
         ) as server:
             ready = time.monotonic() - started
-            crds = sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
+            crds = sorted((shared_dir() / "crds").rglob("*.yaml"))
             server.install_crds(crds)
             print(
                 f"start  etcd+kube-apiserver ready {ready:5.1f} s, +{len(crds)} CRD files {time.monotonic() - started - ready:5.1f} s"

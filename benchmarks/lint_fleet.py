@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from accelcap.config import load_settings
+from accelcap.generate import write_derived
 from accelcap.lint.engine import lint_overlays
 from accelcap.render import RenderedOverlay, kustomize_command, render_overlay
 
@@ -37,8 +38,6 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = "prod"
 TEMPLATE_ZONE = "us-west-2a"
 ZONES = ("us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d")
-MAX_PER_POOL = 2
-GPUS_PER_NODE = 1  # g5.2xlarge
 LINT_REPEATS = 5
 REPLICATE = 10
 
@@ -57,26 +56,38 @@ def build_fleet(root: Path, clusters: int) -> list[Path]:
         _write_facts(overlay, name, index)
         _write_pools(overlay)
         overlays.append(overlay)
+    # The wiring of the worker settings and the GPU limits (4 pools x 2 nodes), as the
+    # generator writes them.
+    write_derived(root)
     return overlays
 
 
 def _write_facts(overlay: Path, name: str, index: int) -> None:
+    """The cluster's facts: its infraID (in the captured worker settings too), its zones, and
+    each zone's subnet; then the wiring generated from them."""
     facts = overlay / "facts" / "cluster.yaml"
     text = facts.read_text()
+    infra_id = f"{name}-{index:05x}"[:27]
+    template_id = _value(text, "infraID")
     zones = "".join(f"    - {zone}\n" for zone in ZONES)
-    text = text.replace(f"name: {TEMPLATE}\n", f"name: {name}\n", 1)
-    text = _replace_value(text, "infraID", f"{name}-{index:05x}"[:27])
+    text = text.replace(f"name: {TEMPLATE}\n", f"name: {name}\n", 1).replace(template_id, infra_id)
     text = text.replace(f"    - {TEMPLATE_ZONE}\n", zones, 1)
+    template_subnet = f"    {TEMPLATE_ZONE}:\n      filters:\n"
+    if template_subnet not in text:
+        raise SystemExit(f"{facts}: layout changed; update benchmarks/lint_fleet.py")
+    subnets = "".join(
+        f"    {zone}:\n      filters:\n        - name: tag:Name\n          values:\n"
+        f"            - {infra_id}-subnet-private-{zone}\n"
+        for zone in ZONES[1:]
+    )
+    text = text.replace("  worker:\n", subnets + "  worker:\n", 1)
     facts.write_text(text)
 
 
-def _replace_value(text: str, key: str, value: str) -> str:
-    lines = text.splitlines(keepends=True)
-    for number, line in enumerate(lines):
+def _value(text: str, key: str) -> str:
+    for line in text.splitlines():
         if line.strip().startswith(f"{key}:"):
-            indent = line[: len(line) - len(line.lstrip())]
-            lines[number] = f"{indent}{key}: {value}\n"
-            return "".join(lines)
+            return line.split(":", 1)[1].split("#", 1)[0].strip()
     raise SystemExit(f"template facts have no {key}")
 
 
@@ -86,21 +97,14 @@ def _write_pools(overlay: Path) -> None:
     for zone in ZONES[1:]:
         copy = capacity / f"gpu-{zone}"
         shutil.copytree(template, copy)
-        pool_zone = copy / "pool-zone.yaml"
-        pool_zone.write_text(pool_zone.read_text().replace(TEMPLATE_ZONE, zone))
+        pool = copy / "pool.yaml"
+        pool.write_text(pool.read_text().replace(TEMPLATE_ZONE, zone))
     kustomization = capacity / "kustomization.yaml"
     text = kustomization.read_text()
     listed = "".join(f"  - gpu-{zone}\n" for zone in ZONES)
-    if f"  - gpu-{TEMPLATE_ZONE}\n" not in text or "patches:" in text:
+    if f"  - gpu-{TEMPLATE_ZONE}\n" not in text:
         raise SystemExit(f"{kustomization}: layout changed; update benchmarks/lint_fleet.py")
-    text = text.replace(f"  - gpu-{TEMPLATE_ZONE}\n", listed, 1)
-    # The GPU limit must cover 4 pools x maxReplicas x GPUs, as CAP011 checks.
-    text += (
-        "patches:\n  - target:\n      kind: ClusterAutoscaler\n    patch: |-\n"
-        "      - op: replace\n        path: /spec/resourceLimits/gpus/0/max\n"
-        f"        value: {len(ZONES) * MAX_PER_POOL * GPUS_PER_NODE}\n"
-    )
-    kustomization.write_text(text)
+    kustomization.write_text(text.replace(f"  - gpu-{TEMPLATE_ZONE}\n", listed, 1))
 
 
 def raw_render_seconds(root: Path, rendered: list[RenderedOverlay]) -> float:

@@ -1,21 +1,49 @@
-"""Fixtures every test area shares: the real repository, its prod render, and a disposable
-copy of the repository. Helpers to import live in ``support``."""
+"""Fixtures every test area shares: the pinned upstream files served from the shared test
+data, the real repository, its prod render, and a disposable copy of the repository.
+Helpers to import live in ``support``."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 import shutil
 import typing as t
 from pathlib import Path
 
 import pytest
 
-from accelcap.config import load_settings
+from accelcap.config import MIRROR_ENV, load_settings
 from accelcap.render import RenderedOverlay
+from accelcap.validate.fetch import CACHE_ENV
+from mirror import build_mirror
 from support import REPO, render_prod, shared_dir
 
 #: What a repository copy needs: the manifests and the settings.
 REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pinned_files_from_the_shared_data(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Path]:
+    """Every tool the tests run (in this process or as a subprocess) fetches the pinned upstream
+    files from the shared test data, laid out as a mirror, into a cache of this session: never
+    from the network, never from the user's cache.
+
+    Without the shared data the tools fetch from their default (GitHub) and the tests that
+    read the shared data themselves fail, each saying where it looked (``support.shared_dir``).
+    """
+    saved = {name: os.environ.get(name) for name in (MIRROR_ENV, CACHE_ENV)}
+    mirror = tmp_path_factory.mktemp("mirror")
+    with contextlib.suppress(AssertionError):
+        build_mirror(shared_dir(), mirror)
+        os.environ[MIRROR_ENV] = str(mirror)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield mirror
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +68,7 @@ def prod(prod_render: RenderedOverlay) -> RenderedOverlay:
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the repository's manifests that a test may edit; the tools use it.
-
-    The shared data directory (upstream CRDs and schemas) stays the real one.
-    """
-    shared = shared_dir()
+    """A copy of the repository's manifests that a test may edit; the tools use it."""
     root = tmp_path / "repo"
     root.mkdir()
     for part in REPO_PARTS:
@@ -54,6 +78,5 @@ def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         else:
             shutil.copy2(source, root / part)
     monkeypatch.setenv("ACCELCAP_REPO", str(root))
-    monkeypatch.setenv("ACCELCAP_SHARED", str(shared))
     load_settings.cache_clear()
     return root

@@ -1,7 +1,7 @@
 """Helpers every test area shares (``tests/`` is on ``sys.path``; conftest.py is not importable).
 
-- ``REPO``: this checkout; ``shared_dir()``: the shared data it reads (``ACCELCAP_SHARED``
-  honoured, as the tools do);
+- ``REPO``: this checkout; ``shared_dir()``: the shared test data beside it (``../shared``,
+  or ``ACCELCAP_SHARED``): the upstream files the tests serve as a mirror, and the corpus;
 - ``render_prod``: the prod overlay through the real render layer (``conftest`` holds it
   once per session as ``prod_render``, and a private copy per test as ``prod``);
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import os
 import types
 import typing as t
 from pathlib import Path
@@ -26,9 +27,17 @@ from accelcap.render import Document, RenderedOverlay, render_overlay
 REPO = Path(__file__).resolve().parent.parent
 
 
+#: Names the shared test data when it is not at ``../shared``. Only the tests read it.
+SHARED_ENV = "ACCELCAP_SHARED"
+
+
 def shared_dir() -> Path:
-    """The shared data directory (upstream CRDs and schemas) the tools read."""
-    return load_settings(REPO).shared
+    """The shared test data: upstream CRDs and schemas (served to the tools as their mirror)
+    and the corpus of real-world manifests. The tests need it; they fail without it."""
+    shared = Path(os.environ.get(SHARED_ENV) or REPO.parent / "shared").resolve()
+    if not (shared / "crds" / "SOURCES.txt").is_file():
+        raise AssertionError(f"the tests need the shared test data at {shared} (set {SHARED_ENV} to move it)")
+    return shared
 
 
 INFERENTIA_LINE = "  # - ../../components/inferentia\n"

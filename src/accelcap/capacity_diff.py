@@ -2,9 +2,11 @@
 
 For each cluster, pool and quota class: the most vCPUs and accelerators the pools can run
 (max replicas x per instance, max replicas being the MachineAutoscaler's maximum where one
-exists, else ``spec.replicas``), at BASE and at HEAD. Pools added or removed and market
-switches (Spot <-> On-Demand) show as such. Both revisions are rendered from git with the
-same render layer as every other tool; nothing is read from AWS.
+exists, else ``spec.replicas``), at BASE and at HEAD, and the ClusterAutoscaler's GPU limits.
+A changed pool is described in the terms of its pool.yaml (``maxReplicas 2 -> 4``,
+``instanceType g5.2xlarge -> g6.2xlarge``, ``market Spot -> OnDemand``); a pool added in a new
+zone shows as added, with its zone. Both revisions are rendered from git with the same render
+layer as every other tool; nothing is read from AWS.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .instance_types import require
-from .pools import find_pools
+from .pool_settings import MARKETS, POOL_ANNOTATION
+from .pools import AUTOSCALING_GROUP, find_pools
 from .quotas.demand import PoolPlan, plan_pools
 from .render import render_overlay
 from .report import use_colour
@@ -33,6 +36,10 @@ from .tables import markdown_table, text_table
 
 TOOL = "capacity-diff"
 GIT_TIMEOUT_SECONDS = 60
+
+
+#: The quota market of a pool -> its word in pool.yaml.
+POOL_YAML_MARKET = {value: key for key, value in MARKETS.items()}
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class PoolCapacity:
     max_replicas: int
     vcpus: int
     accelerators: int
+    zone: str | None = None
+    #: The pool.yaml the MachineSet is filled from, where there is one.
+    pool_yaml: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,16 +67,29 @@ class PoolChange:
 
     @property
     def detail(self) -> str:
+        """The change in the words of pool.yaml."""
         if self.base is None or self.head is None:
-            return ""
+            pool = self.head or self.base
+            assert pool is not None
+            return f"zone {pool.zone}, maxReplicas {pool.max_replicas}" if pool.zone else ""
         notes = []
         if self.base.instance_type != self.head.instance_type:
-            notes.append(f"type {self.base.instance_type} -> {self.head.instance_type}")
+            notes.append(f"instanceType {self.base.instance_type} -> {self.head.instance_type}")
         if self.base.market != self.head.market:
-            notes.append(f"market {self.base.market} -> {self.head.market}")
+            notes.append(f"market {POOL_YAML_MARKET[self.base.market]} -> {POOL_YAML_MARKET[self.head.market]}")
         if self.base.max_replicas != self.head.max_replicas:
-            notes.append(f"max replicas {self.base.max_replicas} -> {self.head.max_replicas}")
+            notes.append(f"maxReplicas {self.base.max_replicas} -> {self.head.max_replicas}")
         return ", ".join(notes)
+
+
+@dataclass(frozen=True)
+class GpuLimitChange:
+    """One ``resourceLimits.gpus`` entry of a cluster's ClusterAutoscaler, before and after."""
+
+    cluster: str
+    type: str
+    base: int | None
+    head: int | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +130,7 @@ def export_revision(repo: Path, revision: str, destination: Path) -> Path:
     return destination
 
 
-def _capacity(cluster: str, plan: PoolPlan, overlay: str) -> PoolCapacity:
+def _capacity(cluster: str, plan: PoolPlan, overlay: str, zone: str | None, pool_yaml: str | None) -> PoolCapacity:
     known = require(plan.instance_type, f"{overlay}: {plan.ref}", "the capacity diff cannot size it")
     return PoolCapacity(
         cluster,
@@ -118,19 +141,47 @@ def _capacity(cluster: str, plan: PoolPlan, overlay: str) -> PoolCapacity:
         plan.max_replicas,
         plan.max_replicas * known.vcpus,
         plan.max_replicas * known.accelerators,
+        zone,
+        pool_yaml,
     )
 
 
-def capacities(root: Path) -> dict[tuple[str, str], PoolCapacity]:
+@dataclass
+class Capacities:
+    """Every pool of every cluster of one revision, and each cluster's GPU limits."""
+
+    pools: dict[tuple[str, str], PoolCapacity]
+    gpu_limits: dict[tuple[str, str], int]
+
+
+def capacities(root: Path) -> Capacities:
     """Every pool of every cluster in the tree at ``root``."""
     settings = load_settings(root)
-    found: dict[tuple[str, str], PoolCapacity] = {}
+    found = Capacities({}, {})
     for cluster in list_clusters(settings):
         rendered = render_overlay(settings.overlays / cluster, settings)
+        pools = find_pools(rendered.documents)
+        files = {p.name: p.file for p in rendered.pool_settings}
         # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
-        for plan in plan_pools(find_pools(rendered.documents), rendered.name):
-            found[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name)
+        for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
+            zone = (pool.provider.get("placement") or {}).get("availabilityZone")
+            pool_yaml = files.get(str(pool.machineset.annotations.get(POOL_ANNOTATION)))
+            found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
+        for autoscaler in rendered.of_kind("ClusterAutoscaler"):
+            if autoscaler.group != AUTOSCALING_GROUP or autoscaler.name != "default":
+                continue
+            for entry in autoscaler.get("spec", "resourceLimits", "gpus", default=[]) or []:
+                if isinstance(entry, dict) and isinstance(entry.get("max"), int):
+                    found.gpu_limits[(cluster, str(entry.get("type")))] = entry["max"]
     return found
+
+
+def compare_gpu_limits(base: Capacities, head: Capacities) -> list[GpuLimitChange]:
+    keys = sorted(set(base.gpu_limits) | set(head.gpu_limits))
+    return [
+        GpuLimitChange(cluster, kind, base.gpu_limits.get((cluster, kind)), head.gpu_limits.get((cluster, kind)))
+        for cluster, kind in keys
+    ]
 
 
 def compare(
@@ -196,25 +247,53 @@ CLASS_HEADER = [
 ]
 
 
-def render_text(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
+LIMIT_HEADER = ["cluster", "GPU type", "base max", "head max"]
+
+
+def _limit_row(change: GpuLimitChange) -> list[str]:
+    return [change.cluster, change.type, _or_dash(change.base), _or_dash(change.head)]
+
+
+def _or_dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+@dataclass
+class Report:
+    changes: list[PoolChange]
+    classes: list[ClassTotal]
+    limits: list[GpuLimitChange]
+
+
+def render_text(report: Report, stream: t.TextIO) -> None:
     bold, reset = ("\033[1m", "\033[0m") if use_colour(stream) else ("", "")
-    stream.write(f"{bold}Pools (most they can launch){reset}\n{text_table(POOL_HEADER, map(_pool_row, changes))}\n")
-    stream.write(f"{bold}Per quota class and market{reset}\n{text_table(CLASS_HEADER, map(_class_row, classes))}\n")
+    stream.write(
+        f"{bold}Pools (most they can launch){reset}\n{text_table(POOL_HEADER, map(_pool_row, report.changes))}\n"
+    )
+    stream.write(
+        f"{bold}Per quota class and market{reset}\n{text_table(CLASS_HEADER, map(_class_row, report.classes))}\n"
+    )
+    stream.write(
+        f"{bold}ClusterAutoscaler GPU limits{reset}\n{text_table(LIMIT_HEADER, map(_limit_row, report.limits))}\n"
+    )
 
 
-def render_markdown(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
-    moved = [c for c in changes if c.change != "unchanged"]
-    stream.write(f"### Capacity diff\n\n{len(moved)} pool(s) changed of {len(changes)}.\n\n")
-    stream.write(markdown_table(POOL_HEADER, map(_pool_row, changes)) + "\n")
-    stream.write(markdown_table(CLASS_HEADER, map(_class_row, classes)) + "\n")
+def render_markdown(report: Report, stream: t.TextIO) -> None:
+    moved = [c for c in report.changes if c.change != "unchanged"]
+    stream.write(f"### Capacity diff\n\n{len(moved)} pool(s) changed of {len(report.changes)}.\n\n")
+    stream.write(markdown_table(POOL_HEADER, map(_pool_row, report.changes)) + "\n")
+    stream.write(markdown_table(CLASS_HEADER, map(_class_row, report.classes)) + "\n")
+    stream.write(markdown_table(LIMIT_HEADER, map(_limit_row, report.limits)) + "\n")
 
 
-def render_json(changes: list[PoolChange], classes: list[ClassTotal], stream: t.TextIO) -> None:
+def render_json(report: Report, stream: t.TextIO) -> None:
     document = {
-        "pools": [{**asdict(c), "detail": c.detail} for c in changes],
+        "pools": [{**asdict(c), "detail": c.detail} for c in report.changes],
         "classes": [
-            {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators} for c in classes
+            {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators}
+            for c in report.classes
         ],
+        "gpu_limits": [asdict(c) for c in report.limits],
     }
     json.dump(document, stream, indent=2, sort_keys=True)
     stream.write("\n")
@@ -242,8 +321,9 @@ def execute(args: argparse.Namespace) -> int:
         trees = [
             export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))
         ]
-        changes, classes = compare(capacities(trees[0]), capacities(trees[1]))
-    RENDERERS[args.format](changes, classes, sys.stdout)
+        base, head = capacities(trees[0]), capacities(trees[1])
+    changes, classes = compare(base.pools, head.pools)
+    RENDERERS[args.format](Report(changes, classes, compare_gpu_limits(base, head)), sys.stdout)
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""Where things are: the repository root, its settings, and the shared data directory.
+"""Where things are: the repository root, its settings, and where pinned upstream files come from.
 
 Settings live in ``[tool.accelcap]`` of the repository's ``pyproject.toml``; a repository
 that uses the tools through pre-commit without such a table gets the defaults below.
@@ -19,9 +19,13 @@ from .errors import InputError
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
 REPO_ENV = "ACCELCAP_REPO"
-#: Environment variable naming the directory with upstream CRDs and schemas (``crds/``,
-#: ``schemas/``); default: ``shared-dir`` from the settings, relative to the repository.
-SHARED_ENV = "ACCELCAP_SHARED"
+#: Environment variable naming where the pinned upstream files (``accelcap/validate/crds.yaml``)
+#: are fetched from: a directory or an http(s) base URL laid out ``<owner>/<repo>/<commit>/<path>``.
+#: Default: ``crd-mirror`` from the settings, else GitHub's raw file URLs.
+MIRROR_ENV = "ACCELCAP_CRD_MIRROR"
+MIRROR_SETTING = "crd-mirror"
+#: GitHub serves every file of a public repository at ``<this>/<owner>/<repo>/<commit>/<path>``.
+DEFAULT_MIRROR = "https://raw.githubusercontent.com"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,6 @@ class Settings:
     #: URL are followed into the path they sync.
     repo_url: str | None = None
     overlays_dir: str = "overlays"
-    shared_dir: str = "../shared"
     raw: dict[str, t.Any] = field(default_factory=dict)
 
     @property
@@ -39,9 +42,24 @@ class Settings:
         return self.root / self.overlays_dir
 
     @property
-    def shared(self) -> Path:
-        configured = os.environ.get(SHARED_ENV)
-        return Path(configured) if configured else (self.root / self.shared_dir).resolve()
+    def crd_mirror(self) -> tuple[str, str]:
+        """(where the pinned upstream files come from, which setting said so).
+
+        An http(s) base URL or a local directory (relative to the repository when the
+        setting in pyproject.toml is relative); see ``MIRROR_ENV``.
+        """
+        configured = os.environ.get(MIRROR_ENV, "").strip()
+        if configured:
+            return configured, MIRROR_ENV
+        value = self.raw.get(MIRROR_SETTING)
+        if value is None:
+            return DEFAULT_MIRROR, f"{MIRROR_ENV} or {MIRROR_SETTING} in pyproject.toml"
+        if not isinstance(value, str) or not value.strip():
+            raise InputError("pyproject.toml [tool.accelcap]", f"{MIRROR_SETTING} must be a URL or a directory")
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) and not os.path.isabs(value):
+            value = str(self.root / value)
+        return value, f"{MIRROR_SETTING} in pyproject.toml"
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the repository when it is inside it, else as given."""
@@ -83,6 +101,5 @@ def load_settings(root: Path | None = None) -> Settings:
         root=root,
         repo_url=table.get("repo-url"),
         overlays_dir=table.get("overlays-dir", "overlays"),
-        shared_dir=table.get("shared-dir", "../shared"),
         raw=table,
     )

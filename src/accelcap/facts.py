@@ -6,11 +6,12 @@ import functools
 import json
 import re
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
+import referencing
 
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
@@ -40,10 +41,11 @@ class ClusterFacts:
     zones: tuple[str, ...]
     install_naming: str
     openshift_version: str
-    ami: str
+    #: The worker MachineSets' provider settings that every pool copies (``spec.worker``).
+    worker: dict[str, t.Any]
+    #: The workers' subnet reference in each zone (``spec.subnets``).
+    subnets: dict[str, dict[str, t.Any]]
     path: Path
-    #: ``spec.worker``: the workers' provider settings, AWSMachineProviderConfig field names.
-    worker: dict[str, t.Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def infra_id_set(self) -> bool:
@@ -70,6 +72,12 @@ class ClusterFacts:
         return str(name) if name else default
 
     @property
+    def ami(self) -> str | None:
+        """The workers' AMI id, when they name it by id."""
+        value = self.worker.get("ami", {}).get("id")
+        return str(value) if value else None
+
+    @property
     def kubernetes_version(self) -> str:
         """The Kubernetes minor version of the cluster's OpenShift version."""
         try:
@@ -82,10 +90,16 @@ class ClusterFacts:
             ) from None
 
 
+def _package_schema(name: str) -> dict[str, t.Any]:
+    return t.cast(dict[str, t.Any], json.loads(resources.files("accelcap").joinpath(f"schemas/{name}").read_text()))
+
+
 @functools.cache
-def _schema() -> dict[str, t.Any]:
-    text = resources.files("accelcap").joinpath("schemas/cluster-facts.schema.json").read_text()
-    return t.cast(dict[str, t.Any], json.loads(text))
+def _validator() -> jsonschema.Draft202012Validator:
+    """The facts schema, which takes its AWS types from the AWSMachineProviderConfig schema."""
+    provider = _package_schema("awsmachineproviderconfig.schema.json")
+    registry: referencing.Registry[t.Any] = referencing.Resource.from_contents(provider) @ referencing.Registry()
+    return jsonschema.Draft202012Validator(_package_schema("cluster-facts.schema.json"), registry=registry)
 
 
 def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
@@ -128,9 +142,12 @@ def cluster_dir_of(path: Path) -> Path | None:
     return None
 
 
-def check_facts_document(document: dict[str, t.Any], where: str) -> None:
-    """Raise ``InputError`` unless ``document`` is a valid ClusterFacts object."""
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(document))
+def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool = False) -> None:
+    """Raise ``InputError`` unless ``document`` is a valid ClusterFacts object.
+
+    ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
+    """
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")
@@ -138,15 +155,31 @@ def check_facts_document(document: dict[str, t.Any], where: str) -> None:
     for zone in spec["zones"]:
         if not zone.startswith(spec["region"]):
             raise InputError(where, f"spec/zones: {zone} is not in region {spec['region']}")
+        if zone not in spec["subnets"] and not capturing:
+            raise InputError(
+                where,
+                f"spec/subnets: no subnet for zone {zone}; tools/set-infra-id {document['metadata']['name']} "
+                "--from-cluster captures the subnet of every zone that runs workers",
+            )
+    for zone in spec["subnets"]:
+        if not zone.startswith(spec["region"]):
+            raise InputError(where, f"spec/subnets: {zone} is not in region {spec['region']}")
+    devices = spec["worker"]["blockDevices"]
+    if "deviceName" in devices[0] or "volumeSize" in (devices[0].get("ebs") or {}):
+        raise InputError(
+            where,
+            "spec/worker/blockDevices/0: the root device (no deviceName) comes first, without volumeSize "
+            "(each pool sets its root volume size in pool.yaml)",
+        )
 
 
-def load_facts_file(path: Path, settings: Settings | None = None) -> ClusterFacts:
+def load_facts_file(path: Path, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:
     settings = settings or load_settings()
     where = settings.relative(path)
     if not path.is_file():
         raise InputError(where, "no cluster facts file here")
     document = load_single(path, where)
-    check_facts_document(document, where)
+    check_facts_document(document, where, capturing)
     spec = document["spec"]
     cluster = document["metadata"]["name"]
     if path.parent.parent.name != cluster:
@@ -159,20 +192,21 @@ def load_facts_file(path: Path, settings: Settings | None = None) -> ClusterFact
         zones=tuple(spec["zones"]),
         install_naming=spec["installNaming"],
         openshift_version=spec["openshiftVersion"],
-        ami=spec["ami"],
+        worker=spec["worker"],
+        subnets=spec["subnets"],
         path=path,
-        worker=dict(spec.get("worker") or {}),
     )
 
 
-def load_facts(cluster: str, settings: Settings | None = None) -> ClusterFacts:
-    """The validated facts of ``cluster`` (an overlay name such as ``prod``)."""
+def load_facts(cluster: str, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:
+    """The validated facts of ``cluster`` (an overlay name such as ``prod``); ``capturing``:
+    see ``check_facts_document``."""
     settings = settings or load_settings()
     path = facts_path(cluster, settings)
     if not path.parent.parent.is_dir():
         known = ", ".join(sorted(list_clusters(settings))) or "none"
         raise InputError(cluster, f"no such cluster in {settings.overlays_dir}/ (known: {known})")
-    return load_facts_file(path, settings)
+    return load_facts_file(path, settings, capturing)
 
 
 def list_clusters(settings: Settings | None = None) -> list[str]:

@@ -4,11 +4,15 @@ For maintainers. Generated from the registries (``OUTPUTS`` lists them):
 
 - from the registry of tools (``accelcap.toolbox``): ``[project.scripts]`` of
   ``pyproject.toml``, the ``tools/<name>`` launchers, ``.pre-commit-hooks.yaml``,
-  ``.pre-commit-config.yaml`` (plus ``MAINTAINER_HOOKS``) and the README's tool table;
+  ``.pre-commit-config.yaml`` (plus ``GENERATOR_HOOK`` and ``MAINTAINER_HOOKS``) and the
+  README's tool table;
 - from the lint rules: ``docs/lint-rules.md``;
 - from the catalog: ``docs/catalog.md``;
 - from the finding codes, quota classes and pool checks: the tables of ``docs/validate.md``,
-  ``docs/verify-quotas.md`` and ``docs/verify-pools.md``.
+  ``docs/verify-quotas.md`` and ``docs/verify-pools.md``;
+- from each cluster's facts and pools (``accelcap.cluster_files``): ``facts/worker/kustomization.yaml``, the
+  wiring of the worker settings into the pools, and ``gpu-limits.yaml``, the ClusterAutoscaler's
+  GPU limits.
 
 A generated part of a hand-written file sits between two marker lines,
 ``<!-- generated:NAME ... -->`` (``# generated:NAME ...`` in TOML) and ``<!-- end:NAME -->``.
@@ -29,8 +33,10 @@ from pathlib import Path
 
 from .catalog import docs as catalog_docs
 from .cli import entry_point, new_parser
+from .cluster_files import ClusterFile, cluster_files
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, InputError
+from .facts import list_clusters
 from .files import write_atomically
 from .lint import docs as lint_docs
 from .quotas import docs as quota_docs
@@ -45,6 +51,20 @@ COMMAND = "python -m accelcap.generate"
 LAUNCHER = "_run"
 #: The oldest pre-commit that understands the published hooks' keys.
 MINIMUM_PRE_COMMIT = "2.9.0"
+
+#: The first hook of this repository's own ``.pre-commit-config.yaml``: it rewrites what is
+#: generated from the registries and from each cluster's facts and pools (a raised
+#: maxReplicas in a pool.yaml moves the ClusterAutoscaler's GPU limit with it). Like any hook
+#: that changes files it then fails the commit once: ``git add`` and commit again.
+GENERATOR_HOOK: dict[str, t.Any] = {
+    "id": "generated",
+    "name": "generated files are current (rewrites stale ones: git add them)",
+    "entry": ".venv/bin/python -m accelcap.generate",
+    "language": "system",
+    "files": r"^(base|components|overlays|src)/",
+    "pass_filenames": False,
+    "require_serial": True,
+}
 
 #: Hooks of this repository's own ``.pre-commit-config.yaml`` that run the maintainers'
 #: checkers rather than a tool of the registry. They run the checkout's ``.venv`` (the
@@ -157,7 +177,7 @@ def config_file() -> str:
         "    hooks:",
     ]
     hooks = [_hook_fields(tool, hook, published=False) for tool in TOOLS for hook in tool.hooks]
-    return "\n".join(header + _yaml_list([*hooks, *MAINTAINER_HOOKS], 6)) + "\n"
+    return "\n".join(header + _yaml_list([GENERATOR_HOOK, *hooks, *MAINTAINER_HOOKS], 6)) + "\n"
 
 
 def scripts_table() -> str:
@@ -266,6 +286,12 @@ def write_launchers(root: Path) -> None:
             link.symlink_to(LAUNCHER)
 
 
+def derived_files(root: Path) -> list[ClusterFile]:
+    """The derived files of every cluster of the repository at ``root``."""
+    settings = load_settings(root)
+    return [file for cluster in list_clusters(settings) for file in cluster_files(cluster, settings)]
+
+
 def stale_files(root: Path) -> list[str]:
     """Every generated file (or launcher) of ``root`` that differs from what is generated."""
     stale = []
@@ -274,6 +300,11 @@ def stale_files(root: Path) -> list[str]:
         current = file.read_text() if file.is_file() else None
         if current != output.wanted(root):
             stale.append(output.path)
+    settings = load_settings(root)
+    for derived in derived_files(root):
+        # A missing file keeps the builds that list it from rendering: stale, and not computed.
+        if not derived.path.is_file() or derived.path.read_text() != derived.text():
+            stale.append(settings.relative(derived.path))
     return stale + launchers_stale(root)
 
 
@@ -286,10 +317,29 @@ def write_all(root: Path) -> list[str]:
         if not file.is_file() or file.read_text() != text:
             write_atomically(file, text)
             written.append(output.path)
+    written += write_derived(root)
     links = launchers_stale(root)
     if links:
         write_launchers(root)
     return written + links
+
+
+def write_derived(root: Path) -> list[str]:
+    """Rewrite the stale derived files of every cluster; the paths written."""
+    settings = load_settings(root)
+    derived = derived_files(root)
+    created = set()
+    for cluster_file in derived:
+        if cluster_file.bootstrap is not None and not cluster_file.path.is_file():
+            write_atomically(cluster_file.path, cluster_file.bootstrap)
+            created.add(cluster_file.path)
+    written = []
+    for cluster_file in derived:
+        text = cluster_file.text()
+        if cluster_file.path in created or not cluster_file.path.is_file() or cluster_file.path.read_text() != text:
+            write_atomically(cluster_file.path, text)
+            written.append(settings.relative(cluster_file.path))
+    return written
 
 
 def build_parser() -> argparse.ArgumentParser:

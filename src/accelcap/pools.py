@@ -6,11 +6,12 @@ capacity diff so they agree on what a pool is.
 from __future__ import annotations
 
 import typing as t
+from collections import defaultdict
 from dataclasses import dataclass
 
 from .catalog.install_naming import INSTALL_NAMING
 from .catalog.instance_types import Accelerator
-from .instance_types import accelerator_of
+from .instance_types import accelerator_of, lookup
 from .render import Document
 
 MACHINE_GROUP = "machine.openshift.io"
@@ -126,3 +127,45 @@ def find_pools(documents: t.Iterable[Document]) -> list[Pool]:
     documents = list(documents)
     autoscalers = {autoscaler_target(d): d for d in documents if is_machineautoscaler(d)}
     return [Pool(d, autoscalers.get((d.namespace, d.name))) for d in documents if is_machineset(d)]
+
+
+@dataclass(frozen=True)
+class GpuLimit:
+    """One ``resourceLimits.gpus`` entry of the ClusterAutoscaler: the GPUs of one type."""
+
+    type: str
+    max: int
+    #: The pools that make up ``max``.
+    pools: tuple[str, ...]
+    min: int = 0
+
+    def entry(self) -> dict[str, t.Any]:
+        return {"type": self.type, "min": self.min, "max": self.max}
+
+
+def gpu_limits(pools: t.Iterable[Pool]) -> tuple[list[GpuLimit], list[Pool]]:
+    """The ClusterAutoscaler's GPU limits that follow from ``pools``, and the pools it cannot count.
+
+    For each ``cluster-api/accelerator`` label of the NVIDIA pools, the most GPUs they can run:
+    the sum of their most machines (``maxReplicas``, or ``spec.replicas`` of a pool scaled by
+    hand: the autoscaler counts every node of the type against the limit) times the GPUs of
+    the instance type (``accelcap.catalog.instance_types``). A pool whose type the table does
+    not know is returned apart; one without the label is left out (rule CAP005 reports it).
+    """
+    totals: dict[str, int] = defaultdict(int)
+    members: dict[str, list[str]] = defaultdict(list)
+    unknown = []
+    for pool in pools:
+        if pool.accelerator is not Accelerator.NVIDIA_GPU:
+            continue
+        known = lookup(pool.instance_type or "")
+        if known is None or not known.accelerators:
+            unknown.append(pool)
+            continue
+        label = pool.node_labels.get(ACCELERATOR_LABEL)
+        if not isinstance(label, str) or not label:
+            continue
+        totals[label] += max(pool.max_replicas or 0, 0) * known.accelerators
+        members[label].append(pool.name)
+    limits = [GpuLimit(label, totals[label], tuple(members[label])) for label in sorted(totals) if totals[label] > 0]
+    return limits, unknown

@@ -1,13 +1,16 @@
-"""tools/set-infra-id: write a cluster's infraID (and the facts that come with it) into
-its facts file, ``overlays/<cluster>/facts/cluster.yaml``.
+"""tools/set-infra-id: write a cluster's infraID, and what its worker MachineSets say, into its
+facts file, ``overlays/<cluster>/facts/cluster.yaml``.
 
-The facts come from one of: ``--infra-id ID``; a saved worker MachineSet
-(``--from-machineset FILE``, the output of ``oc get machineset -o yaml``: infraID, AMI and the
-install-era naming of security groups and subnets); or the live cluster (``--from-cluster``,
-through ``oc`` or ``kubectl``: the same plus the OpenShift version). The file is edited line
-by line so its comments survive, validated, and replaced atomically; a second run with the
-same facts changes nothing. The Terraform-era naming line of the cluster's
-``facts/kustomization.yaml`` is switched to match ``installNaming``.
+The facts come from one of: ``--infra-id ID`` (the infraID alone); a saved worker MachineSet
+(``--from-machineset FILE``, the output of ``oc get machineset -o yaml``); or the live cluster
+(``--from-cluster``, through ``accelcap.cluster``: the same plus the OpenShift version). From
+worker MachineSets it captures the infraID, the install-era naming of security groups and
+subnets, and the provider settings every pool copies (``spec.worker``, ``spec.subnets``:
+``accelcap.worker``), and says on one line each what it cannot tell or does not copy. The
+file is edited so its comments survive (scalar lines in place, the two captured blocks
+replaced), validated, and replaced atomically; the wiring of the worker settings into the
+pools (``facts/worker/kustomization.yaml``) is rewritten with it. A second run with the same facts changes
+nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ import json
 import re
 import sys
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from . import cluster
 from .cli import entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
-from .facts import INFRA_ID_UNSET, check_facts_document, facts_path, list_clusters, load_facts
+from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
 from .files import write_atomically
-from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
+from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file
 
 TOOL = "set-infra-id"
@@ -38,10 +43,12 @@ class LearnedFacts:
     """Facts learned from a source; None where the source cannot tell."""
 
     infra_id: str
-    ami: str | None = None
     install_naming: str | None = None
     openshift_version: str | None = None
     region: str | None = None
+    #: What the worker MachineSets say (None for --infra-id).
+    workers: Capture | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def check_infra_id(value: str, where: str) -> str:
@@ -58,47 +65,14 @@ def check_infra_id(value: str, where: str) -> str:
 # --- learning facts from worker MachineSets -------------------------------------------
 
 
-def _machinesets(documents: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """MachineSets of ``documents``, expanding ``List``/``MachineSetList`` items."""
-    found: list[dict[str, t.Any]] = []
-    for document in documents:
-        if document.get("kind") in ("List", "MachineSetList"):
-            found.extend(i for i in document.get("items") or [] if isinstance(i, dict))
-        else:
-            found.append(document)
-    return [d for d in found if d.get("kind") == "MachineSet"]
-
-
-def _naming_of(provider: dict[str, t.Any], infra_id: str) -> str | None:
-    """``capi`` or ``terraform`` from the security-group and subnet names of a worker."""
-    references = [*(provider.get("securityGroups") or []), provider.get("subnet") or {}]
-    names = [n for ref in references if isinstance(ref, dict) for n in tag_names(ref.get("filters")) or []]
-    return naming_of(names, infra_id)
-
-
 def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> LearnedFacts:
     """Facts of the cluster the worker MachineSets in ``documents`` belong to."""
-    workers = [
-        ms
-        for ms in _machinesets(documents)
-        if ((ms.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels", {}).get(ROLE_LABELS[0])
-        == "worker"
-    ]
-    if not workers:
-        raise InputError(where, "no worker MachineSet (machine-role label 'worker') in this file")
-    infra_ids = {str((ms.get("metadata") or {}).get("labels", {}).get(CLUSTER_LABEL, "")) for ms in workers}
-    if len(infra_ids) != 1 or "" in infra_ids:
-        raise InputError(where, f"worker MachineSets disagree on {CLUSTER_LABEL}: {sorted(infra_ids)}")
-    infra_id = check_infra_id(infra_ids.pop(), where)
-    provider = ((workers[0].get("spec") or {}).get("template") or {}).get("spec", {}).get("providerSpec", {}).get(
-        "value"
-    ) or {}
-    ami = (provider.get("ami") or {}).get("id")
+    workers = capture(documents, where)
     return LearnedFacts(
-        infra_id=infra_id,
-        ami=str(ami) if ami else None,
-        install_naming=_naming_of(provider, infra_id),
-        region=(provider.get("placement") or {}).get("region"),
+        infra_id=check_infra_id(workers.infra_id, where),
+        install_naming=workers.install_naming,
+        region=workers.region,
+        workers=workers,
     )
 
 
@@ -131,12 +105,16 @@ def learn_from_cluster() -> LearnedFacts:
         raise ExternalError(
             where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}"
         )
-    return LearnedFacts(infra_id, from_workers.ami, from_workers.install_naming, minor, region or from_workers.region)
+    return LearnedFacts(
+        infra_id, from_workers.install_naming, minor, region or from_workers.region, from_workers.workers
+    )
 
 
 # --- editing the facts file -----------------------------------------------------------
 
 _FIELD_LINE = r"^(?P<indent>[ ]+){key}:[ ]*(?P<value>[^#\n]*?)(?P<comment>[ ]+#[^\n]*)?$"
+#: The indentation of the keys of ``spec`` in a facts file.
+SPEC_INDENT = "  "
 
 
 def _set_field(text: str, key: str, value: str, where: str) -> str:
@@ -151,16 +129,48 @@ def _set_field(text: str, key: str, value: str, where: str) -> str:
     return text[: match.start()] + line + text[match.end() :]
 
 
-def updated_text(text: str, learned: LearnedFacts, where: str) -> str:
+class _BlockDumper(yaml.SafeDumper):
+    """Lists indented under their key, as the repository's YAML is written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _block(key: str, value: t.Any) -> str:
+    body = yaml.dump({key: value}, Dumper=_BlockDumper, default_flow_style=False, sort_keys=False, indent=2)
+    return "".join(SPEC_INDENT + line + "\n" for line in body.splitlines())
+
+
+def _set_block(text: str, key: str, value: t.Any) -> str:
+    """``text`` with the mapping or list ``key:`` under ``spec`` replaced (or added at the end).
+
+    The block is the key's line and every following line that is blank or indented deeper;
+    comments above the key stay.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if re.match(rf"^{SPEC_INDENT}{re.escape(key)}:", line)), None)
+    if start is None:
+        return (text if text.endswith("\n") else text + "\n") + _block(key, value)
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith(SPEC_INDENT + " ")):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay
+        end -= 1
+    return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
+
+
+def updated_text(text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str) -> str:
     fields = {
         "infraID": learned.infra_id,
-        "ami": learned.ami,
         "installNaming": learned.install_naming,
         "openshiftVersion": learned.openshift_version,
     }
     for key, value in fields.items():
         if value is not None:
             text = _set_field(text, key, value, where)
+    if learned.workers is not None and subnets is not None:
+        text = _set_block(text, "subnets", subnets)
+        text = _set_block(text, "worker", learned.workers.worker)
     documents = load_documents(text, where)
     if len(documents) != 1:
         raise InputError(where, "the facts file must hold exactly one document")
@@ -168,20 +178,16 @@ def updated_text(text: str, learned: LearnedFacts, where: str) -> str:
     return text
 
 
-#: The line of a cluster's ``facts/kustomization.yaml`` that wires Terraform-era names in.
-_TERRAFORM_WIRING = re.compile(
-    r"^(?P<indent>[ ]*)(?:#[ ]*)?- (?P<path>(?:\.\./)+components/install-naming/terraform)[ ]*$", re.MULTILINE
-)
-
-
-def wiring_text(text: str, install_naming: str, where: str) -> str:
-    """``text`` (a facts/kustomization.yaml) with the Terraform naming line on or off."""
-    match = _TERRAFORM_WIRING.search(text)
-    if match is None:
-        raise InputError(where, "no line '- .../components/install-naming/terraform' (commented or not) to switch")
-    prefix = "" if install_naming == "terraform" else "# "
-    line = f"{match['indent']}{prefix}- {match['path']}"
-    return text[: match.start()] + line + text[match.end() :]
+def merged_subnets(facts: ClusterFacts, workers: Capture, notes: list[str]) -> dict[str, t.Any]:
+    """The captured subnets, plus the facts' own for listed zones no worker runs in (said so)."""
+    subnets = dict(workers.subnets)
+    for zone in facts.zones:
+        if zone not in subnets and zone in facts.subnets:
+            subnets[zone] = facts.subnets[zone]
+            notes.append(
+                f"spec.subnets.{zone}: no worker MachineSet runs in {zone}, so its subnet cannot be told; kept"
+            )
+    return dict(sorted(subnets.items()))
 
 
 # --- command line ---------------------------------------------------------------------
@@ -190,23 +196,27 @@ def wiring_text(text: str, install_naming: str, where: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(
         TOOL,
-        "Write a cluster's infraID (and the facts that come with it: AMI, install-era naming of\n"
-        "security groups and subnets, OpenShift version) into overlays/<cluster>/facts/cluster.yaml.\n\n"
+        "Write a cluster's infraID, and what its worker MachineSets say, into\n"
+        "overlays/<cluster>/facts/cluster.yaml: the install-era naming of security groups and\n"
+        "subnets, the OpenShift version (--from-cluster), and the worker provider settings every\n"
+        "pool copies (spec.worker: AMI, instance profile, IMDS, EBS type and KMS key, tags,\n"
+        "security groups, secrets; spec.subnets: the subnet of each zone), in whichever form the\n"
+        "cluster references them. What cannot be told, or is not copied, is said on one line each.\n\n"
         "Reads: the source chosen below and overlays/<cluster>/facts/cluster.yaml.\n"
-        "Writes: that facts file (comments kept, atomic replace) and, when the install-era naming\n"
-        "changes, the install-naming line of facts/kustomization.yaml; prints what changed.\n"
+        "Writes: that facts file (comments kept, atomic replace) and facts/worker/kustomization.yaml, the wiring\n"
+        "of the worker settings into the pools; prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
     )
     parser.add_argument(
         "cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster"
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--infra-id", metavar="ID", help="the infraID to write")
+    source.add_argument("--infra-id", metavar="ID", help="the infraID to write (the worker settings stay as they are)")
     source.add_argument(
         "--from-machineset",
         metavar="FILE",
         type=Path,
-        help="a saved `oc get machineset -o yaml` of the cluster's workers",
+        help="a saved `oc get machineset -n openshift-machine-api -o yaml` with the cluster's workers",
     )
     source.add_argument(
         "--from-cluster", action="store_true", help="read the cluster of the kubeconfig ($KUBECONFIG, current context)"
@@ -215,9 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check(cluster: str | None) -> int:
+def _check(cluster_name: str | None) -> int:
     settings = load_settings()
-    clusters = [cluster] if cluster else list_clusters(settings)
+    clusters = [cluster_name] if cluster_name else list_clusters(settings)
     if not clusters:
         raise InputError(settings.overlays_dir, "no cluster overlays with facts/cluster.yaml")
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
@@ -231,54 +241,89 @@ def _check(cluster: str | None) -> int:
     return EXIT_FINDINGS if unset else EXIT_OK
 
 
+def _learn(args: argparse.Namespace) -> LearnedFacts:
+    if args.infra_id is not None:
+        return LearnedFacts(check_infra_id(args.infra_id, "--infra-id"))
+    if args.from_machineset is not None:
+        return learn_from_machinesets(load_file(args.from_machineset), str(args.from_machineset))
+    if args.from_cluster:
+        return learn_from_cluster()
+    raise InputError("usage", "give one of --infra-id, --from-machineset, --from-cluster or --check")
+
+
+def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
+    """What the source cannot tell, or what is not copied: one line each."""
+    notes = list(learned.notes)
+    if learned.workers is None:
+        if learned.infra_id != facts.infra_id:
+            notes.append(
+                f"spec.worker, spec.subnets: still the worker settings captured for {facts.infra_id}; capture this "
+                f"cluster's with {TOOL} {facts.name} --from-cluster or --from-machineset (lint fails until then)"
+            )
+        return notes
+    notes.extend(learned.workers.notes)
+    if learned.install_naming is None:
+        notes.append(
+            "installNaming: the worker security groups and subnets are referenced by id, which says nothing of "
+            f"the install-era naming; kept {facts.install_naming}"
+        )
+    return notes
+
+
 def execute(args: argparse.Namespace) -> int:
     if args.check:
         return _check(args.cluster)
     if not args.cluster:
         raise InputError("usage", "a cluster name is required (see --help)")
     settings = load_settings()
-    facts = load_facts(args.cluster, settings)
+    # A zone just added to the facts has no subnet yet: capturing it is what this run is for.
+    facts = load_facts(args.cluster, settings, capturing=args.infra_id is None)
     where = settings.relative(facts.path)
-    if args.infra_id is not None:
-        learned = LearnedFacts(check_infra_id(args.infra_id, "--infra-id"))
-    elif args.from_machineset is not None:
-        learned = learn_from_machinesets(load_file(args.from_machineset), str(args.from_machineset))
-    elif args.from_cluster:
-        learned = learn_from_cluster()
-    else:
-        raise InputError("usage", "give one of --infra-id, --from-machineset, --from-cluster or --check")
+    learned = _learn(args)
     if learned.region is not None and learned.region != facts.region:
         raise InputError(
             where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
         )
+    notes = _notes(facts, learned)
+    subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
     text = facts.path.read_text()
-    new_text = updated_text(text, learned, where)
-    wiring_path = facts.path.with_name("kustomization.yaml")
-    wiring = wiring_path.read_text()
-    new_wiring = wiring_text(wiring, learned.install_naming or facts.install_naming, settings.relative(wiring_path))
-    if new_text == text and new_wiring == wiring:
+    new_text = updated_text(text, learned, subnets, where)
+    new_facts_document = load_documents(new_text, where)[0]["spec"]
+    wiring = wiring_path(facts.path)
+    new_wiring = wiring_text(new_facts_document["worker"], new_facts_document["subnets"])
+    old_wiring = wiring.read_text() if wiring.is_file() else None
+    for note in notes:
+        print(f"{TOOL}: {where}: {note}", file=sys.stderr)
+    if new_text == text and new_wiring == old_wiring:
         print(f"{TOOL}: {where}: unchanged")
         return EXIT_OK
-    # The wiring first: if the facts write then failed, a rerun would still fix both.
-    if new_wiring != wiring:
-        write_atomically(wiring_path, new_wiring)
+    # The facts last: if a write failed, a rerun would still do both.
+    if new_wiring != old_wiring:
+        write_atomically(wiring, new_wiring)
     write_atomically(facts.path, new_text)
+    print(f"{TOOL}: {where}: {', '.join(_changes(facts, learned, subnets)) or 'rewritten'}")
+    return EXIT_OK
+
+
+def _changes(facts: ClusterFacts, learned: LearnedFacts, subnets: dict[str, t.Any] | None) -> list[str]:
     changes = [
         f"{key} {old} -> {new}"
         for key, old, new in (
             ("infraID", facts.infra_id, learned.infra_id),
-            ("ami", facts.ami, learned.ami),
             ("installNaming", facts.install_naming, learned.install_naming),
             ("openshiftVersion", facts.openshift_version, learned.openshift_version),
         )
         if new is not None and new != old
     ]
-    if new_wiring != wiring:
-        changes.append(
-            f"{settings.relative(wiring_path)}: install-naming/terraform {'on' if 'terraform' == (learned.install_naming or facts.install_naming) else 'off'}"
+    if learned.workers is not None:
+        changed = sorted(
+            k for k in {*facts.worker, *learned.workers.worker} if facts.worker.get(k) != learned.workers.worker.get(k)
         )
-    print(f"{TOOL}: {where}: {', '.join(changes)}")
-    return EXIT_OK
+        if changed:
+            changes.append(f"worker {', '.join(changed)} (from {', '.join(learned.workers.sources)})")
+        if subnets is not None and subnets != facts.subnets:
+            changes.append(f"subnets of {', '.join(subnets)}")
+    return changes
 
 
 main = entry_point(TOOL, build_parser, execute)

@@ -86,8 +86,9 @@ TOOLS: tuple[Tool, ...] = (
         "set-infra-id",
         "accelcap.set_infra_id:main",
         "set-infra-id <cluster>",
-        "writes the infraID and related facts from `--infra-id`, `--from-machineset FILE` or "
-        "`--from-cluster`; `--check` fails while unset",
+        "writes the infraID and what the worker MachineSets say (install naming, the worker settings "
+        "every pool copies) from `--infra-id`, `--from-machineset FILE` or `--from-cluster`; "
+        "`--check` fails while unset",
         "0 ok, 1 unset (`--check`), 2 bad input, 3 the cluster refused",
         hooks=(
             Hook(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from accelcap.catalog import boot_images, gitops, kinds, openshift_versions, operators
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
-from accelcap.validate.pinned import pinned_crds
-from accelcap.yamlload import load_file
+from accelcap.validate.pinned import fetch_pinned, pinned_crds
+from accelcap.yamlload import load_documents, load_file
 from support import REPO
 
 
@@ -17,7 +17,7 @@ def test_kind_rows_from_pinned_crds_match_them() -> None:
     for crd in pinned_crds():
         row = kinds.lookup(crd.group, crd.kind)
         assert row is not None, f"{crd.group}/{crd.kind} is pinned but not in accelcap.catalog.kinds"
-        (document,) = load_file(crd.mirror_path(settings))
+        (document,) = load_documents(fetch_pinned(crd, settings), crd.relative)
         assert row.resource == document["spec"]["names"]["plural"], crd.kind
         assert row.namespaced == (document["spec"]["scope"] == "Namespaced"), crd.kind
         checked += 1

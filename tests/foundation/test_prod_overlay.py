@@ -59,6 +59,41 @@ def test_infra_id_in_every_place(gpu_machineset: Document, facts: ClusterFacts) 
     assert provider["ami"] == {"id": facts.ami}
 
 
+def test_the_gpu_pool_is_the_worker_with_the_pool_yaml_settings(gpu_machineset: Document, facts: ClusterFacts) -> None:
+    """prod's pool renders exactly as before the worker capture existed (prod's facts hold the
+    values its pools had then), plus the three annotations that name its pool.yaml, zone and market."""
+    infra = facts.infra_id
+    assert gpu_machineset.get("spec", "template", "spec", "providerSpec", "value") == {
+        "apiVersion": "machine.openshift.io/v1beta1",
+        "kind": "AWSMachineProviderConfig",
+        "ami": {"id": "ami-0c5f5e9b2a7d4e1f3"},
+        "instanceType": "g5.2xlarge",
+        "iamInstanceProfile": {"id": f"{infra}-worker-profile"},
+        "securityGroups": [
+            {"filters": [{"name": "tag:Name", "values": [f"{infra}-node"]}]},
+            {"filters": [{"name": "tag:Name", "values": [f"{infra}-lb"]}]},
+        ],
+        "subnet": {"filters": [{"name": "tag:Name", "values": [f"{infra}-subnet-private-us-west-2a"]}]},
+        "placement": {"region": "us-west-2", "availabilityZone": "us-west-2a"},
+        "tags": [{"name": f"kubernetes.io/cluster/{infra}", "value": "owned"}],
+        "blockDevices": [
+            {"ebs": {"encrypted": True, "iops": 0, "kmsKey": {"arn": ""}, "volumeSize": 120, "volumeType": "gp3"}}
+        ],
+        "credentialsSecret": {"name": "aws-cloud-credentials"},
+        "userDataSecret": {"name": "worker-user-data"},
+        "deviceIndex": 0,
+        "metadataServiceOptions": {"authentication": "Required"},  # IMDSv2 (CAP023)
+        "spotMarketOptions": {},
+    }
+    assert gpu_machineset.annotations == {
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        "argocd.argoproj.io/sync-wave": "3",
+        "accel-capacity.io/pool": "gpu-us-west-2a",
+        "accel-capacity.io/zone": "us-west-2a",
+        "accel-capacity.io/market": "Spot",
+    }
+
+
 def test_gpu_pool_node_labels_taint_size_market(gpu_machineset: Document) -> None:
     spec = gpu_machineset.get("spec", "template", "spec")
     assert spec["metadata"]["labels"] == {"node-role.kubernetes.io/gpu": "", "cluster-api/accelerator": "nvidia-a10g"}

@@ -5,34 +5,56 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from accelcap import generate
 from accelcap.config import load_settings
+from accelcap.lint.engine import lint_overlay
 from accelcap.pools import find_pools
 from accelcap.render import render_overlay
 
+ZONES = ("eu-west-1a", "eu-west-1b")
+SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaaa", "eu-west-1b": "subnet-0bbbbbbbbbbbbbbbb"}
+
 
 def add_staging_with_two_zones(root: Path) -> Path:
-    """Do what the README's "Adding a cluster or a zone" says, in ``root``."""
+    """Do what the README's "Adding a zone or a cluster" says, in ``root``: the facts as
+    ``set-infra-id --from-cluster`` would write them for a bring-your-own-VPC cluster whose
+    workers reference their subnets by id, then one pool directory per zone."""
     overlays = root / "overlays"
     staging = overlays / "staging"
     shutil.copytree(overlays / "prod", staging)
     facts = staging / "facts" / "cluster.yaml"
+    text = facts.read_text()
+    subnets_start = text.index("  subnets:\n")
+    subnets_end = text.index("  worker:\n")
+    subnets = "  subnets:\n" + "".join(f"    {zone}:\n      id: {subnet}\n" for zone, subnet in SUBNETS.items())
+    text = text[:subnets_start] + subnets + text[subnets_end:]
     facts.write_text(
-        facts.read_text()
-        .replace("name: prod", "name: staging")
-        .replace("infraID: prod-x7k2p", "infraID: stg-k3m9z")
+        text.replace("name: prod", "name: staging")
+        .replace("prod-x7k2p", "stg-k3m9z")
         .replace('accountID: "153526447089"', 'accountID: "210987654321"')
         .replace("region: us-west-2", "region: eu-west-1")
-        .replace("    - us-west-2a", "    - eu-west-1a\n    - eu-west-1b")
+        .replace("    - us-west-2a", "".join(f"    - {zone}\n" for zone in ZONES).rstrip("\n"))
     )
     capacity = staging / "capacity"
-    (capacity / "gpu-us-west-2a").rename(capacity / "gpu-eu-west-1a")
-    shutil.copytree(capacity / "gpu-eu-west-1a", capacity / "gpu-eu-west-1b")
-    for zone in ("eu-west-1a", "eu-west-1b"):
-        pool_zone = capacity / f"gpu-{zone}" / "pool-zone.yaml"
-        pool_zone.write_text(pool_zone.read_text().replace("us-west-2a", zone))
+    (capacity / "gpu-us-west-2a").rename(capacity / f"gpu-{ZONES[0]}")
+    shutil.copytree(capacity / f"gpu-{ZONES[0]}", capacity / f"gpu-{ZONES[1]}")
+    for zone in ZONES:
+        pool = capacity / f"gpu-{zone}" / "pool.yaml"
+        pool.write_text(pool.read_text().replace("us-west-2a", zone))
     kustomization = capacity / "kustomization.yaml"
     kustomization.write_text(
-        kustomization.read_text().replace("  - gpu-us-west-2a\n", "  - gpu-eu-west-1a\n  - gpu-eu-west-1b\n")
+        kustomization.read_text().replace("  - gpu-us-west-2a\n", "".join(f"  - gpu-{zone}\n" for zone in ZONES))
+    )
+    inferentia = staging / "inferentia" / "capacity"
+    (inferentia / "inf2-us-west-2a").rename(inferentia / f"inf2-{ZONES[0]}")
+    pool = inferentia / f"inf2-{ZONES[0]}" / "pool.yaml"
+    pool.write_text(pool.read_text().replace("us-west-2a", ZONES[0]))
+    listing = inferentia / "kustomization.yaml"
+    listing.write_text(listing.read_text().replace("inf2-us-west-2a", f"inf2-{ZONES[0]}"))
+    load_settings.cache_clear()
+    written = generate.write_derived(root)
+    assert {"overlays/staging/facts/worker/kustomization.yaml", "overlays/staging/capacity/gpu-limits.yaml"} <= set(
+        written
     )
     return staging
 
@@ -42,11 +64,12 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
     rendered = render_overlay(staging, load_settings(repo_copy))
     assert rendered.facts is not None and rendered.facts.name == "staging"
     pools = {p.name: p for p in find_pools(rendered.documents)}
-    assert set(pools) == {"stg-k3m9z-gpu-eu-west-1a", "stg-k3m9z-gpu-eu-west-1b"}
-    for zone in ("eu-west-1a", "eu-west-1b"):
+    assert set(pools) == {f"stg-k3m9z-gpu-{zone}" for zone in ZONES}
+    for zone in ZONES:
         pool = pools[f"stg-k3m9z-gpu-{zone}"]
         assert pool.provider["placement"] == {"region": "eu-west-1", "availabilityZone": zone}
-        assert pool.provider["subnet"]["filters"][0]["values"] == [f"stg-k3m9z-subnet-private-{zone}"]
+        assert pool.provider["subnet"] == {"id": SUBNETS[zone]}
+        assert pool.provider["iamInstanceProfile"] == {"id": "stg-k3m9z-worker-profile"}
         assert (
             pool.machineset.get("spec", "selector", "matchLabels", "machine.openshift.io/cluster-api-machineset")
             == pool.name
@@ -58,28 +81,19 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
         "staging-capacity": "overlays/staging/capacity",
         "staging-operators": "overlays/staging/operators",
     }
-
-
-def test_terraform_install_naming(repo_copy: Path) -> None:
-    wiring = repo_copy / "overlays" / "prod" / "facts" / "kustomization.yaml"
-    wiring.write_text(
-        wiring.read_text().replace(
-            "  # - ../../../components/install-naming/terraform", "  - ../../../components/install-naming/terraform"
-        )
-    )
-    (pool,) = find_pools(render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy)).documents)
-    groups = [v for sg in pool.provider["securityGroups"] for f in sg["filters"] for v in f["values"]]
-    assert groups == ["prod-x7k2p-worker-sg"]
-    assert pool.provider["subnet"]["filters"][0]["values"] == ["prod-x7k2p-private-us-west-2a"]
+    # Two zones of two g5.2xlarge nodes at most: the generated GPU limit is 4.
+    (autoscaler,) = rendered.of_kind("ClusterAutoscaler")
+    assert autoscaler.get("spec", "resourceLimits", "gpus") == [{"type": "nvidia-a10g", "min": 0, "max": 4}]
+    assert lint_overlay(rendered) == []
 
 
 def test_on_demand_is_one_line(repo_copy: Path) -> None:
-    pool_dir = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "kustomization.yaml"
-    pool_dir.write_text(
-        pool_dir.read_text().replace(
-            "  - ../../../../components/autoscaling/pool\n",
-            "  - ../../../../components/autoscaling/pool\n  - ../../../../components/on-demand\n",
-        )
-    )
-    (pool,) = find_pools(render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy)).documents)
+    pool_file = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "pool.yaml"
+    before = pool_file.read_text()
+    pool_file.write_text(before.replace("  market: Spot ", "  market: OnDemand "))
+    assert len([1 for a, b in zip(before.splitlines(), pool_file.read_text().splitlines(), strict=True) if a != b]) == 1
+    rendered = render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+    (pool,) = find_pools(rendered.documents)
     assert pool.market == "on-demand" and "spotMarketOptions" not in pool.provider
+    assert pool.machineset.annotations["accel-capacity.io/market"] == "OnDemand"
+    assert lint_overlay(rendered) == []

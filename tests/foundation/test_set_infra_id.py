@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from accelcap.config import load_settings
+from accelcap.facts import load_facts
+from accelcap.lint.engine import lint_overlay
 from accelcap.render import render_overlay
 from support import REPO
 
@@ -36,19 +38,30 @@ def rendered_text(root: Path) -> str:
     return json.dumps([d.obj for d in rendered.documents])
 
 
-def test_infra_id_reaches_every_place_and_second_run_changes_nothing(repo_copy: Path) -> None:
+def lint_codes(root: Path) -> set[str]:
+    load_settings.cache_clear()
+    return {f.code for f in lint_overlay(render_overlay(root / "overlays" / "prod", load_settings(root)))}
+
+
+def test_infra_id_alone_changes_one_line_and_says_the_worker_settings_are_not_its(repo_copy: Path) -> None:
     before = facts_file(repo_copy).read_text()
     result = run("prod", "--infra-id", "ocp-blue-9q8w7")
     assert result.returncode == 0, result.stderr
     assert "infraID prod-x7k2p -> ocp-blue-9q8w7" in result.stdout
+    # The worker settings were captured for the old infraID: said on one line, not rewritten.
+    assert result.stderr == (
+        "set-infra-id: overlays/prod/facts/cluster.yaml: spec.worker, spec.subnets: still the worker settings "
+        "captured for prod-x7k2p; capture this cluster's with set-infra-id prod --from-cluster or "
+        "--from-machineset (lint fails until then)\n"
+    )
     after = facts_file(repo_copy).read_text()
     # Only the infraID line changed; every comment survived.
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=False) if a != b]
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("  infraID: prod-x7k2p", "  infraID: ocp-blue-9q8w7")]
     text = rendered_text(repo_copy)
-    assert "prod-x7k2p" not in text
-    # name, 2+1 cluster labels, 2 machineset labels, profile, 2 SGs, subnet, tag, autoscaler x2
-    assert text.count("ocp-blue-9q8w7") >= 12
+    # name, 2+1 cluster labels, 2 machineset labels, autoscaler x2
+    assert text.count("ocp-blue-9q8w7") >= 8
+    assert "CAP007" in lint_codes(repo_copy)
 
     again = run("prod", "--infra-id", "ocp-blue-9q8w7")
     assert again.returncode == 0 and "unchanged" in again.stdout
@@ -92,22 +105,76 @@ def test_unreadable_machineset_file(repo_copy: Path, tmp_path: Path) -> None:
     assert empty.returncode == 2 and "no worker MachineSet" in empty.stderr
 
 
-def test_from_machineset_learns_naming_and_ami(repo_copy: Path) -> None:
+def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
+    facts = facts_file(repo_copy)
+    facts.write_text(facts.read_text().replace("    - us-west-2a\n", "    - us-west-2a\n    - us-west-2b\n"))
     result = run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml"))
     assert result.returncode == 0, result.stderr
-    text = facts_file(repo_copy).read_text()
-    assert "  infraID: ocp-legacy-b2c4d\n" in text
-    assert "  ami: ami-0a1b2c3d4e5f60718\n" in text
-    assert "  installNaming: terraform\n" in text
-    wiring = (repo_copy / "overlays" / "prod" / "facts" / "kustomization.yaml").read_text()
-    assert "\n  - ../../../components/install-naming/terraform\n" in wiring
-    # ...so the pools render with the Terraform-era names, everywhere.
+    assert result.stdout == (
+        "set-infra-id: overlays/prod/facts/cluster.yaml: infraID prod-x7k2p -> ocp-legacy-b2c4d, installNaming capi "
+        "-> terraform, worker ami, blockDevices, iamInstanceProfile, metadataServiceOptions, securityGroups, tags "
+        "(from ocp-legacy-b2c4d-worker-us-west-2a, ocp-legacy-b2c4d-worker-us-west-2b), subnets of us-west-2a, "
+        "us-west-2b\n"
+    )
+    assert result.stderr == ""
+    spec = load_facts("prod", load_settings(repo_copy))
+    assert (spec.infra_id, spec.install_naming, spec.ami) == ("ocp-legacy-b2c4d", "terraform", "ami-0a1b2c3d4e5f60718")
+    assert spec.worker["metadataServiceOptions"] == {"authentication": "Required"}
+    assert spec.worker["blockDevices"][0]["ebs"]["kmsKey"]["arn"].startswith("arn:aws:kms:us-west-2:")
+    assert "volumeSize" not in spec.worker["blockDevices"][0]["ebs"]  # each pool's own
+    assert {"name": "cost-center", "value": "ml-platform"} in spec.worker["tags"]
+    assert "spotMarketOptions" not in spec.worker  # the market is each pool's
+    assert spec.subnets == {
+        zone: {"filters": [{"name": "tag:Name", "values": [f"ocp-legacy-b2c4d-private-{zone}"]}]}
+        for zone in ("us-west-2a", "us-west-2b")
+    }
+    text = facts.read_text()
+    assert "# The cluster's worker MachineSets, as every pool copies them" in text  # comments survive
+    # ...so the pools render with the cluster's own settings, everywhere.
     rendered = rendered_text(repo_copy)
     assert "ocp-legacy-b2c4d-worker-sg" in rendered and "ocp-legacy-b2c4d-private-us-west-2a" in rendered
-    assert "-node" not in rendered and "subnet-private" not in rendered
+    assert "-node" not in rendered and "subnet-private" not in rendered and "Required" in rendered
+    assert lint_codes(repo_copy) == set()
     assert run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml")).stdout.endswith(
         "unchanged\n"
     )
+
+
+def test_workers_that_disagree_are_refused(repo_copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "disagree.yaml"
+    text = (DATA / "worker-machineset-terraform.yaml").read_text()
+    other.write_text(text.replace("authentication: Required", "authentication: Optional", 1))
+    before = facts_file(repo_copy).read_text()
+    result = run("prod", "--from-machineset", str(other))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "differ in metadataServiceOptions" in result.stderr
+    assert facts_file(repo_copy).read_text() == before
+
+
+def test_security_groups_by_id_cannot_tell_the_naming(repo_copy: Path, tmp_path: Path) -> None:
+    by_id = tmp_path / "by-id.yaml"
+    text = (DATA / "worker-machineset-terraform.yaml").read_text()
+    for zone, subnet in (("us-west-2a", "subnet-0aaa"), ("us-west-2b", "subnet-0bbb")):
+        text = text.replace(
+            f"filters:\n                  - name: tag:Name\n                    values:\n"
+            f"                      - ocp-legacy-b2c4d-private-{zone}",
+            f"id: {subnet}",
+        )
+    text = text.replace(
+        "- filters:\n                    - name: tag:Name\n                      values:\n"
+        "                        - ocp-legacy-b2c4d-worker-sg",
+        "- id: sg-0123456789abcdef0",
+    )
+    by_id.write_text(text)
+    result = run("prod", "--from-machineset", str(by_id))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "set-infra-id: overlays/prod/facts/cluster.yaml: installNaming: the worker security groups and subnets are "
+        "referenced by id, which says nothing of the install-era naming; kept capi\n"
+    )
+    facts = load_facts("prod", load_settings(repo_copy))
+    assert facts.worker["securityGroups"] == [{"id": "sg-0123456789abcdef0"}]
+    assert facts.subnets["us-west-2a"] == {"id": "subnet-0aaa"}
 
 
 def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_hook_files_say_what_the_registry_says() -> None:
     config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
     (local,) = config["repos"]
     expected = [generate._hook_fields(tool, hook, published=False) for tool in TOOLS for hook in tool.hooks]
-    assert local["hooks"] == expected + list(generate.MAINTAINER_HOOKS)
+    assert local["hooks"] == [generate.GENERATOR_HOOK, *expected, *generate.MAINTAINER_HOOKS]
 
 
 @pytest.fixture

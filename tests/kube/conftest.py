@@ -33,7 +33,7 @@ from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.validate import cli as validate_cli
-from support import REPO
+from support import REPO, shared_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -93,7 +93,7 @@ def validate(
 
 
 def shared_crd_files() -> list[Path]:
-    return sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
+    return sorted((shared_dir() / "crds").rglob("*.yaml"))
 
 
 @pytest.fixture(scope="session")

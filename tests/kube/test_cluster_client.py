@@ -63,6 +63,10 @@ def test_set_infra_id_from_cluster(
     assert code == 0, err
     learned = load_facts("prod", load_settings(repo_copy))
     assert (learned.infra_id, learned.openshift_version, learned.install_naming) == ("prod-x7k2p", "4.20", "terraform")
+    # The worker settings every pool copies, and the subnet of each zone with workers (us-west-2b
+    # runs workers but is not a zone of the cluster's pools: its subnet is kept anyway).
+    assert learned.worker["iamInstanceProfile"] == {"id": "prod-x7k2p-worker-profile"}
+    assert set(learned.subnets) == {"us-west-2a", "us-west-2b"} and learned.zones == ("us-west-2a",)
 
 
 def test_crd_schemas_from_cluster(

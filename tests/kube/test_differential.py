@@ -19,7 +19,7 @@ from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
 from accelcap.validate import ValidateOptions, Validator
-from support import REPO, enable_inferentia
+from support import REPO, enable_inferentia, shared_dir
 
 SETTINGS = load_settings(REPO)
 KUBERNETES = "1.33"
@@ -62,7 +62,7 @@ def builtin() -> Validator:
 def server(openshift_cluster: LocalApiServer) -> LocalApiServer:
     """The test API server with every namespace the corpus documents name."""
     namespaces = set()
-    for path, _ in corpus(SETTINGS.shared):
+    for path, _ in corpus(shared_dir()):
         try:
             namespaces |= {d.namespace for d in load_rendered(str(path), SETTINGS) if d.namespace}
         except InputError:
@@ -99,7 +99,7 @@ def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
     but for the listed exceptions; the server agrees with the corpus's labels but for those;
     a server-side apply agrees with a create but for nulls."""
     disagreements, wrong = [], []
-    for path, valid in corpus(SETTINGS.shared):
+    for path, valid in corpus(shared_dir()):
         name = f"{path.parent.name}/{path.name}"
         try:
             documents = load_rendered(str(path), SETTINGS)

@@ -15,7 +15,7 @@ from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
 from accelcap.validate import ValidateOptions, Validator
-from support import REPO
+from support import REPO, shared_dir
 
 SETTINGS = load_settings(REPO)
 #: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
@@ -46,9 +46,7 @@ def test_the_pinned_kubeconform_is_the_engine(validators: dict[str, Validator]) 
     assert Path(validators["kubeconform"].kubeconform or "").parent.name.startswith("kubeconform-v")
 
 
-@pytest.mark.parametrize(
-    ("path", "valid"), corpus(SETTINGS.shared), ids=lambda v: v.name if isinstance(v, Path) else None
-)
+@pytest.mark.parametrize(("path", "valid"), corpus(shared_dir()), ids=lambda v: v.name if isinstance(v, Path) else None)
 def test_corpus_verdicts(validators: dict[str, Validator], path: Path, valid: bool) -> None:
     name = f"{path.parent.name}/{path.name}"
     try:

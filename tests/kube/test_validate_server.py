@@ -16,7 +16,7 @@ from kube_support import ARGOCD_CONTROLLER, LocalApiServer, service_account_user
 
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
-from support import REPO
+from support import REPO, shared_dir
 
 #: Rights enough for every kind prod renders: the stand-in for the bootstrap RBAC (issue 10).
 ALLOWED = service_account_user("openshift-gitops", "test-allowed-controller")
@@ -157,7 +157,7 @@ def test_mutant_a_field_the_crd_lacks(prod_cluster: LocalApiServer) -> None:
 
 
 def test_mutant_a_broken_cel_rule(prod_cluster: LocalApiServer) -> None:
-    shared = load_settings(REPO).shared
+    shared = shared_dir()
     module = yaml.safe_load((shared / "corpus" / "realworld" / "valid" / "kmm-ci-module-build-sign.yaml").read_text())
     module["metadata"]["namespace"] = "openshift-kmm"
     assert prod_cluster.dry_run_apply(module, ALLOWED).accepted

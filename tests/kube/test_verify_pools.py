@@ -373,8 +373,8 @@ def _render(root: Path) -> RenderedOverlay:
 def test_an_instance_type_the_catalog_lacks_cannot_be_checked(
     openshift_cluster: LocalApiServer, repo_copy: Path
 ) -> None:
-    pool = repo_copy / "base" / "pools" / "gpu" / "kustomization.yaml"
-    pool.write_text(pool.read_text().replace("value: g5.2xlarge", "value: g9.xlarge"))
+    pool = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "pool.yaml"
+    pool.write_text(pool.read_text().replace("instanceType: g5.2xlarge", "instanceType: g9.xlarge"))
     scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NVIDIA_GPU)
     scene.clean()
     try:
@@ -697,7 +697,7 @@ def test_github_and_markdown(gpu: PoolScene) -> None:
     assert github.code == 1
     assert github.out.splitlines() == [
         (
-            "::error file=base/pools/gpu/kustomization.yaml,line=15,title=verify-pools accelerator::overlays/prod "
+            "::error file=base/pools/gpu/kustomization.yaml,line=16,title=verify-pools accelerator::overlays/prod "
             f"MachineSet/openshift-machine-api/{GPU_POOL}: node-a allocatable nvidia.com/gpu none, g5.2xlarge has 1 "
             "(is the device plugin running?)"
         )

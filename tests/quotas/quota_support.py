@@ -6,6 +6,7 @@ copies with edited pools, and a recorder of every AWS operation the tool perform
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -209,40 +210,33 @@ class RepoCopy:
         max_replicas: int | None = None,
         pool_dir: str = "gpu-us-west-2a",
     ) -> None:
-        kustomization = self.capacity / pool_dir / "kustomization.yaml"
-        text = kustomization.read_text()
-        if on_demand:
-            text = text.replace("components:\n", "components:\n  - ../../../../components/on-demand\n", 1)
-        patches = []
-        if instance_type:
-            patches.append(
-                "  - target:\n      kind: MachineSet\n    patch: |-\n"
-                "      - op: replace\n        path: /spec/template/spec/providerSpec/value/instanceType\n"
-                f"        value: {instance_type}\n"
-            )
-        if max_replicas is not None:
-            patches.append(
-                "  - target:\n      kind: MachineAutoscaler\n    patch: |-\n"
-                f"      - op: replace\n        path: /spec/maxReplicas\n        value: {max_replicas}\n"
-            )
-        if patches:
-            text += "patches:\n" + "".join(patches)
-        kustomization.write_text(text)
+        """Edit the pool's pool.yaml, as a platform engineer does."""
+        pool = self.capacity / pool_dir / "pool.yaml"
+        text = pool.read_text()
+        for key, value in (
+            ("instanceType", instance_type),
+            ("market", "OnDemand" if on_demand else None),
+            ("maxReplicas", max_replicas),
+        ):
+            if value is not None:
+                text, count = re.subn(rf"^(  {key}:) *[^ #\n]+", rf"\g<1> {value}", text, count=1, flags=re.MULTILINE)
+                assert count == 1, f"{pool} has no {key} line"
+        pool.write_text(text)
 
     def add_pools(self, instance_types: t.Sequence[str]) -> list[str]:
-        """One more pool directory per type (zone token z000, z001, ...), every second one
+        """One more pool directory per type (zones zz-test-0a, zz-test-0b, ...), every second one
         On-Demand; returns the pool names."""
         source = self.capacity / "gpu-us-west-2a"
         listing = self.capacity / "kustomization.yaml"
         text = listing.read_text()
         names = []
         for number, instance_type in enumerate(instance_types):
-            zone = f"z{number:03d}"
-            target = self.capacity / f"pool-{zone}"
+            zone = f"zz-test-{number // 26}{chr(ord('a') + number % 26)}"
+            target = self.capacity / f"gpu-{zone}"
             shutil.copytree(source, target)
-            (target / "pool-zone.yaml").write_text((source / "pool-zone.yaml").read_text().replace("us-west-2a", zone))
-            text = text.replace("  - gpu-us-west-2a\n", f"  - gpu-us-west-2a\n  - pool-{zone}\n", 1)
-            self.set_pool(instance_type=instance_type, on_demand=number % 2 == 1, pool_dir=f"pool-{zone}")
+            (target / "pool.yaml").write_text((source / "pool.yaml").read_text().replace("us-west-2a", zone))
+            text = text.replace("  - gpu-us-west-2a\n", f"  - gpu-us-west-2a\n  - gpu-{zone}\n", 1)
+            self.set_pool(instance_type=instance_type, on_demand=number % 2 == 1, pool_dir=f"gpu-{zone}")
             names.append(f"{INFRA_ID}-gpu-{zone}")
         listing.write_text(text)
         return names

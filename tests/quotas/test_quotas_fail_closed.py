@@ -219,11 +219,7 @@ def test_every_tool_that_takes_a_cluster_name_refuses_a_path(
         capture_output=True,
         text=True,
         input="",
-        env={
-            **os.environ,
-            "ACCELCAP_REPO": str(repo_copy.root),
-            "ACCELCAP_SHARED": os.environ.get("ACCELCAP_SHARED", str((REPO / ".." / "shared").resolve())),
-        },
+        env={**os.environ, "ACCELCAP_REPO": str(repo_copy.root)},
         check=False,
     )
     assert result.returncode == 2, result.stdout + result.stderr

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import typing as t
 from pathlib import Path
 
 import pytest
 
+from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
+from accelcap.validate import fetch
+from accelcap.validate.pinned import pinned_crds
 from support import Result, first
 
 GROUP_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
@@ -52,7 +56,7 @@ def test_location_that_does_not_exist(run: t.Callable[..., Result], namespace_fi
 
 
 def test_unknown_template_field(run: t.Callable[..., Result], namespace_file: Path) -> None:
-    result = run("validate", str(namespace_file), "--schema-location", "{shared}/schemas/{{.Kind}}.json")
+    result = run("validate", str(namespace_file), "--schema-location", "{generated}/{{.Kind}}.json")
     _one_line_exit_2(result, "unknown template field .Kind")
 
 
@@ -90,31 +94,89 @@ def test_missing_schema_fails_unless_ignored(run: t.Callable[..., Result], tmp_p
     assert [(f["code"], f["severity"]) for f in report["findings"]] == [("schema-missing", "warning")]
 
 
-def test_shared_directory_absent(
-    run: t.Callable[..., Result], namespace_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ACCELCAP_SHARED", str(tmp_path / "no-shared"))
-    _one_line_exit_2(run("validate", str(namespace_file)), "shared data directory", "does not exist")
-
-
-def test_pinned_mirror_that_changed_fails_closed(
-    run: t.Callable[..., Result],
-    prod: RenderedOverlay,
-    settings: t.Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    shared = tmp_path / "shared"
-    (shared / "schemas" / "openshift" / "v4.15-strict").mkdir(parents=True)
-    mirror = "openshift__cluster-autoscaler-operator/install/02_machineautoscaler.crd.yaml"
-    target = shared / "crds" / mirror
-    target.parent.mkdir(parents=True)
-    target.write_bytes((settings.shared / "crds" / mirror).read_bytes() + b"\n# edited\n")
-    monkeypatch.setenv("ACCELCAP_SHARED", str(shared))
+def _machineautoscaler_file(prod: RenderedOverlay, tmp_path: Path) -> Path:
     path = tmp_path / "ma.yaml"
     path.write_text(json.dumps(first(prod, "MachineAutoscaler").obj))
-    result = run("validate", str(path), "--generated", str(tmp_path / "generated"))
-    _one_line_exit_2(result, "02_machineautoscaler.crd.yaml", "differs from the pin")
+    return path
+
+
+def test_no_network_and_no_mirror(
+    run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pinned file cannot be had: one line naming the file and the setting that fixes it."""
+    with socket.socket() as sock:  # a port nobody listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ACCELCAP_CRD_MIRROR", f"http://127.0.0.1:{port}")
+    result = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    _one_line_exit_2(
+        result,
+        f"http://127.0.0.1:{port}/openshift/cluster-autoscaler-operator/",
+        "/install/02_machineautoscaler.crd.yaml: cannot fetch the pinned file",
+        "check ACCELCAP_CRD_MIRROR",
+    )
+    monkeypatch.delenv("ACCELCAP_CRD_MIRROR")
+    pyproject = tmp_path / "repo" / "pyproject.toml"
+    pyproject.parent.mkdir()
+    pyproject.write_text(f'[tool.accelcap]\ncrd-mirror = "http://127.0.0.1:{port}/github"\n')
+    monkeypatch.setenv("ACCELCAP_REPO", str(pyproject.parent))
+    load_settings.cache_clear()
+    configured = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    _one_line_exit_2(configured, f"127.0.0.1:{port}/github/openshift/", "point ACCELCAP_CRD_MIRROR (or crd-mirror")
+    assert not (tmp_path / "cache" / "pinned").exists()
+
+
+def test_a_mirror_that_stops_answering_times_out(
+    run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts the connection and never answers: the read timeout ends the wait."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    monkeypatch.setattr(fetch, "READ_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ACCELCAP_CRD_MIRROR", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        result = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()
+    _one_line_exit_2(result, "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (no data for 0.5s)")
+
+
+def test_a_mirror_directory_without_the_file(
+    run: t.Callable[..., Result], prod: RenderedOverlay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ACCELCAP_CRD_MIRROR", str(tmp_path / "empty-mirror"))
+    result = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    _one_line_exit_2(result, str(tmp_path / "empty-mirror"), "the mirror has no such file", "ACCELCAP_CRD_MIRROR")
+
+
+def test_pinned_file_that_changed_fails_closed(
+    run: t.Callable[..., Result],
+    prod: RenderedOverlay,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    _pinned_files_from_the_shared_data: Path,
+) -> None:
+    """A mirror that serves other bytes than the pin: exit 2 naming the file; nothing cached."""
+    relative = next(p for p in pinned_crds() if p.kind == "MachineAutoscaler").relative
+    mirror = tmp_path / "mirror"
+    target = mirror / relative
+    target.parent.mkdir(parents=True)
+    target.write_bytes((_pinned_files_from_the_shared_data / relative).read_bytes() + b"\n# edited\n")
+    monkeypatch.setenv("ACCELCAP_CRD_MIRROR", str(mirror))
+    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
+    result = run("validate", str(_machineautoscaler_file(prod, tmp_path)))
+    _one_line_exit_2(result, str(target), "differs from the pin", "nothing was cached")
+    assert not (tmp_path / "cache" / "pinned").exists()
+    assert not list((tmp_path / "cache").glob("generated/*/autoscaling.openshift.io/*"))
 
 
 def test_invalid_facts_file_is_bad_input(run: t.Callable[..., Result], repo_copy: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import typing as t
 from pathlib import Path
@@ -12,23 +13,36 @@ import pytest
 from accelcap.errors import InputError
 from accelcap.render import RenderedOverlay
 from accelcap.validate.convert import convert_crd, convert_documents
-from accelcap.validate.pinned import convert_pinned, pinned_crds
+from accelcap.validate.pinned import PinnedCRD, convert_pinned, pinned_crds, pinned_schemas
 from accelcap.validate.resolver import compile_schema
-from support import Result, mutated
+from support import Result, mutated, shared_dir
 
 PINNED = pinned_crds()
 
 
-def test_the_manifest_matches_the_shared_mirror_sources(settings: t.Any) -> None:
-    sources = (settings.shared / "crds" / "SOURCES.txt").read_text().splitlines()
+def shared_copy(crd: PinnedCRD) -> Path:
+    """The byte-exact copy of a pinned CRD in the shared test data."""
+    owner, repo = crd.repo.split("/")
+    return shared_dir() / "crds" / f"{owner}__{repo}" / crd.path
+
+
+def test_the_pins_match_the_sources_of_the_shared_copies() -> None:
+    """Every pin names a file the shared data holds, at the commit and sha256 it records."""
+    sources = (shared_dir() / "crds" / "SOURCES.txt").read_text().splitlines()
     rows = {
-        line.split("\t")[7]: line.split("\t") for line in sources if not line.startswith("#") and line.count("\t") > 6
+        (fields[0], fields[1]): fields
+        for fields in (line.split("\t") for line in sources if not line.startswith("#"))
+        if len(fields) > 7
     }
-    assert {crd.mirror for crd in PINNED} == set(rows)
+    assert {(crd.repo, crd.path) for crd in PINNED} == set(rows)
     for crd in PINNED:
-        repo, path, commit, *_rest = rows[crd.mirror]
-        assert (crd.repo, crd.path, crd.commit) == (repo, path, commit)
-        assert crd.sha256 == rows[crd.mirror][5]
+        _repo, _path, commit, _last, _date, sha256, *_rest = rows[(crd.repo, crd.path)]
+        assert (crd.commit, crd.sha256) == (commit, sha256)
+        assert hashlib.sha256(shared_copy(crd).read_bytes()).hexdigest() == crd.sha256
+    catalog = (shared_dir() / "schemas" / "SOURCES.txt").read_text()
+    for pin in pinned_schemas():
+        assert f"{pin.sha256[:16]}  {pin.path}  <=  {pin.repo}@{pin.commit}:{pin.path}" in catalog
+        assert hashlib.sha256((shared_dir() / "schemas" / pin.path).read_bytes()).hexdigest() == pin.sha256
 
 
 @pytest.mark.parametrize("crd", PINNED, ids=[f"{c.group}/{c.kind}" for c in PINNED])
@@ -49,7 +63,7 @@ WITH_CATALOG = [c for c in PINNED if c.catalog]
 
 @pytest.mark.parametrize("crd", WITH_CATALOG, ids=[c.kind for c in WITH_CATALOG])
 def test_converted_schema_agrees_with_the_catalog(crd: t.Any, settings: t.Any, prod: RenderedOverlay) -> None:
-    catalog = json.loads((settings.shared / "schemas" / crd.catalog).read_text())
+    catalog = json.loads((shared_dir() / "schemas" / crd.catalog).read_text())
     version = crd.catalog.rsplit("_", 1)[1].removesuffix(".json")
     (ours,) = [s for s in convert_pinned(crd, settings) if s.version == version]
     theirs_v, ours_v = compile_schema(catalog, crd.catalog).validator, compile_schema(ours.schema, "ours").validator
@@ -130,7 +144,7 @@ def test_crd_without_openapi_schema_is_bad_input() -> None:
 def test_cli_converts_files_into_kubeconform_layout(
     run: t.Callable[..., Result], settings: t.Any, tmp_path: Path
 ) -> None:
-    source = settings.shared / "crds" / next(c.mirror for c in PINNED if c.kind == "MachineAutoscaler")
+    source = shared_copy(next(c for c in PINNED if c.kind == "MachineAutoscaler"))
     result = run("crd-schemas", str(source), "-o", str(tmp_path))
     assert result.code == 0, result.err
     written = tmp_path / "autoscaling.openshift.io" / "machineautoscaler_v1beta1.json"
@@ -138,10 +152,11 @@ def test_cli_converts_files_into_kubeconform_layout(
     assert json.loads(written.read_text())["properties"]["spec"]["additionalProperties"] is False
 
 
-def test_cli_pinned_writes_every_pinned_crd(run: t.Callable[..., Result], tmp_path: Path) -> None:
+def test_cli_pinned_writes_every_pinned_file(run: t.Callable[..., Result], tmp_path: Path) -> None:
     result = run("crd-schemas", "--pinned", "-o", str(tmp_path))
     assert result.code == 0, result.err
-    assert len(result.out.splitlines()) == sum(len(c.versions) for c in PINNED)
+    assert len(result.out.splitlines()) == sum(len(c.versions) for c in PINNED) + len(pinned_schemas())
+    assert (tmp_path / "nfd.k8s-sigs.io" / "nodefeaturerule_v1alpha1.json").is_file()
 
 
 def test_cli_crd_without_schema_exits_2(run: t.Callable[..., Result], tmp_path: Path) -> None:
@@ -167,3 +182,16 @@ def test_cli_unreachable_url_and_not_a_crd_exit_2(run: t.Callable[..., Result], 
     not_crd.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
     result = run("crd-schemas", str(not_crd), "-o", str(tmp_path))
     assert result.code == 2 and "not a CustomResourceDefinition" in result.err
+
+
+def test_a_pinned_json_schema_serves_its_kind(run: t.Callable[..., Result], tmp_path: Path) -> None:
+    """nfd.k8s-sigs.io NodeFeatureRule has no pinned CRD, only a pinned CRDs-catalog schema:
+    the upstream sample validates against it, and a misspelt field fails."""
+    sample = shared_dir() / "corpus" / "realworld" / "valid" / "nfd-operator-sample-nodefeaturerule-k8s-sigs.yaml"
+    result = run("validate", str(sample), "--format", "json")
+    assert result.code == 0, result.out + result.err
+    source = json.loads(result.out)["summary"]["schemas"]["nfd.k8s-sigs.io/v1alpha1 NodeFeatureRule"]
+    assert source.endswith("/nfd.k8s-sigs.io/nodefeaturerule_v1alpha1.json")
+    misspelt = tmp_path / "rule.yaml"
+    misspelt.write_text(sample.read_text().replace("spec:", "spec:\n  rulez: []", 1))
+    assert run("validate", str(misspelt)).code == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from accelcap.errors import InputError
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
 from accelcap.validate.core_schemas import DEFAULT_KUBERNETES_VERSION, bundle_directory
@@ -21,7 +22,7 @@ from accelcap.validate.locations import (
     configured_locations,
     parse_location,
 )
-from support import Result, first
+from support import REPO, Result, first, shared_dir
 
 ALL_FIELDS = "{{.Group}}|{{.ResourceKind}}|{{.ResourceAPIVersion}}|{{.NormalizedKubernetesVersion}}|{{.KindSuffix}}|{{ .StrictSuffix }}.json"
 
@@ -59,8 +60,10 @@ def test_default_alias_and_default_tail(settings: t.Any) -> None:
 
 
 def test_placeholders(settings: t.Any, tmp_path: Path) -> None:
-    shared = parse_location("{shared}/schemas/{{.Group}}/x.json", settings, None)
-    assert shared.template == f"{settings.shared}/schemas/{{{{.Group}}}}/x.json"
+    project = parse_location("{project}/{{.Group}}/x.json", settings, None)
+    assert project.template == f"{REPO}/src/accelcap/schemas/kinds/{{{{.Group}}}}/x.json"
+    with pytest.raises(InputError, match=r"unknown placeholder \{shared\}"):
+        parse_location("{shared}/schemas/{{.Group}}/x.json", settings, None)
     generated = parse_location("{generated}/{{.Group}}/x.json", settings, tmp_path / "gen")
     assert generated.generated and generated.template.startswith(str(tmp_path / "gen"))
     assert parse_location("{repo}/overlays/x.json", settings, None).template == f"{settings.root}/overlays/x.json"
@@ -125,7 +128,7 @@ def test_remote_schemas_are_fetched_once_and_cached(
     served = tmp_path / "served" / "operators.coreos.com"
     served.mkdir(parents=True)
     (served / "subscription_v1alpha1.json").write_bytes(
-        (settings.shared / "schemas" / "operators.coreos.com" / "subscription_v1alpha1.json").read_bytes()
+        (shared_dir() / "schemas" / "operators.coreos.com" / "subscription_v1alpha1.json").read_bytes()
     )
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path / "served"))

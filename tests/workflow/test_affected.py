@@ -15,8 +15,16 @@ def add_manual_cluster(root: Path) -> None:
     shutil.copytree(root / "overlays" / "prod", staging)
     facts = staging / "facts" / "cluster.yaml"
     facts.write_text(facts.read_text().replace("name: prod", "name: staging"))
-    pool = staging / "capacity" / "gpu-us-west-2a" / "kustomization.yaml"
-    pool.write_text(pool.read_text().replace("  - ../../../../components/autoscaling/pool\n", ""))
+    pool = staging / "capacity" / "gpu-us-west-2a"
+    kustomization = pool / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace(
+            "  - ../../../../components/autoscaling/pool\n", "  - ../../../../components/pool/replicas\n"
+        )
+    )
+    settings = pool / "pool.yaml"
+    text = settings.read_text()
+    settings.write_text(text[: text.index("  minReplicas:")] + "  replicas: 0\n  volumeSize: 120\n")
 
 
 def names(root: Path, *changed: str) -> list[str]:
@@ -26,7 +34,9 @@ def names(root: Path, *changed: str) -> list[str]:
 def test_a_component_selects_exactly_the_overlays_using_it(repo_copy: Path) -> None:
     add_manual_cluster(repo_copy)
     assert names(repo_copy, "components/autoscaling/pool/machineautoscaler.yaml") == ["prod"]
-    assert names(repo_copy, "components/pool-zone/kustomization.yaml") == ["prod", "staging"]
+    assert names(repo_copy, "components/pool/settings/kustomization.yaml") == ["prod", "staging"]
+    assert names(repo_copy, "components/gpu-pool/kustomization.yaml") == ["prod", "staging"]
+    assert names(repo_copy, "components/pool/replicas/kustomization.yaml") == ["prod", "staging"]  # inf2 pools
     assert names(repo_copy, "base/pools/gpu/kustomization.yaml") == ["prod", "staging"]
     # Inferentia's pool base is used by both clusters' inferentia/ builds.
     assert names(repo_copy, "base/pools/inferentia/kustomization.yaml") == ["prod", "staging"]
@@ -37,5 +47,6 @@ def test_a_component_selects_exactly_the_overlays_using_it(repo_copy: Path) -> N
 def test_files_of_a_cluster_select_that_cluster(repo_copy: Path) -> None:
     add_manual_cluster(repo_copy)
     assert names(repo_copy, "overlays/staging/facts/cluster.yaml") == ["staging"]
-    assert names(repo_copy, "overlays/prod/capacity/gpu-us-west-2a/pool-zone.yaml", "README.md") == ["prod"]
+    assert names(repo_copy, "overlays/prod/capacity/gpu-us-west-2a/pool.yaml", "README.md") == ["prod"]
+    assert names(repo_copy, "overlays/staging/facts/worker/kustomization.yaml") == ["staging"]
     assert names(repo_copy, "docs/runbook.md", "src/accelcap/render/kustomize.py") == []

@@ -145,7 +145,7 @@ def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment() -> Non
 
 def test_checkouts_keep_no_credentials() -> None:
     checkouts = [s for job in jobs() for s in steps(job) if uses(s, "actions/checkout")]
-    assert len(checkouts) == 6
+    assert len(checkouts) == 5  # checks: 1; quota-clusters and quotas: tool + pull request each
     for step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False, step
 

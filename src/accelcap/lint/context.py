@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import kinds
 from ..facts import ClusterFacts
+from ..pool_settings import POOL_ANNOTATION, PoolSettings
 from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
 from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay, is_application
 
@@ -80,6 +81,8 @@ class LintContext:
     followed: list[FollowedApplication]
     validation: list[Document]
     by_kind: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
+    #: The pool.yaml of each pool, by the Pool's name.
+    pool_settings: dict[str, PoolSettings] = field(default_factory=dict)
 
     @classmethod
     def of(cls, overlay: RenderedOverlay) -> LintContext:
@@ -100,10 +103,16 @@ class LintContext:
                 d for d in overlay.documents if d.application is None and d.rendered_from.endswith(f"/{MANUAL_BUILD}")
             ],
             by_kind=dict(by_kind),
+            pool_settings={p.name: p for p in overlay.pool_settings},
         )
 
     def of_kind(self, group: str, kind: str) -> list[Document]:
         return self.by_kind.get((group, kind), [])
+
+    def settings_of(self, pool: Pool) -> PoolSettings | None:
+        """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
+        name = pool.machineset.annotations.get(POOL_ANNOTATION)
+        return self.pool_settings.get(name) if isinstance(name, str) else None
 
     def application_of(self, document: Document) -> Document | None:
         """The Argo CD Application that syncs ``document``, when the render followed one."""

@@ -18,7 +18,10 @@ An example is a description and a sequence of changes, declared as data:
 - ``Detach(kind)``: the object stays, but no Application syncs it any more (as if the
   bootstrap applied it);
 - ``Remote(file, field, value)``: a kustomization of the overlay names remote content;
-- ``Facts(field=value)`` / ``NoFacts()``: change or drop the cluster's facts.
+- ``Facts(field=value)`` / ``NoFacts()``: change or drop the cluster's facts;
+  ``Worker(path, value)`` sets a value inside the facts' worker settings (``spec.worker``);
+- ``PoolYaml(field=value)``: change what the first pool.yaml says (``PoolSettings`` fields),
+  as if edited without what kustomize fills from it; pair it with ``Set`` changes to have both.
 
 In names and string values, ``{infraID}`` and ``{cluster}`` stand for the facts' infraID and
 cluster name at the moment the change applies.
@@ -197,7 +200,34 @@ class NoFacts:
         overlay.facts = None
 
 
-Change = Set | Remove | Append | Drop | Add | Copy | Detach | Remote | Facts | NoFacts
+@dataclass(frozen=True)
+class Worker:
+    path: str
+    value: t.Any
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        if overlay.facts is None:
+            raise LookupError(f"example: {overlay.name} has no facts to change")
+        worker = copy.deepcopy(overlay.facts.worker)
+        container, step = _walk(worker, self.path)
+        container[step] = _expand(self.value, overlay)
+        overlay.facts = dataclasses.replace(overlay.facts, worker=worker)
+
+
+@dataclass(frozen=True, init=False)
+class PoolYaml:
+    changes: dict[str, t.Any]
+
+    def __init__(self, **changes: t.Any) -> None:
+        object.__setattr__(self, "changes", changes)
+
+    def apply(self, overlay: RenderedOverlay) -> None:
+        if not overlay.pool_settings:
+            raise LookupError(f"example: {overlay.name} has no pool.yaml to change")
+        overlay.pool_settings[0] = dataclasses.replace(overlay.pool_settings[0], **self.changes)
+
+
+Change = Set | Remove | Append | Drop | Add | Copy | Detach | Remote | Facts | NoFacts | Worker | PoolYaml
 
 
 @dataclass(frozen=True)
@@ -266,6 +296,8 @@ def neuron_pool(taints: list[dict[str, t.Any]]) -> Copy:
             },
             "/spec/template/spec/taints": taints,
             f"{PROVIDER}/instanceType": "inf2.xlarge",
+            # Not filled from a pool.yaml: no accel-capacity.io/pool annotation.
+            "/metadata/annotations": {SYNC_OPTIONS: "Prune=false,Delete=false", SYNC_WAVE: "3"},
         },
     )
 

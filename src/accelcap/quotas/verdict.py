@@ -39,7 +39,7 @@ CHECKS: dict[str, Check] = {
         Check(
             "no-spot-market",
             "A Spot pool uses a family that EC2 sells On-Demand only (High Memory, HPC, trn2u).",
-            "Remove spotMarketOptions from the pool (components/on-demand).",
+            "Set market: OnDemand in the pool's pool.yaml.",
         ),
         Check(
             "usage-unclassified",

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
+from ..pool_settings import PoolSettings, pools_of_build
 from .kustomize import render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
 from .remote import RemoteReference, remote_references
@@ -89,8 +90,15 @@ class _Builds:
         self.settings = settings
         self.allow_remote = allow_remote
         self.remote: list[RemoteReference] = []
+        #: The pool.yaml of every pool the builds read, by pool name.
+        self.pools: dict[str, PoolSettings] = {}
 
     def render(self, directory: Path, application: str | None) -> list[Document]:
+        # The pools' settings (pool.yaml) are checked before kustomize reads them.
+        for pool in pools_of_build(directory, self.settings):
+            other = self.pools.setdefault(pool.name, pool)
+            if other.file != pool.file:
+                raise InputError(self.overlay, f"two pools are named {pool.name}: {other.file} and {pool.file}")
         found = remote_references(directory, self.settings)
         if found:
             if not self.allow_remote:
@@ -174,4 +182,4 @@ def render_overlay(
     manual = [d / MANUAL_BUILD for d in beside if (d / MANUAL_BUILD / "kustomization.yaml").is_file()]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
-    return RenderedOverlay(path, name, documents, applications, facts, builds.remote)
+    return RenderedOverlay(path, name, documents, applications, facts, builds.remote, list(builds.pools.values()))

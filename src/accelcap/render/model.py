@@ -2,7 +2,7 @@
 
 ``Document`` is one Kubernetes object; ``RenderedOverlay`` is everything one overlay puts on
 its cluster (its own objects, what its Argo CD Applications sync, the hand-applied
-``validation/`` build) with the cluster's facts.
+``validation/`` build) with the cluster's facts and its pools' settings.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..facts import ClusterFacts
+from ..pool_settings import PoolSettings
 
 if t.TYPE_CHECKING:
     from .remote import RemoteReference
@@ -119,6 +120,8 @@ class RenderedOverlay:
     #: Remote content found in the kustomization graphs (``render.remote``); a build that has
     #: any was not rendered, so the overlay is incomplete and only lint's CAP021 judges it.
     remote_references: list[RemoteReference] = field(default_factory=list)
+    #: The pool.yaml of every pool the overlay's builds read (``accelcap.pool_settings``).
+    pool_settings: list[PoolSettings] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[Document]:
         return [d for d in self.documents if d.kind in kinds]

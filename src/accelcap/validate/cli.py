@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import cluster
 from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
-from ..config import load_settings
+from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import render_targets
 from ..report import report
@@ -26,10 +26,13 @@ reads:  the overlays (rendered with kustomize, following Argo CD Applications; w
         --changed FILE... only the overlays those files touch), schema
         locations in order (--schema-location, else ${LOCATIONS_ENV}, else
         {SETTINGS_KEY} in [tool.accelcap], else built-in defaults: Kubernetes core kinds
-        from the kubernetes-validate package, then the shared schemas, then schemas
-        converted from the pinned CRDs in accelcap/validate/crds.yaml)
-writes: findings to stdout; converted CRD schemas and fetched remote schemas to the cache
-        ($ACCELCAP_CACHE_DIR, else $XDG_CACHE_HOME/accelcap), never to the repository
+        from the kubernetes-validate package, then schemas made from the pinned upstream
+        files of accelcap/validate/crds.yaml, then the project's own schemas); a pinned
+        file is fetched once, from GitHub or the mirror that ${MIRROR_ENV} (or
+        {MIRROR_SETTING} in [tool.accelcap]) names, and checked against its sha256
+writes: findings to stdout; fetched pinned files, converted CRD schemas and fetched remote
+        schemas to the cache ($ACCELCAP_CACHE_DIR, else $XDG_CACHE_HOME/accelcap), never
+        to the repository
 engine: kubeconform when it is on PATH (-strict -output json), else the built-in validator;
         the summary says which ran
 --server: instead, a server-side dry run (dryRun=All, fieldValidation=Strict) of every
@@ -40,7 +43,8 @@ engine: kubeconform when it is on PATH (-strict -output json), else the built-in
 EPILOG = EXIT_CODES_HELP.replace(
     "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
     "2  bad input or usage (file, overlay, flag, object without apiVersion/kind, corrupt or\n"
-    "     missing schema, unreachable schema location, kustomize failure)",
+    "     missing schema, unreachable schema location or mirror, a pinned file whose sha256\n"
+    "     differs, kustomize failure)",
 ).replace(
     "3  an external system refused (AWS credentials, access, wrong account; oc)",
     "3  --server: the cluster refused (unreachable, no answer in --timeout, credentials,\n"
@@ -56,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--schema-location", action="append", metavar="LOCATION", dest="schema_locations",
         help="a schema location (repeatable, first match wins): default, kubernetes-validate, "
         "a local path or http(s) URL with kubeconform's {{.Group}}-style fields; local paths may "
-        "start with {shared}, {generated} or {repo}",
+        "start with {generated}, {project} or {repo}",
     )  # fmt: skip
     parser.add_argument(
         "--kubernetes-version", metavar="X.Y", help="instead of the version of each cluster's OpenShift"

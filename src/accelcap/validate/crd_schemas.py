@@ -13,7 +13,14 @@ from ..errors import EXIT_OK, InputError
 from ..yamlload import load_documents
 from .convert import ConvertedSchema, convert_documents
 from .fetch import fetch_url
-from .pinned import convert_pinned, default_generated_dir, pinned_crds, write_schemas
+from .pinned import (
+    convert_pinned,
+    default_generated_dir,
+    pinned_crds,
+    pinned_schemas,
+    write_pinned_schemas,
+    write_schemas,
+)
 
 TOOL = "crd-schemas"
 DESCRIPTION = """Convert CustomResourceDefinitions into JSON schemas that tools/validate and
@@ -23,14 +30,16 @@ x-kubernetes-preserve-unknown-fields is set), int-or-string as oneOf [string, in
 
 reads:  SOURCE files, http(s) URLs or - (standard input); with --from-cluster, the CRDs
         named by SOURCE from the cluster of the kubeconfig (--kubeconfig, --context); with
-        --pinned, every CRD of accelcap/validate/crds.yaml from the shared mirror
-        (sha256-checked)
+        --pinned, every pinned file of accelcap/validate/crds.yaml (CRDs converted, JSON
+        schemas copied), from the cache or the mirror (GitHub, else $ACCELCAP_CRD_MIRROR
+        or crd-mirror in pyproject.toml), each checked against its sha256
 writes: the schemas under --output-dir (default: the cache directory that the {generated}
         schema location of tools/validate reads), and one line per file on stdout"""
 
 EPILOG = """exit codes:
   0  schemas written
-  2  bad input or usage (unreadable file or URL, not a CRD, CRD without openAPIV3Schema)
+  2  bad input or usage (unreadable file or URL, not a CRD, CRD without openAPIV3Schema,
+     a pinned file that cannot be fetched or whose sha256 differs)
   3  the cluster refused (unreachable, no answer in --timeout, credentials refused)"""
 
 
@@ -41,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--from-cluster", action="store_true", help="SOURCEs are CRD names to read from the cluster")
-    mode.add_argument("--pinned", action="store_true", help="convert every CRD pinned in accelcap/validate/crds.yaml")
+    mode.add_argument("--pinned", action="store_true", help="every file pinned in accelcap/validate/crds.yaml")
     cluster.add_connection_options(parser)
     parser.add_argument(
         "--output-dir", "-o", type=Path, metavar="DIR", help="where to write (default: the generated-schemas cache)"
@@ -89,7 +98,10 @@ def execute(args: argparse.Namespace) -> int:
     settings = load_settings()
     converted = convert_sources(args, settings)  # all inputs first: nothing is written on bad input
     output = args.output_dir or default_generated_dir()
-    for path in write_schemas(converted, output):
+    written = write_schemas(converted, output)
+    if args.pinned:
+        written += write_pinned_schemas(pinned_schemas(), output, settings)
+    for path in written:
         print(path)
     return EXIT_OK
 

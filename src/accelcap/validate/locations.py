@@ -9,11 +9,11 @@ A location is one of
   ``{{.NormalizedKubernetesVersion}}``, ``{{.StrictSuffix}}``, ``{{.KindSuffix}}``).
   A location that does not end in ``json`` gets kubeconform's default tail appended.
 
-Local locations may start with the placeholders ``{shared}`` (the shared data directory,
-``accelcap.config``), ``{generated}`` (schemas converted from the pinned CRDs, see
-``generated``), ``{repo}`` (the repository root) and ``{project}`` (the project's own schemas
-of kinds no pinned upstream file covers, shipped with the tools: ``PROJECT_SCHEMAS``), so
-settings never name a machine's paths. The list comes from ``--schema-location`` flags, else the ``ACCELCAP_SCHEMA_LOCATIONS``
+Local locations may start with the placeholders ``{generated}`` (schemas made from the pinned
+upstream files, see ``pinned``), ``{project}`` (the project's own schemas of kinds no pinned
+upstream file covers, shipped with the tools: ``PROJECT_SCHEMAS``) and ``{repo}`` (the
+repository root), so settings never name a machine's paths. The list comes from
+``--schema-location`` flags, else the ``ACCELCAP_SCHEMA_LOCATIONS``
 environment variable (comma-separated), else ``schema-locations`` in ``[tool.accelcap]``,
 else ``DEFAULT_LOCATIONS``.
 """
@@ -40,13 +40,11 @@ DEFAULT_TAIL = (
 )
 DEFAULT_URL = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/" + DEFAULT_TAIL
 
-#: Core kinds offline first, then the CRDs-catalog layout of the shared directory, then its
-#: OpenShift tree, then schemas converted from the pinned upstream CRDs (the kinds the
-#: catalog lacks).
+#: Core kinds offline first; then every custom kind from the pinned upstream files (CRDs
+#: converted, or JSON schemas where a kind has no pinned CRD), fetched once into the cache;
+#: then schemas the project writes itself for kinds no upstream file covers.
 DEFAULT_LOCATIONS: tuple[str, ...] = (
     BUILTIN_CORE,
-    "{shared}/schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
-    "{shared}/schemas/openshift/v4.15-strict/{{.ResourceKind}}_{{.Group}}_{{.ResourceAPIVersion}}.json",
     "{generated}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
     "{project}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
 )
@@ -55,7 +53,7 @@ PROJECT_SCHEMAS = Path(str(resources.files("accelcap").joinpath("schemas", "kind
 
 _FIELD = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 _FIELDS = {"Group", "ResourceKind", "ResourceAPIVersion", "NormalizedKubernetesVersion", "StrictSuffix", "KindSuffix"}
-_PLACEHOLDER = re.compile(r"^\{(shared|generated|repo|project)\}")
+_PLACEHOLDER = re.compile(r"^\{(generated|project|repo)\}")
 
 
 @dataclass(frozen=True)
@@ -144,17 +142,16 @@ def parse_location(raw: str, settings: Settings, generated_dir: Path | None) -> 
     if text.startswith(("http://", "https://")):
         return Location(raw, "url", text)
     generated = False
+    unknown = re.match(r"^\{(\w+)\}", text)
+    if unknown and not _PLACEHOLDER.match(text):
+        raise InputError(
+            f"schema location {raw}",
+            f"unknown placeholder {{{unknown.group(1)}}} (known: {{generated}}, {{project}}, {{repo}})",
+        )
     match = _PLACEHOLDER.match(text)
     if match:
         name = match.group(1)
-        if name == "shared":
-            base = settings.shared
-            if not base.is_dir():
-                raise InputError(
-                    f"schema location {raw}",
-                    f"the shared data directory {base} does not exist (set ACCELCAP_SHARED or shared-dir)",
-                )
-        elif name == "generated":
+        if name == "generated":
             if generated_dir is None:
                 raise InputError(f"schema location {raw}", "no directory for generated schemas")
             base, generated = generated_dir, True

@@ -7,7 +7,7 @@ import typing as t
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
-from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Facts, Set, annotation, example
+from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Copy, Facts, PoolYaml, Set, annotation, example
 from ..rule import Violation, rule
 
 RESPECT = "RespectIgnoreDifferences"
@@ -44,8 +44,14 @@ RESPECT = "RespectIgnoreDifferences"
             Set("MachineSet", annotation(SYNC_OPTIONS), "Prune=false,Delete=false,RespectIgnoreDifferences=false"),
             Facts(openshift_version="4.18"),
         ),
-        example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3)),
-        example("target missing", Set("MachineAutoscaler", "/spec/scaleTargetRef/name", "no-such-machineset")),
+        example("min above max", Set("MachineAutoscaler", "/spec/minReplicas", 3), PoolYaml(min_replicas=3)),
+        example(
+            "target missing",
+            Copy(
+                "MachineAutoscaler",
+                {"/metadata/name": "{infraID}-stray", "/spec/scaleTargetRef/name": "no-such-machineset"},
+            ),
+        ),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:

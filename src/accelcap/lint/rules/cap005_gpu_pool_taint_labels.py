@@ -8,7 +8,7 @@ from ...catalog.instance_types import Accelerator
 from ...instance_types import lookup
 from ...pools import ACCELERATOR_LABEL
 from ..context import LintContext
-from ..examples import Remove, Set, example
+from ..examples import PoolYaml, Remove, Set, example
 from ..provider import PROVIDER
 from ..rule import Violation, rule
 
@@ -31,12 +31,18 @@ LABELS_PATH = "/spec/template/spec/metadata/labels"
     workloads cannot select the pool; the cluster autoscaler recognises GPU nodes and applies
     `resourceLimits.gpus` by `{ACCELERATOR_LABEL}`, and without it scales up twice while the
     driver loads.""",
-    fix=f"""Build GPU pools from `base/pools/gpu`, which sets the taint and labels, and keep
-    `{ACCELERATOR_LABEL}` equal to the value for the instance type (e.g. `nvidia-a10g` for g5).""",
+    fix=f"""Build GPU pools from `base/pools/gpu` with `components/gpu-pool`, which set the taint and
+    labels, and keep `acceleratorLabel` in the pool's `pool.yaml` (the `{ACCELERATOR_LABEL}` value)
+    equal to the value for its instanceType (e.g. `nvidia-a10g` for g5, `nvidia-l4` for g6;
+    `docs/catalog.md`).""",
     failing=(
         example("taint removed", Remove("MachineSet", "/spec/template/spec/taints")),
         example("role label removed", Remove("MachineSet", f"{LABELS_PATH}/node-role.kubernetes.io~1gpu")),
-        example("accelerator label wrong for the type", Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge")),
+        example(
+            "instance type changed in pool.yaml, accelerator label not",
+            PoolYaml(instance_type="g6.2xlarge"),
+            Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge"),
+        ),
         example(
             "taint only PreferNoSchedule", Set("MachineSet", "/spec/template/spec/taints/0/effect", "PreferNoSchedule")
         ),

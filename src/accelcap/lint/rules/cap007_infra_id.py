@@ -10,16 +10,22 @@ from ...facts import INFRA_ID_UNSET
 from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
 from ...render import Document
 from ..context import LintContext
-from ..examples import CAPACITY_APPLICATION, Facts, Set, escape, example
+from ..examples import CAPACITY_APPLICATION, Change, Facts, Set, Worker, escape, example
 from ..provider import PROVIDER
 from ..rule import Violation, cannot_check, rule
 
-#: Tokens of base/ that components/cluster-facts and components/pool-zone replace.
-PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|AMI_ID)(?![A-Za-z0-9_])")
+#: Tokens of base/ that components/pool and components/cluster-facts replace.
+PLACEHOLDERS = re.compile(r"(?<![A-Za-z0-9_])(INFRAID|ZONE|REGION|INSTANCE_TYPE|ACCELERATOR)(?![A-Za-z0-9_])")
 #: The cluster-name token of base/argocd, replaced in Application names and paths.
 CLUSTER_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9_])CLUSTER(?![A-Za-z0-9_])")
+WORKER_PROFILE = "-worker-profile"
 #: The names of each install era, for the rule's text (from the catalog).
 NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
+
+
+def captured(path: str, value: t.Any) -> tuple[Change, Change]:
+    """Worker settings with ``value`` at ``path``, as captured into the facts and copied into the pool."""
+    return Worker(path, value), Set("MachineSet", PROVIDER + path, value)
 
 
 @rule(
@@ -27,18 +33,22 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
     "infra-id",
     "One infraID, the cluster's, in every place; no placeholders left",
     what=f"""Every place a MachineSet carries the infraID (the `{CLUSTER_LABEL}` label in metadata,
-    selector and template; the name and `{MACHINESET_LABEL}` prefix; `iamInstanceProfile`; security
-    group and subnet names; the `{CLUSTER_TAG_PREFIX}<infraID>` tag) holds the same value, equal to
-    `spec.infraID` of the cluster's facts, and MachineAutoscaler names start with it. Security groups
-    and subnets are named as the cluster's `installNaming` says ({NAMINGS}); a security group
-    referenced by ID cannot be checked (reported at the cannot-check level, not failing). No MachineSet,
-    MachineAutoscaler or Application still contains a placeholder of the bases (`INFRAID`, `ZONE`, `REGION`, `AMI_ID`, and `CLUSTER` in Application
-    names and paths).""",
+    selector and template; the name and `{MACHINESET_LABEL}` prefix; an installer-named
+    `<infraID>-worker-profile`; security group and subnet names given by `tag:Name`; the
+    `{CLUSTER_TAG_PREFIX}<infraID>` tag) holds the same value, equal to `spec.infraID` of the
+    cluster's facts, and MachineAutoscaler names start with it. Security groups and subnets named by
+    `tag:Name` follow the cluster's `installNaming` ({NAMINGS}); references by id or arn say nothing
+    of the infraID (with facts, CAP009 and CAP031 compare them with the captured ones; without, a
+    security group by id is reported at the cannot-check level, not failing). No
+    MachineSet, MachineAutoscaler or Application still contains a placeholder of the bases
+    (`INFRAID`, `ZONE`, `REGION`, `INSTANCE_TYPE`, `ACCELERATOR`, and `CLUSTER` in Application names
+    and paths).""",
     why="""The machine API finds the cluster, subnet and security groups by these names; one wrong
     value gives machines that never join (`no security group found`) or a MachineSet the cluster
-    does not own. A placeholder means a component was left out of the build.""",
-    fix="""Run `tools/set-infra-id <cluster> --from-cluster` to write the real infraID and
-    installNaming into `overlays/<cluster>/facts/cluster.yaml`, and keep the cluster's `facts`
+    does not own. Worker settings captured for another infraID (an infraID set by hand after them)
+    are such values. A placeholder means a component was left out of the build.""",
+    fix="""Run `tools/set-infra-id <cluster> --from-cluster` to write the real infraID, installNaming
+    and worker settings into `overlays/<cluster>/facts/cluster.yaml`, and keep the cluster's `facts`
     component last in the `components:` of every build, so it fills every pool.""",
     needs_facts=True,
     failing=(
@@ -48,21 +58,23 @@ NAMINGS = "; ".join(describe(key) for key in INSTALL_NAMING)
         ),
         example("facts name another infraID", Facts(infra_id="prod-zzzzz")),
         example("facts infraID unset", Facts(infra_id=INFRA_ID_UNSET)),
-        example("AMI placeholder survives", Set("MachineSet", f"{PROVIDER}/ami/id", "AMI_ID")),
         example(
             "CLUSTER in an Application path",
             Set("Application", "/spec/source/path", "overlays/CLUSTER/capacity", name=CAPACITY_APPLICATION),
         ),
         example("terraform install, capi names", Facts(install_naming="terraform")),
         example(
-            "terraform security group on a capi cluster",
-            Set(
-                "MachineSet",
-                f"{PROVIDER}/securityGroups",
-                [{"filters": [{"name": "tag:Name", "values": ["{infraID}-worker-sg"]}]}],
-            ),
+            "terraform security group captured on a capi cluster",
+            *captured("/securityGroups", [{"filters": [{"name": "tag:Name", "values": ["{infraID}-worker-sg"]}]}]),
         ),
-        example("instance profile", Set("MachineSet", f"{PROVIDER}/iamInstanceProfile/id", "other-worker-profile")),
+        example(
+            "instance profile of another cluster captured",
+            *captured("/iamInstanceProfile/id", "other-abc12-worker-profile"),
+        ),
+    ),
+    passing=(
+        example("a custom instance profile", *captured("/iamInstanceProfile/id", "gpu-workers")),
+        example("security groups by id", *captured("/securityGroups", [{"id": "sg-0123456789abcdef0"}])),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
@@ -140,9 +152,11 @@ def _machineset(pool: Pool, facts_infra_id: str | None, naming: str | None) -> t
     provider = pool.provider
     profile = provider.get("iamInstanceProfile", {})
     profile_id = profile.get("id") if isinstance(profile, dict) else None
-    if profile_id != f"{infra_id}-worker-profile":
+    # The installer names the profile <infraID>-worker-profile; a profile of another name was
+    # chosen at install time (install-config iamProfile) and says nothing of the infraID.
+    if isinstance(profile_id, str) and profile_id.endswith(WORKER_PROFILE) and profile_id != infra_id + WORKER_PROFILE:
         yield wrong(f"iamInstanceProfile {profile_id!r}", f"{PROVIDER}/iamInstanceProfile")
-    yield from _security_groups(pool, infra_id, naming, wrong)
+    yield from _security_groups(pool, infra_id, naming, wrong, by_id_ok=facts_infra_id is not None)
     yield from _subnet(pool, infra_id, naming, wrong)
     tags = provider.get("tags", [])
     cluster_tags = [
@@ -150,12 +164,14 @@ def _machineset(pool: Pool, facts_infra_id: str | None, naming: str | None) -> t
         for tag in (tags if isinstance(tags, list) else [])
         if isinstance(tag, dict) and str(tag.get("name", "")).startswith(CLUSTER_TAG_PREFIX)
     ]
-    if cluster_tags != [infra_id]:
+    # The machine API tags every instance kubernetes.io/cluster/<infraID> itself; a tag of
+    # another cluster in the settings is wrong, none at all is not.
+    if cluster_tags not in ([], [infra_id]):
         yield wrong(f"cluster tags {cluster_tags!r}", f"{PROVIDER}/tags")
 
 
 def _security_groups(
-    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation]
+    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation], by_id_ok: bool
 ) -> t.Iterator[Violation]:
     path = f"{PROVIDER}/securityGroups"
     groups = pool.provider.get("securityGroups")
@@ -163,8 +179,11 @@ def _security_groups(
     for group in groups if isinstance(groups, list) else []:
         tagged = tag_names(group.get("filters")) if isinstance(group, dict) else None
         if tagged is None:
-            # By ID or ARN (bring-your-own VPC): only AWS knows its name. The machine API
-            # resolves it or fails the machine visibly, so the run does not fail here.
+            if by_id_ok:
+                continue  # captured from the workers (CAP031 compares); an id names no infraID
+            # By ID or ARN (bring-your-own VPC) and no facts to compare with: only AWS knows its
+            # name. The machine API resolves it or fails the machine visibly, so the run does not
+            # fail here.
             yield cannot_check(
                 "a security group is referenced by ID or ARN, not tag:Name, so its name cannot be checked",
                 pool.machineset,
@@ -173,6 +192,8 @@ def _security_groups(
             )
             return
         names.extend(tagged)
+    if not names and by_id_ok:
+        return
     namings = [naming] if naming in INSTALL_NAMING else list(INSTALL_NAMING)
     expected = [sorted(INSTALL_NAMING[n].security_group_names(infra_id)) for n in namings]
     if sorted(names) not in expected:

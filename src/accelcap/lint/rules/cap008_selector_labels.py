@@ -7,9 +7,11 @@ from collections import defaultdict
 
 from ...pools import MACHINESET_LABEL
 from ...render import Document
-from ..context import LintContext
+from ..context import SYNC_OPTIONS, LintContext
 from ..examples import Copy, Set, example
 from ..rule import Violation, rule
+
+PROTECTED = "Prune=false,Delete=false"
 
 
 @rule(
@@ -22,10 +24,17 @@ from ..rule import Violation, rule
     why="""The API server rejects a MachineSet whose selector does not match its template, so the sync
     fails; two MachineSets with the same selector adopt each other's machines and scale them down.""",
     fix=f"""Copy the `{MACHINESET_LABEL}` value into both the selector and the template labels, and give
-    each pool and zone its own value (components/pool-zone fills it from the directory's zone).""",
+    each pool and zone its own value (components/pool fills it from the zone in the pool's pool.yaml).""",
     failing=(
         example("selector label not on the template", Set("MachineSet", "/spec/selector/matchLabels/extra", "x")),
-        example("two MachineSets, one selector", Copy("MachineSet", {"/metadata/name": "{infraID}-gpu2-us-west-2a"})),
+        example(
+            "two MachineSets, one selector",
+            # A second MachineSet written by hand, not filled from a pool.yaml.
+            Copy(
+                "MachineSet",
+                {"/metadata/name": "{infraID}-gpu2-us-west-2a", "/metadata/annotations": {SYNC_OPTIONS: PROTECTED}},
+            ),
+        ),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:

@@ -9,7 +9,7 @@ from ...catalog.operators import MARKETPLACE_NAMESPACE, OLM_PACKAGES
 from ...facts import INSTALLER_CREDENTIALS_SECRET, INSTALLER_USER_DATA_SECRET
 from ...render import Document
 from ..context import LintContext
-from ..examples import Add, Facts, Set, example
+from ..examples import Add, Set, Worker, example
 from ..provider import PROVIDER
 from ..rule import Violation, rule
 
@@ -66,12 +66,12 @@ def _namespace(name: str) -> Add:
     passing=(
         example(
             "workers use IMDS Optional",
-            Facts(worker={"metadataServiceOptions": {"authentication": "Optional"}}),
+            Worker("/metadataServiceOptions", {"authentication": "Optional"}),
             Set("MachineSet", f"{PROVIDER}/metadataServiceOptions/authentication", "Optional"),
         ),
         example(
             "the workers' own user data secret",
-            Facts(worker={"userDataSecret": {"name": "worker-user-data-2"}}),
+            Worker("/userDataSecret", {"name": "worker-user-data-2"}),
             Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "worker-user-data-2"),
         ),
         example("a namespace of the repository's own", _namespace("gpu-burn-in")),

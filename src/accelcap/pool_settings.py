@@ -1,0 +1,143 @@
+"""The one way to read a pool's settings: the Pool object of its directory (``pool.yaml``).
+
+Each pool-and-zone directory under ``overlays/<cluster>/`` holds one Pool object (local-config:
+kustomize reads it and never emits it) with every setting a platform engineer changes for that
+pool; kustomize fills the pool's MachineSet and MachineAutoscaler from it. The rendered
+objects carry the values, and tools read those; the Pool objects themselves are found by
+walking the kustomizations a build is made of, and checked strictly against
+``schemas/pool.schema.json`` (a misspelt optional key would otherwise be ignored), so the
+render layer (``accelcap.render``) can hand them to the lint rules that compare them with what
+was rendered. The rendered MachineSet names its Pool in the annotation ``POOL_ANNOTATION``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import typing as t
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .affected import kustomization_file
+from .config import Settings, load_settings
+from .errors import InputError
+from .yamlload import load_documents, load_single
+
+API_VERSION = "accel-capacity.io/v1alpha1"
+KIND = "Pool"
+#: Annotations components/pool writes on the pool's MachineSet.
+POOL_ANNOTATION = "accel-capacity.io/pool"
+ZONE_ANNOTATION = "accel-capacity.io/zone"
+MARKET_ANNOTATION = "accel-capacity.io/market"
+#: ``market`` of pool.yaml -> ``accelcap.pools.Pool.market`` of the rendered MachineSet.
+MARKETS = {"Spot": "spot", "OnDemand": "on-demand"}
+_POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    name: str
+    zone: str
+    instance_type: str
+    market: str
+    volume_size: int
+    accelerator_label: str | None
+    min_replicas: int | None
+    max_replicas: int | None
+    replicas: int | None
+    #: The pool.yaml, relative to the repository.
+    file: str
+
+    @property
+    def autoscaled(self) -> bool:
+        return self.max_replicas is not None
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("accelcap").joinpath("schemas/pool.schema.json").read_text()
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def check_pool_document(document: dict[str, t.Any], where: str) -> None:
+    """Raise ``InputError`` unless ``document`` is a valid Pool object."""
+    spec = document.get("spec")
+    if isinstance(spec, dict):
+        manual, autoscaled = "replicas" in spec, bool({"minReplicas", "maxReplicas"} & set(spec))
+        if manual == autoscaled:
+            raise InputError(
+                where,
+                "spec: say replicas (a pool scaled by hand, components/pool/replicas) or minReplicas and "
+                "maxReplicas (an autoscaled pool, components/autoscaling/pool), "
+                + ("not both" if manual else "one of them"),
+            )
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    if error is not None:
+        location = "/".join(str(p) for p in error.absolute_path) or "(document)"
+        raise InputError(where, f"{location}: {error.message}")
+    spec = document["spec"]
+    if "maxReplicas" in spec and spec["minReplicas"] > spec["maxReplicas"]:
+        raise InputError(where, f"spec: minReplicas {spec['minReplicas']} is above maxReplicas {spec['maxReplicas']}")
+
+
+def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> PoolSettings:
+    where = settings.relative(file)
+    check_pool_document(document, where)
+    name = document["metadata"]["name"]
+    if name != file.parent.name:
+        raise InputError(where, f"metadata/name is {name!r} but the pool's directory is {file.parent.name!r}")
+    spec = document["spec"]
+    return PoolSettings(
+        name=name,
+        zone=spec["zone"],
+        instance_type=spec["instanceType"],
+        market=spec["market"],
+        volume_size=spec["volumeSize"],
+        accelerator_label=spec.get("acceleratorLabel"),
+        min_replicas=spec.get("minReplicas"),
+        max_replicas=spec.get("maxReplicas"),
+        replicas=spec.get("replicas"),
+        file=where,
+    )
+
+
+def _resource_files(directory: Path, root: Path, seen: set[Path]) -> t.Iterator[Path]:
+    """Files inside ``root`` that a kustomization takes resources from, through its resources
+    and components (kustomize itself reports what it cannot reach)."""
+    file = kustomization_file(directory)
+    if file is None or directory in seen:
+        return
+    seen.add(directory)
+    kustomization = load_single(file)
+    for key in ("resources", "components"):
+        for entry in kustomization.get(key) or []:
+            if not isinstance(entry, str) or "://" in entry:
+                continue
+            target = (directory / entry).resolve()
+            if root not in target.parents:
+                continue  # a pool.yaml lives in the repository
+            if target.is_dir():
+                yield from _resource_files(target, root, seen)
+            elif target.is_file():
+                yield target
+
+
+def pools_of_build(directory: Path, settings: Settings | None = None) -> list[PoolSettings]:
+    """Every Pool object the build at ``directory`` reads, checked."""
+    settings = settings or load_settings()
+    pools = []
+    for file in _resource_files(directory.resolve(), settings.root.resolve(), set()):
+        try:
+            text = file.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(settings.relative(file), f"cannot read: {error}") from None
+        if not _POOL_LINE.search(text):
+            continue
+        for document in load_documents(text, settings.relative(file)):
+            if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION:
+                pools.append(_pool_of(document, file, settings))
+    return pools

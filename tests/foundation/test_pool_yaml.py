@@ -1,0 +1,98 @@
+"""pool.yaml, the one file of a pool's settings: what is refused (one line, exit 2) and why."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support import REPO
+
+POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
+WHERE = f"{POOL}/pool.yaml"
+
+
+def validate(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / "tools" / "validate")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ACCELCAP_REPO": str(root)},
+        check=False,
+    )
+
+
+def edit(root: Path, old: str, new: str, file: Path = POOL / "pool.yaml") -> None:
+    text = (root / file).read_text()
+    assert old in text, old
+    (root / file).write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "  maxReplicas: 2 ",
+            "  maxReplica: 2 ",
+            "Additional properties are not allowed ('maxReplica' was unexpected)",
+        ),
+        ("  market: Spot ", "  market: spot ", "spec/market: 'spot' is not one of ['Spot', 'OnDemand']"),
+        ("  volumeSize: 120 ", "  volumeSize: 120Gi ", "spec/volumeSize: '120Gi' is not of type 'integer'"),
+        ("  minReplicas: 0\n", "  minReplicas: 3\n", "spec: minReplicas 3 is above maxReplicas 2"),
+        (
+            "  minReplicas: 0\n",
+            "  replicas: 0\n  minReplicas: 0\n",
+            (
+                "spec: say replicas (a pool scaled by hand, components/pool/replicas) or minReplicas and "
+                "maxReplicas (an autoscaled pool, components/autoscaling/pool), not both"
+            ),
+        ),
+        ("  name: gpu-us-west-2a\n", "  name: gpu-us-west-2b\n", "metadata/name is 'gpu-us-west-2b' but the pool's"),
+    ],
+    ids=["misspelt key", "market case", "size with a unit", "min above max", "both scalings", "name not the dir"],
+)
+def test_a_bad_pool_yaml_is_one_line_of_bad_input(repo_copy: Path, old: str, new: str, message: str) -> None:
+    edit(repo_copy, old, new)
+    result = validate(repo_copy)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"validate: {WHERE}: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_the_scaling_component_and_pool_yaml_must_agree(repo_copy: Path) -> None:
+    """A pool directory that says "scaled by hand" while its pool.yaml says min/max: kustomize
+    itself refuses, because the replicas the component copies are not there."""
+    edit(
+        repo_copy,
+        "  - ../../../../components/autoscaling/pool\n",
+        "  - ../../../../components/pool/replicas\n",
+        POOL / "kustomization.yaml",
+    )
+    result = validate(repo_copy)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "fieldPath `spec.replicas` is missing for replacement source Pool" in result.stderr
+
+
+def test_a_gpu_pool_needs_its_accelerator_label(repo_copy: Path) -> None:
+    edit(repo_copy, "  acceleratorLabel: nvidia-a10g\n", "")
+    result = validate(repo_copy)
+    assert result.returncode == 2 and "fieldPath `spec.acceleratorLabel` is missing" in result.stderr
+
+
+def test_two_pools_of_one_name(repo_copy: Path) -> None:
+    """The Inferentia pool renamed after the GPU pool: tools could not tell which is which."""
+    inferentia = repo_copy / "overlays" / "prod" / "inferentia" / "capacity"
+    (inferentia / "inf2-us-west-2a").rename(inferentia / "gpu-us-west-2a")
+    edit(repo_copy, "inf2-us-west-2a", "gpu-us-west-2a", inferentia.relative_to(repo_copy) / "kustomization.yaml")
+    edit(
+        repo_copy,
+        "  name: inf2-us-west-2a\n",
+        "  name: gpu-us-west-2a\n",
+        inferentia.relative_to(repo_copy) / "gpu-us-west-2a" / "pool.yaml",
+    )
+    entry = repo_copy / "overlays" / "prod" / "kustomization.yaml"
+    entry.write_text(entry.read_text().replace("  # - ../../components/inferentia", "  - ../../components/inferentia"))
+    result = validate(repo_copy)
+    assert result.returncode == 2 and "two pools are named gpu-us-west-2a" in result.stderr, result.stderr
