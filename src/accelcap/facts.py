@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
-import re
 import typing as t
 from dataclasses import dataclass
 from importlib import resources
@@ -15,16 +13,13 @@ import jsonschema
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
-from .yamlload import load_single
+from .identifiers import CLUSTER_NAME, with_ecma_patterns
+from .yamlload import load_json, load_single
 
 #: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
 #: manifests carry the same token, so it is also what survives rendering when unset.
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
-#: What a cluster name may be: a DNS label, the name of a directory directly under overlays/.
-#: Every tool that takes a cluster name gets here (``cluster_dir``), so ``../x`` or ``/etc``
-#: never becomes a path.
-CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ class ClusterFacts:
 @functools.cache
 def _schema() -> dict[str, t.Any]:
     text = resources.files("accelcap").joinpath("schemas/cluster-facts.schema.json").read_text()
-    return t.cast(dict[str, t.Any], json.loads(text))
+    return t.cast(dict[str, t.Any], load_json(text, "accelcap/schemas/cluster-facts.schema.json"))
 
 
 def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
@@ -70,7 +65,8 @@ def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
     not be a symbolic link that leads out of it.
     """
     settings = settings or load_settings()
-    if not CLUSTER_NAME.fullmatch(cluster):
+    # Every tool that takes a cluster name gets here, so "../x" or "/etc" never becomes a path.
+    if not CLUSTER_NAME.matches(cluster):
         raise InputError(
             cluster or "(empty)",
             f"not a cluster name: it must be a directory directly under {settings.overlays_dir}/, "
@@ -104,7 +100,9 @@ def cluster_dir_of(path: Path) -> Path | None:
 
 def check_facts_document(document: dict[str, t.Any], where: str) -> None:
     """Raise ``InputError`` unless ``document`` is a valid ClusterFacts object."""
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(document))
+    # ECMA 262 patterns: "prod-x7k2p\n" is no infraID, though Python's "$" would accept it.
+    validator = with_ecma_patterns(jsonschema.Draft202012Validator)(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")
