@@ -1,26 +1,31 @@
 """Reading schema files from local paths and http(s) URLs, with an on-disk cache for URLs.
 
 Remote schemas are cached under ``cache_dir()/schemas`` named by the sha256 of the URL (as
-kubeconform's ``-cache`` and check-jsonschema do) and fetched with a timeout, so a dead
-mirror fails fast instead of hanging. A 404 means "not in this location"; anything else
-that keeps a URL from answering is bad input (exit 2).
+kubeconform's ``-cache`` and check-jsonschema do). Each fetch has a connect timeout, a read
+timeout and a total deadline (``accelcap.timeouts``, call ``http``), so a dead or silent
+mirror fails in seconds instead of hanging. A 404 means "not in this location"; anything
+else that keeps a URL from answering is bad input (exit 2) naming the URL.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
+import http.client
 import os
 import typing as t
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .. import timeouts
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import read_bytes, write_atomically
+from ..yamlload import load_json
 
 CACHE_ENV = "ACCELCAP_CACHE_DIR"
-FETCH_TIMEOUT_SECONDS = 10.0
+#: A schema or CRD larger than this is not one (the largest upstream CRD is about 1 MiB).
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 def cache_dir() -> Path:
@@ -32,32 +37,81 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "accelcap"
 
 
-def fetch_url(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, use_cache: bool = True) -> bytes | None:
-    """The body at ``url`` (cached), or None when the server says it has no such file."""
-    cached = cache_dir() / "schemas" / (hashlib.sha256(url.encode()).hexdigest() + ".json")
-    if use_cache and cached.is_file():
-        return cached.read_bytes()
+class _TimedConnection(http.client.HTTPConnection):
+    """Connects within the connect timeout, then waits at most the read timeout per read."""
+
+    def __init__(self, *args: t.Any, limits: timeouts.Limits, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limits = limits
+
+    def connect(self) -> None:
+        self.timeout = self._limits.connect
+        super().connect()
+        self.sock.settimeout(self._limits.read)
+
+
+class _TimedSecureConnection(_TimedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _TimedHandler(urllib.request.HTTPHandler):
+    def __init__(self, limits: timeouts.Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_TimedConnection, limits=self.limits), req)
+
+
+class _TimedSecureHandler(urllib.request.HTTPSHandler):
+    def __init__(self, limits: timeouts.Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(_TimedSecureConnection, limits=self.limits)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _download(url: str, limits: timeouts.Limits) -> bytes | None:
+    """The body at ``url``; None on HTTP 404."""
+    opener = urllib.request.build_opener(_TimedHandler(limits), _TimedSecureHandler(limits))
     request = urllib.request.Request(url, headers={"User-Agent": "accelcap-validate"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = t.cast(bytes, response.read())
+        with opener.open(request) as response:
+            body = t.cast(bytes, response.read(MAX_BODY_BYTES + 1))
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None
         raise InputError(url, f"schema location answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
+            raise InputError(url, f"timed out: no answer within {limits.describe('http')} ({timeouts.ENV})") from None
         raise InputError(url, f"schema location unreachable: {reason}") from None
-    if use_cache:
-        write_atomically(cached, body)
+    if len(body) > MAX_BODY_BYTES:
+        raise InputError(url, f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; not a schema")
+    return body
+
+
+def fetch_url(url: str, use_cache: bool = True) -> bytes | None:
+    """The body at ``url`` (cached), or None when the server says it has no such file."""
+    cached = cache_dir() / "schemas" / (hashlib.sha256(url.encode()).hexdigest() + ".json")
+    if use_cache and cached.is_file():
+        return read_bytes(cached)
+    limits = timeouts.limits("http")
+    body = timeouts.within(
+        limits.total,
+        lambda: _download(url, limits),
+        lambda: InputError(url, f"timed out: not complete after {limits.total:g}s (http.total; {timeouts.ENV})"),
+    )
+    if use_cache and body is not None:
+        write_atomically(cached, body)  # in the main thread, with signals held
     return body
 
 
 def parse_json(data: bytes | str, where: str) -> t.Any:
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(where, f"not a JSON schema: {error}") from None
+    return load_json(data, where, "a JSON schema")
 
 
 def read_schema(address: str) -> dict[str, t.Any] | None:
@@ -67,12 +121,10 @@ def read_schema(address: str) -> dict[str, t.Any] | None:
         if body is None:
             return None
     else:
-        try:
-            body = Path(address).read_bytes()
-        except FileNotFoundError:
+        path = Path(address)
+        if not os.path.lexists(path):
             return None
-        except OSError as error:
-            raise InputError(address, error.strerror or str(error)) from None
+        body = read_bytes(path, address)
     schema = parse_json(body, address)
     if not isinstance(schema, dict):
         raise InputError(address, f"not a JSON schema: the document is a {type(schema).__name__}")
