@@ -25,12 +25,12 @@ from .cli import entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, check_facts_document, facts_path, list_clusters, load_facts
-from .files import write_atomically
+from .files import read_text, write_atomically
+from .identifiers import AMI_ID, INFRA_ID, REGION
 from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
-from .yamlload import load_documents, load_file
+from .yamlload import load_documents, load_file, load_json, value_at
 
 TOOL = "set-infra-id"
-INFRA_ID_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,26}$")
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,11 @@ class LearnedFacts:
     region: str | None = None
 
 
-def check_infra_id(value: str, where: str) -> str:
-    if not INFRA_ID_PATTERN.match(value):
-        raise InputError(
-            where,
-            f"{value!r} is not an infraID (letters, digits and '-', at most 27 characters, starting with a letter)",
-        )
-    if value == INFRA_ID_UNSET:
-        raise InputError(where, f"{value!r} is the placeholder, not an infraID")
-    return value
+def check_infra_id(value: t.Any, where: str) -> str:
+    infra_id = INFRA_ID.check(value, where)
+    if infra_id == INFRA_ID_UNSET:
+        raise InputError(where, f"{infra_id!r} is the placeholder, not an infraID")
+    return infra_id
 
 
 # --- learning facts from worker MachineSets -------------------------------------------
@@ -63,7 +59,8 @@ def _machinesets(documents: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     found: list[dict[str, t.Any]] = []
     for document in documents:
         if document.get("kind") in ("List", "MachineSetList"):
-            found.extend(i for i in document.get("items") or [] if isinstance(i, dict))
+            items = document.get("items")
+            found.extend(i for i in (items if isinstance(items, list) else []) if isinstance(i, dict))
         else:
             found.append(document)
     return [d for d in found if d.get("kind") == "MachineSet"]
@@ -71,34 +68,38 @@ def _machinesets(documents: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
 
 def _naming_of(provider: dict[str, t.Any], infra_id: str) -> str | None:
     """``capi`` or ``terraform`` from the security-group and subnet names of a worker."""
-    references = [*(provider.get("securityGroups") or []), provider.get("subnet") or {}]
+    groups = value_at(provider, "securityGroups", default=[])
+    references = [*(groups if isinstance(groups, list) else []), value_at(provider, "subnet", default={})]
     names = [n for ref in references if isinstance(ref, dict) for n in tag_names(ref.get("filters")) or []]
     return naming_of(names, infra_id)
 
 
 def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> LearnedFacts:
-    """Facts of the cluster the worker MachineSets in ``documents`` belong to."""
-    workers = [
-        ms
-        for ms in _machinesets(documents)
-        if ((ms.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels", {}).get(ROLE_LABELS[0])
-        == "worker"
-    ]
+    """Facts of the cluster the worker MachineSets in ``documents`` belong to.
+
+    Every value is read with ``value_at`` and checked by the identifier validator before it
+    is used: a worker MachineSet is data, and ``null`` or a list where a mapping belongs is
+    bad input naming the file, never an internal error.
+    """
+    role = ("spec", "template", "metadata", "labels", ROLE_LABELS[0])
+    workers = [ms for ms in _machinesets(documents) if value_at(ms, *role) == "worker"]
     if not workers:
-        raise InputError(where, "no worker MachineSet (machine-role label 'worker') in this file")
-    infra_ids = {str((ms.get("metadata") or {}).get("labels", {}).get(CLUSTER_LABEL, "")) for ms in workers}
+        raise InputError(where, "no worker MachineSet (machine-role label 'worker') in it")
+    labels = [value_at(ms, "metadata", "labels", CLUSTER_LABEL, default="") for ms in workers]
+    infra_ids = {label if isinstance(label, str) else repr(label) for label in labels}
     if len(infra_ids) != 1 or "" in infra_ids:
         raise InputError(where, f"worker MachineSets disagree on {CLUSTER_LABEL}: {sorted(infra_ids)}")
-    infra_id = check_infra_id(infra_ids.pop(), where)
-    provider = ((workers[0].get("spec") or {}).get("template") or {}).get("spec", {}).get("providerSpec", {}).get(
-        "value"
-    ) or {}
-    ami = (provider.get("ami") or {}).get("id")
+    infra_id = check_infra_id(labels[0], f"{where}: metadata.labels[{CLUSTER_LABEL}]")
+    provider = value_at(workers[0], "spec", "template", "spec", "providerSpec", "value", default={}, where=where)
+    if not isinstance(provider, dict):
+        raise InputError(where, "spec.template.spec.providerSpec.value is not a mapping")
+    ami = value_at(provider, "ami", "id", where=f"{where}: providerSpec.value")
+    region = value_at(provider, "placement", "region", where=f"{where}: providerSpec.value")
     return LearnedFacts(
         infra_id=infra_id,
-        ami=str(ami) if ami else None,
+        ami=None if ami is None else AMI_ID.check(ami, f"{where}: providerSpec.value.ami.id"),
         install_naming=_naming_of(provider, infra_id),
-        region=(provider.get("placement") or {}).get("region"),
+        region=None if region is None else REGION.check(region, f"{where}: providerSpec.value.placement.region"),
     )
 
 
@@ -108,25 +109,42 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 def _get_json(*args: str) -> dict[str, t.Any]:
     where = " ".join(["oc get", *args])
     try:
-        value = json.loads(cluster.get(*args))
-    except json.JSONDecodeError:
-        raise ExternalError(where, "did not print JSON") from None
+        value = load_json(cluster.get(*args), where)
+    except InputError as error:  # the cluster answered nonsense: an external failure
+        raise ExternalError(where, f"answer is {error.what}") from None
     if not isinstance(value, dict):
         raise ExternalError(where, "did not print a JSON object")
     return value
 
 
 def learn_from_cluster() -> LearnedFacts:
-    """Facts read from the cluster the current kubeconfig context points at."""
+    """Facts read from the cluster the current kubeconfig context points at.
+
+    Whatever the cluster answers is checked like a file would be; an answer that does not
+    hold what it must is the cluster's failure (exit 3), named by the ``oc get`` call.
+    """
+    where = "oc get infrastructures.config.openshift.io/cluster"
     infrastructure = _get_json("infrastructures.config.openshift.io/cluster")
-    status = infrastructure.get("status") or {}
-    where = "infrastructures.config.openshift.io/cluster"
-    infra_id = check_infra_id(str(status.get("infrastructureName", "")), f"{where} .status.infrastructureName")
-    region = ((status.get("platformStatus") or {}).get("aws") or {}).get("region")
-    version = str(((_get_json("clusterversion/version").get("status") or {}).get("desired") or {}).get("version", ""))
-    minor = ".".join(version.split(".")[:2]) if re.match(r"^4\.\d+", version) else None
-    machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
-    from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
+    try:
+        infra_id = check_infra_id(
+            value_at(infrastructure, "status", "infrastructureName", default=""), f"{where}: .status.infrastructureName"
+        )
+        region = value_at(infrastructure, "status", "platformStatus", "aws", "region")
+        if region is not None:
+            REGION.check(region, f"{where}: .status.platformStatus.aws.region")
+        version = value_at(_get_json("clusterversion/version"), "status", "desired", "version", default="")
+        version = version if isinstance(version, str) else ""
+        minor = (
+            ".".join(version.split(".")[:2])
+            if re.fullmatch(r"4\.[0-9]+(\.[0-9A-Za-z.+-]*)?", version, re.ASCII)
+            else None
+        )
+        machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
+        from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
+    except ExternalError:
+        raise
+    except InputError as error:
+        raise ExternalError(error.where, error.what) from None
     if from_workers.infra_id != infra_id:
         raise ExternalError(
             where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}"
@@ -249,18 +267,20 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError(
             where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
         )
-    text = facts.path.read_text()
+    # Both files keep their line endings (a CRLF file stays CRLF) and their comments.
+    text, newline = read_text(facts.path, where)
     new_text = updated_text(text, learned, where)
     wiring_path = facts.path.with_name("kustomization.yaml")
-    wiring = wiring_path.read_text()
-    new_wiring = wiring_text(wiring, learned.install_naming or facts.install_naming, settings.relative(wiring_path))
+    wiring_where = settings.relative(wiring_path)
+    wiring, wiring_newline = read_text(wiring_path, wiring_where)
+    new_wiring = wiring_text(wiring, learned.install_naming or facts.install_naming, wiring_where)
     if new_text == text and new_wiring == wiring:
         print(f"{TOOL}: {where}: unchanged")
         return EXIT_OK
     # The wiring first: if the facts write then failed, a rerun would still fix both.
     if new_wiring != wiring:
-        write_atomically(wiring_path, new_wiring)
-    write_atomically(facts.path, new_text)
+        write_atomically(wiring_path, new_wiring, wiring_newline, wiring_where)
+    write_atomically(facts.path, new_text, newline, where)
     changes = [
         f"{key} {old} -> {new}"
         for key, old, new in (

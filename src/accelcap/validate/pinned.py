@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import read_bytes, write_atomically
+from ..paths import inside
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
 from .fetch import cache_dir
@@ -93,10 +94,7 @@ def convert_pinned(crd: PinnedCRD, settings: Settings) -> list[ConvertedSchema]:
             f"{crd.group}/{crd.kind}",
             f"the shared data directory {settings.shared} does not exist (set ACCELCAP_SHARED or shared-dir)",
         )
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(where, f"pinned CRD mirror unreadable: {error.strerror or error}") from None
+    data = read_bytes(path, where)
     digest = hashlib.sha256(data).hexdigest()
     if digest != crd.sha256:
         raise InputError(where, f"sha256 {digest[:12]}… differs from the pin {crd.sha256[:12]}… in {MANIFEST}")
@@ -113,9 +111,13 @@ def default_generated_dir() -> Path:
 
 
 def write_schemas(converted: t.Iterable[ConvertedSchema], directory: Path) -> list[Path]:
+    """Write each schema under ``directory``; a path that would leave it is bad input (the
+    converter checked group, kind and version already: this holds whatever the caller)."""
     written = []
     for schema in converted:
+        where = f"{schema.group}/{schema.kind} {schema.version}"
         target = directory / schema.relative_path
+        inside(directory, schema.relative_path, where, f"the output directory {directory}")
         write_atomically(target, (json.dumps(schema.schema, indent=2, sort_keys=True) + "\n").encode())
         written.append(target)
     return written
