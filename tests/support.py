@@ -1,7 +1,7 @@
 """Helpers every test area shares (``tests/`` is on ``sys.path``; conftest.py is not importable).
 
 - ``REPO``: this checkout; ``shared_dir()``: the shared data it reads (``ACCELCAP_SHARED``
-  honoured, as the tools do);
+  honoured, as the tools do); ``copy_repository``: a disposable copy of its manifests;
 - ``render_prod``: the prod overlay through the real render layer (``conftest`` holds it
   once per session as ``prod_render``, and a private copy per test as ``prod``);
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import shutil
 import types
 import typing as t
 from pathlib import Path
@@ -23,6 +24,20 @@ from accelcap.config import load_settings
 from accelcap.render import Document, RenderedOverlay, render_overlay
 
 REPO = Path(__file__).resolve().parent.parent
+#: What a repository copy needs: the manifests and the settings.
+REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+
+
+def copy_repository(destination: Path) -> Path:
+    """A copy of this repository's manifests and settings at ``destination`` (created)."""
+    destination.mkdir(parents=True)
+    for part in REPO_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, symlinks=True)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
 
 
 def shared_dir() -> Path:
