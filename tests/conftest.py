@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import shutil
 import typing as t
 from pathlib import Path
 
@@ -17,10 +16,7 @@ from accelcap.config import MIRROR_ENV, load_settings
 from accelcap.render import RenderedOverlay
 from accelcap.validate.fetch import CACHE_ENV
 from mirror import build_mirror
-from support import REPO, render_prod, shared_dir
-
-#: What a repository copy needs: the manifests and the settings.
-REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+from support import copy_repository, render_prod, shared_dir
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -69,14 +65,7 @@ def prod(prod_render: RenderedOverlay) -> RenderedOverlay:
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the repository's manifests that a test may edit; the tools use it."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    for part in REPO_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, root / part, symlinks=True)
-        else:
-            shutil.copy2(source, root / part)
+    root = copy_repository(tmp_path / "repo")
     monkeypatch.setenv("ACCELCAP_REPO", str(root))
     load_settings.cache_clear()
     return root

@@ -2,6 +2,7 @@
 
 - ``REPO``: this checkout; ``shared_dir()``: the shared test data beside it (``../shared``,
   or ``ACCELCAP_SHARED``): the upstream files the tests serve as a mirror, and the corpus;
+  ``copy_repository``: a disposable copy of its manifests;
 - ``render_prod``: the prod overlay through the real render layer (``conftest`` holds it
   once per session as ``prod_render``, and a private copy per test as ``prod``);
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
@@ -16,6 +17,7 @@ import contextlib
 import copy
 import io
 import os
+import shutil
 import types
 import typing as t
 from pathlib import Path
@@ -25,6 +27,20 @@ from accelcap.config import load_settings
 from accelcap.render import Document, RenderedOverlay, render_overlay
 
 REPO = Path(__file__).resolve().parent.parent
+#: What a repository copy needs: the manifests and the settings.
+REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+
+
+def copy_repository(destination: Path) -> Path:
+    """A copy of this repository's manifests and settings at ``destination`` (created)."""
+    destination.mkdir(parents=True)
+    for part in REPO_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, symlinks=True)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
 
 
 #: Names the shared test data when it is not at ``../shared``. Only the tests read it.

@@ -6,19 +6,38 @@ each root the graph follows every local path a kustomization names: resources, c
 patch and replacement files, generator files. A changed file touches a cluster when the
 cluster's graph reaches it or it lies in the cluster's directory; a change under ``base/``
 or ``components/`` therefore selects exactly the clusters that use it.
+
+The graph is also the render layer's guard (``KustomizationGraph.files``): a kustomization
+whose paths lead outside the repository, that includes itself through a cycle, or whose
+path fields have the wrong type is bad input naming the kustomization file, before kustomize
+runs.
 """
 
 from __future__ import annotations
 
-import functools
 import typing as t
 from pathlib import Path
 
 from .config import Settings, load_settings
 from .errors import InputError
+from .paths import is_inside
 from .yamlload import load_single
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: Fields that hold a list of local paths (kustomize types them ``[]string``).
+PATH_LISTS = (
+    "resources",
+    "components",
+    "bases",
+    "crds",
+    "patchesStrategicMerge",
+    "generators",
+    "transformers",
+    "validators",
+)
+#: Fields that hold a list of objects with an optional ``path``.
+OBJECT_LISTS = ("patches", "patchesJson6902", "replacements")
+GENERATORS = ("configMapGenerator", "secretGenerator")
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -29,59 +48,104 @@ def kustomization_file(directory: Path) -> Path | None:
     return None
 
 
-def _named_paths(kustomization: dict[str, t.Any]) -> list[str]:
-    """Every local path a kustomization refers to (remote URLs are left out)."""
+def _is_remote(value: str) -> bool:
+    return "://" in value or value.startswith("github.com/")
+
+
+def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: str) -> list[t.Any]:
+    value = kustomization.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(entry, item) for entry in value):
+        noun = "paths" if item is str else "objects"
+        raise InputError(where, f"{key} must be a list of {noun}, not {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str], list[str]]:
+    """Every local path a kustomization refers to, and apart from them its remote URLs; a
+    path field of the wrong type is bad input at ``where``, as kustomize would refuse it too."""
     paths: list[str] = []
+    remote: list[str] = []
 
-    def add(value: t.Any) -> None:
-        if isinstance(value, str) and "://" not in value and not value.startswith("github.com/"):
-            paths.append(value)
+    def add(value: t.Any, field: str) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise InputError(where, f"{field} must be a path, not {type(value).__name__} {value!r:.60}")
+        (remote if _is_remote(value) else paths).append(value)
 
-    for key in (
-        "resources",
-        "components",
-        "bases",
-        "crds",
-        "patchesStrategicMerge",
-        "generators",
-        "transformers",
-        "validators",
-    ):
-        for entry in kustomization.get(key) or []:
-            add(entry)
-    for key in ("patches", "patchesJson6902", "replacements"):
-        for entry in kustomization.get(key) or []:
-            if isinstance(entry, dict):
-                add(entry.get("path"))
-    for key in ("configMapGenerator", "secretGenerator"):
-        for generator in kustomization.get(key) or []:
-            if isinstance(generator, dict):
-                for source in [*(generator.get("files") or []), *(generator.get("envs") or []), generator.get("env")]:
-                    if isinstance(source, str):
-                        add(source.split("=", 1)[-1])
+    for key in PATH_LISTS:
+        for entry in _typed_list(kustomization, key, str, where):
+            if key == "patchesStrategicMerge" and "\n" in entry:
+                continue  # an inline patch, not a file
+            add(entry, key)
+    for key in OBJECT_LISTS:
+        for entry in _typed_list(kustomization, key, dict, where):
+            add(entry.get("path"), f"{key}[].path")
+    for key in GENERATORS:
+        for generator in _typed_list(kustomization, key, dict, where):
+            sources = [*_typed_list(generator, "files", str, where), *_typed_list(generator, "envs", str, where)]
+            for source in [*sources, generator.get("env")]:
+                if source is not None:
+                    add(source.split("=", 1)[-1] if isinstance(source, str) else source, f"{key}[].files")
     openapi = kustomization.get("openapi")
-    if isinstance(openapi, dict):
-        add(openapi.get("path"))
-    return paths
+    if openapi is not None:
+        if not isinstance(openapi, dict):
+            raise InputError(where, f"openapi must be a mapping, not {type(openapi).__name__}")
+        add(openapi.get("path"), "openapi.path")
+    return paths, remote
 
 
-@functools.cache
-def _closure(directory: Path) -> frozenset[Path]:
-    """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
-    file = kustomization_file(directory)
-    if file is None:
-        return frozenset()
-    reached = {file.resolve()}
-    for raw in _named_paths(load_single(file)):
-        target = (directory / raw).resolve()
-        if target.is_dir():
-            reached.add(target)
-            reached |= _closure(target)
-        elif target.exists():
-            reached.add(target)
-        else:
-            raise InputError(str(file), f"names {raw!r}, which does not exist")
-    return frozenset(reached)
+class KustomizationGraph:
+    """The files each kustomization reads, transitively, inside one repository.
+
+    The boundary is the repository root; a directory a user names outside the repository
+    (``lint /tmp/build``) is its own boundary. ``missing_ok`` leaves paths that do not exist
+    to kustomize, which says more about them (the render layer's guard).
+    """
+
+    def __init__(self, settings: Settings, missing_ok: bool = False) -> None:
+        self.settings = settings
+        self.root = settings.root.resolve()
+        self.missing_ok = missing_ok
+        self._files: dict[Path, frozenset[Path]] = {}
+        #: Remote resources (URLs) the walked kustomizations name, in the order met.
+        self.remote: list[str] = []
+
+    def files(self, directory: Path) -> frozenset[Path]:
+        """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
+        start = directory.resolve()
+        boundary = self.root if is_inside(self.root, start) else start
+        return self._walk(start, (), boundary)
+
+    def _walk(self, directory: Path, trail: tuple[Path, ...], boundary: Path) -> frozenset[Path]:
+        if directory in self._files:
+            return self._files[directory]
+        file = kustomization_file(directory)
+        if file is None:
+            return frozenset()
+        where = self.settings.relative(file)
+        if directory in trail:
+            cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
+            raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
+        reached = {file.resolve()}
+        local, remote = named_paths(load_single(file, where), where)
+        self.remote += remote
+        for raw in local:
+            target = (directory / raw).resolve()
+            if not is_inside(boundary, target):
+                outside = "the repository" if boundary == self.root else str(boundary)
+                raise InputError(where, f"names {raw!r}, which leads outside {outside}")
+            if target.is_dir():
+                reached.add(target)
+                reached |= self._walk(target, (*trail, directory), boundary)
+            elif target.exists():
+                reached.add(target)
+            elif not self.missing_ok:
+                raise InputError(where, f"names {raw!r}, which does not exist")
+        self._files[directory] = frozenset(reached)
+        return self._files[directory]
 
 
 def cluster_roots(cluster_dir: Path) -> list[Path]:
@@ -91,23 +155,23 @@ def cluster_roots(cluster_dir: Path) -> list[Path]:
     )
 
 
-def cluster_files(cluster_dir: Path) -> frozenset[Path]:
+def cluster_files(cluster_dir: Path, graph: KustomizationGraph) -> frozenset[Path]:
     reached: set[Path] = set()
     for root in cluster_roots(cluster_dir):
-        reached |= _closure(root.resolve())
+        reached |= graph.files(root)
     return frozenset(reached)
 
 
 def affected_overlays(changed: t.Iterable[str | Path], settings: Settings | None = None) -> list[Path]:
     """The overlays (``overlays/<cluster>``) that a change of ``changed`` files touches."""
     settings = settings or load_settings()
-    _closure.cache_clear()
+    graph = KustomizationGraph(settings)
     files = [(settings.root / Path(c)).resolve() for c in changed]
     overlays = sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
     touched = []
     for overlay in overlays:
         inside = overlay.resolve()
-        reached = cluster_files(overlay)
+        reached = cluster_files(overlay, graph)
         for file in files:
             in_cluster_dir = file == inside or inside in file.parents
             in_graph = file in reached or any(parent in reached for parent in file.parents)

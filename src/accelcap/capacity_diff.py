@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -26,6 +25,7 @@ from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
+from .git import last_error_line, resolve_commit, run_git
 from .instance_types import require
 from .pool_settings import MARKETS, POOL_ANNOTATION
 from .pools import AUTOSCALING_GROUP, find_pools
@@ -35,7 +35,6 @@ from .report import use_colour
 from .tables import markdown_table, text_table
 
 TOOL = "capacity-diff"
-GIT_TIMEOUT_SECONDS = 60
 
 
 #: The quota market of a pool -> its word in pool.yaml.
@@ -112,21 +111,23 @@ class ClassTotal:
 
 
 def export_revision(repo: Path, revision: str, destination: Path) -> Path:
-    """Write the tree of ``revision`` into ``destination`` (``git archive``)."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(repo), "archive", "--format=tar", revision],
-            capture_output=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise InputError(f"git archive {revision}", str(error)) from None
+    """Write the tree of ``revision`` (resolved to a commit first) into ``destination``.
+
+    A link in the revision that points outside ``destination`` (absolute, or up through
+    ``..``) is bad input: the archive is extracted with tarfile's ``data`` filter.
+    """
+    commit = resolve_commit(repo, revision)
+    result = run_git(repo, "archive", "--format=tar", commit, where=f"git archive {revision}")
     if result.returncode != 0:
-        message = " ".join(result.stderr.decode(errors="replace").strip().splitlines()[-1:]) or "failed"
-        raise InputError(revision, f"not a revision of this repository ({message})")
-    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
-        archive.extractall(destination, filter="data")
+        raise InputError(revision, f"git archive failed: {last_error_line(result)}")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+            archive.extractall(destination, filter="data")
+    except tarfile.FilterError as error:
+        member = error.tarinfo.name if error.tarinfo else "?"
+        raise InputError(f"{revision}:{member}", f"refused: {error}") from None
+    except tarfile.TarError as error:
+        raise InputError(f"git archive {revision}", f"unreadable archive: {error}") from None
     return destination
 
 

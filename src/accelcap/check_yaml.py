@@ -8,8 +8,9 @@ from pathlib import Path
 
 from .cli import add_format_option, entry_point, new_parser
 from .errors import EXIT_FINDINGS, EXIT_OK, InputError
+from .files import read_bytes
 from .report import Finding, report
-from .yamlload import load_file
+from .yamlload import load_documents
 
 TOOL = "check-yaml"
 
@@ -19,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         TOOL,
         "Check that YAML files parse strictly: safe tags only, no duplicate keys, aliases\n"
         "bounded, and (unless --any-document) every document a mapping.\n\n"
-        "Reads: the FILEs. Writes: findings to stdout. Exit 1 when a file does not parse.",
+        "Reads: the FILEs. Writes: findings to stdout. Exit 1 when a file does not parse;\n"
+        "exit 2 when a FILE does not exist or cannot be read (as in every tool).",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
     parser.add_argument(
@@ -32,10 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace) -> int:
+    # Every file is read before any is judged: a path that is missing or unreadable is bad
+    # input (exit 2) in every tool, not a finding about its YAML.
+    contents = [(file, read_bytes(file)) for file in args.files]
     findings = []
-    for file in args.files:
+    for file, data in contents:
         try:
-            load_file(file, mappings_only=not args.any_document)
+            load_documents(data, str(file), mappings_only=not args.any_document)
         except InputError as error:
             where, _, line = error.where.rpartition(":")
             on_line = line.isdigit() and where == str(file)

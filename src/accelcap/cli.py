@@ -1,7 +1,15 @@
 """What every tool's command line shares: the parser (usage errors as one line, exit 2,
 ``--debug``), the ``--format`` option, the PATH/``--cluster``/``--changed`` arguments of the
-tools that render, and the one top-level handler that turns every expected error into one
-line ``tool: where: what`` and its exit code.
+tools that render, and the one frame every tool runs in (``run_tool``):
+
+- every expected error becomes one line ``tool: where: what`` on stderr and its exit code;
+  control characters in it are escaped, so it stays one line whatever the input held;
+- standard output is written when the verdict is known: if it cannot be written (a closed
+  pipe, ``tool | head -1``, a closed stdout) the exit code is the verdict's, or
+  ``EXIT_OUTPUT_LOST`` (141, as for SIGPIPE) when the verdict was 0, so lost findings never
+  pass for success;
+- a catchable signal (SIGTERM, SIGHUP, ...) raises ``Interrupted``, so every ``finally`` runs
+  (temporary files and directories are removed) and the tool exits 128 + the signal number.
 
 A tool module defines ``TOOL``, ``build_parser()`` and ``execute(args) -> int``, and
 ``main = entry_point(TOOL, build_parser, execute)``; ``accelcap.toolbox`` registers it.
@@ -10,18 +18,60 @@ A tool module defines ``TOOL``, ``build_parser()`` and ``execute(args) -> int``,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import signal
 import sys
+import threading
 import traceback
 import typing as t
 
 from .errors import EXIT_BAD_INPUT, InputError, ToolError
 
+#: Standard output could not be written and the verdict was 0 (128 + SIGPIPE, as a shell
+#: reports a command that SIGPIPE stopped).
+EXIT_OUTPUT_LOST = 141
+#: Signals that end a process by default and that a process can catch; ``run_tool`` turns
+#: each into ``Interrupted`` (SIGINT stays Python's KeyboardInterrupt; SIGPIPE is ignored by
+#: Python, a closed pipe is a write error instead).
+CATCHABLE_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGTERM",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGALRM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGVTALRM",
+        "SIGPROF",
+    )
+    if hasattr(signal, name)
+)
+
+#: The exit codes every tool shares beyond its own (``new_parser`` adds them to every epilog).
+COMMON_EXITS_HELP = """  141  standard output could not be written (a closed pipe) and the verdict was 0;
+     otherwise the verdict's code
+  128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM); nothing half-written is left
+a path that does not exist or cannot be read is bad input (2) in every tool"""
+
 EXIT_CODES_HELP = """exit codes:
   0  fine
   1  the check found a problem
   2  bad input or usage (file, overlay, flag, schema, kustomize failure)
-  3  an external system refused (AWS credentials, access, wrong account; oc)"""
+  3  an external system refused or answered nonsense (AWS credentials, access, wrong
+     account, an unreadable answer, a timeout; oc)"""
+
+
+class Interrupted(BaseException):
+    """A catchable signal arrived: unwinds like KeyboardInterrupt, so cleanups run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
@@ -35,7 +85,7 @@ def new_parser(tool: str, description: str, epilog: str = EXIT_CODES_HELP) -> To
     parser = ToolArgumentParser(
         prog=tool,
         description=description,
-        epilog=epilog,
+        epilog=f"{epilog.rstrip()}\n{COMMON_EXITS_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -88,32 +138,138 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_tool(
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped (a newline from input becomes ``\\n``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _raise_interrupted(signum: int, _frame: t.Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def signals_raise() -> t.Iterator[None]:
+    """Inside: each of ``CATCHABLE_SIGNALS`` raises ``Interrupted`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_interrupted) for s in CATCHABLE_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class _HeldOutput(io.StringIO):
+    """Standard output held until the verdict is known; it answers ``isatty`` for the real
+    stream, so colour still follows the terminal."""
+
+    def __init__(self, real: t.TextIO | None) -> None:
+        super().__init__()
+        self._real = real
+
+    def isatty(self) -> bool:
+        return bool(self._real is not None and self._real.isatty())
+
+
+def _deliver(held: _HeldOutput, real: t.TextIO | None) -> bool:
+    """Write what the tool printed to the real standard output; False when it could not."""
+    text = held.getvalue()
+    if not text:
+        return True
+    if real is None:
+        return False
+    try:
+        binary = getattr(real, "buffer", None)
+        if binary is not None:
+            real.flush()
+            binary.write(text.encode(real.encoding or "utf-8", errors="backslashreplace"))
+            binary.flush()
+        else:
+            real.write(text)
+            real.flush()
+    except (OSError, ValueError):  # BrokenPipeError, EBADF, a closed file
+        _silence(real)
+        return False
+    return True
+
+
+def _silence(stream: t.TextIO) -> None:
+    """Point a broken standard stream at /dev/null, so the interpreter's last flush at exit
+    does not print 'Exception ignored ... BrokenPipeError'."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
+
+
+def _report(tool: str, where: str, what: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{tool}: {one_line(where)}: {one_line(what)}", file=sys.stderr)
+
+
+def _execute(
     tool: str,
     build_parser: t.Callable[[], argparse.ArgumentParser],
     execute: t.Callable[[argparse.Namespace], int],
-    argv: t.Sequence[str] | None = None,
+    argv: list[str],
 ) -> int:
-    """Parse ``argv``, run ``execute``, turn every error into one line and an exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
         return execute(build_parser().parse_args(argv))
     except ToolError as error:
         if debug:
             traceback.print_exc()
-        print(f"{tool}: {error.where}: {error.what}", file=sys.stderr)
+        _report(tool, error.where, error.what)
         return error.exit_code
+    except SystemExit as done:  # argparse after --help
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        print(f"{tool}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        _report(tool, "interrupted", "SIGINT")
+        return 128 + signal.SIGINT
+    except Interrupted as interrupted:
+        _report(tool, "interrupted", signal.Signals(interrupted.signum).name)
+        return 128 + interrupted.signum
     except Exception as error:  # noqa: BLE001 - the one place that turns bugs into one line
         if debug:
             traceback.print_exc()
-        print(f"{tool}: internal error: {type(error).__name__}: {error} (rerun with --debug)", file=sys.stderr)
+        _report(tool, "internal error", f"{type(error).__name__}: {error} (rerun with --debug)")
         return EXIT_BAD_INPUT
+
+
+def run_tool(
+    tool: str,
+    build_parser: t.Callable[[], argparse.ArgumentParser],
+    execute: t.Callable[[argparse.Namespace], int],
+    argv: t.Sequence[str] | None = None,
+) -> int:
+    """Parse ``argv``, run ``execute``, turn every error into one line and an exit code.
+
+    See the module docstring for standard output and signals.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    real_out, real_err = sys.stdout, sys.stderr
+    held = _HeldOutput(real_out)
+    with contextlib.ExitStack() as stack:
+        if real_err is None:  # stderr closed: errors go nowhere, never onto stdout
+            sys.stderr = stack.enter_context(open(os.devnull, "w"))
+        sys.stdout = held
+        try:
+            with signals_raise():
+                code = _execute(tool, build_parser, execute, argv)
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+    if not _deliver(held, real_out):
+        return code or EXIT_OUTPUT_LOST
+    return code
 
 
 def entry_point(

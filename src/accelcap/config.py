@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import tomllib
 import typing as t
 from dataclasses import dataclass, field
@@ -70,17 +69,43 @@ class Settings:
 
 
 def _git_toplevel(start: Path) -> Path | None:
+    from .git import toplevel  # git imports timeouts, which needs nothing from here
+
+    return toplevel(start)
+
+
+#: The type of each setting the tools read (``[tool.accelcap]``); a wrong type is bad input
+#: for every tool, named at load time, never a TypeError later. Sub-tables (such as
+#: ``verify-quotas``) belong to the tool that reads them.
+SETTING_TYPES: dict[str, tuple[type, type | None]] = {
+    "repo-url": (str, None),
+    "overlays-dir": (str, None),
+    "shared-dir": (str, None),
+    "schema-locations": (list, str),
+}
+
+
+def _settings_table(pyproject: Path) -> dict[str, t.Any]:
+    """``[tool.accelcap]`` of ``pyproject``, each known setting of its documented type."""
+    where = str(pyproject)
     try:
-        out = subprocess.run(
-            ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InputError(where, f"cannot read settings: {error}") from None
+    table: t.Any = document
+    for key in ("tool", "accelcap"):
+        table = table.get(key, {})
+        if not isinstance(table, dict):
+            raise InputError(f"{where} [tool{'.accelcap' if key == 'accelcap' else ''}]", "is not a table")
+    for key, (kind, item) in SETTING_TYPES.items():
+        if key not in table:
+            continue
+        value = table[key]
+        ok = isinstance(value, kind) and (item is None or all(isinstance(v, item) for v in t.cast(list[t.Any], value)))
+        if not ok:
+            wanted = f"a list of {item.__name__}" if item else kind.__name__
+            raise InputError(f"{where} [tool.accelcap] {key}", f"must be {wanted}, not {value!r}")
+    return t.cast(dict[str, t.Any], table)
 
 
 @functools.cache
@@ -91,12 +116,7 @@ def load_settings(root: Path | None = None) -> Settings:
         root = Path(env) if env else (_git_toplevel(Path.cwd()) or Path.cwd())
     root = root.resolve()
     pyproject = root / "pyproject.toml"
-    table: dict[str, t.Any] = {}
-    if pyproject.is_file():
-        try:
-            table = tomllib.loads(pyproject.read_text()).get("tool", {}).get("accelcap", {})
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise InputError(str(pyproject), f"cannot read settings: {error}") from None
+    table = _settings_table(pyproject) if pyproject.is_file() else {}
     return Settings(
         root=root,
         repo_url=table.get("repo-url"),

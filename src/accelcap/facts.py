@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
-import re
 import typing as t
 from dataclasses import dataclass
 from importlib import resources
@@ -16,16 +14,13 @@ import referencing
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
-from .yamlload import load_single
+from .identifiers import CLUSTER_NAME, with_ecma_patterns
+from .yamlload import load_json, load_single
 
 #: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
 #: manifests carry the same token, so it is also what survives rendering when unset.
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
-#: What a cluster name may be: a DNS label, the name of a directory directly under overlays/.
-#: Every tool that takes a cluster name gets here (``cluster_dir``), so ``../x`` or ``/etc``
-#: never becomes a path.
-CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 #: What the installer names the workers' user data and the machine API's AWS credentials; a
 #: cluster's facts say otherwise in ``spec.worker`` when its workers use others.
 INSTALLER_USER_DATA_SECRET = "worker-user-data"
@@ -91,15 +86,20 @@ class ClusterFacts:
 
 
 def _package_schema(name: str) -> dict[str, t.Any]:
-    return t.cast(dict[str, t.Any], json.loads(resources.files("accelcap").joinpath(f"schemas/{name}").read_text()))
+    text = resources.files("accelcap").joinpath(f"schemas/{name}").read_text()
+    return t.cast(dict[str, t.Any], load_json(text, f"accelcap/schemas/{name}"))
 
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    """The facts schema, which takes its AWS types from the AWSMachineProviderConfig schema."""
+    """The facts schema, which takes its AWS types from the AWSMachineProviderConfig schema.
+
+    ECMA 262 patterns: "prod-x7k2p\n" is no infraID, though Python's "$" would accept it.
+    """
     provider = _package_schema("awsmachineproviderconfig.schema.json")
     registry: referencing.Registry[t.Any] = referencing.Resource.from_contents(provider) @ referencing.Registry()
-    return jsonschema.Draft202012Validator(_package_schema("cluster-facts.schema.json"), registry=registry)
+    validator = with_ecma_patterns(jsonschema.Draft202012Validator)
+    return validator(_package_schema("cluster-facts.schema.json"), registry=registry)  # type: ignore[no-any-return]
 
 
 def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
@@ -110,7 +110,8 @@ def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
     not be a symbolic link that leads out of it.
     """
     settings = settings or load_settings()
-    if not CLUSTER_NAME.fullmatch(cluster):
+    # Every tool that takes a cluster name gets here, so "../x" or "/etc" never becomes a path.
+    if not CLUSTER_NAME.matches(cluster):
         raise InputError(
             cluster or "(empty)",
             f"not a cluster name: it must be a directory directly under {settings.overlays_dir}/, "

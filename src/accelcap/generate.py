@@ -41,7 +41,7 @@ from .files import write_atomically
 from .lint import docs as lint_docs
 from .quotas import docs as quota_docs
 from .tables import markdown_table
-from .toolbox import TOOLS, Hook, Tool
+from .toolbox import EXIT_RULES, TOOLS, Hook, Tool
 from .validate import finding_codes
 from .verify_pools import docs as pool_docs
 
@@ -186,9 +186,9 @@ def scripts_table() -> str:
 
 
 def tools_table() -> str:
-    """The README's table of tools."""
-    rows = [(f"`{tool.usage}`", tool.purpose, tool.exit_codes, ", ".join(tool.formats) or "-") for tool in TOOLS]
-    return markdown_table(("tool", "what it does", "exit codes", "`--format`"), rows)
+    """The README's table of tools and the exit-code rules every tool shares."""
+    rows = [(f"`{tool.usage}`", tool.purpose, tool.exit_summary, ", ".join(tool.formats) or "-") for tool in TOOLS]
+    return markdown_table(("tool", "what it does", "exit codes", "`--format`"), rows) + "\n" + EXIT_RULES
 
 
 # --- generated files and blocks -----------------------------------------------------------

@@ -30,12 +30,12 @@ from .cli import entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
-from .files import write_atomically
+from .files import read_text, write_atomically
+from .identifiers import INFRA_ID, REGION
 from .worker import Capture, capture, wiring_path, wiring_text
-from .yamlload import load_documents, load_file
+from .yamlload import load_documents, load_file, load_json, value_at
 
 TOOL = "set-infra-id"
-INFRA_ID_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,26}$")
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,11 @@ class LearnedFacts:
     notes: list[str] = field(default_factory=list)
 
 
-def check_infra_id(value: str, where: str) -> str:
-    if not INFRA_ID_PATTERN.match(value):
-        raise InputError(
-            where,
-            f"{value!r} is not an infraID (letters, digits and '-', at most 27 characters, starting with a letter)",
-        )
-    if value == INFRA_ID_UNSET:
-        raise InputError(where, f"{value!r} is the placeholder, not an infraID")
-    return value
+def check_infra_id(value: t.Any, where: str) -> str:
+    infra_id = INFRA_ID.check(value, where)
+    if infra_id == INFRA_ID_UNSET:
+        raise InputError(where, f"{infra_id!r} is the placeholder, not an infraID")
+    return infra_id
 
 
 # --- learning facts from worker MachineSets -------------------------------------------
@@ -82,25 +78,42 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 def _get_json(*args: str) -> dict[str, t.Any]:
     where = " ".join(["oc get", *args])
     try:
-        value = json.loads(cluster.get(*args))
-    except json.JSONDecodeError:
-        raise ExternalError(where, "did not print JSON") from None
+        value = load_json(cluster.get(*args), where)
+    except InputError as error:  # the cluster answered nonsense: an external failure
+        raise ExternalError(where, f"answer is {error.what}") from None
     if not isinstance(value, dict):
         raise ExternalError(where, "did not print a JSON object")
     return value
 
 
 def learn_from_cluster() -> LearnedFacts:
-    """Facts read from the cluster the current kubeconfig context points at."""
+    """Facts read from the cluster the current kubeconfig context points at.
+
+    Whatever the cluster answers is checked like a file would be; an answer that does not
+    hold what it must is the cluster's failure (exit 3), named by the ``oc get`` call.
+    """
+    where = "oc get infrastructures.config.openshift.io/cluster"
     infrastructure = _get_json("infrastructures.config.openshift.io/cluster")
-    status = infrastructure.get("status") or {}
-    where = "infrastructures.config.openshift.io/cluster"
-    infra_id = check_infra_id(str(status.get("infrastructureName", "")), f"{where} .status.infrastructureName")
-    region = ((status.get("platformStatus") or {}).get("aws") or {}).get("region")
-    version = str(((_get_json("clusterversion/version").get("status") or {}).get("desired") or {}).get("version", ""))
-    minor = ".".join(version.split(".")[:2]) if re.match(r"^4\.\d+", version) else None
-    machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
-    from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
+    try:
+        infra_id = check_infra_id(
+            value_at(infrastructure, "status", "infrastructureName", default=""), f"{where}: .status.infrastructureName"
+        )
+        region = value_at(infrastructure, "status", "platformStatus", "aws", "region")
+        if region is not None:
+            REGION.check(region, f"{where}: .status.platformStatus.aws.region")
+        version = value_at(_get_json("clusterversion/version"), "status", "desired", "version", default="")
+        version = version if isinstance(version, str) else ""
+        minor = (
+            ".".join(version.split(".")[:2])
+            if re.fullmatch(r"4\.[0-9]+(\.[0-9A-Za-z.+-]*)?", version, re.ASCII)
+            else None
+        )
+        machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
+        from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
+    except ExternalError:
+        raise
+    except InputError as error:
+        raise ExternalError(error.where, error.what) from None
     if from_workers.infra_id != infra_id:
         raise ExternalError(
             where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}"
@@ -286,12 +299,14 @@ def execute(args: argparse.Namespace) -> int:
         )
     notes = _notes(facts, learned)
     subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
-    text = facts.path.read_text()
+    # Both files keep their line endings (a CRLF file stays CRLF) and their comments.
+    text, newline = read_text(facts.path, where)
     new_text = updated_text(text, learned, subnets, where)
     new_facts_document = load_documents(new_text, where)[0]["spec"]
     wiring = wiring_path(facts.path)
+    wiring_where = settings.relative(wiring)
     new_wiring = wiring_text(new_facts_document["worker"], new_facts_document["subnets"])
-    old_wiring = wiring.read_text() if wiring.is_file() else None
+    old_wiring, wiring_newline = read_text(wiring, wiring_where) if wiring.is_file() else (None, newline)
     for note in notes:
         print(f"{TOOL}: {where}: {note}", file=sys.stderr)
     if new_text == text and new_wiring == old_wiring:
@@ -299,8 +314,8 @@ def execute(args: argparse.Namespace) -> int:
         return EXIT_OK
     # The facts last: if a write failed, a rerun would still do both.
     if new_wiring != old_wiring:
-        write_atomically(wiring, new_wiring)
-    write_atomically(facts.path, new_text)
+        write_atomically(wiring, new_wiring, wiring_newline, wiring_where)
+    write_atomically(facts.path, new_text, newline, where)
     print(f"{TOOL}: {where}: {', '.join(_changes(facts, learned, subnets)) or 'rewritten'}")
     return EXIT_OK
 

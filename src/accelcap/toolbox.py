@@ -48,11 +48,41 @@ class Tool:
     usage: str
     #: What it does, in one line.
     purpose: str
-    #: Its exit codes, briefly (the tool's ``--help`` has them in full).
-    exit_codes: str
+    #: Its own exit codes with a word or two each (the tool's ``--help`` has them in full);
+    #: ``EXIT_RULES`` apply to every tool on top.
+    exit_codes: tuple[tuple[int, str], ...]
     #: The values of its ``--format`` option; empty when it has none (a test compares).
     formats: tuple[str, ...] = ()
     hooks: tuple[Hook, ...] = ()
+
+    @property
+    def exit_summary(self) -> str:
+        """``0, 1 invalid, 2 bad input``: the README's column."""
+        return ", ".join(f"{code} {meaning}".strip() for code, meaning in self.exit_codes)
+
+    @property
+    def documented_exits(self) -> frozenset[int]:
+        """Every exit code the tool may return: its own and those of ``EXIT_RULES``."""
+        return frozenset(code for code, _ in self.exit_codes) | COMMON_EXITS
+
+
+#: The exit codes every tool shares beyond its own, and the rules behind them (the README
+#: prints these under the table of tools, ``--help`` in each tool's epilog).
+COMMON_EXITS = frozenset({141, 130, 143, 129, 131})
+EXIT_RULES = (
+    "In every tool: a path that does not exist or cannot be read is bad input (2), whether it\n"
+    "is a FILE, a PATH or an option's value (only `--changed` lists may name deleted files).\n"
+    "AWS or the cluster refusing, timing out or answering nonsense is 3; a schema or CRD URL\n"
+    "that cannot be fetched in time is 2 (the location is configuration). When standard output\n"
+    "cannot be written (`tool | head -1`, a closed stdout) the exit code is the verdict's, or\n"
+    "141 when the verdict was 0: lost findings never pass for success. A catchable signal\n"
+    "exits 128 + its number (130 Ctrl-C, 143 SIGTERM) after removing what was half-written.\n"
+    "Time limits of every external call: `docs/timeouts.md`.\n"
+)
+
+OK = (0, "")
+FINDINGS = (1, "findings")
+BAD_INPUT = (2, "bad input")
 
 
 FINDINGS_FORMATS = ("text", "json", "github")
@@ -63,7 +93,7 @@ TOOLS: tuple[Tool, ...] = (
         "accelcap.check_yaml:main",
         "check-yaml FILE...",
         "strict YAML syntax (the pre-commit hook)",
-        "0, 1, 2",
+        (OK, (1, "does not parse"), BAD_INPUT),
         FINDINGS_FORMATS,
         hooks=(
             Hook(
@@ -89,7 +119,7 @@ TOOLS: tuple[Tool, ...] = (
         "writes the infraID and what the worker MachineSets say (install naming, the worker settings "
         "every pool copies) from `--infra-id`, `--from-machineset FILE` or `--from-cluster`; "
         "`--check` fails while unset",
-        "0 ok, 1 unset (`--check`), 2 bad input, 3 the cluster refused",
+        (OK, (1, "unset (`--check`)"), BAD_INPUT, (3, "the cluster refused")),
         hooks=(
             Hook(
                 "infra-id-set",
@@ -106,7 +136,7 @@ TOOLS: tuple[Tool, ...] = (
         "validate [PATH...]",
         "strict JSON-schema validation of every rendered object, offline (kubeconform when installed); "
         "`--server`: a server-side dry run on the live cluster as the Argo CD controller",
-        "0, 1 invalid, 2, 3 the cluster refused (`--server`)",
+        (OK, (1, "invalid"), BAD_INPUT, (3, "the cluster refused (`--server`)")),
         FINDINGS_FORMATS,
         hooks=(
             Hook(
@@ -123,7 +153,7 @@ TOOLS: tuple[Tool, ...] = (
         "accelcap.lint.cli:main",
         "lint [PATH...]",
         "the capacity safety rules (`docs/lint-rules.md`)",
-        "0, 1 findings, 2",
+        (OK, FINDINGS, BAD_INPUT),
         FINDINGS_FORMATS,
         hooks=(
             Hook(
@@ -141,7 +171,7 @@ TOOLS: tuple[Tool, ...] = (
         "verify-quotas <cluster>",
         "vCPUs every pool can launch against the account's EC2 quotas; `--plan` without AWS; "
         "`SKIP_QUOTAS=1` reports without enforcing",
-        "0, 1 short, 2, 3 AWS refused",
+        (OK, (1, "short"), BAD_INPUT, (3, "AWS refused")),
         ("text", "json", "markdown", "github"),
         hooks=(
             Hook(
@@ -159,7 +189,7 @@ TOOLS: tuple[Tool, ...] = (
         "accelcap.capacity_diff:main",
         "capacity-diff BASE HEAD",
         "what a change does to the most vCPUs and accelerators per cluster, pool and quota class",
-        "0, 2",
+        (OK, BAD_INPUT),
         ("text", "json", "markdown"),
     ),
     Tool(
@@ -169,7 +199,7 @@ TOOLS: tuple[Tool, ...] = (
         "after a sync, on the live cluster: Applications Synced and Healthy, each pool's MachineSet, "
         "Machines, nodes, accelerators and operator ready; `--workload` runs the validation pods "
         "(not a hook: it needs a cluster)",
-        "0 done, 1 not done, 2, 3 the cluster refused",
+        ((0, "done"), (1, "not done"), BAD_INPUT, (3, "the cluster refused")),
         ("text", "json", "markdown", "github"),
     ),
     Tool(
@@ -177,7 +207,7 @@ TOOLS: tuple[Tool, ...] = (
         "accelcap.validate.crd_schemas:main",
         "crd-schemas",
         "converts CRDs into JSON schemas in kubeconform's layout",
-        "0, 2, 3 the cluster refused (`--from-cluster`)",
+        (OK, BAD_INPUT, (3, "the cluster refused (`--from-cluster`)")),
     ),
 )
 

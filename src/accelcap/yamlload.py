@@ -5,12 +5,19 @@
 - duplicate mapping keys fail (the API server would silently keep one of them);
 - every document must be a mapping (empty documents are skipped);
 - aliases are bounded: a document whose alias expansion would exceed ``MAX_EXPANDED_NODES``
-  nodes (a "billion laughs" bomb) fails before it is built;
+  nodes (a "billion laughs" bomb) fails before it is built, and so does an alias inside the
+  node it names (``a: &a {self: *a}``), which would build a structure without end;
+- nesting is bounded: deeper than ``MAX_DEPTH`` levels fails (the deepest upstream CRD the
+  project reads nests 36), before any recursive code walks it;
 - timestamps stay strings, as Kubernetes reads them.
+
+Every failure is an ``InputError`` naming the source and, where YAML can tell, the line.
+``load_json`` holds JSON (schemas, ``oc`` output) to the same depth bound.
 """
 
 from __future__ import annotations
 
+import json
 import typing as t
 from pathlib import Path
 
@@ -24,6 +31,9 @@ else:
     _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_EXPANDED_NODES = 1_000_000
+#: Levels of mappings and sequences a document may nest (Kubernetes objects and the CRDs the
+#: project reads stay below 40; Python's recursion limit is about 1,000 frames).
+MAX_DEPTH = 100
 
 
 class StrictLoader(_BaseLoader):
@@ -51,27 +61,54 @@ StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _co
 StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """Nodes the document would have with every alias expanded, counted without expanding."""
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def check_node_graph(root: yaml.Node, source: str) -> None:
+    """Reject a composed document that is recursive, too deep, or too large expanded.
+
+    One walk without recursion over the node graph (aliases are shared nodes there), so the
+    document is judged before anything builds or walks it recursively.
+    """
     sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    heights: dict[int, int] = {}
+    on_path: set[int] = set()  # the nodes whose subtree is being walked: the ancestors
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 1)]
     while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
-            continue
-        children: list[yaml.Node] = (
-            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
-        )
+        node, children_done, depth = stack.pop()
+        key = id(node)
         if children_done:
-            total = 1 + sum(sizes[id(c)] for c in children)
-            sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+            on_path.discard(key)
+            children = _children(node)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_NODES + 1)
+            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
+            if key == id(root) and sizes[key] > MAX_EXPANDED_NODES:
+                raise InputError(
+                    _where(source, root.start_mark),
+                    f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases",
+                )
+            continue
+        if key in on_path:
+            raise InputError(
+                _where(source, node.start_mark),
+                "recursive alias: the node that starts here contains an alias to itself",
+            )
+        if key in sizes:  # reached again through an alias: its subtree is known
+            if depth - 1 + heights[key] > MAX_DEPTH:
+                raise InputError(_where(source, node.start_mark), f"nested more than {MAX_DEPTH} levels deep")
+            continue
+        if depth > MAX_DEPTH:
+            raise InputError(_where(source, node.start_mark), f"nested more than {MAX_DEPTH} levels deep")
+        children = _children(node)
+        if not children:
+            sizes[key], heights[key] = 1, 1
+            continue
+        on_path.add(key)
+        stack.append((node, True, depth))
+        stack.extend((c, False, depth + 1) for c in reversed(children))
 
 
 def _where(source: str, mark: t.Any) -> str:
@@ -91,11 +128,7 @@ def load_documents(text: str | bytes, source: str, mappings_only: bool = True) -
             node = loader.get_node()
             if node is None:  # check_node() said there is one; the stream ended after all
                 break
-            if _expanded_size(node) > MAX_EXPANDED_NODES:
-                raise InputError(
-                    _where(source, node.start_mark),
-                    f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases",
-                )
+            check_node_graph(node, source)
             document = loader.construct_document(node)
             if document is None:
                 continue
@@ -108,11 +141,49 @@ def load_documents(text: str | bytes, source: str, mappings_only: bool = True) -
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise InputError(_where(source, mark), _one_line(error.problem or str(error))) from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML refuses (control characters, bytes that are not UTF-8): the
+        # reader knows the offset only.
+        line = _line_at(text, error.position)
+        character = error.character
+        shown = f"#x{character:02x}" if isinstance(character, int) else f"#x{ord(character):02x}"
+        what = f"character {shown} at offset {error.position} is not allowed: {error.reason}"
+        raise InputError(f"{source}:{line}", what) from None
     except yaml.YAMLError as error:
         raise InputError(source, _one_line(str(error))) from None
+    except RecursionError:
+        # Only the pure-Python composer recurses before check_node_graph can judge depth.
+        raise InputError(source, f"nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
     return documents
+
+
+def value_at(node: t.Any, *path: str | int, default: t.Any = None, where: str | None = None) -> t.Any:
+    """The value at ``path`` inside loaded YAML or JSON, or ``default`` where a step is
+    missing or ``null``: input is data, so reading it never raises an internal error.
+
+    A step of the wrong type (``spec: []``, ``ami: [..]``) also gives ``default``, unless
+    ``where`` names the source: then it is an ``InputError`` naming the field.
+    """
+    for index, step in enumerate(path):
+        if node is None:
+            return default
+        wanted = list if isinstance(step, int) else dict
+        if not isinstance(node, wanted):
+            if where is None:
+                return default
+            field = ".".join(map(str, path[:index])) or "(document)"
+            raise InputError(
+                where, f"{field} is a {type(node).__name__}, not a {'list' if wanted is list else 'mapping'}"
+            )
+        if isinstance(step, int):
+            if not -len(node) <= step < len(node):
+                return default
+        elif step not in node:
+            return default
+        node = t.cast(t.Any, node)[step]
+    return default if node is None else node
 
 
 def load_file(path: Path, display: str | None = None, mappings_only: bool = True) -> list[t.Any]:
@@ -135,3 +206,34 @@ def load_single(path: Path, display: str | None = None) -> dict[str, t.Any]:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _line_at(text: str | bytes, offset: int) -> int:
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text.count(newline, 0, max(offset, 0)) + 1  # type: ignore[arg-type]
+
+
+def check_depth(value: t.Any, source: str) -> None:
+    """Reject a parsed value (JSON, YAML) nested deeper than ``MAX_DEPTH``, without recursion."""
+    stack: list[tuple[t.Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(source, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def load_json(data: str | bytes, source: str, what: str = "JSON") -> t.Any:
+    """The JSON value of ``data``; not JSON, not UTF-8 or nested too deep is an ``InputError``
+    naming ``source`` (``what`` says what was expected, e.g. "a JSON schema")."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise InputError(source, f"not {what}: nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise InputError(source, f"not {what}: {_one_line(str(error))}") from None
+    check_depth(value, source)
+    return value

@@ -3,8 +3,12 @@
 Standard boto3 credential chain and profiles; the Region comes from the cluster's facts.
 Endpoints come only from the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``
 variables that botocore reads itself (there is no endpoint flag and no test-only path).
-Retries are botocore's adaptive mode (``AWS_MAX_ATTEMPTS`` sets the attempts); connect
-timeouts are short so an unreachable endpoint fails in seconds instead of hanging.
+Retries are botocore's adaptive mode (``AWS_MAX_ATTEMPTS`` sets the attempts, botocore's
+default is 3). Each request has a connect and a read timeout and a total deadline, retries
+included (``accelcap.timeouts``, call ``aws``), so a silent endpoint fails in seconds with a
+line naming the call. An answer the tools cannot read (not XML or JSON, a field missing or of
+the wrong type, a negative count) is exit 3 naming the call, like a refusal: the check
+never guesses around it.
 
 The calls, and therefore ``docs/iam-policy.json``:
 
@@ -27,22 +31,26 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from .. import timeouts
 from ..errors import ExternalError, InputError
 
 #: EC2 refuses more than 100 types in one DescribeInstanceTypes call.
 DESCRIBE_TYPES_BATCH = 100
-CONNECT_TIMEOUT_SECONDS = 5
-READ_TIMEOUT_SECONDS = 30
 SERVICE_QUOTAS_EC2 = "ec2"
+ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 
-#: Only the retry *mode* is set: the number of attempts stays with AWS_MAX_ATTEMPTS / the
-#: profile (botocore's default is 3), which CI and tests may lower.
-CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive"},
-    connect_timeout=CONNECT_TIMEOUT_SECONDS,
-    read_timeout=READ_TIMEOUT_SECONDS,
-    user_agent_extra="accelcap-verify-quotas",
-)
+
+def client_config() -> Config:
+    """Timeouts from ``accelcap.timeouts``; only the retry *mode* is set: the number of
+    attempts stays with AWS_MAX_ATTEMPTS / the profile, which CI and tests may lower."""
+    limits = timeouts.limits("aws")
+    return Config(
+        retries={"mode": "adaptive"},
+        connect_timeout=limits.connect,
+        read_timeout=limits.read,
+        user_agent_extra="accelcap-verify-quotas",
+    )
+
 
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 THROTTLED = {
@@ -64,6 +72,9 @@ BAD_CREDENTIALS = {
     "InvalidSignatureException",
     "UnrecognizedClientException",
 }
+
+
+T = t.TypeVar("T")
 
 
 class UnknownInstanceTypes(Exception):
@@ -109,8 +120,39 @@ def translate(error: Exception, action: str) -> ExternalError:
     if isinstance(error, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
         # EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError
         endpoint = getattr(error, "kwargs", {}).get("endpoint_url", "the endpoint")
+        limits = timeouts.limits("aws")
+        if isinstance(error, botocore.exceptions.ConnectTimeoutError):
+            return ExternalError(
+                action, f"cannot reach {endpoint}: timed out connecting (aws.connect {limits.connect:g}s)"
+            )
+        if isinstance(error, botocore.exceptions.ReadTimeoutError):
+            return ExternalError(action, f"timed out: {endpoint} sent nothing for aws.read {limits.read:g}s")
         return ExternalError(action, f"cannot reach {endpoint}: {type(error).__name__}")
+    if isinstance(error, botocore.exceptions.BotoCoreError):  # ResponseParserError and the like
+        return ExternalError(action, f"unreadable answer: {_first_line(str(error))}")
     return ExternalError(action, f"{type(error).__name__}: {error}")
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.strip().splitlines()[:1]) or "no detail"
+
+
+def nonsense(action: str, what: str) -> ExternalError:
+    """An answer that parsed but makes no sense (a field missing, of the wrong type)."""
+    return ExternalError(action, f"unreadable answer: {what}")
+
+
+def records(value: t.Any, action: str, field: str) -> list[dict[str, t.Any]]:
+    """``value`` as the list of objects ``field`` of an answer must be."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise nonsense(action, f"{field} is not a list of objects")
+    return value
+
+
+def count(value: t.Any, action: str, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise nonsense(action, f"{field} is {value!r}, not a positive whole number")
+    return value
 
 
 class AwsAccount:
@@ -127,7 +169,7 @@ class AwsAccount:
 
     def client(self, service: str) -> t.Any:
         if service not in self._clients:
-            self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+            self._clients[service] = self.session.client(service, config=client_config())
         return self._clients[service]
 
     @staticmethod
@@ -136,44 +178,87 @@ class AwsAccount:
         prefix = client.meta.service_model.signing_name
         return f"{prefix}:{client.meta.method_to_api_mapping.get(method, method)}"
 
+    def request(
+        self, client: t.Any, method: str, send: t.Callable[[], T], expected: tuple[type[Exception], ...] = ()
+    ) -> T:
+        """``send()`` (one AWS request, retries included) within the ``aws`` deadline; every
+        failure but ``expected`` becomes an ``ExternalError`` naming the IAM action."""
+        action = self.action(client, method)
+        limits = timeouts.limits("aws")
+
+        def timed_out() -> ExternalError:
+            return ExternalError(
+                action, f"timed out: no complete answer within {limits.describe('aws')} ({timeouts.ENV})"
+            )
+
+        try:
+            return timeouts.within(limits.total, send, timed_out)
+        except ExternalError:
+            raise
+        except expected:
+            raise
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise translate(error, action) from error
+        except Exception as error:  # botocore's parsers fail on nonsense with plain errors
+            raise nonsense(action, f"{type(error).__name__}: {_first_line(str(error))}") from error
+
     def call(self, service: str, method: str, **kwargs: t.Any) -> dict[str, t.Any]:
         client = self.client(service)
-        try:
-            return t.cast(dict[str, t.Any], getattr(client, method)(**kwargs))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            raise translate(error, self.action(client, method)) from error
+        answer = self.request(client, method, lambda: getattr(client, method)(**kwargs))
+        if not isinstance(answer, dict):
+            raise nonsense(self.action(client, method), "not an object")
+        return answer
 
     def paginate(self, service: str, method: str, result_key: str, **kwargs: t.Any) -> list[dict[str, t.Any]]:
+        """Every item of ``result_key`` over all pages; each page is one request with its own
+        deadline, and a page without ``result_key`` is nonsense (AWS always sends the list)."""
         client = self.client(service)
+        action = self.action(client, method)
+        pages = iter(client.get_paginator(method).paginate(**kwargs))
         items: list[dict[str, t.Any]] = []
-        try:
-            for page in client.get_paginator(method).paginate(**kwargs):
-                items.extend(page.get(result_key) or [])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            raise translate(error, self.action(client, method)) from error
-        return items
+        while True:
+            page = self.request(client, method, lambda: next(pages, None))
+            if page is None:
+                return items
+            if not isinstance(page, dict) or result_key not in page:
+                raise nonsense(action, f"no {result_key} in the answer")
+            items.extend(records(page[result_key], action, result_key))
 
     # --- the calls -------------------------------------------------------------------
 
     def caller_account(self) -> str:
-        return str(self.call("sts", "get_caller_identity").get("Account", ""))
+        account = self.call("sts", "get_caller_identity").get("Account")
+        if not isinstance(account, str) or not ACCOUNT_ID.fullmatch(account):
+            raise nonsense("sts:GetCallerIdentity", f"Account is {account!r}, not a 12-digit account ID")
+        return account
 
     def running_instances(self) -> list[dict[str, t.Any]]:
+        action = "ec2:DescribeInstances"
         reservations = self.paginate(
             "ec2",
             "describe_instances",
             "Reservations",
             Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
         )
-        return [instance for r in reservations for instance in r.get("Instances") or []]
+        instances = [i for r in reservations for i in records(r.get("Instances", []), action, "Instances")]
+        for instance in instances:
+            if not isinstance(instance.get("InstanceType"), str) or not instance["InstanceType"]:
+                raise nonsense(action, f"instance {instance.get('InstanceId', '?')} has no InstanceType")
+        return instances
 
     def open_spot_requests(self) -> list[dict[str, t.Any]]:
-        return self.paginate(
+        action = "ec2:DescribeSpotInstanceRequests"
+        requests = self.paginate(
             "ec2",
             "describe_spot_instance_requests",
             "SpotInstanceRequests",
             Filters=[{"Name": "state", "Values": ["open"]}],
         )
+        for request in requests:
+            launch = request.get("LaunchSpecification")
+            if not isinstance(launch, dict) or not isinstance(launch.get("InstanceType"), str):
+                raise nonsense(action, f"request {request.get('SpotInstanceRequestId', '?')} has no instance type")
+        return requests
 
     def instance_vcpus(self, instance_types: t.Iterable[str]) -> dict[str, int]:
         """Default vCPUs of each type, at most ``DESCRIBE_TYPES_BATCH`` types a call.
@@ -184,21 +269,26 @@ class AwsAccount:
         wanted = sorted(set(instance_types))
         found: dict[str, int] = {}
         client = self.client("ec2")
+        action = self.action(client, "describe_instance_types")
         for start in range(0, len(wanted), DESCRIBE_TYPES_BATCH):
             batch = wanted[start : start + DESCRIBE_TYPES_BATCH]
             try:
-                for page in client.get_paginator("describe_instance_types").paginate(InstanceTypes=batch):
-                    for info in page.get("InstanceTypes") or []:
-                        found[info["InstanceType"]] = int(info["VCpuInfo"]["DefaultVCpus"])
-            except botocore.exceptions.ClientError as error:
-                code = str(error.response.get("Error", {}).get("Code", ""))
-                message = str(error.response.get("Error", {}).get("Message", ""))
-                if code.startswith("InvalidInstanceType"):
-                    named = [name for name in batch if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", message)]
-                    raise UnknownInstanceTypes(named or batch, message) from None
-                raise translate(error, self.action(client, "describe_instance_types")) from error
-            except botocore.exceptions.BotoCoreError as error:
-                raise translate(error, self.action(client, "describe_instance_types")) from error
+                infos = self.paginate("ec2", "describe_instance_types", "InstanceTypes", InstanceTypes=batch)
+            except ExternalError as error:
+                cause = error.__cause__
+                if isinstance(cause, botocore.exceptions.ClientError):
+                    code = str(cause.response.get("Error", {}).get("Code", ""))
+                    message = str(cause.response.get("Error", {}).get("Message", ""))
+                    if code.startswith("InvalidInstanceType"):
+                        named = [n for n in batch if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", message)]
+                        raise UnknownInstanceTypes(named or batch, message) from None
+                raise
+            for info in infos:
+                name = info.get("InstanceType")
+                vcpu_info = info.get("VCpuInfo")
+                if not isinstance(name, str) or not isinstance(vcpu_info, dict):
+                    raise nonsense(action, f"instance type {name!r} without VCpuInfo")
+                found[name] = count(vcpu_info.get("DefaultVCpus"), action, f"{name} VCpuInfo.DefaultVCpus")
         return found
 
     def quotas(self, codes: t.Iterable[str]) -> dict[str, dict[str, t.Any] | None]:
@@ -207,21 +297,40 @@ class AwsAccount:
         ListServiceQuotas returns only quotas that have an applied value (aws-cli #4569), so
         one paginated listing serves most codes and each missing one costs one more call.
         """
-        listed = {
-            str(q.get("QuotaCode")): q
-            for q in self.paginate("service-quotas", "list_service_quotas", "Quotas", ServiceCode=SERVICE_QUOTAS_EC2)
-        }
+        listing = "servicequotas:ListServiceQuotas"
+        listed = {}
+        for quota in self.paginate("service-quotas", "list_service_quotas", "Quotas", ServiceCode=SERVICE_QUOTAS_EC2):
+            listed[str(quota.get("QuotaCode"))] = _checked_quota(quota, listing)
         result: dict[str, dict[str, t.Any] | None] = {}
         client = self.client("service-quotas")
+        method = "get_aws_default_service_quota"
+        action = self.action(client, method)
         for code in sorted(set(codes)):
             if code in listed:
                 result[code] = listed[code]
                 continue
             try:
-                answer = client.get_aws_default_service_quota(ServiceCode=SERVICE_QUOTAS_EC2, QuotaCode=code)
-                result[code] = {**answer.get("Quota", {}), "Default": True}
+                answer = self.request(
+                    client,
+                    method,
+                    lambda code=code: client.get_aws_default_service_quota(  # type: ignore[misc]
+                        ServiceCode=SERVICE_QUOTAS_EC2, QuotaCode=code
+                    ),
+                    expected=(client.exceptions.NoSuchResourceException,),
+                )
             except client.exceptions.NoSuchResourceException:
                 result[code] = None
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-                raise translate(error, self.action(client, "get_aws_default_service_quota")) from error
+                continue
+            default = answer.get("Quota") if isinstance(answer, dict) else None
+            if not isinstance(default, dict):
+                raise nonsense(action, f"no Quota object for {code}")
+            result[code] = {**_checked_quota(default, action), "Default": True}
         return result
+
+
+def _checked_quota(quota: dict[str, t.Any], action: str) -> dict[str, t.Any]:
+    """A Quota object whose Value is a number of vCPUs (0 or more)."""
+    value = quota.get("Value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise nonsense(action, f"quota {quota.get('QuotaCode', '?')} has Value {value!r}, not a number of vCPUs")
+    return quota

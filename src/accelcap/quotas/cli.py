@@ -9,7 +9,7 @@ import sys
 import typing as t
 
 from ..affected import affected_overlays
-from ..cli import add_format_option, entry_point, new_parser
+from ..cli import add_format_option, entry_point, new_parser, one_line
 from ..config import Settings, load_settings
 from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from ..facts import list_clusters, load_facts
@@ -183,7 +183,8 @@ def execute(args: argparse.Namespace) -> int:
         except ExternalError as error:
             if not skip:
                 raise
-            print(f"{TOOL}: {error.where}: {error.what}", file=sys.stderr)  # no verdict: AWS refused
+            # No verdict: AWS refused. The same one line the CLI frame would print.
+            print(f"{TOOL}: {one_line(error.where)}: {one_line(error.what)}", file=sys.stderr)
             codes.append(error.exit_code)
     code = max(codes)
     return not_enforced(code, args.format) if skip else code

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
+from ..paths import inside
 from ..pool_settings import PoolSettings, pools_of_build
 from .kustomize import render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
@@ -49,8 +50,10 @@ def _normalise_repo_url(url: str) -> str:
 
 def in_repo_sources(app: Document, settings: Settings) -> list[tuple[str, dict[str, t.Any]]]:
     """(path, source) of every source of ``app`` that lies in this repository."""
-    spec = app.obj.get("spec") or {}
-    sources = spec.get("sources") or ([spec["source"]] if isinstance(spec.get("source"), dict) else [])
+    spec = app.get("spec", default={})
+    spec = spec if isinstance(spec, dict) else {}
+    sources = spec.get("sources") if isinstance(spec.get("sources"), list) else None
+    sources = sources or ([spec["source"]] if isinstance(spec.get("source"), dict) else [])
     found = []
     for source in sources:
         if not isinstance(source, dict) or "path" not in source:
@@ -75,7 +78,8 @@ def follow_application(app: Document, overlay: str, settings: Settings) -> list[
                 f"{overlay}: {app.ref}",
                 f"source sets {', '.join(unsupported)}; the tools cannot reproduce what Argo CD renders from it",
             )
-        directory = settings.root / path
+        # Argo CD refuses a path outside the repository; so do the tools, after resolution.
+        directory = inside(settings.root, path, f"{overlay}: {app.ref}: spec.source.path")
         if not directory.is_dir():
             raise InputError(f"{overlay}: {app.ref}", f"syncs path {path!r}, which is not in this repository")
         paths.append(path)

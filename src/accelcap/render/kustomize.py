@@ -5,6 +5,13 @@ only resource and asks for kustomize's origin annotations (``buildMetadata:
 [originAnnotations]``). The annotation names the source file relative to the wrapper, so it
 is resolved while the wrapper still exists, then removed from the object: tools see the
 object as the cluster would, plus ``Document.file`` and ``Document.line``.
+
+Before kustomize runs, the directory's kustomization graph is walked
+(``accelcap.affected.KustomizationGraph``): a path that leads outside the repository, a
+cycle, or a path field of the wrong type is bad input naming the kustomization file, so
+nothing from outside the repository is ever checked as if it were the repository's. Each
+build has a total deadline (``accelcap.timeouts``, call ``kustomize``): kustomize itself
+waits without limit for a remote resource on a silent server.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from .. import timeouts
+from ..affected import KustomizationGraph
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..yamlload import load_documents
@@ -25,7 +34,6 @@ from .model import Document
 
 #: Overrides the kustomize command, e.g. ``kubectl kustomize`` or ``/opt/bin/kustomize build``.
 KUSTOMIZE_ENV = "ACCELCAP_KUSTOMIZE"
-KUSTOMIZE_TIMEOUT_SECONDS = 120
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 
 
@@ -42,14 +50,18 @@ def kustomize_command() -> tuple[str, ...]:
     raise InputError("kustomize", "none of kustomize, kubectl or oc is on PATH")
 
 
-def kustomize_build(directory: Path, where: str) -> list[tuple[dict[str, t.Any], Path | None]]:
+def kustomize_build(
+    directory: Path, where: str, remote: t.Sequence[str] = ()
+) -> list[tuple[dict[str, t.Any], Path | None]]:
     """Every object ``directory`` renders to, with the absolute path of its source file.
 
-    ``where`` names the directory in errors. The source is None where kustomize could not
-    tell or the file it names does not exist.
+    ``where`` names the directory in errors, ``remote`` the remote resources its graph names
+    (for the message when the build runs out of time). The source is None where kustomize
+    could not tell or the file it names does not exist.
     """
     if not (directory / "kustomization.yaml").is_file() and not (directory / "kustomization.yml").is_file():
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
+    deadline = timeouts.limits("kustomize").total
     with tempfile.TemporaryDirectory(prefix="accelcap-render-") as wrapper:
         target = os.path.relpath(directory.resolve(), wrapper)
         Path(wrapper, "kustomization.yaml").write_text(
@@ -58,15 +70,17 @@ def kustomize_build(directory: Path, where: str) -> list[tuple[dict[str, t.Any],
         )
         command = [*kustomize_command(), wrapper]
         try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, timeout=KUSTOMIZE_TIMEOUT_SECONDS, check=False
-            )
+            result = subprocess.run(command, capture_output=True, timeout=deadline, check=False)
         except subprocess.TimeoutExpired:
-            raise InputError(where, f"kustomize did not finish in {KUSTOMIZE_TIMEOUT_SECONDS}s") from None
+            fetching = f"; it fetches {', '.join(remote[:2])}" if remote else ""
+            raise InputError(
+                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total){fetching}"
+            ) from None
         except OSError as error:
             raise InputError(where, f"cannot run {command[0]}: {error.strerror}") from None
         if result.returncode != 0:
-            raise InputError(where, f"kustomize failed: {kustomize_message(result.stderr, wrapper)}")
+            stderr = result.stderr.decode(errors="replace")
+            raise InputError(where, f"kustomize failed: {kustomize_message(stderr, wrapper)}")
         objects = load_documents(result.stdout, f"{where} (rendered)")
         # Origins are relative to the wrapper: resolve them before it is deleted.
         return [(obj, pop_origin(obj, Path(wrapper))) for obj in objects]
@@ -134,8 +148,10 @@ def render_kustomization(
     """Render one kustomization directory, without following anything."""
     settings = settings or load_settings()
     where = settings.relative(directory)
+    graph = KustomizationGraph(settings, missing_ok=True)
+    graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
     documents = []
-    for obj, source in kustomize_build(directory, where):
+    for obj, source in kustomize_build(directory, where, graph.remote):
         file = settings.relative(source) if source else None
         line = line_of(source, str(obj.get("kind", ""))) if source else None
         documents.append(Document(obj, overlay, where, application, file, line))

@@ -7,7 +7,6 @@ overlays those files touch.
 
 from __future__ import annotations
 
-import sys
 import typing as t
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..affected import affected_overlays
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import load_facts
+from ..files import read_bytes, read_stdin
 from ..yamlload import load_documents
 from .applications import render_overlay
 from .model import Document, RenderedOverlay
@@ -24,13 +24,10 @@ def load_rendered(path: str, settings: Settings | None = None) -> list[Document]
     """Documents of already-rendered YAML: a file, or ``-`` for standard input."""
     settings = settings or load_settings()
     if path == "-":
-        return [Document(obj, "<stdin>", "<stdin>") for obj in load_documents(sys.stdin.buffer.read(), "<stdin>")]
+        return [Document(obj, "<stdin>", "<stdin>") for obj in load_documents(read_stdin(), "<stdin>")]
     file = Path(path)
     where = settings.relative(file)
-    try:
-        text = file.read_bytes()
-    except OSError as error:
-        raise InputError(where, error.strerror or str(error)) from None
+    text = read_bytes(file, where)
     return [Document(obj, where, where, file=where) for obj in load_documents(text, where)]
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
 from dataclasses import dataclass, field
 
+import referencing.exceptions
+
 from ..errors import InputError
+from ..identifiers import API_VERSION, KIND
 from ..render import Document
 from ..report import Check, Finding
 from .finding_codes import ROOT_FIELD_UNKNOWN, SCHEMA_INVALID, SCHEMA_MISSING
@@ -47,7 +51,9 @@ def resource_type(document: Document, index: int) -> ResourceType:
         )
         name = document.name or f"document {index + 1}"
         raise InputError(f"{document.overlay}: {where}: {name}", f"object without {missing}")
-    return ResourceType(api_version, kind)
+    # Both name schema files in every location: checked in full before they become a path.
+    where = f"{document.overlay}: {document.file or document.rendered_from}: {document.name or f'document {index + 1}'}"
+    return ResourceType(API_VERSION.check(api_version, where), KIND.check(kind, where))
 
 
 def missing_schema(document: Document, resource: ResourceType, tried: t.Sequence[str]) -> InputError:
@@ -79,11 +85,25 @@ def check_documents(
             continue
         outcome.checked += 1
         outcome.schemas[f"{resource.api_version} {resource.kind}"] = compiled.source
-        for error in compiled.validator.iter_errors(document.obj):
+        for error in schema_errors(compiled, document.obj):
             path, message = error_path_and_message(error)
             outcome.findings.append(finding(SCHEMA_INVALID, document, path, message))
         outcome.findings += root_field_findings(document, compiled)
     return outcome
+
+
+def schema_errors(compiled: CompiledSchema, instance: t.Any) -> list[t.Any]:
+    """Every way ``instance`` breaks the schema; a schema that cannot be evaluated (a
+    ``$ref`` that leads nowhere, a pattern that is no regex) is bad input naming the schema
+    and the reference, never the whole schema."""
+    try:
+        return list(compiled.validator.iter_errors(instance))
+    except referencing.exceptions.Unresolvable as error:
+        ref = str(getattr(error, "ref", None) or str(error)[:120])
+        shown = f"#{ref}" if ref.startswith("/") else ref  # PointerToNowhere gives the bare pointer
+        raise InputError(compiled.source, f"$ref {shown!r} cannot be resolved") from None
+    except re.error as error:
+        raise InputError(compiled.source, f"pattern {error.pattern!r} is not a regular expression: {error}") from None
 
 
 #: Fields every object may carry whatever its schema says.

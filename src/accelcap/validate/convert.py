@@ -18,6 +18,8 @@ import typing as t
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..identifiers import API_GROUP, API_VERSION_NAME, KIND
+from ..yamlload import value_at
 
 #: Bumped when the conversion changes, so cached generated schemas are rebuilt.
 CONVERTER_VERSION = "2"
@@ -77,17 +79,21 @@ def convert_crd(crd: dict[str, t.Any], where: str) -> list[ConvertedSchema]:
     """Every served version of one CRD; a CRD without ``openAPIV3Schema`` is bad input."""
     if crd.get("kind") != "CustomResourceDefinition":
         raise InputError(where, f"not a CustomResourceDefinition (kind {crd.get('kind')!r})")
-    name = (crd.get("metadata") or {}).get("name", "?")
+    name = value_at(crd, "metadata", "name", default="?")
     where = f"{where}: {name}"
     spec = crd.get("spec")
     if not isinstance(spec, dict):
         raise InputError(where, "CRD has no spec")
     group = spec.get("group")
-    kind = (spec.get("names") or {}).get("kind")
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, dict) else None
     if not isinstance(group, str) or not isinstance(kind, str):
         raise InputError(where, "CRD has no spec.group or spec.names.kind")
+    # They name the output files: checked in full, so "../x" or "a\n" never becomes a path.
+    API_GROUP.check(group, f"{where}: spec.group")
+    KIND.check(kind, f"{where}: spec.names.kind")
     # apiextensions.k8s.io/v1beta1 may give one schema for every version in spec.validation.
-    shared_schema = (spec.get("validation") or {}).get("openAPIV3Schema")
+    shared_schema = value_at(spec, "validation", "openAPIV3Schema")
     versions = spec.get("versions")
     if not versions and spec.get("version"):
         versions = [{"name": spec["version"], "served": True}]
@@ -97,9 +103,10 @@ def convert_crd(crd: dict[str, t.Any], where: str) -> list[ConvertedSchema]:
     for version in versions:
         if not isinstance(version, dict) or not isinstance(version.get("name"), str):
             raise InputError(where, "a spec.versions entry has no name")
+        API_VERSION_NAME.check(version["name"], f"{where}: spec.versions[].name")
         if version.get("served", True) is False:
             continue
-        schema = (version.get("schema") or {}).get("openAPIV3Schema") or shared_schema
+        schema = value_at(version, "schema", "openAPIV3Schema") or shared_schema
         if not isinstance(schema, dict):
             raise InputError(where, f"version {version['name']} has no schema.openAPIV3Schema")
         converted.append(ConvertedSchema(group, kind, version["name"], _strict(schema, True)))

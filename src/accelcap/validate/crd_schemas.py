@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .. import cluster
 from ..cli import entry_point, new_parser
 from ..config import Settings, load_settings
-from ..errors import EXIT_OK, InputError
+from ..errors import EXIT_OK, ExternalError, InputError
+from ..files import read_bytes, read_stdin
+from ..identifiers import CRD_NAME
 from ..yamlload import load_documents
 from .convert import ConvertedSchema, convert_documents
 from .fetch import fetch_url
@@ -40,7 +41,8 @@ EPILOG = """exit codes:
   0  schemas written
   2  bad input or usage (unreadable file or URL, not a CRD, CRD without openAPIV3Schema,
      a pinned file that cannot be fetched or whose sha256 differs)
-  3  the cluster refused (unreachable, no answer in --timeout, credentials refused)"""
+  3  the cluster refused (unreachable, no answer in --timeout, credentials refused) or answered
+     something that is not a CRD"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,21 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
     if source == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        return read_stdin(), "<stdin>"
     if source.startswith(("http://", "https://")):
         body = fetch_url(source, use_cache=False)
         if body is None:
             raise InputError(source, "HTTP 404: no such CRD file")
         return body, source
     path = Path(source)
+    return read_bytes(path, source), settings.relative(path)
+
+
+def _from_cluster(name: str, connection: cluster.Connection) -> list[ConvertedSchema]:
+    """The schemas of CRD ``name`` as the cluster serves it; an answer that is not a CRD is
+    the cluster's failure (exit 3), named by the call."""
+    # Checked in full before it reaches oc as an argument: "--kubeconfig=x" is no CRD name.
+    CRD_NAME.check(name, "--from-cluster")
+    where = f"cluster crd/{name}"
+    data = cluster.get("crd", name, output="yaml", connection=connection)
     try:
-        return path.read_bytes(), settings.relative(path)
-    except OSError as error:
-        raise InputError(source, error.strerror or str(error)) from None
-
-
-def _read_from_cluster(name: str, connection: cluster.Connection) -> tuple[bytes, str]:
-    return cluster.get("crd", name, output="yaml", connection=connection), f"cluster crd/{name}"
+        return convert_documents(load_documents(data, where), where)
+    except InputError as error:
+        raise ExternalError(error.where, error.what) from None
 
 
 def convert_sources(args: argparse.Namespace, settings: Settings) -> list[ConvertedSchema]:
@@ -87,9 +95,9 @@ def convert_sources(args: argparse.Namespace, settings: Settings) -> list[Conver
     converted: list[ConvertedSchema] = []
     for source in args.sources:
         if args.from_cluster:
-            data, where = _read_from_cluster(source, cluster.connection_from(args))
-        else:
-            data, where = _read_source(source, settings)
+            converted += _from_cluster(source, cluster.connection_from(args))
+            continue
+        data, where = _read_source(source, settings)
         converted += convert_documents(load_documents(data, where), where)
     return converted
 

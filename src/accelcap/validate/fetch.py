@@ -1,35 +1,33 @@
-"""Reading files from local paths and http(s) URLs, with an on-disk cache for URLs.
+"""Reading schema files from local paths and http(s) URLs, with an on-disk cache for URLs.
 
-Every HTTP request has an explicit connect timeout and read timeout (``http_get``), so a dead
-mirror or a hanging server fails fast instead of hanging the tool; proxies from the
-environment (``HTTPS_PROXY``, ``NO_PROXY``) are honoured as urllib does.
-
-Remote schemas of a schema location are cached under ``cache_dir()/schemas`` named by the
-sha256 of the URL (as kubeconform's ``-cache`` and check-jsonschema do). A 404 means "not in
-this location"; anything else that keeps a URL from answering is bad input (exit 2).
+Every HTTP request (``http_get``: remote schemas, and pinned files from GitHub or a mirror)
+has a connect timeout, a read timeout and a total deadline (``accelcap.timeouts``, call
+``http``), so a dead or silent server fails in seconds instead of hanging; proxies from the
+environment (``HTTPS_PROXY``, ``NO_PROXY``) are honoured as urllib does. Remote schemas of a
+schema location are cached under ``cache_dir()/schemas`` named by the sha256 of the URL (as
+kubeconform's ``-cache`` and check-jsonschema do). A 404 means "not there"; anything else
+that keeps a URL from answering is bad input (exit 2) naming the URL.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.client
-import json
 import os
-import socket
 import typing as t
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .. import timeouts
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import read_bytes, write_atomically
+from ..yamlload import load_json
 
 CACHE_ENV = "ACCELCAP_CACHE_DIR"
-#: Seconds to wait for the TCP (and TLS) connection to a server.
-CONNECT_TIMEOUT_SECONDS = 10.0
-#: Seconds to wait for each read once connected: a server that stops sending fails this fast.
-READ_TIMEOUT_SECONDS = 30.0
-USER_AGENT = "accelcap"
+#: A schema or CRD larger than this is not one (the largest upstream CRD is about 1 MiB).
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 def cache_dir() -> Path:
@@ -41,80 +39,87 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "accelcap"
 
 
-class _ReadTimeout:
-    """Mixin: connect with the request's timeout, then read with ``READ_TIMEOUT_SECONDS``."""
+class _TimedConnection(http.client.HTTPConnection):
+    """Connects within the connect timeout, then waits at most the read timeout per read."""
 
-    sock: socket.socket | None
+    def __init__(self, *args: t.Any, limits: timeouts.Limits, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limits = limits
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        if self.sock is not None:
-            self.sock.settimeout(READ_TIMEOUT_SECONDS)
+        self.timeout = self._limits.connect
+        super().connect()
+        self.sock.settimeout(self._limits.read)
 
 
-class _HTTPConnection(_ReadTimeout, http.client.HTTPConnection):
+class _TimedSecureConnection(_TimedConnection, http.client.HTTPSConnection):
     pass
 
 
-class _HTTPSConnection(_ReadTimeout, http.client.HTTPSConnection):
-    pass
+class _TimedHandler(urllib.request.HTTPHandler):
+    def __init__(self, limits: timeouts.Limits) -> None:
+        super().__init__()
+        self.limits = limits
 
-
-class _HTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_HTTPConnection, req)
+        return self.do_open(functools.partial(_TimedConnection, limits=self.limits), req)
 
 
-class _HTTPSHandler(urllib.request.HTTPSHandler):
+class _TimedSecureHandler(urllib.request.HTTPSHandler):
+    def __init__(self, limits: timeouts.Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_HTTPSConnection, req)
+        connection = functools.partial(_TimedSecureConnection, limits=self.limits)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
 
 
-def http_get(url: str, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> bytes | None:
-    """The body at ``url``, or None when the server answers 404.
-
-    Raises ``OSError`` (with a reason a person can read) for every other failure: refused or
-    timed-out connections, TLS errors, other HTTP statuses, a server that stops sending.
-    """
-    opener = urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler())
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+def _download(url: str, limits: timeouts.Limits) -> bytes | None:
+    """The body at ``url``; None on HTTP 404."""
+    opener = urllib.request.build_opener(_TimedHandler(limits), _TimedSecureHandler(limits))
+    request = urllib.request.Request(url, headers={"User-Agent": "accelcap-validate"})
     try:
-        with opener.open(request, timeout=connect_timeout) as response:
-            return t.cast(bytes, response.read())
+        with opener.open(request) as response:
+            body = t.cast(bytes, response.read(MAX_BODY_BYTES + 1))
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None
-        raise OSError(f"HTTP {error.code}") from None
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise OSError(f"no connection within {connect_timeout:g}s") from None
-        raise OSError(str(getattr(reason, "strerror", None) or reason)) from None
-    except TimeoutError:
-        raise OSError(f"no data for {READ_TIMEOUT_SECONDS:g}s") from None
-    except (http.client.HTTPException, OSError) as error:
-        raise OSError(str(error) or type(error).__name__) from None
+        raise InputError(url, f"answered HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
+            raise InputError(url, f"timed out: no answer within {limits.describe('http')} ({timeouts.ENV})") from None
+        raise InputError(url, f"unreachable: {reason}") from None
+    if len(body) > MAX_BODY_BYTES:
+        raise InputError(url, f"answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; not a schema")
+    return body
+
+
+def http_get(url: str) -> bytes | None:
+    """The body at ``url``, or None when the server answers 404; every other failure is an
+    ``InputError`` naming the URL (refused, timed out, TLS, other HTTP statuses, too large)."""
+    limits = timeouts.limits("http")
+    return timeouts.within(
+        limits.total,
+        lambda: _download(url, limits),
+        lambda: InputError(url, f"timed out: not complete after {limits.total:g}s (http.total; {timeouts.ENV})"),
+    )
 
 
 def fetch_url(url: str, use_cache: bool = True) -> bytes | None:
     """The body at ``url`` (cached), or None when the server says it has no such file."""
     cached = cache_dir() / "schemas" / (hashlib.sha256(url.encode()).hexdigest() + ".json")
     if use_cache and cached.is_file():
-        return cached.read_bytes()
-    try:
-        body = http_get(url)
-    except OSError as error:
-        raise InputError(url, f"schema location unreachable: {error}") from None
-    if body is not None and use_cache:
-        write_atomically(cached, body)
+        return read_bytes(cached)
+    body = http_get(url)
+    if use_cache and body is not None:
+        write_atomically(cached, body)  # in the main thread, with signals held
     return body
 
 
 def parse_json(data: bytes | str, where: str) -> t.Any:
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(where, f"not a JSON schema: {error}") from None
+    return load_json(data, where, "a JSON schema")
 
 
 def read_schema(address: str) -> dict[str, t.Any] | None:
@@ -124,12 +129,10 @@ def read_schema(address: str) -> dict[str, t.Any] | None:
         if body is None:
             return None
     else:
-        try:
-            body = Path(address).read_bytes()
-        except FileNotFoundError:
+        path = Path(address)
+        if not os.path.lexists(path):
             return None
-        except OSError as error:
-            raise InputError(address, error.strerror or str(error)) from None
+        body = read_bytes(path, address)
     schema = parse_json(body, address)
     if not isinstance(schema, dict):
         raise InputError(address, f"not a JSON schema: the document is a {type(schema).__name__}")

@@ -15,6 +15,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from .. import timeouts
 from ..errors import InputError
 from ..files import write_atomically
 from ..render import Document
@@ -26,7 +27,6 @@ from .locations import Location, ResourceType, normalized_kubernetes_version
 from .pinned import GeneratedSchemas
 
 BINARY = "kubeconform"
-TIMEOUT_SECONDS = 300
 
 
 def find_kubeconform() -> str | None:
@@ -94,12 +94,18 @@ def run_kubeconform(
             path = Path(directory, f"{index:05d}.yaml")
             path.write_text(json.dumps(document.obj))  # JSON is YAML
             files[str(path)] = index
+        deadline = timeouts.limits("kubeconform").total
         try:
             result = subprocess.run(
-                [binary, *arguments, *files], capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+                [binary, *arguments, *files],
+                capture_output=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=deadline,
+                check=False,
             )
         except subprocess.TimeoutExpired:
-            raise InputError(BINARY, f"did not finish in {TIMEOUT_SECONDS}s") from None
+            raise InputError(BINARY, f"timed out: not done after {deadline:g}s (kubeconform.total)") from None
         except OSError as error:
             raise InputError(BINARY, f"cannot run {binary}: {error.strerror}") from None
     try:

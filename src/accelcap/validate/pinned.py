@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ..config import MIRROR_ENV, MIRROR_SETTING, Settings
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import read_bytes, write_atomically
+from ..paths import inside
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
 from .fetch import cache_dir, http_get, parse_json
@@ -170,25 +171,23 @@ def _from_mirror(pin: PinnedFile, settings: Settings) -> tuple[bytes, str]:
         address = f"{base.rstrip('/')}/{pin.relative}"
         try:
             body = http_get(address)
-        except OSError as error:
-            raise InputError(address, f"cannot fetch the pinned file ({error}); {fix}") from None
+        except InputError as error:
+            raise InputError(address, f"cannot fetch the pinned file ({error.what}); {fix}") from None
         if body is None:
             raise InputError(address, f"the mirror has no such file (HTTP 404); {fix}")
         return body, address
-    path = Path(base) / pin.relative
-    try:
-        return path.read_bytes(), str(path)
-    except FileNotFoundError:
-        raise InputError(str(path), f"the mirror has no such file; {fix}") from None
-    except OSError as error:
-        raise InputError(str(path), f"cannot read the pinned file ({error.strerror or error}); {fix}") from None
+    # The pin's repository, commit and path are data: the file stays inside the mirror.
+    path = inside(Path(base), pin.relative, f"{MANIFEST}: {pin.relative}", f"the mirror {base}")
+    if not path.is_file():
+        raise InputError(str(path), f"the mirror has no such file; {fix}")
+    return read_bytes(path, str(path)), str(path)
 
 
 def fetch_pinned(pin: PinnedFile, settings: Settings) -> bytes:
     """The bytes of ``pin``, from the cache or the mirror; always matching its sha256."""
     cached = cached_path(pin)
     if cached.is_file():
-        data = cached.read_bytes()
+        data = read_bytes(cached)
         if _digest(data) == pin.sha256:
             return data
         cached.unlink(missing_ok=True)  # damaged in the cache: fetch it again
@@ -236,9 +235,13 @@ def _schema_bytes(schema: dict[str, t.Any]) -> bytes:
 
 
 def write_schemas(converted: t.Iterable[ConvertedSchema], directory: Path) -> list[Path]:
+    """Write each schema under ``directory``; a path that would leave it is bad input (the
+    converter checked group, kind and version already: this holds whatever the caller)."""
     written = []
     for schema in converted:
+        where = f"{schema.group}/{schema.kind} {schema.version}"
         target = directory / schema.relative_path
+        inside(directory, schema.relative_path, where, f"the output directory {directory}")
         write_atomically(target, _schema_bytes(schema.schema))
         written.append(target)
     return written
@@ -247,7 +250,9 @@ def write_schemas(converted: t.Iterable[ConvertedSchema], directory: Path) -> li
 def write_pinned_schemas(pins: t.Iterable[PinnedSchema], directory: Path, settings: Settings) -> list[Path]:
     written = []
     for pin in pins:
-        target = directory / pin.relative_path
+        target = inside(
+            directory, pin.relative_path, f"{MANIFEST}: {pin.relative}", f"the output directory {directory}"
+        )
         write_atomically(target, _schema_bytes(pinned_schema(pin, settings)))
         written.append(target)
     return written

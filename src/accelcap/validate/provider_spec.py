@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import json
+import typing as t
 from importlib import resources
 
 import jsonschema
 
+from ..identifiers import with_ecma_patterns
 from ..render import Document
 from .schema_errors import error_path_and_message
 
@@ -26,7 +28,7 @@ VALUE_PATH = {
 @functools.cache
 def provider_spec_validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(resources.files("accelcap").joinpath(SCHEMA_FILE).read_text())
-    return jsonschema.Draft202012Validator(schema)
+    return t.cast(jsonschema.Draft202012Validator, with_ecma_patterns(jsonschema.Draft202012Validator)(schema))
 
 
 def applies_to(document: Document) -> bool:

@@ -17,6 +17,7 @@ import referencing.exceptions
 import referencing.jsonschema
 
 from ..errors import InputError
+from ..identifiers import with_ecma_patterns
 from . import core_schemas
 from .fetch import read_schema
 from .locations import Location, ResourceType
@@ -48,7 +49,8 @@ def compile_schema(
     schema: dict[str, t.Any], source: str, registry: referencing.Registry[t.Any] | None = None
 ) -> CompiledSchema:
     """A validator for ``schema``; Draft 4 unless the schema names its dialect (as kubeconform)."""
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    # ECMA 262 patterns, as the API server and kubeconform evaluate them (accelcap.identifiers).
+    cls = with_ecma_patterns(jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator))
     try:
         cls.check_schema(schema)
     except jsonschema.SchemaError as error:
