@@ -7,8 +7,9 @@ every test that needs it, with Go's message: these tests never skip.
 Fixture API for later tests (conformance, verify-pools):
 
 - ``api_server`` (session): a ``kube_support.LocalApiServer`` with the CRDs of
-  ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler) and
-  the OpenShift config CRDs of ``data/`` installed. ``.kubeconfig`` for tools,
+  ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler),
+  the OpenShift config CRDs of ``data/`` and the CRDs ``schema_crds`` builds for kinds the
+  mirror lacks (ArgoCD, nfd.k8s-sigs.io NodeFeatureRule) installed. ``.kubeconfig`` for tools,
   ``.admin`` (the project's read-only ``accelcap.cluster.Cluster``), ``.create_namespace``,
   ``.apply`` / ``.apply_status`` (real writes), ``.grant`` (RBAC), ``.install_crds``,
   ``.dry_run_apply(obj, as_user=...)`` and ``.dry_run_as_controller(obj)`` (server-side
@@ -28,6 +29,7 @@ from pathlib import Path
 import binaries
 import pytest
 from kube_support import ARGOCD_CONTROLLER, LocalApiServer, start_api_server
+from schema_crds import schema_crds
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
@@ -96,12 +98,21 @@ def shared_crd_files() -> list[Path]:
     return sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
 
 
+def install_cluster_crds(server: LocalApiServer) -> None:
+    """Every CRD a cluster of the project serves: the mirror's, the OpenShift config kinds of
+    ``data/``, and those built from schemas for kinds the mirror lacks (``schema_crds``)."""
+    server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
+    server.install_crd_documents(
+        (f"built from the schema of {c['spec']['names']['kind']}", c) for c in schema_crds(load_settings(REPO).shared)
+    )
+
+
 @pytest.fixture(scope="session")
 def api_server(kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LocalApiServer]:
     workdir = tmp_path_factory.mktemp("kube")
     try:
         with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
-            server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
+            install_cluster_crds(server)
             yield server
     except Exception as error:
         if isinstance(error, pytest.fail.Exception):

@@ -201,15 +201,21 @@ class LocalApiServer:
     def install_crds(self, files: t.Iterable[Path]) -> list[str]:
         """Create every CRD in ``files`` (YAML, one or more documents) and wait until each is
         established; their names."""
+        return self.install_crd_documents(
+            (str(path), document) for path in files for document in yaml.safe_load_all(path.read_text())
+        )
+
+    def install_crd_documents(self, documents: t.Iterable[tuple[str, t.Any]]) -> list[str]:
+        """Create every CRD of ``documents`` ((where it came from, object) pairs; other kinds
+        are skipped) and wait until each is established; their names."""
         names = []
-        for path in files:
-            for document in yaml.safe_load_all(path.read_text()):
-                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
-                    status, answer = self._write(
-                        "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", document
-                    )
-                    assert status in (201, 409), f"CRD {path}: HTTP {status} {answer.get('message')}"
-                    names.append(document["metadata"]["name"])
+        for where, document in documents:
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                status, answer = self._write(
+                    "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", document
+                )
+                assert status in (201, 409), f"CRD {where}: HTTP {status} {answer.get('message')}"
+                names.append(document["metadata"]["name"])
         deadline = time.monotonic() + 60
         pending = set(names)
         while pending and time.monotonic() < deadline:

@@ -33,9 +33,11 @@ writes: findings to stdout; converted CRD schemas and fetched remote schemas to 
 engine: kubeconform when it is on PATH (-strict -output json), else the built-in validator;
         the summary says which ran
 --server: instead, a server-side dry run (dryRun=All, fieldValidation=Strict) of every
-        object on the live cluster of the kubeconfig, as the Argo CD application controller's
-        service account (--as); read-only; refuses a cluster whose infrastructure name is not
-        the facts' infraID (exit 3)"""
+        object on the live cluster of the kubeconfig, as the identity that applies it: what
+        an Argo CD Application syncs as the application controller's service account (--as),
+        what no Application syncs (the bootstrap: AppProjects, controller RBAC, ArgoCD, the
+        root Application; the validation/ builds) as the kubeconfig's own user; read-only;
+        refuses a cluster whose infrastructure name is not the facts' infraID (exit 3)"""
 
 EPILOG = EXIT_CODES_HELP.replace(
     "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
@@ -73,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--server", action="store_true", help="server-side dry run on the live cluster instead")
     live.add_argument(
         "--as", dest="as_user", default=server.DEFAULT_AS, metavar="USER",
-        help=f"identity Argo CD applies as (default {server.DEFAULT_AS})",
+        help=f"identity Argo CD applies Application-synced objects as (default {server.DEFAULT_AS}); "
+        "the rest go as the kubeconfig's user",
     )  # fmt: skip
     cluster.add_connection_options(live)
     return parser
