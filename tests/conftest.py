@@ -4,7 +4,6 @@ copy of the repository. Helpers to import live in ``support``."""
 from __future__ import annotations
 
 import copy
-import shutil
 import typing as t
 from pathlib import Path
 
@@ -12,10 +11,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
-from support import REPO, render_prod, shared_dir
-
-#: What a repository copy needs: the manifests and the settings.
-REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+from support import copy_repository, render_prod, shared_dir
 
 
 @pytest.fixture(autouse=True)
@@ -45,14 +41,7 @@ def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     The shared data directory (upstream CRDs and schemas) stays the real one.
     """
     shared = shared_dir()
-    root = tmp_path / "repo"
-    root.mkdir()
-    for part in REPO_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, root / part, symlinks=True)
-        else:
-            shutil.copy2(source, root / part)
+    root = copy_repository(tmp_path / "repo")
     monkeypatch.setenv("ACCELCAP_REPO", str(root))
     monkeypatch.setenv("ACCELCAP_SHARED", str(shared))
     load_settings.cache_clear()

@@ -6,7 +6,10 @@
   once per session as ``prod_render``, and a private copy per test as ``prod``);
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
   will do; ``mutated``: a changed copy of a document;
-- ``run_in_process``: a tool's command line in this process, its output captured.
+- ``run_in_process``: a tool's command line in this process, its output captured;
+- ``copy_repository``: the repository's manifests and settings copied for a test to edit
+  (``conftest`` gives one per test as ``repo_copy``); ``enable_inferentia``: turn Inferentia
+  on in such a copy (the one line of docs/inferentia.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import shutil
 import types
 import typing as t
 from pathlib import Path
@@ -73,3 +77,32 @@ def run_in_process(module: types.ModuleType, *argv: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run_tool(module.TOOL, module.build_parser, module.execute, list(argv))
     return Result(code, out.getvalue(), err.getvalue())
+
+
+#: What a repository copy needs: the manifests and the settings.
+REPO_PARTS = ("base", "components", "overlays", "pyproject.toml")
+
+
+def copy_repository(root: Path) -> Path:
+    """The repository's ``REPO_PARTS`` copied into ``root`` (created); ``root``. The tools read
+    it with ``ACCELCAP_REPO`` set to ``root`` and ``ACCELCAP_SHARED`` to ``shared_dir()``."""
+    root.mkdir(parents=True)
+    for part in REPO_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, root / part, symlinks=True)
+        else:
+            shutil.copy2(source, root / part)
+    return root
+
+
+#: The line of a cluster's bootstrap that turns Inferentia on, commented out (README, docs/inferentia.md).
+INFERENTIA_LINE = "  # - ../../components/inferentia\n"
+
+
+def enable_inferentia(root: Path, cluster: str = "prod") -> None:
+    """Uncomment the Inferentia component in ``root``'s overlay of ``cluster`` (a repository copy)."""
+    entry = root / "overlays" / cluster / "kustomization.yaml"
+    text = entry.read_text()
+    assert INFERENTIA_LINE in text, f"{entry} has no commented-out Inferentia line"
+    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))

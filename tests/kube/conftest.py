@@ -17,18 +17,22 @@ Fixture API for later tests (conformance, verify-pools):
 - ``openshift_cluster`` (session): ``api_server`` made to look like cluster prod: its
   Infrastructure ``cluster`` (infrastructureName from the prod facts), ClusterVersion
   ``version`` and the namespaces the prod render uses.
+- ``new_api_server`` (session): a factory of API servers of a test's own (``with
+  new_api_server("label") as server``), set up as ``api_server``; the conformance suite
+  (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import typing as t
 from pathlib import Path
 
 import binaries
 import pytest
-from kube_support import ARGOCD_CONTROLLER, LocalApiServer, start_api_server
+from kube_support import ARGOCD_CONTROLLER, LocalApiServer, StartError, start_api_server
 from schema_crds import schema_crds
 
 from accelcap.cli import run_tool
@@ -118,6 +122,29 @@ def api_server(kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPath
         if isinstance(error, pytest.fail.Exception):
             raise
         pytest.fail(f"cannot start the test API server: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def new_api_server(
+    kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> t.Callable[[str], t.ContextManager[LocalApiServer]]:
+    """A factory of API servers of a test's own, each with ``install_cluster_crds`` done, for
+    what other tests must not see (the conformance suite applies a cluster's bootstrap RBAC):
+
+        with new_api_server("prod") as server: ...
+    """
+
+    @contextlib.contextmanager
+    def start(label: str) -> t.Iterator[LocalApiServer]:
+        workdir = tmp_path_factory.mktemp(f"kube-{label}")
+        try:
+            with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
+                install_cluster_crds(server)
+                yield server
+        except StartError as error:
+            pytest.fail(f"cannot start the test API server: {error}", pytrace=False)
+
+    return start
 
 
 #: Namespaces the prod render puts objects in (created by its Namespaces, OLM or the installer).

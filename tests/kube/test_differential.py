@@ -19,7 +19,7 @@ from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
 from accelcap.validate import ValidateOptions, Validator
-from support import REPO
+from support import REPO, enable_inferentia
 
 SETTINGS = load_settings(REPO)
 KUBERNETES = "1.33"
@@ -131,16 +131,10 @@ def test_exceptions_are_documented() -> None:
         assert Path(name).name in text, name
 
 
-def _enable_inferentia(root: Path) -> None:
-    entry = root / "overlays" / "prod" / "kustomization.yaml"
-    line = "  # - ../../components/inferentia\n"
-    entry.write_text(entry.read_text().replace(line, line.replace("# ", "")))
-
-
 @pytest.fixture(params=["prod", "prod-inferentia"])
 def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
     if request.param == "prod-inferentia":
-        _enable_inferentia(repo_copy)
+        enable_inferentia(repo_copy)
     return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
