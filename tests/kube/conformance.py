@@ -28,18 +28,26 @@ CRDs (``conftest.install_cluster_crds``: the pinned upstream CRDs, OLM's include
 
 Nothing but the bootstrap's RBAC and the set-up is written. Objects refused, kinds the server
 does not serve, and cared-about defaults make ``Report.ok`` false.
+
+The clusters (``cluster_names``, ``render_cluster``): every overlay under ``overlays/``, and,
+for each whose bootstrap has the Inferentia line commented out, ``<cluster>-inferentia``:
+a repository copy with that line uncommented (docs/inferentia.md).
 """
 
 from __future__ import annotations
 
+import os
 import time
 import typing as t
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kube_support import LocalApiServer, service_account_user
 
 from accelcap.catalog import gitops
-from accelcap.render import Document, RenderedOverlay
+from accelcap.config import SHARED_ENV, load_settings
+from accelcap.render import Document, RenderedOverlay, list_overlays, render_overlay
+from support import INFERENTIA_LINE, REPO, copy_repository, enable_inferentia, shared_dir
 
 #: The field manager Argo CD's server-side apply uses (gitops-engine).
 FIELD_MANAGER = "argocd-controller"
@@ -338,3 +346,42 @@ def run_suite(
         run.seconds = time.monotonic() - started
         report.runs.append(run)
     return report
+
+
+# --- clusters ------------------------------------------------------------------------
+
+INFERENTIA = "-inferentia"
+
+
+def cluster_names() -> list[str]:
+    """Every cluster of the repository, and each that has Inferentia off with it on."""
+    names = []
+    for overlay in list_overlays(load_settings(REPO)):
+        names.append(overlay.name)
+        if INFERENTIA_LINE in (overlay / "kustomization.yaml").read_text():
+            names.append(overlay.name + INFERENTIA)
+    return names
+
+
+def render_cluster(name: str, scratch: Path) -> RenderedOverlay:
+    """The render of cluster ``name``; ``<cluster>-inferentia`` from a repository copy under
+    ``scratch`` with Inferentia on."""
+    settings = load_settings(REPO)
+    if not name.endswith(INFERENTIA):
+        return render_overlay(settings.overlays / name, settings)
+    cluster = name.removesuffix(INFERENTIA)
+    root = copy_repository(scratch / name)
+    enable_inferentia(root, cluster)
+    saved = {key: os.environ.get(key) for key in ("ACCELCAP_REPO", SHARED_ENV)}
+    os.environ.update({"ACCELCAP_REPO": str(root), SHARED_ENV: str(shared_dir())})
+    load_settings.cache_clear()
+    try:
+        copied = load_settings(root)
+        return render_overlay(copied.overlays / cluster, copied)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        load_settings.cache_clear()

@@ -32,16 +32,19 @@ from pathlib import Path
 
 import binaries
 import pytest
-from kube_support import ARGOCD_CONTROLLER, LocalApiServer, StartError, start_api_server
-from schema_crds import schema_crds
+from kube_support import (
+    ARGOCD_CONTROLLER,
+    LocalApiServer,
+    StartError,
+    install_cluster_crds,
+    start_api_server,
+)
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.validate import cli as validate_cli
 from support import REPO
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,19 +99,6 @@ def validate(
         return code, out, err
 
     return run
-
-
-def shared_crd_files() -> list[Path]:
-    return sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
-
-
-def install_cluster_crds(server: LocalApiServer) -> None:
-    """Every CRD a cluster of the project serves: the mirror's, the OpenShift config kinds of
-    ``data/``, and those built from schemas for kinds the mirror lacks (``schema_crds``)."""
-    server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
-    server.install_crd_documents(
-        (f"built from the schema of {c['spec']['names']['kind']}", c) for c in schema_crds(load_settings(REPO).shared)
-    )
 
 
 @pytest.fixture(scope="session")

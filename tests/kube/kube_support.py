@@ -30,9 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from schema_crds import schema_crds
 
 from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
+from accelcap.config import load_settings
+from support import REPO
 
+DATA = Path(__file__).resolve().parent / "data"
 START_SECONDS = 120
 STOP_SECONDS = 5
 ADMIN = "admin"
@@ -365,3 +369,17 @@ def corpus(shared: Path) -> list[tuple[Path, bool]]:
     """Every document of the shared real-world corpus and whether it is valid."""
     root = shared / "corpus" / "realworld"
     return [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
+
+
+def shared_crd_files() -> list[Path]:
+    """The pinned upstream CRDs of the shared mirror (``<shared>/crds/**``)."""
+    return sorted((load_settings(REPO).shared / "crds").rglob("*.yaml"))
+
+
+def install_cluster_crds(server: LocalApiServer) -> None:
+    """Every CRD a cluster of the project serves: the mirror's, the OpenShift config kinds of
+    ``data/``, and those built from schemas for kinds the mirror lacks (``schema_crds``)."""
+    server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml"])
+    server.install_crd_documents(
+        (f"built from the schema of {c['spec']['names']['kind']}", c) for c in schema_crds(load_settings(REPO).shared)
+    )

@@ -20,47 +20,14 @@ import contextlib
 import copy
 import typing as t
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from conformance import BOOTSTRAP, CONTROLLER, Report, run_suite
+from conformance import BOOTSTRAP, CONTROLLER, Report, cluster_names, render_cluster, run_suite
 from kube_support import LocalApiServer
 
-from accelcap.config import SHARED_ENV, load_settings
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import Document, RenderedOverlay, list_overlays, render_overlay
-from support import INFERENTIA_LINE, REPO, copy_repository, enable_inferentia, shared_dir
-
-SETTINGS = load_settings(REPO)
-INFERENTIA = "-inferentia"
-#: Every cluster of the repository, and each that has Inferentia off with it on.
-CLUSTERS = [
-    name
-    for overlay in list_overlays(SETTINGS)
-    for name in (
-        overlay.name,
-        *([overlay.name + INFERENTIA] if INFERENTIA_LINE in (overlay / "kustomization.yaml").read_text() else []),
-    )
-]
-REPORTS = REPO / ".cache" / "conformance"
-
-
-def render_cluster(name: str, scratch: Path) -> RenderedOverlay:
-    """The render of cluster ``name``; ``<cluster>-inferentia`` from a copy with Inferentia on."""
-    if not name.endswith(INFERENTIA):
-        return render_overlay(SETTINGS.overlays / name, SETTINGS)
-    cluster = name.removesuffix(INFERENTIA)
-    root = copy_repository(scratch / name)
-    enable_inferentia(root, cluster)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ACCELCAP_REPO", str(root))
-        patch.setenv(SHARED_ENV, str(shared_dir()))
-        load_settings.cache_clear()
-        try:
-            settings = load_settings(root)
-            return render_overlay(settings.overlays / cluster, settings)
-        finally:
-            load_settings.cache_clear()
+from accelcap.render import Document, RenderedOverlay
+from support import REPO
 
 
 @dataclass
@@ -79,7 +46,7 @@ def runs(
     REPORTS.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         done = {}
-        for name in CLUSTERS:
+        for name in cluster_names():
             rendered = render_cluster(name, scratch)
             server = stack.enter_context(new_api_server(name))
             report = run_suite(server, rendered, label=name)
@@ -88,7 +55,10 @@ def runs(
         yield done
 
 
-@pytest.mark.parametrize("cluster", CLUSTERS)
+REPORTS = REPO / ".cache" / "conformance"
+
+
+@pytest.mark.parametrize("cluster", cluster_names())
 def test_the_cluster_accepts_every_object_as_argo_cd_sends_it(runs: dict[str, ClusterRun], cluster: str) -> None:
     run = runs[cluster]
     print(run.report.text())
