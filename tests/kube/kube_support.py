@@ -365,8 +365,18 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
         (server or LocalApiServer("", Path(), "", workdir, processes)).stop()
 
 
+#: Corpus documents labelled valid that an API server with the pinned CRDs refuses: the label
+#: is wrong by the corpus's own definition (its README); the tools follow the server, and
+#: docs/validate.md lists each ("The API server and the built-in validator"). File -> why.
+LABEL_DISAGREEMENTS = {
+    "valid/aws-chips-sample-deviceconfig.yaml": "the pinned CRD's CEL rule reads draDriverImage without has()",
+    "valid/aws-chips-sample-deviceconfig-dra.yaml": "the pinned CRD's CEL rules read devicePluginImage without has()",
+}
+
+
 def corpus(shared: Path) -> list[tuple[Path, bool]]:
-    """Every document of the shared real-world corpus and whether it is valid."""
+    """Every document of the shared real-world corpus and whether it is valid (its label;
+    see ``LABEL_DISAGREEMENTS`` for the labels the API server contradicts)."""
     root = shared / "corpus" / "realworld"
     return [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
 
