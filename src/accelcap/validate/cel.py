@@ -190,20 +190,12 @@ def parse(rule: str) -> Node:
     return _Parser(rule).parse()
 
 
+#: CEL's type names of JSON values (bool first: a Python bool is an int too).
+_TYPE_NAMES = ((bool, "bool"), (int, "int"), (float, "double"), (str, "string"), (list, "list"), (dict, "map"))
+
+
 def _type_name(value: Value) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "map"
-    return "null_type"
+    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), "null_type")
 
 
 def evaluate(node: Node, self_value: Value) -> Value:
