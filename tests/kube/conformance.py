@@ -2,7 +2,7 @@
 
 ``run_suite(server, rendered)`` takes one cluster's render (``accelcap.render``: the bootstrap,
 the Applications it leads to, what each syncs) and a test API server holding the cluster's
-CRDs (``conftest.install_cluster_crds``: the pinned upstream CRDs, OLM's included), and:
+CRDs (``kube_support.install_cluster_crds``: the pinned upstream CRDs, OLM's included), and:
 
 1. **sets up** what an OpenShift cluster with OpenShift GitOps has before the first sync: every
    namespace the render names (the installer, OLM or the same sync create them), the default
@@ -224,6 +224,7 @@ def set_up(server: LocalApiServer, rendered: RenderedOverlay) -> None:
 
 
 def wave_of(document: Document) -> int:
+    """The object's sync wave; 0 when unset or not a number, as gitops-engine reads it."""
     try:
         return int(str(document.annotations.get(SYNC_WAVE, "0")).strip())
     except ValueError:

@@ -19,9 +19,9 @@ from .validator import ENGINES, ValidateOptions, Validator
 
 TOOL = "validate"
 DESCRIPTION = f"""Check every rendered object of the overlays against its JSON schema, strictly
-(unknown fields fail), and against the CEL rules of its CRD as the API server evaluates them,
-plus providerSpec.value of MachineSets against the project's AWSMachineProviderConfig schema
-and each cluster's facts file against its schema.
+(unknown fields fail), and against its CRD's CEL rules as the API server evaluates them;
+plus providerSpec.value of MachineSets against the project's AWSMachineProviderConfig
+schema, and each cluster's facts file against its schema.
 
 reads:  the overlays (rendered with kustomize, following Argo CD Applications; with
         --changed FILE... only the overlays those files touch), schema

@@ -10,9 +10,9 @@ written) and ``fieldValidation=Strict``, as the identity that will apply it:
 - objects no Application syncs: the overlay's own objects, the bootstrap a cluster-admin
   applies once (AppProjects, the controller's ClusterRole and ClusterRoleBinding, the partial
   ``ArgoCD``, the root Application; docs/runbook.md, "Bootstrap"), and the hand-applied
-  ``validation/`` builds: the kubeconfig's own user, who applies them. Sending the bootstrap
-  as the controller would be wrong both ways: the controller may not grant RBAC it does not
-  hold (Forbidden, though the admin may), and Argo CD never applies these objects.
+  ``validation/`` builds: the kubeconfig's own user, who applies them. Argo CD never applies
+  these, so sending them as the controller would test the wrong identity (and fail wrongly:
+  an identity without ``escalate`` is refused a ClusterRole granting more than it holds).
 
 The API server then says what Argo CD's sync would hear: Forbidden (RBAC), Invalid (schema,
 CEL rules, strict fields), a kind it does not serve. Before any object is sent, the
