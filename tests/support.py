@@ -8,7 +8,9 @@
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
   will do; ``mutated``: a changed copy of a document;
 - ``run_in_process``: a tool's command line in this process, its output captured;
-- ``enable_inferentia``: the one-line change that turns Inferentia on, in a repository copy.
+- ``copy_repository``: the repository's manifests and settings copied for a test to edit
+  (``conftest`` gives one per test as ``repo_copy``); ``enable_inferentia``: turn Inferentia
+  on in such a copy (the one line of docs/inferentia.md).
 """
 
 from __future__ import annotations
@@ -56,17 +58,6 @@ def shared_dir() -> Path:
     return shared
 
 
-INFERENTIA_LINE = "  # - ../../components/inferentia\n"
-
-
-def enable_inferentia(root: Path) -> None:
-    """Uncomment the Inferentia component in ``root``'s prod overlay (a repository copy)."""
-    entry = root / "overlays" / "prod" / "kustomization.yaml"
-    text = entry.read_text()
-    assert text.count(INFERENTIA_LINE) == 1
-    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))
-
-
 def render_prod() -> RenderedOverlay:
     settings = load_settings(REPO)
     return render_overlay(settings.overlays / "prod", settings)
@@ -110,3 +101,15 @@ def run_in_process(module: types.ModuleType, *argv: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run_tool(module.TOOL, module.build_parser, module.execute, list(argv))
     return Result(code, out.getvalue(), err.getvalue())
+
+
+#: The line of a cluster's bootstrap that turns Inferentia on, commented out (README, docs/inferentia.md).
+INFERENTIA_LINE = "  # - ../../components/inferentia\n"
+
+
+def enable_inferentia(root: Path, cluster: str = "prod") -> None:
+    """Uncomment the Inferentia component in ``root``'s overlay of ``cluster`` (a repository copy)."""
+    entry = root / "overlays" / cluster / "kustomization.yaml"
+    text = entry.read_text()
+    assert INFERENTIA_LINE in text, f"{entry} has no commented-out Inferentia line"
+    entry.write_text(text.replace(INFERENTIA_LINE, INFERENTIA_LINE.replace("# ", "")))

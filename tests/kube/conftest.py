@@ -7,8 +7,9 @@ every test that needs it, with Go's message: these tests never skip.
 Fixture API for later tests (conformance, verify-pools):
 
 - ``api_server`` (session): a ``kube_support.LocalApiServer`` with the CRDs of
-  ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler) and
-  the OpenShift config and Machine CRDs of ``data/`` installed. ``.kubeconfig`` for tools,
+  ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler),
+  the OpenShift config CRDs of ``data/`` and the CRDs ``schema_crds`` builds for kinds the
+  mirror lacks (ArgoCD, nfd.k8s-sigs.io NodeFeatureRule) installed. ``.kubeconfig`` for tools,
   ``.admin`` (the project's read-only ``accelcap.cluster.Cluster``), ``.create_namespace``,
   ``.apply`` / ``.apply_status`` (real writes), ``.grant`` (RBAC), ``.install_crds``,
   ``.dry_run_apply(obj, as_user=...)`` and ``.dry_run_as_controller(obj)`` (server-side
@@ -16,26 +17,34 @@ Fixture API for later tests (conformance, verify-pools):
 - ``openshift_cluster`` (session): ``api_server`` made to look like cluster prod: its
   Infrastructure ``cluster`` (infrastructureName from the prod facts), ClusterVersion
   ``version`` and the namespaces the prod render uses.
+- ``new_api_server`` (session): a factory of API servers of a test's own (``with
+  new_api_server("label") as server``), set up as ``api_server``; the conformance suite
+  (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import typing as t
 from pathlib import Path
 
 import binaries
 import pytest
-from kube_support import ARGOCD_CONTROLLER, LocalApiServer, start_api_server
+from kube_support import (
+    ARGOCD_CONTROLLER,
+    LocalApiServer,
+    StartError,
+    install_cluster_crds,
+    start_api_server,
+)
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.validate import cli as validate_cli
-from support import REPO, shared_dir
-
-DATA = Path(__file__).resolve().parent / "data"
+from support import REPO
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -92,21 +101,40 @@ def validate(
     return run
 
 
-def shared_crd_files() -> list[Path]:
-    return sorted((shared_dir() / "crds").rglob("*.yaml"))
-
-
 @pytest.fixture(scope="session")
 def api_server(kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LocalApiServer]:
     workdir = tmp_path_factory.mktemp("kube")
     try:
         with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
-            server.install_crds([*shared_crd_files(), DATA / "openshift-config-crds.yaml", DATA / "machine-crds.yaml"])
+            install_cluster_crds(server)
             yield server
     except Exception as error:
         if isinstance(error, pytest.fail.Exception):
             raise
         pytest.fail(f"cannot start the test API server: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def new_api_server(
+    kube_binaries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> t.Callable[[str], t.ContextManager[LocalApiServer]]:
+    """A factory of API servers of a test's own, each with ``install_cluster_crds`` done, for
+    what other tests must not see (the conformance suite applies a cluster's bootstrap RBAC):
+
+        with new_api_server("prod") as server: ...
+    """
+
+    @contextlib.contextmanager
+    def start(label: str) -> t.Iterator[LocalApiServer]:
+        workdir = tmp_path_factory.mktemp(f"kube-{label}")
+        try:
+            with start_api_server(kube_binaries["etcd"], kube_binaries["kube-apiserver"], workdir) as server:
+                install_cluster_crds(server)
+                yield server
+        except StartError as error:
+            pytest.fail(f"cannot start the test API server: {error}", pytrace=False)
+
+    return start
 
 
 #: Namespaces the prod render puts objects in (created by its Namespaces, OLM or the installer).

@@ -1,6 +1,8 @@
-"""validate --server against the test API server (made to look like cluster prod), and the
-API-server mutants that need no bootstrap RBAC: a field the CRD lacks, a broken CEL rule, a
-cluster-scoped object for a controller that may only write in one namespace."""
+"""validate --server against the test API server (made to look like cluster prod), and one
+API-server mutant: a cluster-scoped object for a controller that may only write in one
+namespace. The other mutants (the bootstrap RBAC removed, a field the CRD lacks, a broken CEL
+rule, a default the project cares about) run through the conformance suite
+(test_conformance.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,11 @@ import typing as t
 from pathlib import Path
 
 import pytest
-import yaml
 from kube_support import ARGOCD_CONTROLLER, LocalApiServer, service_account_user, write_kubeconfig
 
 from accelcap.config import load_settings
 from accelcap.render import render_overlay
-from support import REPO, shared_dir
+from support import REPO
 
 #: Rights enough for every kind prod renders: the stand-in for the bootstrap RBAC (issue 10).
 ALLOWED = service_account_user("openshift-gitops", "test-allowed-controller")
@@ -141,30 +142,11 @@ def test_kinds_the_cluster_does_not_serve(
     }
 
 
-# --- mutants the API server must refuse (no bootstrap RBAC needed) ---------------------------
+# --- a mutant the API server must refuse (no bootstrap RBAC needed) ---------------------------
 
 
 def _prod_object(kind: str) -> dict[str, t.Any]:
     return copy.deepcopy(render_overlay(REPO / "overlays" / "prod", load_settings(REPO)).of_kind(kind)[0].obj)
-
-
-def test_mutant_a_field_the_crd_lacks(prod_cluster: LocalApiServer) -> None:
-    policy = _prod_object("ClusterPolicy")
-    assert prod_cluster.dry_run_apply(policy, ALLOWED).accepted
-    policy["spec"]["driver"]["enabeld"] = True
-    answer = prod_cluster.dry_run_apply(policy, ALLOWED)
-    assert not answer.accepted and answer.reason == "Invalid" and "enabeld" in answer.message
-
-
-def test_mutant_a_broken_cel_rule(prod_cluster: LocalApiServer) -> None:
-    shared = shared_dir()
-    module = yaml.safe_load((shared / "corpus" / "realworld" / "valid" / "kmm-ci-module-build-sign.yaml").read_text())
-    module["metadata"]["namespace"] = "openshift-kmm"
-    assert prod_cluster.dry_run_apply(module, ALLOWED).accepted
-    module["spec"]["devicePlugin"] = {"container": {"image": "example.com/plugin:1"}}
-    module["spec"]["dra"] = {"container": {"image": "example.com/dra:1"}, "driverName": "example.com"}
-    answer = prod_cluster.dry_run_apply(module, ALLOWED)
-    assert not answer.accepted and answer.reason == "Invalid" and "mutually exclusive" in answer.message
 
 
 def test_mutant_a_cluster_scoped_object_for_a_namespaced_controller(prod_cluster: LocalApiServer) -> None:

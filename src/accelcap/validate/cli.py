@@ -19,8 +19,9 @@ from .validator import ENGINES, ValidateOptions, Validator
 
 TOOL = "validate"
 DESCRIPTION = f"""Check every rendered object of the overlays against its JSON schema, strictly
-(unknown fields fail), plus providerSpec.value of MachineSets against the project's
-AWSMachineProviderConfig schema and each cluster's facts file against its schema.
+(unknown fields fail), and against its CRD's CEL rules as the API server evaluates them;
+plus providerSpec.value of MachineSets against the project's AWSMachineProviderConfig
+schema, and each cluster's facts file against its schema.
 
 reads:  the overlays (rendered with kustomize, following Argo CD Applications; with
         --changed FILE... only the overlays those files touch), schema
@@ -36,9 +37,11 @@ writes: findings to stdout; fetched pinned files, converted CRD schemas and fetc
 engine: kubeconform when it is on PATH (-strict -output json), else the built-in validator;
         the summary says which ran
 --server: instead, a server-side dry run (dryRun=All, fieldValidation=Strict) of every
-        object on the live cluster of the kubeconfig, as the Argo CD application controller's
-        service account (--as); read-only; refuses a cluster whose infrastructure name is not
-        the facts' infraID (exit 3)"""
+        object on the live cluster of the kubeconfig, as the identity that applies it: what
+        an Argo CD Application syncs as the application controller's service account (--as),
+        what no Application syncs (the bootstrap: AppProjects, controller RBAC, ArgoCD, the
+        root Application; the validation/ builds) as the kubeconfig's own user; read-only;
+        refuses a cluster whose infrastructure name is not the facts' infraID (exit 3)"""
 
 EPILOG = EXIT_CODES_HELP.replace(
     "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
@@ -77,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--server", action="store_true", help="server-side dry run on the live cluster instead")
     live.add_argument(
         "--as", dest="as_user", default=server.DEFAULT_AS, metavar="USER",
-        help=f"identity Argo CD applies as (default {server.DEFAULT_AS})",
+        help=f"identity Argo CD applies Application-synced objects as (default {server.DEFAULT_AS}); "
+        "the rest go as the kubeconfig's user",
     )  # fmt: skip
     cluster.add_connection_options(live)
     return parser

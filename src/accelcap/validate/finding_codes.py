@@ -22,6 +22,14 @@ ROOT_FIELD_UNKNOWN = Check(
     "which kubectl and Argo CD use, rejects such a field.",
     "Fix the misspelt top-level field (usually spec) or remove it.",
 )
+CEL_RULE_FAILED = Check(
+    "cel-rule-failed",
+    "The object breaks a CEL validation rule (x-kubernetes-validations) of its CRD, as the API server "
+    "evaluates it (also a rule that errs, e.g. reads an absent field without has()); or the rule uses CEL "
+    "the project's evaluator does not implement, so it cannot be checked offline.",
+    "Change the object as the rule's message says (set the field the rule reads, even empty, when the CRD's "
+    "rule lacks has()); for a rule that cannot be evaluated offline, check with validate --server.",
+)
 SCHEMA_MISSING = Check(
     "schema-missing",
     "No schema location has a schema for the object's apiVersion and kind; it was not checked "
@@ -61,7 +69,7 @@ SERVER_NOT_CHECKED = Check(
 CHECKS: dict[str, Check] = {
     c.code: c
     for c in (
-        SCHEMA_INVALID, ROOT_FIELD_UNKNOWN, PROVIDER_SPEC_INVALID, SCHEMA_MISSING,
+        SCHEMA_INVALID, ROOT_FIELD_UNKNOWN, PROVIDER_SPEC_INVALID, CEL_RULE_FAILED, SCHEMA_MISSING,
         SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED,
     )
 }  # fmt: skip

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..config import MIRROR_ENV, MIRROR_SETTING, Settings
 from ..errors import InputError
 from ..files import read_bytes, write_atomically
-from ..paths import inside
+from ..paths import below, inside
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
 from .fetch import cache_dir, http_get, parse_json
@@ -176,8 +176,9 @@ def _from_mirror(pin: PinnedFile, settings: Settings) -> tuple[bytes, str]:
         if body is None:
             raise InputError(address, f"the mirror has no such file (HTTP 404); {fix}")
         return body, address
-    # The pin's repository, commit and path are data: the file stays inside the mirror.
-    path = inside(Path(base), pin.relative, f"{MANIFEST}: {pin.relative}", f"the mirror {base}")
+    # The pin's repository, commit and path are data: the file stays below the mirror (whose
+    # own links are the operator's choice).
+    path = below(Path(base), pin.relative, f"{MANIFEST}: {pin.relative}", f"the mirror {base}")
     if not path.is_file():
         raise InputError(str(path), f"the mirror has no such file; {fix}")
     return read_bytes(path, str(path)), str(path)

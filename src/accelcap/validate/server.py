@@ -3,11 +3,16 @@
 Each object goes to the API server as a server-side apply with ``dryRun=All`` (nothing is
 written) and ``fieldValidation=Strict``, as the identity that will apply it:
 
-- objects an Argo CD Application syncs, and the overlay's own objects (the AppProject and
-  Applications, which the root Application or the bootstrap applies): the Argo CD application
-  controller's service account, impersonated (``--as``; OpenShift GitOps' default instance
-  runs it as ``openshift-gitops-argocd-application-controller`` in ``openshift-gitops``);
-- the hand-applied ``validation/`` builds: the kubeconfig's own user, who applies them.
+- objects an Argo CD Application syncs (``Document.application`` is set; the children of the
+  root Application included): the Argo CD application controller's service account,
+  impersonated (``--as``; OpenShift GitOps' default instance runs it as
+  ``openshift-gitops-argocd-application-controller`` in ``openshift-gitops``);
+- objects no Application syncs: the overlay's own objects, the bootstrap a cluster-admin
+  applies once (AppProjects, the controller's ClusterRole and ClusterRoleBinding, the partial
+  ``ArgoCD``, the root Application; docs/runbook.md, "Bootstrap"), and the hand-applied
+  ``validation/`` builds: the kubeconfig's own user, who applies them. Argo CD never applies
+  these, so sending them as the controller would test the wrong identity (and fail wrongly:
+  an identity without ``escalate`` is refused a ClusterRole granting more than it holds).
 
 The API server then says what Argo CD's sync would hear: Forbidden (RBAC), Invalid (schema,
 CEL rules, strict fields), a kind it does not serve. Before any object is sent, the
@@ -80,8 +85,8 @@ def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) 
     outcome = Outcome()
     for document in rendered.documents:
         application = applications.get(document.application or "")
-        hand_applied = document.application is None and document.rendered_from != rendered.name
-        identity = None if hand_applied else options.as_user
+        # Whoever applies it: Argo CD for what an Application syncs, a person for the rest.
+        identity = None if document.application is None else options.as_user
         who = "you" if identity is None else identity
         resource = cluster.resource_for(document.api_version, document.kind)
         if resource is None:
@@ -137,7 +142,7 @@ def server_summary(
 ) -> dict[str, t.Any]:
     return {
         "checked": f"{outcome.checked} of {objects} objects in a server-side dry run on {cluster.server} (context "
-        f"{cluster.context}) as {options.as_user}",
+        f"{cluster.context}): what Applications sync as {options.as_user}, the rest as the kubeconfig's user",
         "engine": "server",
         "server": cluster.server,
         "context": cluster.context,

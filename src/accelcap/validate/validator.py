@@ -10,10 +10,10 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..render import Document, RenderedOverlay
-from . import nulls, provider_spec
+from . import cel, nulls, provider_spec
 from .builtin_engine import Outcome, check_documents, finding, resource_type, root_field_findings
 from .core_schemas import DEFAULT_KUBERNETES_VERSION
-from .finding_codes import PROVIDER_SPEC_INVALID
+from .finding_codes import CEL_RULE_FAILED, PROVIDER_SPEC_INVALID
 from .kubeconform import find_kubeconform, run_kubeconform
 from .locations import configured_locations, normalized_kubernetes_version, parse_location
 from .pinned import GeneratedSchemas
@@ -96,7 +96,12 @@ class Validator:
                     outcome.findings += root_field_findings(document, compiled)
         else:
             outcome = check_documents(documents, self.resolver, kubernetes_version, self.options.ignore_missing_schemas)
-        for document in documents:
+        for index, document in enumerate(documents):
+            # CEL rules run on the API server only; both engines get the project's evaluation.
+            compiled = self.resolver.resolve(resource_type(document, index), kubernetes_version)
+            if compiled is not None:
+                for path, message in cel.rule_errors(document.obj, compiled.validator.schema):
+                    outcome.findings.append(finding(CEL_RULE_FAILED, document, path, message))
             if provider_spec.applies_to(document):
                 for path, message in provider_spec.provider_spec_errors(document):
                     outcome.findings.append(finding(PROVIDER_SPEC_INVALID, document, path, message))
