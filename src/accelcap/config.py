@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .paths import inside
 
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
@@ -53,11 +54,13 @@ class Settings:
         value = self.raw.get(MIRROR_SETTING)
         if value is None:
             return DEFAULT_MIRROR, f"{MIRROR_ENV} or {MIRROR_SETTING} in pyproject.toml"
+        where = f"pyproject.toml [tool.accelcap] {MIRROR_SETTING}"
         if not isinstance(value, str) or not value.strip():
-            raise InputError("pyproject.toml [tool.accelcap]", f"{MIRROR_SETTING} must be a URL or a directory")
+            raise InputError(where, "must be an http(s) URL or a directory")
         value = value.strip()
         if not value.startswith(("http://", "https://")) and not os.path.isabs(value):
-            value = str(self.root / value)
+            # A relative directory is a path built from repository content: it stays inside.
+            value = str(inside(self.root, value, where))
         return value, f"{MIRROR_SETTING} in pyproject.toml"
 
     def relative(self, path: Path) -> str:
@@ -80,7 +83,7 @@ def _git_toplevel(start: Path) -> Path | None:
 SETTING_TYPES: dict[str, tuple[type, type | None]] = {
     "repo-url": (str, None),
     "overlays-dir": (str, None),
-    "shared-dir": (str, None),
+    "crd-mirror": (str, None),
     "schema-locations": (list, str),
 }
 

@@ -376,9 +376,7 @@ def test_graph_refuses_cycles_escapes_and_wrong_types(repo_copy: Path) -> None:
         "  - ../../../../..\n": "leads outside the repository",
     }
     for extra, expected in cases.items():
-        (pool / "kustomization.yaml").write_text(
-            original.replace("  - pool.yaml\n", "  - pool.yaml\n" + extra)
-        )
+        (pool / "kustomization.yaml").write_text(original.replace("  - pool.yaml\n", "  - pool.yaml\n" + extra))
         with pytest.raises(InputError, match=expected):
             KustomizationGraph(settings).files(repo_copy / "overlays" / "prod" / "capacity")
     (pool / "kustomization.yaml").write_text(original + "crds: 3\n")

@@ -12,7 +12,6 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.render import RenderedOverlay
-from accelcap.validate import fetch
 from accelcap.validate.pinned import pinned_crds
 from support import Result, first
 
@@ -137,7 +136,7 @@ def test_a_mirror_that_stops_answering_times_out(
     accepted: list[socket.socket] = []
     thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
     thread.start()
-    monkeypatch.setattr(fetch, "READ_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "http.read=0.5")
     monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("ACCELCAP_CRD_MIRROR", f"http://127.0.0.1:{listener.getsockname()[1]}")
     try:
@@ -146,7 +145,11 @@ def test_a_mirror_that_stops_answering_times_out(
         for connection in accepted:
             connection.close()
         listener.close()
-    _one_line_exit_2(result, "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (no data for 0.5s)")
+    _one_line_exit_2(
+        result,
+        "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (timed out: no answer within",
+        "http.read 0.5s",
+    )
 
 
 def test_a_mirror_directory_without_the_file(
