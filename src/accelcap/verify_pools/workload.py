@@ -18,12 +18,9 @@ Writes go through ``accelcap.cluster.PodWriter`` only: one Pod, created and dele
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import re
-import signal
-import threading
 import time
 import typing as t
 
@@ -139,28 +136,6 @@ def _last_line(log: str) -> str:
     return lines[-1][:200] if lines else "(empty log)"
 
 
-# --- signals --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def interrupted_by_signals() -> t.Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt while the pod exists, as Ctrl-C does, so the
-    pod is deleted on the way out (only the main thread can take signals)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: t.Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 # --- running it -----------------------------------------------------------------------------
 
 
@@ -201,17 +176,18 @@ class Workload:
                 f"namespace {namespace} does not exist: apply its Namespace first "
                 f"(oc apply -k {validation.document.rendered_from})", subject,
             )  # fmt: skip
-        with interrupted_by_signals():
-            created = checked(
-                self.writer.create(namespace, pod_for(context, validation, self.timeout)),
-                "Pod",
-                f"POST {self.cluster.server}/api/v1/namespaces/{namespace}/pods",
-            )
-            name = str((created.get("metadata") or {}).get("name"))
-            try:
-                return self._watch(context, validation, namespace, name, [n for n, _ in context.nodes])
-            finally:
-                self._delete(context, namespace, name)
+        # A signal (Ctrl-C, SIGTERM, SIGHUP) unwinds as the CLI frame's Interrupted, through the
+        # finally below: the pod is deleted on the way out, and the exit code says which signal.
+        created = checked(
+            self.writer.create(namespace, pod_for(context, validation, self.timeout)),
+            "Pod",
+            f"POST {self.cluster.server}/api/v1/namespaces/{namespace}/pods",
+        )
+        name = str((created.get("metadata") or {}).get("name"))
+        try:
+            return self._watch(context, validation, namespace, name, [n for n, _ in context.nodes])
+        finally:
+            self._delete(context, namespace, name)
 
     def _delete(self, context: PoolContext, namespace: str, name: str) -> None:
         try:
