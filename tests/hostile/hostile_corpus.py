@@ -2203,7 +2203,7 @@ FACTS_BREAKAGE: dict[str, tuple[Setup, str]] = {
         "subnets",
     ),
     "subnet-other-region": (
-        _edit(FACTS, "    us-west-2a:\n      filters:", "    eu-west-1a:\n      filters:"),
+        _edit(FACTS, "  subnets:\n", "  subnets:\n    eu-west-1a:\n      id: subnet-0123456789abcdef0\n"),
         "eu-west-1a",
     ),
     "subnet-filter-values-number": (

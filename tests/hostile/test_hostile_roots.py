@@ -508,18 +508,17 @@ def test_kustomize_runs_without_a_cluster(repo_copy: Path, monkeypatch: pytest.M
         ("replacements", "- path: http://example.com/r.yaml"),
         ("configMapGenerator", "- name: x\n    files: [k=https://example.com/f]"),
         ("openapi", "path: https://example.com/schema.json"),
-        ("resources", "- github.com/example/x?ref=main"),
+        ("components", "- github.com/example/x?ref=main"),
     ],
 )
 def test_remote_files_are_remote_content(repo_copy: Path, field: str, entry: str) -> None:
     from accelcap.render.remote import remote_references
 
-    directory = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a"
-    (directory / "kustomization.yaml").write_text(
-        (directory / "kustomization.yaml").read_text() + f"{field}:\n  {entry}\n"
-    )
+    directory = repo_copy / "overlays" / "prod" / "remote"
+    directory.mkdir()
+    (directory / "kustomization.yaml").write_text(f"resources:\n  - ../capacity\n{field}:\n  {entry}\n")
     (reference,) = remote_references(directory, load_settings(repo_copy))
-    assert reference.file == "overlays/prod/capacity/gpu-us-west-2a/kustomization.yaml"
+    assert reference.file == "overlays/prod/remote/kustomization.yaml"
     assert reference.field.startswith(field)
 
 
