@@ -65,15 +65,22 @@ def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: st
 def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str], list[str]]:
     """Every local path a kustomization refers to, and apart from them its remote URLs; a
     path field of the wrong type is bad input at ``where``, as kustomize would refuse it too."""
-    paths: list[str] = []
-    remote: list[str] = []
+    entries = path_entries(kustomization, where)
+    return [v for _, v in entries if not _is_remote(v)], [v for _, v in entries if _is_remote(v)]
+
+
+def path_entries(kustomization: dict[str, t.Any], where: str) -> list[tuple[str, str]]:
+    """(field, value) of every path a kustomization names, local or remote, in the order of
+    ``PATH_LISTS``, ``OBJECT_LISTS``, ``GENERATORS`` and ``openapi``; a path field of the
+    wrong type is bad input at ``where``."""
+    entries: list[tuple[str, str]] = []
 
     def add(value: t.Any, field: str) -> None:
         if value is None:
             return
         if not isinstance(value, str):
             raise InputError(where, f"{field} must be a path, not {type(value).__name__} {value!r:.60}")
-        (remote if _is_remote(value) else paths).append(value)
+        entries.append((field, value))
 
     for key in PATH_LISTS:
         for entry in _typed_list(kustomization, key, str, where):
@@ -94,7 +101,7 @@ def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str],
         if not isinstance(openapi, dict):
             raise InputError(where, f"openapi must be a mapping, not {type(openapi).__name__}")
         add(openapi.get("path"), "openapi.path")
-    return paths, remote
+    return entries
 
 
 class KustomizationGraph:

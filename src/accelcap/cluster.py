@@ -5,11 +5,13 @@ loading: the current context, ``--kubeconfig``/``$KUBECONFIG`` with several file
 ``--context``, tokens, client certificates, exec plugins, TLS) and makes every call itself,
 so each one has
 
-- explicit connect and read timeouts, and no retries (a dead API server fails fast);
+- connect, read and total limits (``accelcap.timeouts``, call ``kube``), and no retries (a
+  dead or trickling API server fails fast);
 - one error for every failure: unreachable, TLS, 401/403, timeouts, answers that are not a
   Kubernetes object all become ``ExternalError`` (exit 3) naming the call
-  (``GET https://api...:6443/apis/...``); a kubeconfig or context that cannot be used is
-  ``InputError`` (exit 2);
+  (``GET https://api...:6443/apis/...``), answers of the wrong shape included; a kubeconfig
+  or context that cannot be used is ``InputError`` (exit 2), and a kubeconfig is read as
+  data first (the strict loader, ``schemas/kubeconfig.schema.json``);
 - read-only use by construction: ``Cluster`` sends GET, and PATCH or POST only with
   ``dryRun=All`` (nothing is written). The one exception is apart and narrow: ``PodWriter``
   creates one Pod and deletes it again (``verify-pools --workload`` runs a validation pod);
@@ -30,22 +32,23 @@ Resource names are resolved through the API server's aggregated discovery (Kuber
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import threading
 import typing as t
 import urllib.parse
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import urllib3
 import yaml
 
+from . import timeouts
 from .errors import ExternalError, InputError
-
-#: Seconds to open a connection, and to wait for an answer once connected.
-CONNECT_TIMEOUT_SECONDS = 10.0
-TIMEOUT_SECONDS = 30.0
+from .yamlload import MAX_DEPTH, check_depth, load_file, value_at
 
 #: Accept header of aggregated discovery: v2 (Kubernetes 1.30+), else v2beta1 (1.27+).
 AGGREGATED_DISCOVERY = (
@@ -66,12 +69,22 @@ TYPED_PATCH_ERROR = "failed to create typed patch object"
 class Connection:
     """Which cluster to talk to and how long to wait: what ``--kubeconfig``, ``--context``
     and ``--timeout`` say. None: the client's defaults ($KUBECONFIG or ~/.kube/config, its
-    current context)."""
+    current context), and the ``kube`` limits of ``accelcap.timeouts`` (ACCELCAP_TIMEOUTS)."""
 
     kubeconfig: Path | None = None
     context: str | None = None
-    timeout: float = TIMEOUT_SECONDS
-    connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+    #: Seconds one call may wait for its answer, and take in all (``--timeout``).
+    timeout: float | None = None
+    #: Seconds to open a connection.
+    connect_timeout: float | None = None
+
+    @property
+    def limits(self) -> timeouts.Limits:
+        """The connect, read and total limits of each call."""
+        table = timeouts.limits("kube")
+        read, total = (table.read or table.total, table.total) if self.timeout is None else (self.timeout,) * 2
+        connect = self.connect_timeout if self.connect_timeout is not None else min(table.connect or read, read)
+        return timeouts.Limits(connect, read, total)
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,51 @@ class DryRun:
         return str(self.body.get("message", "")) if not self.accepted else ""
 
 
+def _check_kubeconfig(files: str) -> None:
+    """Each kubeconfig file is read as data first: the strict loader (aliases, depth,
+    duplicate keys) and the types the client assumes (``schemas/kubeconfig.schema.json``), so a
+    broken file is one line naming it."""
+    import jsonschema
+
+    schema = json.loads(resources.files("accelcap").joinpath("schemas/kubeconfig.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in filter(None, files.split(os.pathsep)):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            continue  # the client merges the files that exist, and says when none does
+        where = f"kubeconfig {name}"
+        for document in load_file(path, where):
+            error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+            if error is not None:
+                field = ".".join(map(str, error.absolute_path)) or "(document)"
+                raise InputError(where, f"{field}: {error.message}")
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _credential_plugin_errors(where: str) -> t.Iterator[None]:
+    """The client logs a credential plugin's failure (``exec``: it exited non-zero, printed no
+    token) on the root logger and goes on without credentials; here it is the one error line,
+    and the plugin is the external system that refused (exit 3)."""
+    handler = _Records()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if handler.messages:
+        raise ExternalError(f"{where}: credential plugin", " ".join(handler.messages[0].split()))
+
+
 def _load_client(connection: Connection) -> tuple[t.Any, str]:
     """A configured ``kubernetes.client.ApiClient`` and the context's name."""
     from kubernetes import config
@@ -146,21 +204,23 @@ def _load_client(connection: Connection) -> tuple[t.Any, str]:
     where = f"kubeconfig {files}"
     if connection.kubeconfig is not None and not connection.kubeconfig.is_file():
         raise InputError(where, "no such file")
+    _check_kubeconfig(files)
     try:
-        contexts, current = config.list_kube_config_contexts(config_file=files)
-        names = [c.get("name") for c in contexts or []]
-        name = connection.context or (current or {}).get("name")
-        if connection.context and connection.context not in names:
-            raise InputError(
-                where, f"no context {connection.context!r} (contexts: {', '.join(map(str, names)) or 'none'})"
+        with _credential_plugin_errors(where):
+            contexts, current = config.list_kube_config_contexts(config_file=files)
+            names = [c.get("name") for c in contexts or []]
+            name = connection.context or (current or {}).get("name")
+            if connection.context and connection.context not in names:
+                raise InputError(
+                    where, f"no context {connection.context!r} (contexts: {', '.join(map(str, names)) or 'none'})"
+                )
+            configuration = Configuration()
+            config.load_kube_config(
+                config_file=files,
+                context=connection.context,
+                client_configuration=configuration,
+                persist_config=False,  # never write refreshed tokens back: read-only
             )
-        configuration = Configuration()
-        config.load_kube_config(
-            config_file=files,
-            context=connection.context,
-            client_configuration=configuration,
-            persist_config=False,  # never write refreshed tokens back: read-only
-        )
     except ConfigException as error:
         raise InputError(where, " ".join(str(error).split()) or "cannot be used") from None
     except (OSError, yaml.YAMLError) as error:
@@ -220,11 +280,16 @@ class Cluster:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, t.Any]:
         status, data = self._send(method, path, query, body, {"Accept": "application/json", **(headers or {})})
+        where = f"{method} {self.server}{path}"
         try:
             parsed = json.loads(data) if data else None
+            check_depth(parsed, where)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            where = f"{method} {self.server}{path}"
             raise ExternalError(where, f"HTTP {status}: the answer is not JSON: {_excerpt(data)}") from None
+        except RecursionError:
+            raise ExternalError(where, f"HTTP {status}: the answer nests more than {MAX_DEPTH} levels deep") from None
+        except InputError as error:
+            raise ExternalError(where, f"HTTP {status}: the answer {error.what}") from None
         return status, parsed
 
     def _send(
@@ -235,25 +300,36 @@ class Cluster:
         from kubernetes.client.exceptions import ApiException
 
         where = f"{method} {self.server}{path}"
+        limits = self.connection.limits
         if body is not None and "json" not in headers.get("Content-Type", ""):
             body = json.dumps(body)  # JSON is YAML: the apply-patch body (the client encodes JSON itself)
-        try:
-            method, url, header_params, _, _ = self._client.param_serialize(
-                method, path, query_params=list(query), header_params=dict(headers), auth_settings=["BearerToken"]
-            )
-            response = self._client.call_api(
-                method, url, header_params=header_params, body=body,
-                _request_timeout=(self.connection.connect_timeout, self.connection.timeout),
-            )  # fmt: skip
-            return int(response.status), bytes(response.read() or b"")
-        except ApiException as error:  # the client's wrapping of TLS failures
-            raise ExternalError(where, " ".join(str(error.reason or "failed").split())) from None
-        except urllib3.exceptions.MaxRetryError as error:
-            raise ExternalError(where, _transport_message(error.reason, self.connection)) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise ExternalError(where, _transport_message(error, self.connection)) from None
-        except Exception as error:  # noqa: BLE001 - an auth plugin's failure, say: still this call's
-            raise ExternalError(where, f"{type(error).__name__}: {error}") from None
+
+        def call() -> tuple[int, bytes]:
+            try:
+                serialized, url, header_params, _, _ = self._client.param_serialize(
+                    method, path, query_params=list(query), header_params=dict(headers), auth_settings=["BearerToken"]
+                )
+                response = self._client.call_api(
+                    serialized, url, header_params=header_params, body=body,
+                    _request_timeout=(limits.connect, limits.read),
+                )  # fmt: skip
+                return int(response.status), bytes(response.read() or b"")
+            except ApiException as error:  # the client's wrapping of TLS failures
+                raise ExternalError(where, " ".join(str(error.reason or "failed").split())) from None
+            except urllib3.exceptions.MaxRetryError as error:
+                raise ExternalError(where, _transport_message(error.reason, limits)) from None
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                raise ExternalError(where, _transport_message(error, limits)) from None
+            except Exception as error:  # noqa: BLE001 - an auth plugin's failure, say: still this call's
+                raise ExternalError(where, f"{type(error).__name__}: {error}") from None
+
+        # The read timeout holds between bytes; a server that trickles its answer is stopped
+        # by the call's total deadline.
+        return timeouts.within(
+            limits.total,
+            call,
+            lambda: ExternalError(where, f"timed out: no complete answer in {limits.total:g}s ({timeouts.ENV} kube)"),
+        )
 
     def _get(
         self, path: str, headers: dict[str, str] | None = None, query: t.Sequence[tuple[str, str]] = ()
@@ -417,8 +493,10 @@ def require_infrastructure(cluster: Cluster, infra_id: str, owner: str) -> str:
     that checks a live cluster against the repository calls this first, so a context left
     pointing at another cluster is one line and exit 3, before anything else is read.
     """
-    infrastructure = cluster.get(*INFRASTRUCTURE)
-    name = (infrastructure.get("status") or {}).get("infrastructureName")
+    resource = cluster.find_resource(INFRASTRUCTURE[0])
+    infrastructure = cluster.get(resource, INFRASTRUCTURE[1])
+    name = _answer_at(infrastructure, f"GET {cluster.server}{resource.path(INFRASTRUCTURE[1])}", "status",
+                      "infrastructureName")  # fmt: skip
     if name != infra_id:
         raise ExternalError(
             f"context {cluster.context} ({cluster.server})",
@@ -467,24 +545,43 @@ class PodWriter:
         return True
 
 
+def _answer_at(answer: t.Any, where: str, *path: str | int) -> t.Any:
+    """The value at ``path`` of an answer; a step of the wrong type is the server's nonsense."""
+    try:
+        return value_at(answer, *path, where=where)
+    except InputError as error:
+        raise ExternalError(where, f"the answer is not what the API serves: {error.what}") from None
+
+
+def _list_at(answer: t.Any, where: str, *path: str | int) -> list[t.Any]:
+    value = _answer_at(answer, where, *path)
+    if value is not None and not isinstance(value, list):
+        field = ".".join(map(str, path))
+        raise ExternalError(where, f"the answer is not what the API serves: {field} is a {type(value).__name__}")
+    return value or []
+
+
 def _aggregated_resources(answer: dict[str, t.Any], where: str) -> list[ApiResource]:
+    where = f"GET {where}"
     if answer.get("kind") != "APIGroupDiscoveryList":
-        raise ExternalError(
-            f"GET {where}", "the server offers no aggregated discovery (Kubernetes 1.27+, OpenShift 4.14+ do)"
-        )
+        raise ExternalError(where, "the server offers no aggregated discovery (Kubernetes 1.27+, OpenShift 4.14+ do)")
     found = []
-    for group in answer.get("items") or []:
-        group_name = str(((group or {}).get("metadata") or {}).get("name", ""))
-        for version in (group or {}).get("versions") or []:
-            for item in (version or {}).get("resources") or []:
-                kind = ((item or {}).get("responseKind") or {}).get("kind")
-                if not isinstance(kind, str) or not isinstance(item.get("resource"), str):
+    for g in range(len(_list_at(answer, where, "items"))):
+        group = ("items", g)
+        group_name = _answer_at(answer, where, *group, "metadata", "name")
+        for v in range(len(_list_at(answer, where, *group, "versions"))):
+            version = (*group, "versions", v)
+            for r in range(len(_list_at(answer, where, *version, "resources"))):
+                at = (*version, "resources", r)
+                kind, resource = (_answer_at(answer, where, *at, *p) for p in (("responseKind", "kind"), ("resource",)))
+                if not isinstance(kind, str) or not isinstance(resource, str):
                     continue
+                short_names = _list_at(answer, where, *at, "shortNames")
                 found.append(
                     ApiResource(
-                        group_name, str(version.get("version", "")), item["resource"], kind,
-                        item.get("scope") == "Namespaced", str(item.get("singularResource", "")),
-                        tuple(item.get("shortNames") or ()),
+                        str(group_name or ""), str(_answer_at(answer, where, *version, "version") or ""), resource,
+                        kind, _answer_at(answer, where, *at, "scope") == "Namespaced",
+                        str(_answer_at(answer, where, *at, "singularResource") or ""), tuple(map(str, short_names)),
                     )
                 )  # fmt: skip
     return found
@@ -502,14 +599,14 @@ def _excerpt(data: t.Any) -> str:
     return (text[:120] + "...") if len(text) > 120 else (text or "(empty)")
 
 
-def _transport_message(error: t.Any, connection: Connection) -> str:
+def _transport_message(error: t.Any, limits: timeouts.Limits) -> str:
     # NewConnectionError is a ConnectTimeoutError in urllib3 2: test it first.
     if isinstance(error, urllib3.exceptions.NewConnectionError):
         return "cannot connect: " + str(error).split(": ", 1)[-1]
     if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
-        return f"cannot connect in {connection.connect_timeout:g}s"
+        return f"cannot connect in {limits.connect:g}s"
     if isinstance(error, (urllib3.exceptions.TimeoutError, TimeoutError)):
-        return f"no answer in {connection.timeout:g}s"
+        return f"no answer in {limits.read:g}s"
     if isinstance(error, urllib3.exceptions.SSLError):
         return f"TLS failed: {error}"
     return f"{type(error).__name__}: {error}"
@@ -524,16 +621,17 @@ def add_connection_options(parser: argparse.ArgumentParser | argparse._ArgumentG
         "--kubeconfig", type=Path, metavar="FILE", help="kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)"
     )
     parser.add_argument("--context", metavar="NAME", help="kubeconfig context (default: its current context)")
+    default = timeouts.DEFAULTS["kube"].total
     parser.add_argument(
-        "--timeout", type=float, default=TIMEOUT_SECONDS, metavar="SECONDS",
-        help=f"how long to wait for each answer of the API server (default {TIMEOUT_SECONDS:g})",
+        "--timeout", type=float, metavar="SECONDS",
+        help=f"how long each call of the API server may take (default {default:g}: kube.total, docs/timeouts.md)",
     )  # fmt: skip
 
 
 def connection_from(args: argparse.Namespace) -> Connection:
-    if not args.timeout > 0:
+    if args.timeout is not None and not args.timeout > 0:
         raise InputError("--timeout", "must be a positive number of seconds")
-    return Connection(args.kubeconfig, args.context, args.timeout, min(CONNECT_TIMEOUT_SECONDS, args.timeout))
+    return Connection(args.kubeconfig, args.context, args.timeout)
 
 
 # --- the call shapes tools used with ``oc get`` ------------------------------------------

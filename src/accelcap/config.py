@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .paths import inside
 
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
@@ -35,6 +36,8 @@ class Settings:
     repo_url: str | None = None
     overlays_dir: str = "overlays"
     raw: dict[str, t.Any] = field(default_factory=dict)
+    #: ``crd-mirror`` of the settings, checked (``_mirror_setting``); None when unset.
+    mirror: str | None = None
 
     @property
     def overlays(self) -> Path:
@@ -50,15 +53,9 @@ class Settings:
         configured = os.environ.get(MIRROR_ENV, "").strip()
         if configured:
             return configured, MIRROR_ENV
-        value = self.raw.get(MIRROR_SETTING)
-        if value is None:
+        if self.mirror is None:
             return DEFAULT_MIRROR, f"{MIRROR_ENV} or {MIRROR_SETTING} in pyproject.toml"
-        if not isinstance(value, str) or not value.strip():
-            raise InputError("pyproject.toml [tool.accelcap]", f"{MIRROR_SETTING} must be a URL or a directory")
-        value = value.strip()
-        if not value.startswith(("http://", "https://")) and not os.path.isabs(value):
-            value = str(self.root / value)
-        return value, f"{MIRROR_SETTING} in pyproject.toml"
+        return self.mirror, f"{MIRROR_SETTING} in pyproject.toml"
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the repository when it is inside it, else as given."""
@@ -80,7 +77,7 @@ def _git_toplevel(start: Path) -> Path | None:
 SETTING_TYPES: dict[str, tuple[type, type | None]] = {
     "repo-url": (str, None),
     "overlays-dir": (str, None),
-    "shared-dir": (str, None),
+    "crd-mirror": (str, None),
     "schema-locations": (list, str),
 }
 
@@ -108,6 +105,21 @@ def _settings_table(pyproject: Path) -> dict[str, t.Any]:
     return t.cast(dict[str, t.Any], table)
 
 
+def _mirror_setting(root: Path, value: str | None) -> str | None:
+    """``crd-mirror`` as the tools use it: an http(s) URL, or a directory. A relative one is a
+    path built from repository content (pyproject.toml is in the pull request), so it must
+    stay inside the repository, checked after resolution."""
+    if value is None:
+        return None
+    where = f"{root / 'pyproject.toml'} [tool.accelcap] {MIRROR_SETTING}"
+    value = value.strip()
+    if not value:
+        raise InputError(where, "must be an http(s) URL or a directory, not empty")
+    if value.startswith(("http://", "https://")) or os.path.isabs(value):
+        return value
+    return str(inside(root, value, where))
+
+
 @functools.cache
 def load_settings(root: Path | None = None) -> Settings:
     """Settings of the repository at ``root`` (default: see ``REPO_ENV``)."""
@@ -122,4 +134,5 @@ def load_settings(root: Path | None = None) -> Settings:
         repo_url=table.get("repo-url"),
         overlays_dir=table.get("overlays-dir", "overlays"),
         raw=table,
+        mirror=_mirror_setting(root, table.get(MIRROR_SETTING)),
     )

@@ -37,7 +37,7 @@ from .cluster_files import ClusterFile, cluster_files
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, InputError
 from .facts import list_clusters
-from .files import write_atomically
+from .files import read_text, write_atomically
 from .lint import docs as lint_docs
 from .quotas import docs as quota_docs
 from .tables import markdown_table
@@ -336,9 +336,12 @@ def write_derived(root: Path) -> list[str]:
     written = []
     for cluster_file in derived:
         text = cluster_file.text()
-        if cluster_file.path in created or not cluster_file.path.is_file() or cluster_file.path.read_text() != text:
-            write_atomically(cluster_file.path, text)
-            written.append(settings.relative(cluster_file.path))
+        where = settings.relative(cluster_file.path)
+        # A file someone keeps with CRLF line endings keeps them (files.read_text).
+        current, newline = read_text(cluster_file.path, where) if cluster_file.path.is_file() else (None, "\n")
+        if cluster_file.path in created or current != text:
+            write_atomically(cluster_file.path, text, newline, where)
+            written.append(where)
     return written
 
 

@@ -59,6 +59,10 @@ INFRA_ID = Identifier(
 )
 AMI_ID = Identifier("AMI ID", r"ami-[0-9a-f]{8}([0-9a-f]{9})?", "ami- and 8 or 17 hexadecimal digits")
 REGION = Identifier("AWS Region", r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", "such as us-west-2")
+AVAILABILITY_ZONE = Identifier("availability zone", r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]", "such as us-west-2a")
+OBJECT_NAME = Identifier(
+    "object name", rf"{_DNS_LABEL}(\.{_DNS_LABEL})*", "a DNS subdomain: lower-case labels joined by '.'", 253
+)
 OPENSHIFT_VERSION = Identifier("OpenShift minor version", r"4\.[0-9]+", "such as 4.20")
 API_GROUP = Identifier(
     "API group", rf"{_DNS_LABEL}(\.{_DNS_LABEL})*", "a DNS subdomain: lower-case labels joined by '.'", 253

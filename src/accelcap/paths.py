@@ -28,12 +28,3 @@ def inside(root: Path, relative: str | os.PathLike[str], where: str, what: str =
         raise InputError(where, f"{os.fspath(relative)!r} leads outside {what}")
     return candidate.resolve()
 
-
-def below(root: Path, relative: str, where: str, what: str) -> Path:
-    """``root / relative`` when ``relative`` names a place below ``root`` by its words alone:
-    not absolute, no ``..`` step. For trees an operator lays out (a mirror may be a farm of
-    symbolic links), where ``inside``'s resolution would refuse what the operator chose."""
-    parts = Path(relative).parts
-    if not parts or Path(relative).is_absolute() or ".." in parts:
-        raise InputError(where, f"{relative!r} leads outside {what}")
-    return root / relative

@@ -25,6 +25,8 @@ import jsonschema
 from .affected import kustomization_file
 from .config import Settings, load_settings
 from .errors import InputError
+from .files import read_text
+from .identifiers import with_ecma_patterns
 from .yamlload import load_documents, load_single
 
 API_VERSION = "accel-capacity.io/v1alpha1"
@@ -59,8 +61,9 @@ class PoolSettings:
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
+    """The Pool schema, its patterns read as ECMA 262 does: "us-west-2a\n" is no zone."""
     text = resources.files("accelcap").joinpath("schemas/pool.schema.json").read_text()
-    return jsonschema.Draft202012Validator(json.loads(text))
+    return with_ecma_patterns(jsonschema.Draft202012Validator)(json.loads(text))  # type: ignore[no-any-return]
 
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
@@ -131,10 +134,7 @@ def pools_of_build(directory: Path, settings: Settings | None = None) -> list[Po
     settings = settings or load_settings()
     pools = []
     for file in _resource_files(directory.resolve(), settings.root.resolve(), set()):
-        try:
-            text = file.read_text()
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(settings.relative(file), f"cannot read: {error}") from None
+        text, _ = read_text(file, settings.relative(file))
         if not _POOL_LINE.search(text):
             continue
         for document in load_documents(text, settings.relative(file)):

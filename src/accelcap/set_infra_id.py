@@ -33,7 +33,7 @@ from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_pat
 from .files import read_text, write_atomically
 from .identifiers import INFRA_ID, REGION
 from .worker import Capture, capture, wiring_path, wiring_text
-from .yamlload import load_documents, load_file, load_json, value_at
+from .yamlload import load_documents, load_file, value_at
 
 TOOL = "set-infra-id"
 
@@ -74,52 +74,49 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 
 # --- learning facts from the live cluster ---------------------------------------------
 
+#: ``.status.desired.version`` of the ClusterVersion: ``4.<minor>.<patch>`` (and a suffix).
+_OPENSHIFT_RELEASE = re.compile(r"(4\.[0-9]+)(\.[0-9A-Za-z.+-]*)?", re.ASCII)
 
-def _get_json(*args: str) -> dict[str, t.Any]:
-    where = " ".join(["oc get", *args])
-    try:
-        value = load_json(cluster.get(*args), where)
-    except InputError as error:  # the cluster answered nonsense: an external failure
-        raise ExternalError(where, f"answer is {error.what}") from None
-    if not isinstance(value, dict):
-        raise ExternalError(where, "did not print a JSON object")
-    return value
+
+def _read(
+    live: cluster.Cluster, resource: str, name: str | None = None, namespace: str | None = None
+) -> tuple[dict[str, t.Any], str]:
+    """The object (or List) and the call that read it, which names it in every error."""
+    found = live.find_resource(resource)
+    return live.get(found, name, namespace), f"GET {live.server}{found.path(name, namespace)}"
 
 
 def learn_from_cluster() -> LearnedFacts:
     """Facts read from the cluster the current kubeconfig context points at.
 
     Whatever the cluster answers is checked like a file would be; an answer that does not
-    hold what it must is the cluster's failure (exit 3), named by the ``oc get`` call.
+    hold what it must is the cluster's failure (exit 3), named by the call that read it.
     """
-    where = "oc get infrastructures.config.openshift.io/cluster"
-    infrastructure = _get_json("infrastructures.config.openshift.io/cluster")
+    live = cluster.connect()
     try:
+        infrastructure, where = _read(live, *cluster.INFRASTRUCTURE)
         infra_id = check_infra_id(
-            value_at(infrastructure, "status", "infrastructureName", default=""), f"{where}: .status.infrastructureName"
+            value_at(infrastructure, "status", "infrastructureName", where=where),
+            f"{where}: .status.infrastructureName",
         )
-        region = value_at(infrastructure, "status", "platformStatus", "aws", "region")
+        region = value_at(infrastructure, "status", "platformStatus", "aws", "region", where=where)
         if region is not None:
             REGION.check(region, f"{where}: .status.platformStatus.aws.region")
-        version = value_at(_get_json("clusterversion/version"), "status", "desired", "version", default="")
-        version = version if isinstance(version, str) else ""
-        minor = (
-            ".".join(version.split(".")[:2])
-            if re.fullmatch(r"4\.[0-9]+(\.[0-9A-Za-z.+-]*)?", version, re.ASCII)
-            else None
-        )
-        machinesets = _get_json("machinesets.machine.openshift.io", "-n", "openshift-machine-api")
-        from_workers = learn_from_machinesets([machinesets], "oc get machinesets -n openshift-machine-api")
-    except ExternalError:
-        raise
-    except InputError as error:
+        version_object, where = _read(live, "clusterversions.config.openshift.io", "version")
+        version = value_at(version_object, "status", "desired", "version", where=where)
+        release = _OPENSHIFT_RELEASE.fullmatch(version) if isinstance(version, str) else None
+        if release is None:
+            raise InputError(where, f".status.desired.version {version!r} is not an OpenShift 4 release")
+        machinesets, where = _read(live, "machinesets.machine.openshift.io", namespace="openshift-machine-api")
+        from_workers = learn_from_machinesets([machinesets], where)
+    except InputError as error:  # the cluster answered nonsense: an external failure
         raise ExternalError(error.where, error.what) from None
     if from_workers.infra_id != infra_id:
         raise ExternalError(
-            where, f"infrastructureName {infra_id} differs from the worker MachineSets' {from_workers.infra_id}"
+            where, f"the worker MachineSets' infraID {from_workers.infra_id} differs from infrastructureName {infra_id}"
         )
     return LearnedFacts(
-        infra_id, from_workers.install_naming, minor, region or from_workers.region, from_workers.workers
+        infra_id, from_workers.install_naming, release[1], region or from_workers.region, from_workers.workers
     )
 
 
@@ -307,16 +304,18 @@ def execute(args: argparse.Namespace) -> int:
     wiring_where = settings.relative(wiring)
     new_wiring = wiring_text(new_facts_document["worker"], new_facts_document["subnets"])
     old_wiring, wiring_newline = read_text(wiring, wiring_where) if wiring.is_file() else (None, newline)
+    if new_text == text and new_wiring == old_wiring:
+        outcome = "unchanged"
+    else:
+        # The facts last: if a write failed, a rerun would still do both.
+        if new_wiring != old_wiring:
+            write_atomically(wiring, new_wiring, wiring_newline, wiring_where)
+        write_atomically(facts.path, new_text, newline, where)
+        outcome = ", ".join(_changes(facts, learned, subnets)) or "rewritten"
+    # Said once the run has done its work: a run that fails says one line, its error.
     for note in notes:
         print(f"{TOOL}: {where}: {note}", file=sys.stderr)
-    if new_text == text and new_wiring == old_wiring:
-        print(f"{TOOL}: {where}: unchanged")
-        return EXIT_OK
-    # The facts last: if a write failed, a rerun would still do both.
-    if new_wiring != old_wiring:
-        write_atomically(wiring, new_wiring, wiring_newline, wiring_where)
-    write_atomically(facts.path, new_text, newline, where)
-    print(f"{TOOL}: {where}: {', '.join(_changes(facts, learned, subnets)) or 'rewritten'}")
+    print(f"{TOOL}: {where}: {outcome}")
     return EXIT_OK
 
 

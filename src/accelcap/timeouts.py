@@ -12,6 +12,7 @@ call           connect    read    total    what
 ``kustomize``  -          -       30 s     one ``kustomize build`` (remote resources too)
 ``git``        -          -       30 s     one git command (capacity-diff, the repo root)
 ``kubeconform``-          -       120 s    one kubeconform run over an overlay
+``kube``       10 s       30 s    30 s     one call of a cluster's API server (accelcap.cluster)
 =============  =========  ======  =======  ===============================================
 
 ``ACCELCAP_TIMEOUTS`` overrides any of them, e.g. ``aws.total=60,http.read=30`` (seconds).
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, Limits] = {
     "kustomize": Limits(connect=None, read=None, total=30),
     "git": Limits(connect=None, read=None, total=30),
     "kubeconform": Limits(connect=None, read=None, total=120),
+    "kube": Limits(connect=10, read=30, total=30),
 }
 
 

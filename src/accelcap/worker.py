@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import jsonschema
+
 from .errors import InputError
+from .identifiers import AMI_ID, AVAILABILITY_ZONE, INFRA_ID, OBJECT_NAME, REGION, with_ecma_patterns
 from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
+from .yamlload import value_at
 
 PROVIDER_PATH = "spec.template.spec.providerSpec.value"
 ZONE_ANNOTATION = "accel-capacity.io/zone"
@@ -89,30 +93,36 @@ class Capture:
     notes: list[str] = field(default_factory=list)
 
 
-def worker_machinesets(documents: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """The MachineSets with machine role ``worker``, expanding ``List``/``MachineSetList`` items."""
-    found: list[dict[str, t.Any]] = []
+def worker_machinesets(documents: t.Iterable[t.Any], where: str | None = None) -> list[dict[str, t.Any]]:
+    """The MachineSets with machine role ``worker``, expanding ``List``/``MachineSetList`` items.
+
+    Input is data: with ``where`` (the source), a list or a MachineSet of the wrong shape is an
+    ``InputError`` naming it; without, what cannot be a worker is passed over.
+    """
+    found: list[t.Any] = []
     for document in documents:
-        if document.get("kind") in ("List", "MachineSetList"):
-            found.extend(i for i in document.get("items") or [] if isinstance(i, dict))
+        if isinstance(document, dict) and document.get("kind") in ("List", "MachineSetList"):
+            items = value_at(document, "items", default=[])
+            if not isinstance(items, list):
+                if where is not None:
+                    raise InputError(where, f"items of the {document['kind']} is a {type(items).__name__}, not a list")
+                continue
+            found.extend(items)
         else:
             found.append(document)
-    return [ms for ms in found if ms.get("kind") == "MachineSet" and _role(ms) == "worker"]
+    machinesets = [ms for ms in found if isinstance(ms, dict) and ms.get("kind") == "MachineSet"]
+    return [ms for ms in machinesets if _role(ms, where) == "worker"]
 
 
-def _role(machineset: dict[str, t.Any]) -> t.Any:
-    labels = _get(machineset, "spec", "template", "metadata", "labels")
-    return labels.get(ROLE_LABELS[0]) if isinstance(labels, dict) else None
-
-
-def _get(node: t.Any, *path: str) -> t.Any:
-    for step in path:
-        node = node.get(step) if isinstance(node, dict) else None
-    return node
+def _role(machineset: dict[str, t.Any], where: str | None) -> t.Any:
+    at = None if where is None else f"{where}: MachineSet {_name(machineset)}"
+    return value_at(machineset, "spec", "template", "metadata", "labels", ROLE_LABELS[0], where=at)
 
 
 def _name(machineset: dict[str, t.Any]) -> str:
-    return str(_get(machineset, "metadata", "name") or "(unnamed)")
+    """The MachineSet's name, for messages (``capture`` checks it in full)."""
+    name = value_at(machineset, "metadata", "name")
+    return name if isinstance(name, str) and name else "(unnamed)"
 
 
 def _strip_unknown(value: t.Any, schema: dict[str, t.Any], path: str, notes: list[str]) -> t.Any:
@@ -140,9 +150,33 @@ def _strip_unknown(value: t.Any, schema: dict[str, t.Any], path: str, notes: lis
     return value
 
 
-def _settings_of(provider: dict[str, t.Any], where: str, notes: list[str]) -> dict[str, t.Any]:
-    """The captured part of one worker's providerSpec.value."""
-    provider = _strip_unknown(provider, _provider_schema(), where, notes)
+#: The providerSpec fields capture reads: what it copies, and each zone's placement and subnet.
+READ_FIELDS = (*CAPTURED, "subnet")
+
+
+@functools.cache
+def _read_fields_validator() -> t.Any:
+    """The AWSMachineProviderConfig schema of the fields capture reads (ECMA 262 patterns)."""
+    provider = _provider_schema()
+    schema = {
+        "type": "object",
+        "properties": {key: provider["properties"][key] for key in READ_FIELDS},
+        "$defs": provider["$defs"],
+    }
+    return with_ecma_patterns(jsonschema.Draft202012Validator)(schema)
+
+
+def _check_read_fields(provider: dict[str, t.Any], where: str) -> None:
+    """The fields capture reads are of the types the machine API decodes them into, so what
+    lands in the facts is what the workers really have, and nothing below trips over them."""
+    error = jsonschema.exceptions.best_match(_read_fields_validator().iter_errors(provider))
+    if error is not None:
+        field = ".".join(str(p) for p in error.absolute_path)
+        raise InputError(where, f"providerSpec.value.{field}: {error.message}")
+
+
+def _settings_of(provider: dict[str, t.Any], where: str) -> dict[str, t.Any]:
+    """The captured part of one worker's providerSpec.value (unknown keys stripped, checked)."""
     settings: dict[str, t.Any] = {}
     for key in CAPTURED:
         if key not in provider:
@@ -150,8 +184,6 @@ def _settings_of(provider: dict[str, t.Any], where: str, notes: list[str]) -> di
         value = copy.deepcopy(provider[key])
         if key == "placement":
             value = {k: v for k, v in value.items() if k == "tenancy"}
-            if "host" in provider[key]:
-                notes.append(f"{where}.placement.host: not copied: dedicated hosts are chosen per instance type")
             if not value:
                 continue
         if key == "blockDevices":
@@ -173,49 +205,83 @@ def _root_first_without_size(devices: list[dict[str, t.Any]], where: str) -> lis
     return [root, *(d for d in devices if d is not roots[0])]
 
 
+@dataclass
+class _Worker:
+    """What one worker MachineSet says, read and checked."""
+
+    name: str
+    infra_id: str
+    region: str | None
+    zone: str
+    subnet: dict[str, t.Any]
+    settings: dict[str, t.Any]
+
+
+def _read_worker(machineset: dict[str, t.Any], where: str, notes: list[str]) -> _Worker:
+    """One worker MachineSet, read as data: every value it gives is checked where it enters."""
+    name = OBJECT_NAME.check(value_at(machineset, "metadata", "name", where=where), f"{where}: metadata.name")
+    at = f"{where}: MachineSet {name}"
+    infra_id = INFRA_ID.check(
+        value_at(machineset, "metadata", "labels", CLUSTER_LABEL, where=at), f"{at}: metadata.labels.{CLUSTER_LABEL}"
+    )
+    provider = value_at(machineset, *PROVIDER_PATH.split("."), where=at)
+    if not isinstance(provider, dict):
+        raise InputError(at, "has no providerSpec.value")
+    for key, reason in NOT_COPIED.items():
+        if provider.get(key) not in (None, "", [], {}):
+            notes.append(f"MachineSet {name}: {key} not copied into the pools: {reason}")
+    provider = _strip_unknown(provider, _provider_schema(), f"MachineSet {name}: providerSpec.value", notes)
+    _check_read_fields(provider, at)
+    if "host" in provider.get("placement", {}):
+        notes.append(f"MachineSet {name}: providerSpec.value.placement.host: not copied: dedicated hosts are chosen "
+                     "per instance type")  # fmt: skip
+    zone = value_at(provider, "placement", "availabilityZone")
+    if zone is None or "subnet" not in provider:
+        raise InputError(at, "has no placement.availabilityZone or no subnet")
+    region = value_at(provider, "placement", "region")
+    return _Worker(
+        name=name,
+        infra_id=infra_id,
+        region=None if region is None else REGION.check(region, f"{at}: providerSpec.value.placement.region"),
+        zone=AVAILABILITY_ZONE.check(zone, f"{at}: providerSpec.value.placement.availabilityZone"),
+        subnet=provider["subnet"],
+        settings=_settings_of(provider, f"{at}: providerSpec.value"),
+    )
+
+
 def capture(documents: list[dict[str, t.Any]], where: str) -> Capture:
     """The cluster-specific settings of the worker MachineSets in ``documents``.
 
     Every worker must agree on each captured field (a pool cannot copy two values); the subnet
-    is kept per zone. Bad or contradicting input is an ``InputError`` naming the MachineSets.
+    is kept per zone. Bad or contradicting input is an ``InputError`` naming the MachineSets;
+    each identifier is checked in full where it enters (``accelcap.identifiers``).
     """
-    workers = sorted(worker_machinesets(documents), key=_name)
+    notes: list[str] = []
+    workers = sorted(
+        (_read_worker(ms, where, notes) for ms in worker_machinesets(documents, where)), key=lambda w: w.name
+    )
     if not workers:
         raise InputError(where, "no worker MachineSet (machine-role label 'worker') in this file")
-    infra_ids = {str(_get(ms, "metadata", "labels", CLUSTER_LABEL) or "") for ms in workers}
-    if len(infra_ids) != 1 or "" in infra_ids:
+    infra_ids = {w.infra_id for w in workers}
+    if len(infra_ids) != 1:
         raise InputError(where, f"worker MachineSets disagree on {CLUSTER_LABEL}: {sorted(infra_ids)}")
-    notes: list[str] = []
-    settings: dict[str, dict[str, t.Any]] = {}
     subnets: dict[str, dict[str, t.Any]] = {}
-    regions = set()
-    for machineset in workers:
-        name = _name(machineset)
-        provider = _get(machineset, "spec", "template", "spec", "providerSpec", "value")
-        if not isinstance(provider, dict):
-            raise InputError(f"{where}: MachineSet {name}", "has no providerSpec.value")
-        for key, reason in NOT_COPIED.items():
-            if provider.get(key) not in (None, "", [], {}):
-                notes.append(f"MachineSet {name}: {key} not copied into the pools: {reason}")
-        settings[name] = _settings_of(provider, f"MachineSet {name}: providerSpec.value", notes)
-        placement = provider.get("placement") or {}
-        zone, region = placement.get("availabilityZone"), placement.get("region")
-        if not zone or "subnet" not in provider:
-            raise InputError(f"{where}: MachineSet {name}", "has no placement.availabilityZone or no subnet")
-        regions.add(region)
-        subnet = provider["subnet"]
-        if zone in subnets and subnets[zone] != subnet:
+    for each in workers:
+        if each.zone in subnets and subnets[each.zone] != each.subnet:
             raise InputError(
-                where, f"worker MachineSets in {zone} use different subnets; which one a pool uses cannot be told"
+                where, f"worker MachineSets in {each.zone} use different subnets; which one a pool uses cannot be told"
             )
-        subnets[zone] = subnet
+        subnets[each.zone] = each.subnet
+    settings = {w.name: w.settings for w in workers}
     _agree(settings, where)
+    regions = {w.region for w in workers}
     if len(regions) != 1:
         raise InputError(where, f"worker MachineSets disagree on placement.region: {sorted(map(str, regions))}")
     infra_id = infra_ids.pop()
-    worker = next(iter(settings.values()))
+    worker = workers[0].settings
     if "ami" not in worker:
         raise InputError(where, "the worker MachineSets name no AMI (providerSpec.value.ami)")
+    AMI_ID.check(value_at(worker, "ami", "id"), f"{where}: MachineSet {workers[0].name}: providerSpec.value.ami.id")
     return Capture(
         infra_id=infra_id,
         region=regions.pop(),

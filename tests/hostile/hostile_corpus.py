@@ -10,6 +10,11 @@ tool shares (DEVELOPERS.md, "What every tool shares"):
 - nothing changes outside the tool's documented outputs, and no ``.tmp`` file is left;
 - it finishes within its time limit (a hang is a failure, not a wait).
 
+Every case gets the pinned upstream files from the session's mirror of the shared test data
+(``ACCELCAP_CRD_MIRROR`` and ``ACCELCAP_CACHE_DIR``, set by ``tests/conftest.py``, or by
+``main`` when run on its own), unless it sets its own; a case that talks to a cluster gets a
+scripted API server on loopback (``hostile_servers.FakeApiServer``) and a kubeconfig for it.
+
 ``python tests/hostile/hostile_corpus.py [CLASS...]`` runs the corpus and prints one line per
 failing case and a count per class (the figures of the issue's report);
 ``test_hostile_corpus.py`` runs it under pytest.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -35,17 +41,32 @@ REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(REPO / "tests"), str(REPO / "src")]
 
 import hostile_servers as servers
+import yaml
 
+from accelcap.config import MIRROR_ENV
+from accelcap.validate.fetch import CACHE_ENV
+from mirror import build_mirror
 from support import copy_repository, shared_dir
 
 FACTS = "overlays/prod/facts/cluster.yaml"
-WIRING = "overlays/prod/facts/kustomization.yaml"
+#: The facts Component: how the facts are wired into every build of the cluster.
+FACTS_WIRING = "overlays/prod/facts/kustomization.yaml"
+#: The worker wiring set-infra-id (and accelcap.generate) writes from the facts.
+WIRING = "overlays/prod/facts/worker/kustomization.yaml"
 POOL_DIR = "overlays/prod/capacity/gpu-us-west-2a"
 POOL = f"{POOL_DIR}/kustomization.yaml"
+POOL_YAML = f"{POOL_DIR}/pool.yaml"
 CAPACITY = "overlays/prod/capacity/kustomization.yaml"
 OVERLAY = "overlays/prod/kustomization.yaml"
+#: The Applications the root Application of prod syncs.
+APPS = "overlays/prod/apps/kustomization.yaml"
+#: The rendered pool's MachineSet, as the cluster has it.
+MACHINESET_NAME = "prod-x7k2p-gpu-us-west-2a"
 #: Timeouts short enough for tests (the tools' documented setting; see docs/timeouts.md).
-TEST_TIMEOUTS = "http.connect=2,http.read=2,http.total=4,aws.connect=2,aws.read=2,aws.total=4,kustomize.total=5"
+TEST_TIMEOUTS = (
+    "http.connect=2,http.read=2,http.total=4,aws.connect=2,aws.read=2,aws.total=4,kustomize.total=5,"
+    "kube.connect=2,kube.read=2,kube.total=4"
+)
 CLOSED = "closed"  # a standard stream closed in the child
 BROKEN = "broken"  # standard output a pipe whose reading end is already closed
 
@@ -59,6 +80,7 @@ class Env:
     silent: str
     trickle: str
     aws: servers.ScriptedAws | None = None
+    api: servers.FakeApiServer | None = None
 
     def write(self, relative: str, text: str | bytes) -> Path:
         path = self.repo / relative
@@ -118,6 +140,9 @@ class Case:
     git: bool = False
     seconds: float = float(os.environ.get("HOSTILE_SECONDS", "20"))
     aws: tuple[tuple[str, servers.Script], ...] | None = None
+    #: Routes of a scripted API server (``hostile_servers.FakeApiServer``) the case's
+    #: kubeconfig (``{kubeconfig}``, also $KUBECONFIG) points at; None: no cluster.
+    api: tuple[tuple[str, servers.Reply], ...] | None = None
     #: Extra check on the result: returns a problem or None.
     verify: t.Callable[[Env, subprocess.CompletedProcess[bytes]], str | None] | None = None
 
@@ -161,12 +186,15 @@ def make_repo(root: Path) -> Path:
 
 
 def _child_env(env: Env, case: Case) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCELCAP_", "GIT_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCELCAP_", "GIT_", "KUBECONFIG"))}
+    # The pinned upstream files: the session's mirror and cache (a case may set its own).
+    base.update({name: os.environ[name] for name in (MIRROR_ENV, CACHE_ENV) if name in os.environ})
+    base.setdefault(CACHE_ENV, str(env.scratch / "cache"))
     base.update(
         ACCELCAP_REPO=str(env.repo),
-        ACCELCAP_SHARED=str(shared_dir()),
-        ACCELCAP_CACHE_DIR=str(env.scratch / "cache"),
         ACCELCAP_TIMEOUTS=TEST_TIMEOUTS,
+        # The cluster: the case's API server, or none (a stray call fails at once).
+        KUBECONFIG=str(env.scratch / ("kubeconfig" if env.api else "no-kubeconfig")),
         HOME=str(env.scratch / "home"),
         TMPDIR=str(env.scratch / "tmp"),
         NO_COLOR="1",
@@ -193,6 +221,8 @@ def fill(text: str, env: Env) -> str:
         .replace("{scratch}", str(env.scratch))
         .replace("{silent}", env.silent)
         .replace("{trickle}", env.trickle)
+        .replace("{api}", env.api.url if env.api else "{api}")
+        .replace("{kubeconfig}", str(env.scratch / "kubeconfig"))
     )
 
 
@@ -211,7 +241,10 @@ def run_case(case: Case, silent: str, trickle: str) -> Outcome:
         (scratch / "tmp").mkdir()
         repo = make_repo(Path(directory))
         aws = servers.ScriptedAws(dict(case.aws)) if case.aws is not None else None
-        env = Env(repo, scratch, silent, trickle, aws)
+        api = servers.FakeApiServer(dict(case.api)) if case.api is not None else None
+        env = Env(repo, scratch, silent, trickle, aws, api)
+        if api:
+            api.kubeconfig(scratch / "kubeconfig")
         try:
             if case.git:
                 env.git("init", "-q")
@@ -222,6 +255,8 @@ def run_case(case: Case, silent: str, trickle: str) -> Outcome:
         finally:
             if aws:
                 aws.close()
+            if api:
+                api.close()
 
 
 def _outputs(case: Case, env: Env) -> list[Path]:
@@ -362,8 +397,18 @@ spec:
     spec:
       providerSpec:
         value:
+          apiVersion: machine.openshift.io/v1beta1
+          kind: AWSMachineProviderConfig
           ami:
             id: ami-0c5f5e9b2a7d4e1f3
+          instanceType: m6i.xlarge
+          iamInstanceProfile:
+            id: prod-x7k2p-worker-profile
+          blockDevices:
+            - ebs:
+                encrypted: true
+                volumeSize: 120
+                volumeType: gp3
           securityGroups:
             - filters:
                 - name: tag:Name
@@ -375,6 +420,7 @@ spec:
                 values:
                   - prod-x7k2p-subnet-private-us-west-2a
           placement:
+            availabilityZone: us-west-2a
             region: us-west-2
 """
 
@@ -382,6 +428,33 @@ spec:
 #: Breakage that leaves nothing to learn where it is (``null`` is unset, as Kubernetes reads it;
 #: filters that are no list name nothing): the tool may learn the rest (0) or refuse (2).
 LENIENT_WORKERS = frozenset({"filters-number", "provider-spec-null"})
+#: What the one error line names besides the file, for breakage that must be refused: the
+#: field that is wrong, so no case passes for another reason (the worker is whole otherwise).
+WORKER_BLAME = {
+    "spec-null": "no worker MachineSet",
+    "template-metadata-null": "no worker MachineSet",
+    "template-labels-list": "labels",
+    "metadata-labels-null": "cluster-api-cluster",
+    "metadata-string": "metadata",
+    "template-spec-list": "spec.template.spec",
+    "ami-list": "ami",
+    "ami-id-mapping": "ami.id",
+    "placement-string": "placement",
+    "region-list": "region",
+    "infra-id-number": "cluster-api-cluster",
+    "infra-id-list": "cluster-api-cluster",
+    "infra-id-newline": "cluster-api-cluster",
+    "ami-newline": "ami",
+    "zone-newline": "availabilityZone",
+    "zone-number": "availabilityZone",
+    "name-newline": "metadata.name",
+    "block-devices-string": "blockDevices",
+    "block-device-ebs-list": "ebs",
+    "security-group-values-number": "securityGroups",
+    "tags-mapping": "tags",
+    "subnet-string": "subnet",
+    "items-not-list": "items",
+}
 
 
 def _worker(old: str, new: str) -> str:
@@ -416,7 +489,8 @@ WORKER_BREAKAGE: dict[str, str] = {
     ),
     "ami-id-mapping": _worker("            id: ami-0c5f5e9b2a7d4e1f3\n", "            id: {a: b}\n"),
     "placement-string": _worker(
-        "          placement:\n            region: us-west-2\n", "          placement: us-west-2\n"
+        "          placement:\n            availabilityZone: us-west-2a\n            region: us-west-2\n",
+        "          placement: us-west-2a\n",
     ),
     "region-list": _worker("            region: us-west-2\n", "            region: [us-west-2]\n"),
     "filters-number": _worker(
@@ -428,6 +502,28 @@ WORKER_BREAKAGE: dict[str, str] = {
     "infra-id-list": _worker("cluster-api-cluster: prod-x7k2p", "cluster-api-cluster: [prod-x7k2p]"),
     "infra-id-newline": _worker("cluster-api-cluster: prod-x7k2p", 'cluster-api-cluster: "prod-x7k2p\\n"'),
     "ami-newline": _worker("id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'),
+    "zone-newline": _worker("availabilityZone: us-west-2a", 'availabilityZone: "us-west-2a\\n"'),
+    "zone-number": _worker("availabilityZone: us-west-2a", "availabilityZone: 2"),
+    "name-newline": _worker("name: prod-x7k2p-worker-us-west-2a", 'name: "prod-x7k2p-worker-us-west-2a\\n"'),
+    "block-devices-string": _worker(
+        "          blockDevices:\n            - ebs:\n                encrypted: true\n                volumeSize: 120\n"
+        "                volumeType: gp3\n",
+        "          blockDevices: /dev/xvda\n",
+    ),
+    "block-device-ebs-list": _worker(
+        "            - ebs:\n                encrypted: true\n                volumeSize: 120\n"
+        "                volumeType: gp3\n",
+        "            - ebs: [gp3]\n",
+    ),
+    "security-group-values-number": _worker("                    - prod-x7k2p-node\n", "                    - 7\n"),
+    "tags-mapping": _worker(
+        "          instanceType: m6i.xlarge\n", "          instanceType: m6i.xlarge\n          tags: {a: b}\n"
+    ),
+    "subnet-string": _worker(
+        "          subnet:\n            filters:\n              - name: tag:Name\n                values:\n"
+        "                  - prod-x7k2p-subnet-private-us-west-2a\n",
+        "          subnet: subnet-0123456789abcdef0\n",
+    ),
     "items-not-list": "apiVersion: v1\nkind: List\nitems: {a: b}\n",
 }
 
@@ -438,6 +534,37 @@ def _file_with(name: str, text: str | bytes) -> Setup:
 
 def _replace(relative: str, text: str | bytes) -> Setup:
     return lambda env: env.write(relative, text) and None
+
+
+def _edit(relative: str, old: str | bytes, new: str | bytes) -> Setup:
+    """``old`` replaced by ``new`` once in the repository's ``relative`` (bytes: not UTF-8 text)."""
+
+    def setup(env: Env) -> None:
+        path = env.repo / relative
+        data = path.read_bytes()
+        before, after = (old, new) if isinstance(old, bytes) else (old.encode(), t.cast(str, new).encode())
+        assert data.count(before) == 1, (relative, old)
+        path.write_bytes(data.replace(before, t.cast(bytes, after)))
+
+    return setup
+
+
+def _block(relative: str, key_line: str, new: str) -> Setup:
+    """The YAML block that starts at the line ``key_line`` (that line and every following line
+    indented deeper, or blank) replaced by ``new``."""
+
+    def setup(env: Env) -> None:
+        path = env.repo / relative
+        lines = path.read_text().splitlines(keepends=True)
+        start = [n for n, line in enumerate(lines) if line.rstrip("\n") == key_line]
+        assert len(start) == 1, (relative, key_line)
+        indent = len(key_line) - len(key_line.lstrip())
+        end = start[0] + 1
+        while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
+            end += 1
+        path.write_text("".join(lines[: start[0]]) + new + "".join(lines[end:]))
+
+    return setup
 
 
 def _both(*setups: Setup) -> Setup:
@@ -588,19 +715,158 @@ def timeout_cases() -> list[Case]:
                 seconds=15,
             ),
         ]
+    # Remote kustomize content is never fetched (issue 10): lint reports it (CAP021) at once,
+    # the other tools refuse it at once, naming the kustomization; a remote file (a patch) too.
+    for what, setup in (("resource", _remote_resource), ("patch", _remote_patch)):
+        cases += [
+            Case(
+                f"lint/remote-{what}-silent",
+                "timeout",
+                "lint",
+                ("prod",),
+                _expect(1),
+                setup=lambda env, setup=setup: setup(env.silent)(env),
+                seconds=15,
+                verify=_stdout_has("CAP021", POOL),
+            ),
+            Case(
+                f"validate/remote-{what}-silent",
+                "timeout",
+                "validate",
+                ("prod",),
+                _expect(2),
+                (POOL, "CAP021"),
+                lambda env, setup=setup: setup(env.silent)(env),
+                seconds=15,
+            ),
+            Case(
+                f"verify-quotas/remote-{what}-silent",
+                "timeout",
+                "verify-quotas",
+                ("prod", "--plan"),
+                _expect(2),
+                (POOL, "CAP021"),
+                lambda env, setup=setup: setup(env.silent)(env),
+                seconds=15,
+            ),
+        ]
+    # kustomize itself is an external call with a deadline: one that hangs is stopped.
     cases.append(
         Case(
-            "lint/remote-resource-silent",
+            "lint/kustomize-hangs",
             "timeout",
             "lint",
             ("prod",),
             _expect(2),
             ("kustomize", "timed out"),
-            lambda env: _remote_resource(env.silent)(env),
+            _hanging_kustomize,
+            env=(("ACCELCAP_KUSTOMIZE", "{scratch}/bin/kustomize"),),
+            seconds=15,
+        )
+    )
+    # The pinned files' mirror (issue 13), on a cold cache: unreachable, silent, trickling.
+    for peer in ("silent", "trickle"):
+        cases.append(
+            Case(
+                f"validate/{peer}-mirror",
+                "timeout",
+                "validate",
+                ("prod",),
+                _expect(2),
+                ("{" + peer + "}", "timed out", "ACCELCAP_CRD_MIRROR"),
+                env=(("ACCELCAP_CRD_MIRROR", f"http://{{{peer}}}"), ("ACCELCAP_CACHE_DIR", "{scratch}/cache")),
+                seconds=15,
+            )
+        )
+    cases += [
+        Case(
+            "validate/unreachable-mirror",
+            "timeout",
+            "validate",
+            ("prod",),
+            _expect(2),
+            ("127.0.0.1:9", "ACCELCAP_CRD_MIRROR"),
+            env=(("ACCELCAP_CRD_MIRROR", "http://127.0.0.1:9"), ("ACCELCAP_CACHE_DIR", "{scratch}/cache")),
+        ),
+        Case(
+            "validate/unreachable-mirror-setting",
+            "timeout",
+            "validate",
+            ("prod",),
+            _expect(2),
+            ("127.0.0.1:9/github", "crd-mirror in pyproject.toml"),
+            _setting('crd-mirror = "http://127.0.0.1:9/github"'),
+            env=(("ACCELCAP_CRD_MIRROR", ""), ("ACCELCAP_CACHE_DIR", "{scratch}/cache")),
+        ),
+        Case(
+            "crd-schemas/silent-mirror",
+            "timeout",
+            "crd-schemas",
+            ("--pinned", "-o", "{scratch}/out"),
+            _expect(2),
+            ("{silent}", "timed out"),
+            env=(("ACCELCAP_CRD_MIRROR", "http://{silent}"), ("ACCELCAP_CACHE_DIR", "{scratch}/cache")),
+            seconds=15,
+        ),
+    ]
+    # The cluster (issue 11): a server that never answers, or trickles, is stopped by the kube
+    # limits; every tool that reads a cluster says which call timed out.
+    for tool, argv in (
+        ("set-infra-id", ("prod", "--from-cluster")),
+        ("validate", ("prod", "--server")),
+        ("verify-pools", ("prod",)),
+        ("crd-schemas", ("--from-cluster", "machinesets.machine.openshift.io", "-o", "{scratch}/out")),
+    ):
+        for peer in ("silent", "trickle"):
+            cases.append(
+                Case(
+                    f"{tool}/{peer}-cluster",
+                    "timeout",
+                    tool,
+                    argv,
+                    _expect(3),
+                    ("{" + peer + "}/api", "in 2s" if peer == "silent" else "in 4s"),
+                    _kubeconfig_to("http://{" + peer + "}"),
+                    env=(("KUBECONFIG", "{scratch}/elsewhere"),),
+                    seconds=15,
+                )
+            )
+    # A call the fake API server leaves unanswered, after discovery answered.
+    cases.append(
+        Case(
+            "verify-pools/silent-applications",
+            "timeout",
+            "verify-pools",
+            ("prod",),
+            _expect(3),
+            ("{api}" + APPLICATIONS, "in 2s"),
+            api=(*_cluster(), (APPLICATIONS, servers.SILENT)),
             seconds=15,
         )
     )
     return cases
+
+
+def _remote_patch(address: str) -> Setup:
+    return lambda env: env.edit(
+        POOL, "components:\n", f"patches:\n  - path: http://{address}/patch.yaml\ncomponents:\n"
+    )
+
+
+def _hanging_kustomize(env: Env) -> None:
+    binary = env.scratch / "bin" / "kustomize"
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    binary.write_text("#!/bin/sh\nexec sleep 60\n")
+    binary.chmod(0o755)
+
+
+def _stdout_has(*texts: str) -> t.Callable[[Env, subprocess.CompletedProcess[bytes]], str | None]:
+    def verify(env: Env, result: subprocess.CompletedProcess[bytes]) -> str | None:
+        out = result.stdout.decode(errors="replace")
+        missing = [text for text in texts if text not in out]
+        return f"standard output lacks {missing[0]!r}" if missing else None
+
+    return verify
 
 
 def _facts_dir_is_a_file(env: Env) -> None:
@@ -616,50 +882,382 @@ def _broken_wiring(env: Env) -> None:
     (path / "x").write_text(text)
 
 
-def _fake_oc(script: str) -> Setup:
-    def setup(env: Env) -> None:
-        binary = env.scratch / "bin" / "oc"
-        binary.parent.mkdir(parents=True, exist_ok=True)
-        binary.write_text("#!/bin/sh\n" + script)
-        binary.chmod(0o755)
-
-    return setup
-
-
-def _oc_env() -> tuple[tuple[str, str], ...]:
-    return (("PATH", "{scratch}/bin:" + os.environ["PATH"]),)
-
-
-OC_INFRA = '{"status": {"infrastructureName": "prod-x7k2p", "platformStatus": {"aws": {"region": "us-west-2"}}}}'
-
-
-def _oc_answers(infrastructure: str, version: str = '{"status": {"desired": {"version": "4.20.1"}}}') -> str:
-    return (
-        'case "$2" in\n'
-        f"  infrastructures*) printf '%s' '{infrastructure}';;\n"
-        f"  clusterversion*) printf '%s' '{version}';;\n"
-        '  *) printf \'{"kind": "List", "items": []}\';;\nesac\n'
-    )
-
-
 def _pyproject(old: str, new: str) -> Setup:
     return lambda env: env.edit("pyproject.toml", old, new)
+
+
+def _setting(line: str) -> Setup:
+    """A setting written at the top of ``[tool.accelcap]``."""
+    return _pyproject("[tool.accelcap]\n", f"[tool.accelcap]\n{line}\n")
 
 
 def _dangling_ref(env: Env) -> None:
     directory = env.scratch / "schemas" / "v1"
     directory.mkdir(parents=True)
     big = {f"p{i}": {"type": "string", "description": "x" * 50} for i in range(60)}
-    import json
-
     (directory / "namespace_v1.json").write_text(
         json.dumps({"type": "object", "properties": {**big, "metadata": {"$ref": "#/definitions/nowhere"}}})
     )
     env.scratch_file("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n")
 
 
+def _facts_say(*texts: str) -> t.Callable[[Env, subprocess.CompletedProcess[bytes]], str | None]:
+    def verify(env: Env, result: subprocess.CompletedProcess[bytes]) -> str | None:
+        facts = (env.repo / FACTS).read_text()
+        missing = [text for text in texts if text not in facts]
+        return f"the facts lack {missing[0]!r}" if missing else None
+
+    return verify
+
+
 def _kustomization_field(field: str) -> Setup:
     return lambda env: env.write(POOL, Path(REPO / POOL).read_text() + field)
+
+
+# --- the cluster: a scripted API server that answers nonsense --------------------------------
+
+INFRASTRUCTURE = "/apis/config.openshift.io/v1/infrastructures/cluster"
+CLUSTER_VERSION = "/apis/config.openshift.io/v1/clusterversions/version"
+MACHINESETS = "/apis/machine.openshift.io/v1beta1/namespaces/openshift-machine-api/machinesets"
+MACHINES = "/apis/machine.openshift.io/v1beta1/namespaces/openshift-machine-api/machines"
+CRD = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/machinesets.machine.openshift.io"
+APPLICATIONS = "/apis/argoproj.io/v1alpha1/namespaces/openshift-gitops/applications/"
+
+
+def _infrastructure(status: t.Any) -> servers.Reply:
+    return 200, {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "Infrastructure",
+        "metadata": {"name": "cluster"},
+        "status": status,
+    }
+
+
+INFRA_STATUS = {"infrastructureName": "prod-x7k2p", "platformStatus": {"aws": {"region": "us-west-2"}}}
+#: prod's cluster, answering sanely: what each case breaks one call of.
+SANE_CLUSTER: dict[str, servers.Reply] = {
+    INFRASTRUCTURE: _infrastructure(INFRA_STATUS),
+    CLUSTER_VERSION: (
+        200,
+        {
+            "apiVersion": "config.openshift.io/v1",
+            "kind": "ClusterVersion",
+            "metadata": {"name": "version"},
+            "status": {"desired": {"version": "4.20.1"}},
+        },
+    ),
+    MACHINESETS: (
+        200,
+        {"apiVersion": "machine.openshift.io/v1beta1", "kind": "MachineSetList", "items": [yaml.safe_load(WORKER)]},
+    ),
+}
+
+
+def _cluster(**broken: servers.Reply) -> tuple[tuple[str, servers.Reply], ...]:
+    """prod's cluster with the calls named (by path) answering as given."""
+    return tuple({**SANE_CLUSTER, **{CALLS[k]: v for k, v in broken.items()}}.items())
+
+
+#: Short names of the calls cases break.
+CALLS = {
+    "api": "/api",
+    "apis": "/apis",
+    "infrastructure": INFRASTRUCTURE,
+    "version": CLUSTER_VERSION,
+    "machinesets": MACHINESETS,
+    "machineset": f"{MACHINESETS}/{MACHINESET_NAME}",
+    "machines": MACHINES,
+    "nodes": "/api/v1/nodes",
+    "crd": CRD,
+    "applications": APPLICATIONS,
+}
+#: Discovery documents of the wrong shape.
+WRONG_DISCOVERY: dict[str, t.Any] = {
+    "items-mapping": {"kind": "APIGroupDiscoveryList", "items": {"a": "b"}},
+    "versions-string": {"kind": "APIGroupDiscoveryList", "items": [{"metadata": {"name": "x"}, "versions": "v1"}]},
+    "resources-number": {"kind": "APIGroupDiscoveryList", "items": [{"versions": [{"version": "v1", "resources": 3}]}]},
+    "short-names-number": {
+        "kind": "APIGroupDiscoveryList",
+        "items": [
+            {
+                "versions": [
+                    {
+                        "version": "v1",
+                        "resources": [
+                            {"resource": "namespaces", "responseKind": {"kind": "Namespace"}, "shortNames": 5}
+                        ],
+                    }
+                ]
+            }
+        ],
+    },
+    "group-string": {"kind": "APIGroupDiscoveryList", "items": ["config.openshift.io"]},
+}
+#: Answers no API server gives: (name, answer). The same list breaks each call in turn.
+NONSENSE: dict[str, servers.Reply] = {
+    "not-json": (200, b"error: you must be logged in"),
+    "not-utf8": (200, b"\xff\xfe{}"),
+    "json-list": (200, [1, 2]),
+    "json-string": (200, "Infrastructure"),
+    "deep-json": (200, b"[" * 100_000 + b"]" * 100_000),
+    "html-500": (500, b"<html><body>oops</body></html>"),
+}
+
+
+def _machineset(change: t.Callable[[dict[str, t.Any]], None] | None = None) -> servers.Reply:
+    """The live MachineSet of prod's GPU pool (as the render says), changed by ``change``."""
+    machineset = {
+        "apiVersion": "machine.openshift.io/v1beta1",
+        "kind": "MachineSet",
+        "metadata": {"name": MACHINESET_NAME, "namespace": "openshift-machine-api"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"machine.openshift.io/cluster-api-machineset": MACHINESET_NAME}},
+            "template": {"spec": {"providerSpec": {"value": {"instanceType": "g5.2xlarge"}}}},
+        },
+    }
+    if change:
+        change(machineset)
+    return 200, machineset
+
+
+def _list(kind: str, *items: dict[str, t.Any]) -> servers.Reply:
+    return 200, {"apiVersion": "v1", "kind": f"{kind}List", "items": list(items)}
+
+
+def _set(path: str, value: t.Any) -> t.Callable[[dict[str, t.Any]], None]:
+    def change(obj: dict[str, t.Any]) -> None:
+        *parents, last = path.split(".")
+        node = obj
+        for step in parents:
+            node = node.setdefault(step, {})
+        node[last] = value
+
+    return change
+
+
+MACHINE = {
+    "apiVersion": "machine.openshift.io/v1beta1",
+    "kind": "Machine",
+    "metadata": {"name": f"{MACHINESET_NAME}-abcde", "namespace": "openshift-machine-api"},
+    "status": {"phase": "Running", "nodeRef": {"kind": "Node", "name": "ip-10-0-1-2"}},
+}
+
+
+def cluster_cases() -> list[Case]:
+    """Every tool that reads a cluster, against an API server that answers nonsense: exit 3,
+    one line naming the call (``GET <server><path>``); a kubeconfig that cannot be used is 2."""
+    cases = []
+
+    def case(
+        name: str,
+        tool: str,
+        argv: tuple[str, ...],
+        api: tuple[tuple[str, servers.Reply], ...],
+        call: str,
+        expect: frozenset[int] = _expect(3),
+        **more: t.Any,
+    ) -> None:
+        names = (f"{{api}}{CALLS.get(call, call)}",) if call else ()
+        cases.append(Case(f"{tool}-cluster/{name}", "cluster", tool, argv, expect, names, api=api, **more))
+
+    set_infra_id = ("prod", "--from-cluster")
+    validate = ("prod", "--server")
+    verify = ("prod",)
+    crd_schemas = ("--from-cluster", "machinesets.machine.openshift.io", "-o", "{scratch}/out")
+    for name, answer in NONSENSE.items():
+        case(name, "set-infra-id", set_infra_id, _cluster(infrastructure=answer), "infrastructure")
+        if name in ("not-json", "json-list", "deep-json"):
+            case(f"version-{name}", "set-infra-id", set_infra_id, _cluster(version=answer), "version")
+            case(f"machinesets-{name}", "set-infra-id", set_infra_id, _cluster(machinesets=answer), "machinesets")
+        case(name, "crd-schemas", crd_schemas, _cluster(crd=answer), "crd")
+        case(name, "validate", validate, _cluster(infrastructure=answer), "infrastructure")
+        case(name, "verify-pools", verify, _cluster(infrastructure=answer), "infrastructure")
+    for name, document in WRONG_DISCOVERY.items():
+        for tool, argv in (
+            ("set-infra-id", set_infra_id),
+            ("validate", validate),
+            ("verify-pools", verify),
+            ("crd-schemas", crd_schemas),
+        ):
+            case(f"discovery-{name}", tool, argv, _cluster(apis=(200, document)), "apis")
+    wrong_shapes: dict[str, tuple[str, servers.Reply]] = {
+        "status-list": ("infrastructure", _infrastructure([])),
+        "status-string": ("infrastructure", _infrastructure("Ready")),
+        "platform-status-string": ("infrastructure", _infrastructure({**INFRA_STATUS, "platformStatus": "aws"})),
+        "region-newline": (
+            "infrastructure",
+            _infrastructure({**INFRA_STATUS, "platformStatus": {"aws": {"region": "us-west-2\n"}}}),
+        ),
+        "infrastructure-name-newline": ("infrastructure", _infrastructure({"infrastructureName": "prod-x7k2p\n"})),
+        "infrastructure-name-number": ("infrastructure", _infrastructure({"infrastructureName": 7})),
+        "version-number": ("version", (200, {"kind": "ClusterVersion", "status": {"desired": {"version": 4.2}}})),
+        "version-missing": ("version", (200, {"kind": "ClusterVersion", "status": {}})),
+        "items-not-list": ("machinesets", (200, {"kind": "MachineSetList", "items": {"a": "b"}})),
+        "machineset-placement-string": (
+            "machinesets",
+            _list("MachineSet", yaml.safe_load(WORKER_BREAKAGE["placement-string"])),
+        ),
+        "machineset-infra-id-newline": (
+            "machinesets",
+            _list("MachineSet", yaml.safe_load(WORKER_BREAKAGE["infra-id-newline"])),
+        ),
+        "machineset-other-cluster": (
+            "machinesets",
+            _list("MachineSet", yaml.safe_load(WORKER.replace("prod-x7k2p", "other-a1b2c"))),
+        ),
+    }
+    for name, (call, answer) in wrong_shapes.items():
+        case(name, "set-infra-id", set_infra_id, _cluster(**{call: answer}), call)
+    crd_shapes: dict[str, servers.Reply] = {
+        "spec-list": (200, {"kind": "CustomResourceDefinition", "metadata": {"name": "x"}, "spec": []}),
+        "not-a-crd": (200, {"kind": "ConfigMap", "metadata": {"name": "x"}}),
+        "group-dotdot": (200, yaml.safe_load(_crd("../../escaped"))),
+    }
+    for name, answer in crd_shapes.items():
+        case(name, "crd-schemas", crd_schemas, _cluster(crd=answer), "crd")
+    case(
+        "name-as-option",
+        "crd-schemas",
+        ("--from-cluster", "-o", "{scratch}/out", "--", "--kubeconfig=/etc/passwd"),
+        _cluster(),
+        "",
+        _expect(2),
+        verify=_no_call,
+    )
+    validate_shapes: dict[str, tuple[str, servers.Reply]] = {
+        "status-list": ("infrastructure", _infrastructure(["prod-x7k2p"])),
+        "dry-run-not-json": (APPLICATIONS, (200, b"<html>proxy login</html>")),
+        "dry-run-list": (APPLICATIONS, (200, [])),
+        "dry-run-deep": (APPLICATIONS, (200, b'{"a":' * 5000 + b"1" + b"}" * 5000)),
+        "dry-run-throttled": (APPLICATIONS, (429, {"kind": "Status", "reason": "TooManyRequests"})),
+    }
+    for name, (call, answer) in validate_shapes.items():
+        path = CALLS.get(call, call)
+        case(name, "validate", validate, (*_cluster(), (path, answer)), call)
+    pool = {"machineset": _machineset(), "machines": _list("Machine", MACHINE)}
+    verify_shapes: dict[str, tuple[str, dict[str, servers.Reply]]] = {
+        "status-list": ("infrastructure", {"infrastructure": _infrastructure([])}),
+        "application-status-list": ("applications", {"applications": (200, {"kind": "Application", "status": []})}),
+        "application-not-object": ("applications", {"applications": (200, {"kind": "Application", "metadata": "x"})}),
+        "application-conditions-string": (
+            "applications",
+            {"applications": (200, {"kind": "Application", "status": {"conditions": "degraded"}})},
+        ),
+        "machineset-template-list": ("machineset", {"machineset": _machineset(_set("spec.template", []))}),
+        "machineset-labels-string": ("machineset", {"machineset": _machineset(_set("metadata.labels", "gpu"))}),
+        "machineset-taints-mapping": (
+            "machineset",
+            {"machineset": _machineset(_set("spec.template.spec.taints", {"key": "nvidia.com/gpu"}))},
+        ),
+        "machines-item-string": ("machines", {**pool, "machines": (200, {"kind": "MachineList", "items": ["x"]})}),
+        "machine-provider-status-string": (
+            "machines",
+            {**pool, "machines": _list("Machine", {**MACHINE, "status": {"providerStatus": "failed"}})},
+        ),
+        "node-allocatable-list": (
+            "nodes",
+            {
+                **pool,
+                "nodes": _list(
+                    "Node",
+                    {
+                        "kind": "Node",
+                        "metadata": {"name": "ip-10-0-1-2"},
+                        "status": {"allocatable": ["nvidia.com/gpu"]},
+                    },
+                ),
+            },
+        ),
+        "node-taints-number": (
+            "nodes",
+            {
+                **pool,
+                "nodes": _list("Node", {"kind": "Node", "metadata": {"name": "ip-10-0-1-2"}, "spec": {"taints": 1}}),
+            },
+        ),
+    }
+    for name, (call, broken) in verify_shapes.items():
+        case(
+            name,
+            "verify-pools",
+            verify,
+            tuple({**SANE_CLUSTER, **{CALLS[k]: v for k, v in broken.items()}}.items()),
+            call,
+        )
+    # The cluster answering sanely: the cases above break one call of this each.
+    cases += [
+        Case(
+            "set-infra-id-cluster/sane",
+            "cluster",
+            "set-infra-id",
+            set_infra_id,
+            _expect(0),
+            api=_cluster(),
+            outputs=(FACTS, WIRING),
+            verify=_facts_say('openshiftVersion: "4.20"', "volumeType: gp3"),
+        ),
+        Case(
+            "crd-schemas-cluster/sane",
+            "cluster",
+            "crd-schemas",
+            crd_schemas,
+            _expect(0),
+            api=(*_cluster(), (CRD, (200, yaml.safe_load(_crd("example.com"))))),
+            outputs=("{scratch}/out",),
+        ),
+        # Kinds the fake server does not serve are findings (exit 1), not errors.
+        Case("validate-cluster/sane", "cluster", "validate", validate, _expect(1), api=_cluster()),
+    ]
+    # A cluster that answers sanely but has nothing of the pools: a finding, not an error.
+    case("nothing-synced", "verify-pools", verify, _cluster(), "", _expect(1))
+    case(
+        "nothing-synced-json",
+        "verify-pools",
+        ("prod", "--format", "json"),
+        _cluster(),
+        "",
+        _expect(1),
+        verify=_json_out,
+    )
+    # No cluster to talk to: the kubeconfig is bad input (2), an unreachable server the cluster's (3).
+    for tool, argv in (
+        ("set-infra-id", set_infra_id),
+        ("validate", validate),
+        ("verify-pools", verify),
+        ("crd-schemas", crd_schemas),
+    ):
+        cases.append(Case(f"{tool}-cluster/no-kubeconfig", "cluster", tool, argv, _expect(2), ("kubeconfig",)))
+        cases.append(
+            Case(
+                f"{tool}-cluster/unreachable",
+                "cluster",
+                tool,
+                argv,
+                _expect(3),
+                ("127.0.0.1:9", "cannot connect"),
+                setup=_kubeconfig_to("http://127.0.0.1:9"),
+                env=(("KUBECONFIG", "{scratch}/elsewhere"),),
+            )
+        )
+    return cases
+
+
+def _kubeconfig_to(server: str) -> Setup:
+    return lambda env: servers.write_kubeconfig(env.scratch / "elsewhere", fill(server, env)) and None
+
+
+def _no_call(env: Env, result: subprocess.CompletedProcess[bytes]) -> str | None:
+    assert env.api is not None
+    return f"the cluster was called: {env.api.seen}" if env.api.seen else None
+
+
+def _json_out(env: Env, result: subprocess.CompletedProcess[bytes]) -> str | None:
+    try:
+        json.loads(result.stdout)
+    except ValueError as error:
+        return f"standard output is not JSON: {error}"
+    return None
 
 
 def internal_cases() -> list[Case]:
@@ -697,6 +1295,18 @@ def internal_cases() -> list[Case]:
             verify=lambda env, r: "error line longer than 400 characters" if len(r.stderr) > 400 else None,
         ),
     ]
+    cases.append(
+        Case(
+            "set-infra-id-machineset/sane",
+            "internal",
+            "set-infra-id",
+            ("prod", "--from-machineset", "{scratch}/workers.yaml"),
+            _expect(0),
+            setup=_file_with("workers.yaml", WORKER),
+            outputs=(FACTS, WIRING),
+            verify=_facts_say("  worker:\n    ami:\n      id: ami-0c5f5e9b2a7d4e1f3\n", "volumeType: gp3"),
+        )
+    )
     for name, text in WORKER_BREAKAGE.items():
         cases.append(
             Case(
@@ -705,76 +1315,59 @@ def internal_cases() -> list[Case]:
                 "set-infra-id",
                 ("prod", "--from-machineset", "{scratch}/workers.yaml"),
                 _expect(0, 2) if name in LENIENT_WORKERS else _expect(2),
-                () if name in LENIENT_WORKERS else ("workers.yaml",),
+                () if name in LENIENT_WORKERS else ("workers.yaml", WORKER_BLAME[name]),
                 _file_with("workers.yaml", text),
-                outputs=(FACTS,) if name in LENIENT_WORKERS else (),
+                outputs=(FACTS, WIRING) if name in LENIENT_WORKERS else (),
             )
         )
-    oc_outputs = {
-        "not-json": "printf 'error: you must be logged in'\n",
-        "not-utf8": "printf '\\377\\376{}'\n",
-        "json-list": "printf '[1, 2]'\n",
-        "status-list": _oc_answers('{"status": []}'),
-        "platform-status-string": _oc_answers(
-            '{"status": {"infrastructureName": "prod-x7k2p", "platformStatus": "aws"}}'
+    # (setup, what the error line names besides pyproject.toml)
+    settings: dict[str, tuple[Setup, str]] = {
+        "overlays-dir-number": (_pyproject('overlays-dir = "overlays"', "overlays-dir = 5"), "overlays-dir"),
+        "repo-url-number": (
+            _pyproject('repo-url = "https://github.com/example-org/accelerator-capacity.git"', "repo-url = 5"),
+            "repo-url",
         ),
-        "infrastructure-name-newline": _oc_answers('{"status": {"infrastructureName": "prod-x7k2p\\\\n"}}'),
-        "version-number": _oc_answers(OC_INFRA, '{"status": {"desired": {"version": 4.2}}}'),
-        "deep-json": "python3 -c \"print('[' * 100000 + ']' * 100000)\"\n",
-    }
-    for name, script in oc_outputs.items():
-        cases.append(
-            Case(
-                f"set-infra-id-oc/{name}",
-                "oc",
-                "set-infra-id",
-                ("prod", "--from-cluster"),
-                _expect(3),
-                ("oc get",),
-                _fake_oc(script),
-                env=_oc_env(),
-            )
-        )
-    cases.append(
-        Case(
-            "crd-schemas-oc/not-utf8",
-            "oc",
-            "crd-schemas",
-            ("--from-cluster", "machinesets.machine.openshift.io", "-o", "{scratch}/out"),
-            _expect(3),
-            ("crd/machinesets.machine.openshift.io",),
-            _fake_oc("printf 'kind: \\377\\376'\n"),
-            env=_oc_env(),
-        )
-    )
-    cases.append(
-        Case(
-            "crd-schemas-oc/name-as-option",
-            "oc",
-            "crd-schemas",
-            ("--from-cluster", "-o", "{scratch}/out", "--", "--kubeconfig=/etc/passwd"),
-            _expect(2),
-            ("--kubeconfig=/etc/passwd",),
-            _fake_oc('echo "$@" > "$(dirname "$0")/called"\n'),
-            env=_oc_env(),
-            verify=lambda env, r: "oc was called" if (env.scratch / "bin" / "called").exists() else None,
-        )
-    )
-    settings = {
-        "overlays-dir-number": _pyproject('overlays-dir = "overlays"', "overlays-dir = 5"),
-        "shared-dir-list": _pyproject('shared-dir = "../shared"', "shared-dir = []"),
-        "repo-url-number": _pyproject(
-            'repo-url = "https://github.com/example-org/accelerator-capacity.git"', "repo-url = 5"
+        "schema-locations-string": (_setting('schema-locations = "kubernetes-validate"'), "schema-locations"),
+        "schema-locations-numbers": (_setting("schema-locations = [1, 2]"), "schema-locations"),
+        "crd-mirror-list": (_setting('crd-mirror = ["https://mirror.example"]'), "crd-mirror"),
+        "crd-mirror-number": (_setting("crd-mirror = 5"), "crd-mirror"),
+        "crd-mirror-empty": (_setting('crd-mirror = "  "'), "crd-mirror"),
+        "crd-mirror-escapes": (_setting('crd-mirror = "../../../elsewhere"'), "leads outside"),
+        "accelcap-not-table": (
+            lambda env: env.write("pyproject.toml", '[tool]\naccelcap = ["overlays"]\n') and None,
+            "[tool.accelcap]",
         ),
-        "schema-locations-string": _pyproject("schema-locations = [", 'schema-locations = "x"\nunused = ['),
-        "accelcap-not-table": lambda env: env.write("pyproject.toml", '[tool]\naccelcap = ["overlays"]\n'),
-        "tool-not-table": lambda env: env.write("pyproject.toml", 'tool = 5\n[project]\nname = "x"\n'),
-        "not-utf8": lambda env: env.write("pyproject.toml", b'[tool.accelcap]\nrepo-url = "\xff"\n'),
+        "tool-not-table": (
+            lambda env: env.write("pyproject.toml", 'tool = 5\n[project]\nname = "x"\n') and None,
+            "[tool]",
+        ),
+        "not-utf8": (lambda env: env.write("pyproject.toml", b'[tool.accelcap]\nrepo-url = "\xff"\n') and None, "read"),
     }
-    for name, setup in settings.items():
-        for tool, argv in (("lint", ("prod",)), ("validate", ("prod",)), ("verify-quotas", ("prod", "--plan"))):
+    # Every tool that reads the settings refuses them, whatever it goes on to do.
+    readers = (
+        ("lint", ("prod",)),
+        ("validate", ("prod",)),
+        ("verify-quotas", ("prod", "--plan")),
+        ("set-infra-id", ("--check",)),
+        ("verify-pools", ("prod",)),
+        ("crd-schemas", ("{scratch}/crd.yaml", "-o", "{scratch}/out")),
+        ("capacity-diff", ("HEAD", "HEAD")),
+    )
+    #: The settings every reader is held to; the others, by the three tools that read the most.
+    everywhere = ("schema-locations-string", "crd-mirror-list", "crd-mirror-escapes", "not-utf8")
+    for name, (setup, named) in settings.items():
+        for tool, argv in readers if name in everywhere else readers[:3]:
             cases.append(
-                Case(f"{tool}-settings/{name}", "settings", tool, argv, _expect(2), ("pyproject.toml",), setup)
+                Case(
+                    f"{tool}-settings/{name}",
+                    "settings",
+                    tool,
+                    argv,
+                    _expect(2),
+                    ("pyproject.toml", named),
+                    _both(setup, _file_with("crd.yaml", _crd("example.com"))),
+                    git=tool == "capacity-diff",
+                )
             )
     cases.append(
         Case(
@@ -932,18 +1525,40 @@ def _resource_through_link(env: Env) -> None:
     env.edit(POOL, "  - pool.yaml\n", "  - pool.yaml\n  - elsewhere\n")
 
 
+def _application(name: str, path: str) -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+        "  namespace: openshift-gitops\nspec:\n  project: accelerator-capacity\n  source:\n"
+        "    repoURL: https://github.com/example-org/accelerator-capacity.git\n"
+        f"    targetRevision: main\n    path: {path}\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: x\n"
+    )
+
+
 def _application_to(path: t.Callable[[Env], str]) -> Setup:
+    """An Application the root Application of prod syncs (issue 10: overlays/prod/apps), with
+    the ``path`` given."""
+
     def setup(env: Env) -> None:
         _outside_kustomization(env)
-        env.write(
-            "overlays/prod/stray.yaml",
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: prod-stray\n"
-            "  namespace: openshift-gitops\nspec:\n  project: accelerator-capacity\n  source:\n"
-            "    repoURL: https://github.com/example-org/accelerator-capacity.git\n"
-            f"    targetRevision: main\n    path: {path(env)}\n  destination:\n"
-            "    server: https://kubernetes.default.svc\n    namespace: x\n",
-        )
-        env.edit(OVERLAY, "  - ../../base/argocd\n", "  - ../../base/argocd\n  - stray.yaml\n")
+        env.write("overlays/prod/apps/stray.yaml", _application("prod-stray", path(env)))
+        env.edit(APPS, "resources:\n", "resources:\n  - stray.yaml\n")
+
+    return setup
+
+
+def _nested_applications(levels: int, last: t.Callable[[Env], str]) -> Setup:
+    """A chain of Applications below the ones prod's root syncs, each syncing a directory with
+    the next; the last syncs ``last``."""
+
+    def setup(env: Env) -> None:
+        _outside_kustomization(env)
+        env.write("overlays/prod/apps/nest-0.yaml", _application("prod-nest-0", "overlays/prod/nest/1"))
+        env.edit(APPS, "resources:\n", "resources:\n  - nest-0.yaml\n")
+        for level in range(1, levels + 1):
+            path = last(env) if level == levels else f"overlays/prod/nest/{level + 1}"
+            env.write(f"overlays/prod/nest/{level}/app.yaml", _application(f"prod-nest-{level}", path))
+            env.write(f"overlays/prod/nest/{level}/kustomization.yaml", "resources:\n  - app.yaml\n")
 
     return setup
 
@@ -1146,7 +1761,7 @@ def files_cases() -> list[Case]:
             ("prod",),
             _expect(2),
             (FACTS,),
-            lambda env: env.edit(FACTS, "ami: ami-0c5f5e9b2a7d4e1f3", 'ami: "ami-0c5f5e9b2a7d4e1f3\\n"'),
+            lambda env: env.edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'),
         ),
         Case(
             "set-infra-id/crlf-facts",
@@ -1167,7 +1782,140 @@ def files_cases() -> list[Case]:
             setup=_file_with("x.yaml", "a: 1\n"),
         ),
     ]
+    # The render follows Applications recursively (issue 10): a path outside the repository is
+    # refused at any depth, through a link too; so are cycles and nesting past the bound.
+    outside = "overlays/prod/../../../scratch/outside"
+    cases += [
+        Case(
+            "lint/nested-application-outside",
+            "files",
+            "lint",
+            ("prod",),
+            _expect(2),
+            ("prod-nest-2", "leads outside"),
+            _nested_applications(2, lambda env: outside),
+        ),
+        Case(
+            "validate/nested-application-outside",
+            "files",
+            "validate",
+            ("prod",),
+            _expect(2),
+            ("prod-nest-2", "leads outside"),
+            _nested_applications(2, lambda env: outside),
+        ),
+        Case(
+            "verify-quotas/nested-application-absolute",
+            "files",
+            "verify-quotas",
+            ("prod", "--plan"),
+            _expect(2),
+            ("prod-nest-1",),
+            _nested_applications(1, lambda env: str(env.scratch / "outside")),
+        ),
+        Case(
+            "lint/application-through-link",
+            "files",
+            "lint",
+            ("prod",),
+            _expect(2),
+            ("prod-stray", "leads outside"),
+            _both(
+                _application_to(lambda env: "overlays/prod/elsewhere"),
+                _link("overlays/prod/elsewhere", "{scratch}/outside"),
+            ),
+        ),
+        Case(
+            "lint/application-cycle",
+            "files",
+            "lint",
+            ("prod",),
+            _expect(2),
+            ("Application cycle",),
+            _nested_applications(2, lambda env: "overlays/prod/nest/1"),
+        ),
+        Case(
+            "validate/applications-too-deep",
+            "files",
+            "validate",
+            ("prod",),
+            _expect(2),
+            ("nest deeper",),
+            _nested_applications(6, lambda env: "overlays/prod/nest/leaf"),
+        ),
+        Case(
+            "lint/application-path-number",
+            "files",
+            "lint",
+            ("prod",),
+            _expect(2),
+            ("overlays/prod/apps",),
+            _application_to(lambda env: "7"),
+        ),
+        Case(
+            "lint/application-path-newline",
+            "files",
+            "lint",
+            ("prod",),
+            _expect(2),
+            ("prod-stray",),
+            _application_to(lambda env: '"overlays/prod/capacity\\n"'),
+        ),
+    ]
+    # Identifiers of pool.yaml (issue 13) are checked in full: a trailing newline is no zone.
+    for field, old, new in (
+        ("zone", "zone: us-west-2a", 'zone: "us-west-2a\\n"'),
+        ("instance-type", "instanceType: g5.2xlarge", 'instanceType: "g5.2xlarge\\n"'),
+        ("accelerator-label", "acceleratorLabel: nvidia-a10g", 'acceleratorLabel: "nvidia-a10g\\n"'),
+        ("name", "name: gpu-us-west-2a", 'name: "gpu-us-west-2a\\n"'),
+    ):
+        for tool, argv in (("lint", ("prod",)), ("validate", ("prod",)), ("verify-quotas", ("prod", "--plan"))):
+            cases.append(
+                Case(
+                    f"{tool}/pool-{field}-newline",
+                    "files",
+                    tool,
+                    argv,
+                    _expect(2),
+                    (POOL_YAML,),
+                    lambda env, old=old, new=new: env.edit(POOL_YAML, old, new),
+                )
+            )
+    # set-infra-id's writes keep a CRLF file CRLF: the facts and the worker wiring the pools copy.
+    cases.append(
+        Case(
+            "set-infra-id/crlf-from-machineset",
+            "files",
+            "set-infra-id",
+            ("prod", "--from-machineset", "{scratch}/workers.yaml"),
+            _expect(0),
+            setup=_both(_crlf_facts, _file_with("workers.yaml", WORKER)),
+            outputs=(FACTS, WIRING),
+            verify=_all_crlf(FACTS, WIRING),
+        )
+    )
     return cases
+
+
+def _link(relative: str, target: str) -> Setup:
+    def setup(env: Env) -> None:
+        (env.scratch / "outside").mkdir(exist_ok=True)
+        (env.repo / relative).symlink_to(fill(target, env))
+
+    return setup
+
+
+def _all_crlf(*relatives: str) -> t.Callable[[Env, subprocess.CompletedProcess[bytes]], str | None]:
+    def verify(env: Env, result: subprocess.CompletedProcess[bytes]) -> str | None:
+        for relative in relatives:
+            data = (env.repo / relative).read_bytes()
+            if data == (REPO / relative).read_bytes().replace(b"\n", b"\r\n"):
+                return f"{relative} was not rewritten"
+            if data.count(b"\n") != data.count(b"\r\n"):
+                return f"{relative} lost its CRLF line endings"
+        return None
+
+    return verify
 
 
 def _findings(env: Env) -> None:
@@ -1245,6 +1993,47 @@ def stream_cases() -> list[Case]:
             stdin=CLOSED,
         ),
         Case("validate/stdin-empty", "pipes", "validate", ("-",), _expect(0), stdin=b""),
+        # verify-pools (issue 15): its findings never pass for success when they cannot be written.
+        Case(
+            "verify-pools/closed-stdout", "pipes", "verify-pools", ("prod",), _expect(1), api=_cluster(), stdout=CLOSED
+        ),
+        Case(
+            "verify-pools/broken-pipe-json",
+            "pipes",
+            "verify-pools",
+            ("prod", "--format", "json"),
+            _expect(1),
+            api=_cluster(),
+            stdout=BROKEN,
+        ),
+        Case(
+            "verify-pools/broken-pipe-markdown",
+            "pipes",
+            "verify-pools",
+            ("prod", "--format", "markdown"),
+            _expect(1),
+            api=_cluster(),
+            stdout=BROKEN,
+        ),
+        Case("verify-pools/help-closed-stdout", "pipes", "verify-pools", ("--help",), _expect(141), stdout=CLOSED),
+        Case(
+            "verify-pools/bad-input-closed-stdout",
+            "pipes",
+            "verify-pools",
+            ("nope",),
+            _expect(2),
+            ("nope",),
+            stdout=CLOSED,
+        ),
+        Case(
+            "verify-pools/stdin-closed",
+            "pipes",
+            "verify-pools",
+            ("prod",),
+            _expect(1),
+            api=_cluster(),
+            stdin=CLOSED,
+        ),
         Case(
             "check-yaml/non-utf8-file-name",
             "pipes",
@@ -1299,6 +2088,29 @@ def exit_code_cases() -> list[Case]:
             ("{scratch}/file",),
             _file_with("file", "x"),
         ),
+        Case("verify-pools/missing-cluster", "exit", "verify-pools", ("nope",), _expect(2), ("nope",)),
+        Case("verify-pools/cluster-dotdot", "exit", "verify-pools", ("../prod",), _expect(2), ("../prod",)),
+        Case(
+            "verify-pools/missing-kubeconfig",
+            "exit",
+            "verify-pools",
+            ("prod", "--kubeconfig", "{scratch}/nope"),
+            _expect(2),
+            ("nope",),
+        ),
+        Case("verify-pools/unknown-pool", "exit", "verify-pools", ("prod", "--pool", "nope"), _expect(2), ("nope",)),
+        Case(
+            "verify-pools/timeout-zero", "exit", "verify-pools", ("prod", "--timeout", "0"), _expect(2), ("--timeout",)
+        ),
+        Case(
+            "verify-pools/facts-infra-id-unset",
+            "exit",
+            "verify-pools",
+            ("prod",),
+            _expect(2),
+            (FACTS, "infraID"),
+            lambda env: env.edit(FACTS, "infraID: prod-x7k2p", "infraID: INFRAID"),
+        ),
         Case(
             "crd-schemas/output-dir-is-a-file",
             "exit",
@@ -1311,6 +2123,159 @@ def exit_code_cases() -> list[Case]:
     ]
 
 
+# --- pools: pool.yaml and the worker settings of the facts (issue 13) -----------------------
+
+#: pool.yaml of the wrong shape: an edit of prod's GPU pool, and what the error line names.
+POOL_BREAKAGE: dict[str, tuple[Setup, str]] = {
+    "spec-list": (_block(POOL_YAML, "spec:", "spec: []\n"), "spec"),
+    "spec-null": (_block(POOL_YAML, "spec:", "spec: null\n"), "spec"),
+    "metadata-string": (_block(POOL_YAML, "metadata:", "metadata: gpu-us-west-2a\n"), "metadata"),
+    "zone-number": (_edit(POOL_YAML, "zone: us-west-2a", "zone: 1"), "zone"),
+    "zone-list": (_edit(POOL_YAML, "zone: us-west-2a", "zone: [us-west-2a]"), "zone"),
+    "max-replicas-string": (_edit(POOL_YAML, "maxReplicas: 2 ", 'maxReplicas: "4" '), "maxReplicas"),
+    "max-replicas-float": (_edit(POOL_YAML, "maxReplicas: 2 ", "maxReplicas: 2.5 "), "maxReplicas"),
+    "max-replicas-bool": (_edit(POOL_YAML, "maxReplicas: 2 ", "maxReplicas: true "), "maxReplicas"),
+    "min-above-max": (_edit(POOL_YAML, "minReplicas: 0", "minReplicas: 3"), "minReplicas"),
+    "volume-size-huge": (_edit(POOL_YAML, "volumeSize: 120 ", "volumeSize: 1e400 "), "volumeSize"),
+    "market-lowercase": (_edit(POOL_YAML, "market: Spot ", "market: spot "), "market"),
+    "instance-type-mapping": (
+        _edit(POOL_YAML, "instanceType: g5.2xlarge", "instanceType: {g5: 2xlarge}"),
+        "instanceType",
+    ),
+    "annotations-list": (_block(POOL_YAML, "  annotations:", "  annotations: [local-config]\n"), "annotations"),
+    "local-config-bool": (
+        _edit(POOL_YAML, 'config.kubernetes.io/local-config: "true"', "config.kubernetes.io/local-config: true"),
+        "local-config",
+    ),
+    "unknown-field": (_edit(POOL_YAML, "  volumeSize: 120 ", "  volumesize: 100\n  volumeSize: 120 "), "volumesize"),
+    "recursive-alias": (_edit(POOL_YAML, "spec:\n  zone:", "spec: &s\n  self: *s\n  zone:"), "recursive alias"),
+    "deep": (
+        _edit(POOL_YAML, "  zone: us-west-2a", "  extra: " + "[" * 150 + "]" * 150 + "\n  zone: us-west-2a"),
+        "nested more than",
+    ),
+    "duplicate-key": (
+        _edit(POOL_YAML, "  zone: us-west-2a", "  zone: us-west-2a\n  zone: us-west-2b"),
+        "duplicate key",
+    ),
+    "not-utf8": (_edit(POOL_YAML, b"acceleratorLabel: nvidia-a10g", b"acceleratorLabel: nvidia-\xff"), "UTF-8"),
+}
+#: The facts' worker settings and subnets (spec.worker, spec.subnets) of the wrong shape, and
+#: what the error line names besides the facts file.
+FACTS_BREAKAGE: dict[str, tuple[Setup, str]] = {
+    "worker-list": (_block(FACTS, "  worker:", "  worker: []\n"), "worker"),
+    "worker-null": (_block(FACTS, "  worker:", "  worker: null\n"), "worker"),
+    "worker-ami-string": (_block(FACTS, "    ami:", "    ami: ami-0c5f5e9b2a7d4e1f3\n"), "ami"),
+    "worker-ami-without-id": (_edit(FACTS, "      id: ami-0c5f5e9b2a7d4e1f3\n", "      arn: arn:aws:ec2:x\n"), "ami"),
+    "worker-ami-newline": (_edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'), "ami"),
+    "worker-tags-mapping": (
+        _block(FACTS, "    tags:", "    tags: {kubernetes.io/cluster/prod-x7k2p: owned}\n"),
+        "tags",
+    ),
+    "worker-block-devices-string": (_block(FACTS, "    blockDevices:", "    blockDevices: gp3\n"), "blockDevices"),
+    "worker-root-volume-size": (
+        _edit(FACTS, "          volumeType: gp3\n", "          volumeType: gp3\n          volumeSize: 100\n"),
+        "volumeSize",
+    ),
+    "worker-security-groups-string": (
+        _block(FACTS, "    securityGroups:", "    securityGroups: sg-1\n"),
+        "securityGroups",
+    ),
+    "worker-public-ip-string": (
+        _edit(FACTS, "    deviceIndex: 0\n", '    deviceIndex: 0\n    publicIp: "false"\n'),
+        "publicIp",
+    ),
+    "worker-instance-type": (
+        _edit(FACTS, "    deviceIndex: 0\n", "    deviceIndex: 0\n    instanceType: m6i.xlarge\n"),
+        "instanceType",
+    ),
+    "worker-recursive-alias": (
+        _edit(FACTS, "  worker:\n    ami:", "  worker: &w\n    self: *w\n    ami:"),
+        "recursive alias",
+    ),
+    "worker-deep": (
+        _edit(FACTS, "    deviceIndex: 0\n", "    deviceIndex: 0\n    keyName: " + "[" * 150 + "]" * 150 + "\n"),
+        "nested more than",
+    ),
+    "subnets-list": (_block(FACTS, "  subnets:", "  subnets: [us-west-2a]\n"), "subnets"),
+    "subnet-string": (_block(FACTS, "    us-west-2a:", "    us-west-2a: subnet-0123456789abcdef0\n"), "us-west-2a"),
+    "subnet-zone-newline": (
+        _edit(FACTS, "    us-west-2a:\n      filters:", '    "us-west-2a\\n":\n      filters:'),
+        "subnets",
+    ),
+    "subnet-other-region": (
+        _edit(FACTS, "  subnets:\n", "  subnets:\n    eu-west-1a:\n      id: subnet-0123456789abcdef0\n"),
+        "eu-west-1a",
+    ),
+    "subnet-filter-values-number": (
+        _edit(FACTS, "            - prod-x7k2p-subnet-private-us-west-2a\n", "            - 5\n"),
+        "subnets",
+    ),
+}
+
+
+def pool_cases() -> list[Case]:
+    """Every tool that reads pool.yaml or the facts' worker settings, on each of them broken:
+    exit 2 and one line naming the file (nothing rendered, nothing written)."""
+    cases = []
+    readers = (
+        ("lint", ("prod",)),
+        ("validate", ("prod",)),
+        ("verify-quotas", ("prod", "--plan")),
+        ("verify-pools", ("prod",)),
+        ("lint-changed", ("--changed", POOL_YAML)),
+    )
+    #: Every breakage through lint and verify-pools; a few through every reader (one root serves all).
+    everywhere = ("zone-number", "max-replicas-string", "recursive-alias")
+    for name, (setup, named) in POOL_BREAKAGE.items():
+        for tool, argv in readers if name in everywhere else (readers[0], readers[3]):
+            cases.append(
+                Case(
+                    f"{tool}/pool-{name}",
+                    "pools",
+                    tool.removesuffix("-changed"),
+                    argv,
+                    _expect(2),
+                    (POOL_YAML, named),
+                    setup,
+                )
+            )
+    cases.append(
+        Case(
+            "capacity-diff/pool-max-replicas-string",
+            "pools",
+            "capacity-diff",
+            ("HEAD~1", "HEAD"),
+            _expect(2),
+            (POOL_YAML, "maxReplicas"),
+            _both(POOL_BREAKAGE["max-replicas-string"][0], lambda env: env.commit("bad pool") and None),
+            git=True,
+        )
+    )
+    facts_readers = (
+        ("lint", ("prod",)),
+        ("verify-quotas", ("prod", "--plan")),
+        ("verify-pools", ("prod",)),
+        ("set-infra-id", ("prod", "--from-machineset", "{scratch}/workers.yaml")),
+        ("set-infra-id", ("prod", "--infra-id", "ocp-blue-9q8w7")),
+    )
+    everywhere = ("worker-list", "worker-recursive-alias", "subnet-string")
+    for name, (setup, named) in FACTS_BREAKAGE.items():
+        for tool, argv in facts_readers if name in everywhere else (facts_readers[0], facts_readers[3]):
+            source = "machineset" if "--from-machineset" in argv else "infra-id" if "--infra-id" in argv else ""
+            cases.append(
+                Case(
+                    f"{tool}{'-' + source if source else ''}/facts-{name}",
+                    "pools",
+                    tool,
+                    argv,
+                    _expect(2),
+                    (FACTS, named),
+                    _both(setup, _file_with("workers.yaml", WORKER)),
+                )
+            )
+    return cases
+
+
 def all_cases() -> list[Case]:
     return (
         yaml_cases()
@@ -1319,9 +2284,27 @@ def all_cases() -> list[Case]:
         + internal_cases()
         + aws_cases()
         + files_cases()
+        + pool_cases()
+        + cluster_cases()
         + stream_cases()
         + exit_code_cases()
     )
+
+
+@contextlib.contextmanager
+def pinned_files() -> t.Iterator[None]:
+    """The shared test data as the tools' mirror, and a cache, unless the environment names them
+    (under pytest, ``tests/conftest.py`` does)."""
+    if MIRROR_ENV in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="hostile-mirror-") as directory:
+        os.environ[MIRROR_ENV] = str(build_mirror(shared_dir(), Path(directory) / "mirror"))
+        os.environ[CACHE_ENV] = str(Path(directory) / "cache")
+        try:
+            yield
+        finally:
+            del os.environ[MIRROR_ENV], os.environ[CACHE_ENV]
 
 
 def main(argv: list[str]) -> int:
@@ -1329,7 +2312,7 @@ def main(argv: list[str]) -> int:
     cases = [c for c in all_cases() if not wanted or c.klass in wanted or c.id in wanted]
     failed: dict[str, int] = {}
     total: dict[str, int] = {}
-    with peers() as (silent, trickle):
+    with peers() as (silent, trickle), pinned_files():
         for case in cases:
             outcome = run_case(case, silent, trickle)
             total[case.klass] = total.get(case.klass, 0) + 1

@@ -1,6 +1,7 @@
 """Misbehaving peers on loopback for the hostile-input tests: a server that accepts and never
-answers, one that answers a byte at a time forever, and a scripted AWS endpoint (STS, EC2,
-Service Quotas) whose answers a test can break one by one.
+answers, one that answers a byte at a time forever, a scripted AWS endpoint (STS, EC2,
+Service Quotas) and a scripted Kubernetes API server (discovery, reads, dry runs) whose
+answers a test can break one by one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 import typing as t
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
 
@@ -185,3 +187,144 @@ def instance_reservation(item: str) -> Script:
         200,
         _ec2("DescribeInstances", f"<reservationSet><item><instancesSet>{item}</instancesSet></item></reservationSet>"),
     )
+
+
+# --- a fake Kubernetes API server ----------------------------------------------------------
+
+#: The kinds the fake API server serves: (group, version, resource, kind, namespaced, short names).
+API_RESOURCES = (
+    ("", "v1", "namespaces", "Namespace", False, ("ns",)),
+    ("", "v1", "nodes", "Node", False, ("no",)),
+    ("", "v1", "pods", "Pod", True, ("po",)),
+    ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False, ("crd", "crds")),
+    ("config.openshift.io", "v1", "infrastructures", "Infrastructure", False, ()),
+    ("config.openshift.io", "v1", "clusterversions", "ClusterVersion", False, ()),
+    ("machine.openshift.io", "v1beta1", "machinesets", "MachineSet", True, ("ms",)),
+    ("machine.openshift.io", "v1beta1", "machines", "Machine", True, ("ma",)),
+    ("autoscaling.openshift.io", "v1beta1", "machineautoscalers", "MachineAutoscaler", True, ()),
+    ("autoscaling.openshift.io", "v1", "clusterautoscalers", "ClusterAutoscaler", False, ()),
+    ("argoproj.io", "v1alpha1", "applications", "Application", True, ("app", "apps")),
+    ("argoproj.io", "v1alpha1", "appprojects", "AppProject", True, ("appproj",)),
+    ("nvidia.com", "v1", "clusterpolicies", "ClusterPolicy", False, ()),
+)
+
+
+def discovery(core: bool) -> dict[str, t.Any]:
+    """The aggregated discovery document of ``/api`` (core) or ``/apis``, as the API serves it."""
+    groups: dict[str, dict[str, list[dict[str, t.Any]]]] = {}
+    for group, version, resource, kind, namespaced, short in API_RESOURCES:
+        if (group == "") != core:
+            continue
+        groups.setdefault(group, {}).setdefault(version, []).append(
+            {
+                "resource": resource,
+                "responseKind": {"group": group, "version": version, "kind": kind},
+                "scope": "Namespaced" if namespaced else "Cluster",
+                "singularResource": kind.lower(),
+                "shortNames": list(short),
+                "verbs": ["get", "list", "patch"],
+            }
+        )
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "items": [
+            {"metadata": {"name": group}, "versions": [{"version": v, "resources": r} for v, r in versions.items()]}
+            for group, versions in groups.items()
+        ],
+    }
+
+
+#: What a route answers: (HTTP status, body), ``SILENT`` (never answers), or a script of the request.
+Reply = tuple[int, t.Any] | str | t.Callable[[str, str], tuple[int, t.Any]]
+SILENT = "silent"
+
+
+def body_of(value: t.Any) -> bytes:
+    return value if isinstance(value, bytes) else json.dumps(value).encode()
+
+
+def not_found(path: str) -> tuple[int, t.Any]:
+    return 404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+                 "message": f"{path} not found", "code": 404}  # fmt: skip
+
+
+class FakeApiServer:
+    """A Kubernetes API server on loopback that answers what a test scripts, over HTTP.
+
+    ``routes`` maps a URL path (without the query) to a ``Reply``; a path ending in ``/``
+    answers every path below it. Unscripted: discovery answers what ``API_RESOURCES`` says,
+    GET anything else 404, PATCH and POST (dry runs) accept the object as sent. ``seen`` lists
+    the requests (method and path). ``kubeconfig`` writes a kubeconfig whose current context
+    points at it.
+    """
+
+    def __init__(self, routes: dict[str, Reply] | None = None) -> None:
+        self.routes: dict[str, Reply] = {"/api": (200, discovery(True)), "/apis": (200, discovery(False))}
+        self.routes.update(routes or {})
+        self.seen: list[str] = []
+        self.stopped = threading.Event()
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: t.Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length", "0") or 0)
+                sent = self.rfile.read(length) if length else b""
+                path = urllib.parse.urlsplit(self.path).path
+                scripted.seen.append(f"{self.command} {path}")
+                reply = scripted.reply(self.command, path, sent)
+                if reply == SILENT:
+                    scripted.stopped.wait(120)
+                    return
+                status, value = t.cast(tuple[int, t.Any], reply)
+                payload = body_of(value)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_PATCH = do_POST = do_DELETE = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reply(self, method: str, path: str, sent: bytes) -> Reply:
+        found = self.routes.get(path)
+        if found is None:
+            prefixes = [p for p in self.routes if p.endswith("/") and path.startswith(p)]
+            found = self.routes[max(prefixes, key=len)] if prefixes else None
+        if callable(found):
+            return found(method, path)
+        if found is not None:
+            return found
+        if method in ("PATCH", "POST"):
+            return 200, json.loads(sent or b"{}")
+        return not_found(path)
+
+    def kubeconfig(self, path: Path) -> Path:
+        return write_kubeconfig(path, self.url)
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_kubeconfig(path: Path, server: str) -> Path:
+    """A kubeconfig at ``path`` whose current context is ``server`` with a token."""
+    path.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: fake\n  cluster:\n    server: {server}\n"
+        "users:\n- name: fake\n  user:\n    token: not-a-secret\n"
+        "contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\n"
+        "current-context: fake\n"
+    )
+    return path

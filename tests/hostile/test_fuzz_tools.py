@@ -61,11 +61,13 @@ settings.load_profile(os.environ.get("ACCELCAP_FUZZ", "ci"))
 #: Files of the repository copy that an example may replace with random YAML.
 REPLACEABLE = (
     corpus.FACTS,
+    corpus.FACTS_WIRING,
     corpus.WIRING,
     corpus.POOL,
-    f"{corpus.POOL_DIR}/pool.yaml",
+    corpus.POOL_YAML,
     corpus.CAPACITY,
     corpus.OVERLAY,
+    corpus.APPS,
     "base/pools/gpu/kustomization.yaml",
 )
 #: Options whose value is a directory the tool writes (a documented output).
@@ -130,6 +132,16 @@ SKELETONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "verify-quotas": (("prod", "--plan"), ("--plan", "--changed"), ("prod",), ("--list-clusters",)),
     "capacity-diff": (("HEAD", "HEAD"), ("HEAD",), ("--", "HEAD")),
     "crd-schemas": (("{yaml}", "-o", "out"), ("-", "-o", "out"), ("--from-cluster",)),
+    # No cluster answers here ($KUBECONFIG names no file): the overlay, the facts and the
+    # kubeconfig (random YAML too) are what it reads before it would call one.
+    "verify-pools": (
+        ("prod",),
+        ("prod", "--kubeconfig", "{yaml}"),
+        ("prod", "--format", "json", "--kubeconfig", "{yaml}"),
+        ("prod", "--pool"),
+        ("prod", "--require-nodes", "--timeout"),
+        ("nope",),
+    ),
 }
 
 
@@ -279,3 +291,8 @@ def test_git_is_there() -> None:
     """capacity-diff examples need git; without it they would fail for the wrong reason."""
     assert shutil.which("git"), "git is not on PATH"
     assert subprocess.run(["git", "--version"], capture_output=True, check=False).returncode == 0
+
+
+def test_every_tool_of_the_registry_has_command_lines() -> None:
+    """A tool added to the registry needs its skeletons here, or the fuzz cannot reach its work."""
+    assert sorted(SKELETONS) == sorted(tool.name for tool in TOOLS)

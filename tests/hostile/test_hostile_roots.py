@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -382,3 +383,157 @@ def test_graph_refuses_cycles_escapes_and_wrong_types(repo_copy: Path) -> None:
     (pool / "kustomization.yaml").write_text(original + "crds: 3\n")
     with pytest.raises(InputError, match="crds must be a list of paths"):
         KustomizationGraph(settings).files(pool)
+
+
+# --- the merged tree's roots: the mirror, settings, derived files, the cluster ------------
+
+
+def _pin(relative: str) -> t.Any:
+    from accelcap.validate.pinned import PinnedFile
+
+    owner_repo, _, rest = relative.partition("@")
+    commit, _, path = rest.partition(":")
+    return PinnedFile("Widget", "example.com", owner_repo, commit, path, "0" * 64, "")
+
+
+def test_a_mirror_made_of_links_is_followed_but_a_pin_never_climbs_out(tmp_path: Path) -> None:
+    from accelcap.validate.pinned import _mirror_file
+
+    settings = load_settings(tmp_path / "repo")
+    store = tmp_path / "store"
+    (store / "crd.yaml").parent.mkdir(parents=True)
+    (store / "crd.yaml").write_text("x")
+    mirror = tmp_path / "mirror"
+    (mirror / "o" / "r" / "c").mkdir(parents=True)
+    (mirror / "o" / "r" / "c" / "crd.yaml").symlink_to(store / "crd.yaml")
+    assert _mirror_file(mirror, _pin("o/r@c:crd.yaml"), settings).read_text() == "x"
+    for escaping in ("o/r@c:../../../../etc/passwd", "o/r@..:x", "/etc@c:passwd"):
+        with pytest.raises(InputError, match="leads outside the mirror"):
+            _mirror_file(mirror, _pin(escaping), settings)
+
+
+def test_a_mirror_inside_the_repository_stays_inside(tmp_path: Path) -> None:
+    from accelcap.validate.pinned import _mirror_file
+
+    repo = tmp_path / "repo"
+    (repo / "mirror" / "o" / "r").mkdir(parents=True)
+    (tmp_path / "c").mkdir()
+    (repo / "mirror" / "o" / "r" / "c").symlink_to(tmp_path / "c")
+    with pytest.raises(InputError, match="leads outside the repository"):
+        _mirror_file(repo / "mirror", _pin("o/r@c:crd.yaml"), load_settings(repo))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("crd-mirror = []", "crd-mirror: must be str"),
+        ('crd-mirror = " "', "must be an http(s) URL or a directory"),
+        ('crd-mirror = "../elsewhere"', "leads outside the repository"),
+        ('schema-locations = "kubernetes-validate"', "schema-locations: must be a list of str"),
+    ],
+)
+def test_settings_that_cannot_be_right_fail_at_load(tmp_path: Path, line: str, expected: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.accelcap]\n{line}\n")
+    with pytest.raises(InputError, match=re.escape(expected)):
+        load_settings(tmp_path)
+
+
+def test_mirror_settings_that_are_fine(tmp_path: Path) -> None:
+    (tmp_path / "mirror").mkdir()
+    for value, expected in (
+        ("mirror", str((tmp_path / "mirror").resolve())),
+        ("/srv/mirror", "/srv/mirror"),
+        ("https://mirror.example/github", "https://mirror.example/github"),
+    ):
+        (tmp_path / "pyproject.toml").write_text(f'[tool.accelcap]\ncrd-mirror = "{value}"\n')
+        load_settings.cache_clear()
+        assert load_settings(tmp_path).mirror == expected
+
+
+def test_a_derived_file_keeps_its_crlf_when_a_pool_change_rewrites_it(repo_copy: Path) -> None:
+    from accelcap import generate
+
+    limits = repo_copy / "overlays" / "prod" / "capacity" / "gpu-limits.yaml"
+    limits.write_bytes(limits.read_bytes().replace(b"\n", b"\r\n"))
+    pool = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "pool.yaml"
+    pool.write_text(pool.read_text().replace("maxReplicas: 2 ", "maxReplicas: 4 "))
+    assert generate.write_derived(repo_copy) == ["overlays/prod/capacity/gpu-limits.yaml"]
+    data = limits.read_bytes()
+    assert b"max: 4\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    "ami",
+    ["ami-0c5f5e9b2a7d4e1f3", "ami-0c5f5e9b", "ami-0c5f5e9b2a7d4e1f3\n", "ami-0C5F5E9B", "ami-12", " ami-0c5f5e9b"],
+)
+def test_the_facts_schema_and_the_identifier_agree_on_amis(ami: str) -> None:
+    from accelcap.facts import _validator
+
+    schema = _validator().schema["properties"]["spec"]["properties"]["worker"]["properties"]["ami"]
+    pattern = schema["properties"]["id"]["pattern"]
+    assert (ecma_regex(pattern).search(ami) is not None) is AMI_ID.matches(ami)
+
+
+def test_kube_limits_come_from_the_table_and_timeout_sets_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from accelcap.cluster import Connection
+
+    assert Connection().limits == timeouts.DEFAULTS["kube"]
+    monkeypatch.setenv(timeouts.ENV, "kube.connect=1,kube.read=2,kube.total=3")
+    assert Connection().limits == timeouts.Limits(1, 2, 3)
+    assert Connection(timeout=0.5).limits == timeouts.Limits(0.5, 0.5, 0.5)
+    assert Connection(timeout=5, connect_timeout=4).limits == timeouts.Limits(4, 5, 5)
+
+
+def test_kustomize_runs_without_a_cluster(repo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubectl kustomize would ask the current context's API server for its version first."""
+    from accelcap.render import kustomize
+
+    seen: list[str | None] = []
+    real = subprocess.run
+
+    def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        seen.append((kwargs.get("env") or {}).get("KUBECONFIG"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setenv("KUBECONFIG", str(repo_copy / "a-cluster"))
+    monkeypatch.setattr(kustomize.subprocess, "run", run)
+    kustomize.kustomize_build(repo_copy / "base" / "machineset", "base/machineset")
+    assert seen == [os.devnull]
+
+
+@pytest.mark.parametrize(
+    ("field", "entry"),
+    [
+        ("patches", "- path: https://example.com/patch.yaml"),
+        ("replacements", "- path: http://example.com/r.yaml"),
+        ("configMapGenerator", "- name: x\n    files: [k=https://example.com/f]"),
+        ("openapi", "path: https://example.com/schema.json"),
+        ("components", "- github.com/example/x?ref=main"),
+    ],
+)
+def test_remote_files_are_remote_content(repo_copy: Path, field: str, entry: str) -> None:
+    from accelcap.render.remote import remote_references
+
+    directory = repo_copy / "overlays" / "prod" / "remote"
+    directory.mkdir()
+    (directory / "kustomization.yaml").write_text(f"resources:\n  - ../capacity\n{field}:\n  {entry}\n")
+    (reference,) = remote_references(directory, load_settings(repo_copy))
+    assert reference.file == "overlays/prod/remote/kustomization.yaml"
+    assert reference.field.startswith(field)
+
+
+def test_live_objects_of_the_wrong_shape_are_the_clusters_nonsense() -> None:
+    from accelcap.verify_pools.live import checked
+
+    node = {"kind": "Node", "metadata": {"name": "n", "labels": {}}, "status": {"allocatable": {"nvidia.com/gpu": "1"}}}
+    assert checked(node, "Node", "GET /api/v1/nodes") is node
+    for broken, expected in (
+        ({**node, "status": {"allocatable": []}}, "status.allocatable is a list"),
+        ({**node, "status": {"conditions": [{"type": "Ready"}, "x"]}}, r"status.conditions\[1\] is a str"),
+        ({**node, "metadata": "n"}, "metadata is a str"),
+        ({**node, "spec": {"taints": {"a": "b"}}}, "spec.taints is a dict"),
+    ):
+        with pytest.raises(ExternalError, match=expected):
+            checked(broken, "Node", "GET /api/v1/nodes")
+    with pytest.raises(ExternalError, match="holds a list"):
+        checked([], "Node", "GET /api/v1/nodes")

@@ -637,6 +637,7 @@ def test_workload_interrupted_deletes_its_pod(gpu: PoolScene, sent: signal.Signa
     finally:
         if process.poll() is None:
             process.kill()
+    # The CLI frame's rule (README, Tools): 128 + the signal's number, naming the signal.
     assert process.returncode == 128 + sent
     assert err.splitlines()[-1] == f"verify-pools: interrupted: {sent.name}" and "Traceback" not in err
     assert validation_pods(gpu.server, "gpu-validation") == []

@@ -145,7 +145,11 @@ def test_a_mirror_that_stops_answering_times_out(
         for connection in accepted:
             connection.close()
         listener.close()
-    _one_line_exit_2(result, "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (timed out")
+    _one_line_exit_2(
+        result,
+        "02_machineautoscaler.crd.yaml: cannot fetch the pinned file (timed out: no answer within",
+        "http.read 0.5s",
+    )
 
 
 def test_a_mirror_directory_without_the_file(

@@ -16,6 +16,7 @@ waits without limit for a remote resource on a silent server.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
@@ -29,6 +30,7 @@ from .. import timeouts
 from ..affected import KustomizationGraph
 from ..config import Settings, load_settings
 from ..errors import InputError
+from ..files import signals_held
 from ..yamlload import load_documents
 from .model import Document
 
@@ -50,6 +52,14 @@ def kustomize_command() -> tuple[str, ...]:
     raise InputError("kustomize", "none of kustomize, kubectl or oc is on PATH")
 
 
+def _offline_env() -> dict[str, str]:
+    """The environment kustomize runs in: without a cluster. ``kubectl kustomize`` (v1.32)
+    asks the API server of the current kubeconfig context for its version before it builds
+    (``GET /version?timeout=5s``: 5 s per build when that server does not answer, and a
+    discovery cache under ~/.kube/cache when it does); a build needs no cluster."""
+    return {**os.environ, "KUBECONFIG": os.devnull}
+
+
 def kustomize_build(
     directory: Path, where: str, remote: t.Sequence[str] = ()
 ) -> list[tuple[dict[str, t.Any], Path | None]]:
@@ -62,7 +72,11 @@ def kustomize_build(
     if not (directory / "kustomization.yaml").is_file() and not (directory / "kustomization.yml").is_file():
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
     deadline = timeouts.limits("kustomize").total
-    with tempfile.TemporaryDirectory(prefix="accelcap-render-") as wrapper:
+    with contextlib.ExitStack() as stack:
+        # Made with signals held: a signal between creating the directory and entering it
+        # would leave it behind; raised once it is entered, it removes it on the way out.
+        with signals_held():
+            wrapper = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-render-"))
         target = os.path.relpath(directory.resolve(), wrapper)
         Path(wrapper, "kustomization.yaml").write_text(
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
@@ -70,7 +84,7 @@ def kustomize_build(
         )
         command = [*kustomize_command(), wrapper]
         try:
-            result = subprocess.run(command, capture_output=True, timeout=deadline, check=False)
+            result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
         except subprocess.TimeoutExpired:
             fetching = f"; it fetches {', '.join(remote[:2])}" if remote else ""
             raise InputError(

@@ -1,10 +1,13 @@
 """Content a kustomization pulls from outside the repository: remote bases, resources,
-components and Helm charts.
+components, files and Helm charts.
 
 Kustomize fetches a resource, component or base that is a URL or a git reference at build
-time, so what it adds was never reviewed in this repository and may change under it. The
-render layer looks for them before it runs kustomize (which would otherwise try the network):
-other tools refuse such a build as bad input, ``tools/lint`` reports it as CAP021.
+time, and every file it loads (a patch, a replacement or generator file, an openapi schema,
+a CRD, a transformer) that is an http(s) URL (its file loader fetches those:
+``api/internal/loader/fileloader.go``), so what it adds was never reviewed in this repository
+and may change under it. The render layer looks for them before it runs kustomize (which would
+otherwise try the network): other tools refuse such a build as bad input, ``tools/lint``
+reports it as CAP021.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..affected import kustomization_file
+from ..affected import kustomization_file, path_entries
 from ..config import Settings
 from ..yamlload import load_single
 
 #: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
 LOADED_FIELDS = ("resources", "components", "bases")
-#: What kustomize's loader fetches instead of reading from disk: URLs, go-getter and git
-#: forms, hosting shorthands, and ``repo//path?ref=`` references.
+#: What kustomize's loader fetches instead of reading from disk, for resources, components
+#: and bases: URLs, go-getter and git forms, hosting shorthands, ``repo//path?ref=`` references.
 _REMOTE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
     r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
@@ -42,8 +45,16 @@ class RemoteReference:
     build: str
 
 
+#: What kustomize's file loader fetches instead of reading from disk (every other path field).
+_REMOTE_FILE = re.compile(r"^https?://", re.IGNORECASE)
+
+
 def is_remote(entry: str) -> bool:
     return bool(_REMOTE.search(entry.strip()))
+
+
+def _fetched(field: str, entry: str) -> bool:
+    return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
 
 
 def remote_references(directory: Path, settings: Settings) -> list[RemoteReference]:
@@ -61,17 +72,16 @@ def remote_references(directory: Path, settings: Settings) -> list[RemoteReferen
         file = kustomization_file(current)
         if file is None:
             continue
-        kustomization = load_single(file, settings.relative(file))
         where = settings.relative(file)
-        for field in LOADED_FIELDS:
-            for entry in _entries(kustomization.get(field)):
-                if is_remote(entry):
-                    found.append(RemoteReference(where, field, entry, build))
-                    continue
-                target = (current / entry).resolve()
-                # Paths that leave the repository are the render's bad input (not followed here).
-                if target.is_dir() and (target == root or root in target.parents):
-                    pending.append(target)
+        kustomization = load_single(file, where)
+        for field, entry in path_entries(kustomization, where):
+            if _fetched(field, entry):
+                found.append(RemoteReference(where, field, entry, build))
+                continue
+            target = (current / entry).resolve() if field in LOADED_FIELDS else None
+            # Paths that leave the repository are the render's bad input (not followed here).
+            if target is not None and target.is_dir() and (target == root or root in target.parents):
+                pending.append(target)
         for chart in _entries(kustomization.get("helmCharts"), dicts=True):
             name = chart.get("repo") or chart.get("name") or "?"
             found.append(RemoteReference(where, "helmCharts", str(name), build))

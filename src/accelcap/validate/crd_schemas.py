@@ -75,12 +75,14 @@ def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
 def _from_cluster(name: str, connection: cluster.Connection) -> list[ConvertedSchema]:
     """The schemas of CRD ``name`` as the cluster serves it; an answer that is not a CRD is
     the cluster's failure (exit 3), named by the call."""
-    # Checked in full before it reaches oc as an argument: "--kubeconfig=x" is no CRD name.
+    # Checked in full before it reaches the API as part of a path: "--kubeconfig=x" is no CRD name.
     CRD_NAME.check(name, "--from-cluster")
-    where = f"cluster crd/{name}"
-    data = cluster.get("crd", name, output="yaml", connection=connection)
+    live = cluster.connect(connection)
+    resource = live.find_resource("customresourcedefinitions.apiextensions.k8s.io")
+    where = f"GET {live.server}{resource.path(name)}"
+    answer = live.get(resource, name)
     try:
-        return convert_documents(load_documents(data, where), where)
+        return convert_documents([answer], where)
     except InputError as error:
         raise ExternalError(error.where, error.what) from None
 

@@ -23,12 +23,12 @@ import json
 import typing as t
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..config import MIRROR_ENV, MIRROR_SETTING, Settings
 from ..errors import InputError
 from ..files import read_bytes, write_atomically
-from ..paths import below, inside
+from ..paths import inside, is_inside
 from ..yamlload import load_documents
 from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
 from .fetch import cache_dir, http_get, parse_json
@@ -176,12 +176,28 @@ def _from_mirror(pin: PinnedFile, settings: Settings) -> tuple[bytes, str]:
         if body is None:
             raise InputError(address, f"the mirror has no such file (HTTP 404); {fix}")
         return body, address
-    # The pin's repository, commit and path are data: the file stays below the mirror (whose
-    # own links are the operator's choice).
-    path = below(Path(base), pin.relative, f"{MANIFEST}: {pin.relative}", f"the mirror {base}")
+    path = _mirror_file(Path(base), pin, settings)
     if not path.is_file():
         raise InputError(str(path), f"the mirror has no such file; {fix}")
     return read_bytes(path, str(path)), str(path)
+
+
+def _mirror_file(mirror: Path, pin: PinnedFile, settings: Settings) -> Path:
+    """Where ``pin`` is in the mirror directory ``mirror``.
+
+    The pin's repository, commit and path are data: they name a file below the mirror, never
+    above it. Links inside the mirror are the site's own (a mirror made of links to checkouts
+    or to a shared store is a fine mirror), and whatever is read is checked against its sha256;
+    but a mirror inside the repository is repository content, so what it holds, links
+    followed, stays inside the repository.
+    """
+    relative = PurePosixPath(pin.relative)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise InputError(f"{MANIFEST}: {pin.relative}", f"leads outside the mirror {mirror}")
+    path = mirror / relative
+    if is_inside(settings.root, mirror):
+        inside(settings.root, path, str(path))
+    return path
 
 
 def fetch_pinned(pin: PinnedFile, settings: Settings) -> bytes:

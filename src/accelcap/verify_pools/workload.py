@@ -30,7 +30,7 @@ from ..errors import ExternalError
 from .checks import WORKLOAD
 from .checks.context import PoolContext
 from .expected import ValidationPod
-from .live import condition
+from .live import checked, condition
 from .model import Result, Status
 
 #: Seconds between two looks at the pod, and between two progress lines at the most.
@@ -176,9 +176,13 @@ class Workload:
                 f"namespace {namespace} does not exist: apply its Namespace first "
                 f"(oc apply -k {validation.document.rendered_from})", subject,
             )  # fmt: skip
-        # Ctrl-C and every catchable signal unwind through here (the CLI frame turns signals
-        # into ``cli.Interrupted``), so the pod is deleted on the way out.
-        created = self.writer.create(namespace, pod_for(context, validation, self.timeout))
+        # A signal (Ctrl-C, SIGTERM, SIGHUP) unwinds as the CLI frame's Interrupted, through the
+        # finally below: the pod is deleted on the way out, and the exit code says which signal.
+        created = checked(
+            self.writer.create(namespace, pod_for(context, validation, self.timeout)),
+            "Pod",
+            f"POST {self.cluster.server}/api/v1/namespaces/{namespace}/pods",
+        )
         name = str((created.get("metadata") or {}).get("name"))
         try:
             return self._watch(context, validation, namespace, name, [n for n, _ in context.nodes])
@@ -202,6 +206,8 @@ class Workload:
         said, said_at = "", 0.0
         while True:
             pod = self.cluster.find(resource, name, namespace)
+            if pod is not None:
+                pod = checked(pod, "Pod", f"GET {self.cluster.server}{resource.path(name, namespace)}")
             if pod is None:
                 return context.result(WORKLOAD.code, Status.NOT_DONE, "the pod was deleted by someone else", subject)
             if finished(pod, validation.container):

@@ -1,4 +1,4 @@
-"""CAP021: only content reviewed in this repository syncs; no remote bases, resources or components."""
+"""CAP021: only content reviewed in this repository syncs; no remote bases, resources, components or files."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from ..rule import Violation, rule
     what=f"""No kustomization that a build of the overlay reaches (the bootstrap, every path an
     Application syncs, the validation builds) names remote content: a URL, a git reference
     (`git::`, `github.com/...`, `repo//path?ref=`) or another fetched location under
-    {", ".join(f"`{f}`" for f in LOADED_FIELDS)}, or a Helm chart (`helmCharts`). Such a build is not
-    rendered at all (the linter never fetches it), so no other rule judges the overlay until the
-    reference is gone.""",
+    {", ".join(f"`{f}`" for f in LOADED_FIELDS)}, an http(s) URL in any other field kustomize
+    loads a file from (`patches`, `replacements`, generator `files` and `envs`, `openapi`, `crds`,
+    ...), or a Helm chart (`helmCharts`). Such a build is not rendered at all (the linter never
+    fetches it), so no other rule judges the overlay until the reference is gone.""",
     why="""Kustomize fetches remote content when it builds, so what it adds was never reviewed in a pull
     request here and can change under the same Git revision (a branch, a moved tag). Argo CD would
     apply it with the controller's rights; the checks of this repository would have seen something

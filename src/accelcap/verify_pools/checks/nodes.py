@@ -116,7 +116,7 @@ def check_node_taints(context: PoolContext) -> list[Result]:
 
 def _quantity(value: t.Any) -> int:
     text = str(value) if value is not None else "0"
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isascii() and text.isdigit() else 0
 
 
 def check_accelerator(context: PoolContext) -> list[Result]:

@@ -148,7 +148,7 @@ def _neuron(context: PoolContext, nodes: list[str]) -> tuple[Status, str]:
     problems = [
         f"KMM has not loaded module {module} on {node} (no {label} label)"
         for node in nodes
-        if label not in ((all_nodes.get(node) or {}).get("metadata") or {}).get("labels", {})
+        if label not in (((all_nodes.get(node) or {}).get("metadata") or {}).get("labels") or {})
     ]
     pods = context.live.items("v1", "Pod", namespace, kmm_device_plugin_pods(module))
     problems += _on_nodes(pods, nodes, "device plugin")
