@@ -142,17 +142,31 @@ def line_of(source: Path, kind: str) -> int | None:
     return None
 
 
+#: One rendered object, the source file it came from (relative to the repository) and the line
+#: there, where kustomize could tell.
+RenderedObject = tuple[dict[str, t.Any], str | None, int | None]
+
+
+def kustomize_objects(directory: Path, settings: Settings) -> list[RenderedObject]:
+    """Every object ``directory`` renders to, with its source; nothing is followed."""
+    where = settings.relative(directory)
+    graph = KustomizationGraph(settings, missing_ok=True)
+    graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
+    objects: list[RenderedObject] = []
+    for obj, source in kustomize_build(directory, where, graph.remote):
+        file = settings.relative(source) if source else None
+        line = line_of(source, str(obj.get("kind", ""))) if source else None
+        objects.append((obj, file, line))
+    return objects
+
+
 def render_kustomization(
     directory: Path, overlay: str, application: str | None = None, settings: Settings | None = None
 ) -> list[Document]:
     """Render one kustomization directory, without following anything."""
     settings = settings or load_settings()
     where = settings.relative(directory)
-    graph = KustomizationGraph(settings, missing_ok=True)
-    graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
-    documents = []
-    for obj, source in kustomize_build(directory, where, graph.remote):
-        file = settings.relative(source) if source else None
-        line = line_of(source, str(obj.get("kind", ""))) if source else None
-        documents.append(Document(obj, overlay, where, application, file, line))
-    return documents
+    return [
+        Document(obj, overlay, where, application, file, line)
+        for obj, file, line in kustomize_objects(directory, settings)
+    ]
