@@ -14,6 +14,7 @@ record it (``allow_remote``: lint reports it as CAP021).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -234,8 +235,11 @@ def rendering_overlays(
     workers = max(1, min(len(paths), OVERLAYS_PER_JOB * builds.jobs))
     overlays = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accelcap-overlay")
     try:
-        futures = [overlays.submit(render_overlay, p, settings, follow, allow_remote, builds) for p in paths]
-        yield (future.result() for future in futures)
+        pending = collections.deque(
+            overlays.submit(render_overlay, p, settings, follow, allow_remote, builds) for p in paths
+        )
+        # Each handed out once and forgotten here: a run holds only the overlays it keeps.
+        yield (pending.popleft().result() for _ in range(len(pending)))
     finally:
         # Nothing new starts; builds nobody waits for are cancelled (an overlay waiting for one
         # then stops); what runs ends.

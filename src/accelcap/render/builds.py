@@ -7,7 +7,8 @@ path) at most once per run, however many overlays or Applications reach it, and 
 overlays and of one overlay's Applications overlap. Each build is checked as before, in its
 worker: the pools' ``pool.yaml`` first (``accelcap.pool_settings``), then remote content
 (``render.remote``), then the kustomization graph and kustomize itself, under its deadline
-(``render.kustomize``).
+(``render.kustomize``). The bound is on kustomize processes: more threads than that do the
+builds' own work meanwhile, and each kustomization file is parsed once per run.
 
 Callers ask for builds and read the results in an order of their own, so what a tool prints
 and which error it names first do not depend on which build finished first.
@@ -26,6 +27,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import InputError, ToolError
 from ..pool_settings import PoolSettings, pools_of_build
+from ..yamlload import load_single
 from .kustomize import RenderedObject, kustomize_objects
 from .model import Document
 from .remote import RemoteReference, remote_references
@@ -54,6 +56,11 @@ def default_jobs() -> int:
     return int(configured)
 
 
+#: Threads per kustomize slot: a build spends about a third of its time in its own Python
+#: work, during which another build's kustomize can run.
+THREADS_PER_JOB = 2
+
+
 @dataclass(frozen=True)
 class Build:
     """What one directory renders to, before any overlay or Application claims it."""
@@ -70,14 +77,40 @@ class Build:
     failure: ToolError | None = None
 
 
-def render_build(directory: Path, settings: Settings) -> Build:
-    """Check and render one directory (the work of one build, in a worker thread)."""
+class KustomizationFiles:
+    """The kustomization files of one run, each parsed once.
+
+    Every build walks its kustomization graph three times (pools, remote content, the
+    graph's guard), and most builds share their bases and components: parsing each file once
+    per run keeps the render's own work small beside kustomize's. A file that does not parse
+    is not kept, so each build that reads it says so.
+    """
+
+    def __init__(self) -> None:
+        self._parsed: dict[Path, dict[str, t.Any]] = {}
+
+    def load(self, file: Path, where: str) -> dict[str, t.Any]:
+        parsed = self._parsed.get(file)
+        if parsed is None:
+            parsed = self._parsed[file] = load_single(file, where)
+        return parsed
+
+
+def render_build(
+    directory: Path,
+    settings: Settings,
+    files: KustomizationFiles | None = None,
+    slot: t.ContextManager[t.Any] | None = None,
+) -> Build:
+    """Check and render one directory (the work of one build, in a worker thread); ``files``
+    and ``slot`` are the run's parsed kustomization files and its bound on kustomize."""
+    load = (files or KustomizationFiles()).load
     where = settings.relative(directory)
     # The pools' settings (pool.yaml) are checked before kustomize reads them.
-    pools = tuple(pools_of_build(directory, settings))
+    pools = tuple(pools_of_build(directory, settings, load))
     try:
-        remote = tuple(remote_references(directory, settings))
-        objects = () if remote else tuple(kustomize_objects(directory, settings))
+        remote = tuple(remote_references(directory, settings, load))
+        objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot))
     except ToolError as error:
         return Build(where, (), (), pools, error)
     return Build(where, objects, remote, pools)
@@ -93,7 +126,13 @@ class BuildCache:
     def __init__(self, settings: Settings, jobs: int | None = None) -> None:
         self.settings = settings
         self.jobs = jobs if jobs is not None else default_jobs()
-        self._executor = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="accelcap-build")
+        # kustomize runs in at most ``jobs`` builds at once; the other threads meanwhile do a
+        # build's own work (its pools, its graph, reading what kustomize printed).
+        self._slots = threading.BoundedSemaphore(self.jobs)
+        self._files = KustomizationFiles()
+        self._executor = ThreadPoolExecutor(
+            max_workers=THREADS_PER_JOB * self.jobs, thread_name_prefix="accelcap-build"
+        )
         self._builds: dict[Path, Future[Build]] = {}
         #: Builds whose objects some overlay already holds; later users get copies.
         self._claimed: set[Path] = set()
@@ -127,7 +166,7 @@ class BuildCache:
             self.requests += 1
             future = self._builds.get(key)
             if future is None:
-                future = self._executor.submit(render_build, directory, self.settings)
+                future = self._executor.submit(render_build, directory, self.settings, self._files, self._slots)
                 self._builds[key] = future
             return future
 

@@ -14,7 +14,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..affected import kustomization_file
+from ..affected import Loader, kustomization_file
 from ..config import Settings
 from ..yamlload import load_single
 
@@ -46,8 +46,9 @@ def is_remote(entry: str) -> bool:
     return bool(_REMOTE.search(entry.strip()))
 
 
-def remote_references(directory: Path, settings: Settings) -> list[RemoteReference]:
-    """Every remote entry in the kustomization graph of ``directory`` (local paths followed)."""
+def remote_references(directory: Path, settings: Settings, load: Loader = load_single) -> list[RemoteReference]:
+    """Every remote entry in the kustomization graph of ``directory`` (local paths followed);
+    ``load`` reads each kustomization file."""
     build = settings.relative(directory)
     found: list[RemoteReference] = []
     seen: set[Path] = set()
@@ -61,8 +62,8 @@ def remote_references(directory: Path, settings: Settings) -> list[RemoteReferen
         file = kustomization_file(current)
         if file is None:
             continue
-        kustomization = load_single(file, settings.relative(file))
         where = settings.relative(file)
+        kustomization = load(file, where)
         for field in LOADED_FIELDS:
             for entry in _entries(kustomization.get(field)):
                 if is_remote(entry):
