@@ -16,8 +16,8 @@ and which error it names first do not depend on which build finished first.
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 import threading
 import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -75,6 +75,8 @@ class Build:
     #: Why kustomize could not render it, raised when an overlay uses the build (after the
     #: overlay has compared the build's pools with its others, as before kustomize ran).
     failure: ToolError | None = None
+    #: The objects as rendered, for every user after the first (who may have changed its own).
+    pristine: bytes = b""
 
 
 class KustomizationFiles:
@@ -113,7 +115,7 @@ def render_build(
         objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot))
     except ToolError as error:
         return Build(where, (), (), pools, error)
-    return Build(where, objects, remote, pools)
+    return Build(where, objects, remote, pools, pristine=pickle.dumps([obj for obj, _, _ in objects]))
 
 
 class BuildCache:
@@ -173,14 +175,16 @@ class BuildCache:
     def documents(self, directory: Path, build: Build, overlay: str, application: str | None) -> list[Document]:
         """The build's objects as ``overlay`` gets them (through ``application``, if any).
 
-        The first user gets the rendered objects themselves, every later one its own copy,
-        so a tool that changes an object in one overlay never changes it in another.
+        The first user gets the rendered objects themselves, every later one its own copy of
+        them as rendered, so a tool that changes an object in one overlay never changes it in
+        another.
         """
         key = directory.resolve()
         with self._lock:
             shared = key in self._claimed
             self._claimed.add(key)
+        objects = pickle.loads(build.pristine) if shared else [obj for obj, _, _ in build.objects]
         return [
-            Document(copy.deepcopy(obj) if shared else obj, overlay, build.where, application, file, line)
-            for obj, file, line in build.objects
+            Document(obj, overlay, build.where, application, file, line)
+            for obj, (_, file, line) in zip(objects, build.objects, strict=True)
         ]
