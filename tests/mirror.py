@@ -4,7 +4,8 @@ The tools fetch a pinned file from ``<mirror>/<owner>/<repo>/<commit>/<path>``. 
 keeps byte-exact copies in two other layouts, each listed with its origin in a SOURCES.txt:
 ``crds/<owner>__<repo>/<path>`` (tab-separated rows: repo, path, commit, ...) and the
 datreeio/CRDs-catalog files under ``schemas/<path>`` (rows ``sha  path  <=  repo@commit:path``).
-``build_mirror`` maps both onto the mirror layout with symbolic links, taking repository and
+``build_mirror`` maps both onto the mirror layout with copies (a directory mirror's files must
+lie inside it: the tools refuse a symbolic link that leads out), taking repository and
 commit from the SOURCES files, never from the project's pins, so a wrong pin finds nothing;
 ``serve`` puts such a directory on loopback HTTP and counts the requests.
 """
@@ -15,6 +16,7 @@ import contextlib
 import functools
 import http.server
 import re
+import shutil
 import threading
 import typing as t
 from pathlib import Path
@@ -41,13 +43,13 @@ def _catalog_rows(shared: Path) -> t.Iterator[tuple[str, str, str, Path]]:
 
 
 def build_mirror(shared: Path, root: Path) -> Path:
-    """A directory laid out ``<owner>/<repo>/<commit>/<path>``, linking to the shared data."""
+    """A directory laid out ``<owner>/<repo>/<commit>/<path>``, copied from the shared data."""
     for repo, commit, path, source in [*_crd_rows(shared), *_catalog_rows(shared)]:
         if not source.is_file():
             raise FileNotFoundError(f"{source} is listed in its SOURCES.txt but missing")
         target = root / repo / commit / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(source)
+        shutil.copyfile(source, target)
     return root
 
 

@@ -23,6 +23,9 @@ from .errors import InputError
 from .paths import is_inside
 from .yamlload import load_single
 
+#: Reads one YAML file of one document: the file and how errors name it (``load_single``).
+Loader = t.Callable[[Path, str], dict[str, t.Any]]
+
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: Fields that hold a list of local paths (kustomize types them ``[]string``).
 PATH_LISTS = (
@@ -112,10 +115,12 @@ class KustomizationGraph:
     to kustomize, which says more about them (the render layer's guard).
     """
 
-    def __init__(self, settings: Settings, missing_ok: bool = False) -> None:
+    def __init__(self, settings: Settings, missing_ok: bool = False, load: Loader = load_single) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
         self.missing_ok = missing_ok
+        #: Reads one kustomization file (a run's render shares the parsed files: ``render.builds``).
+        self.load = load
         self._files: dict[Path, frozenset[Path]] = {}
         #: Remote resources (URLs) the walked kustomizations name, in the order met.
         self.remote: list[str] = []
@@ -137,7 +142,7 @@ class KustomizationGraph:
             cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
             raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
         reached = {file.resolve()}
-        local, remote = named_paths(load_single(file, where), where)
+        local, remote = named_paths(self.load(file, where), where)
         self.remote += remote
         for raw in local:
             target = (directory / raw).resolve()

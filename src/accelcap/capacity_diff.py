@@ -30,7 +30,7 @@ from .instance_types import require
 from .pool_settings import MARKETS, POOL_ANNOTATION
 from .pools import AUTOSCALING_GROUP, find_pools
 from .quotas.demand import PoolPlan, plan_pools
-from .render import render_overlay
+from .render import RenderedOverlay, rendering_overlays
 from .report import use_colour
 from .tables import markdown_table, text_table
 
@@ -159,22 +159,29 @@ def capacities(root: Path) -> Capacities:
     """Every pool of every cluster in the tree at ``root``."""
     settings = load_settings(root)
     found = Capacities({}, {})
-    for cluster in list_clusters(settings):
-        rendered = render_overlay(settings.overlays / cluster, settings)
-        pools = find_pools(rendered.documents)
-        files = {p.name: p.file for p in rendered.pool_settings}
-        # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
-        for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
-            zone = (pool.provider.get("placement") or {}).get("availabilityZone")
-            pool_yaml = files.get(str(pool.machineset.annotations.get(POOL_ANNOTATION)))
-            found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
-        for autoscaler in rendered.of_kind("ClusterAutoscaler"):
-            if autoscaler.group != AUTOSCALING_GROUP or autoscaler.name != "default":
-                continue
-            for entry in autoscaler.get("spec", "resourceLimits", "gpus", default=[]) or []:
-                if isinstance(entry, dict) and isinstance(entry.get("max"), int):
-                    found.gpu_limits[(cluster, str(entry.get("type")))] = entry["max"]
+    clusters = list_clusters(settings)
+    # The clusters render at once, each build once (accelcap.render.rendering_overlays).
+    with rendering_overlays([settings.overlays / cluster for cluster in clusters], settings) as renders:
+        for cluster, rendered in zip(clusters, renders, strict=True):
+            _add_cluster(found, cluster, rendered)
     return found
+
+
+def _add_cluster(found: Capacities, cluster: str, rendered: RenderedOverlay) -> None:
+    """Every pool of one rendered cluster, and its GPU limits, into ``found``."""
+    pools = find_pools(rendered.documents)
+    files = {p.name: p.file for p in rendered.pool_settings}
+    # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
+    for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
+        zone = (pool.provider.get("placement") or {}).get("availabilityZone")
+        pool_yaml = files.get(str(pool.machineset.annotations.get(POOL_ANNOTATION)))
+        found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
+    for autoscaler in rendered.of_kind("ClusterAutoscaler"):
+        if autoscaler.group != AUTOSCALING_GROUP or autoscaler.name != "default":
+            continue
+        for entry in autoscaler.get("spec", "resourceLimits", "gpus", default=[]) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("max"), int):
+                found.gpu_limits[(cluster, str(entry.get("type")))] = entry["max"]
 
 
 def compare_gpu_limits(base: Capacities, head: Capacities) -> list[GpuLimitChange]:

@@ -27,6 +27,9 @@ from .pools import GpuLimit, find_pools, gpu_limits
 from .worker import wiring_path, wiring_text
 from .yamlload import load_single
 
+if t.TYPE_CHECKING:
+    from .render import RenderedOverlay
+
 GPU_LIMITS_FILE = "gpu-limits.yaml"
 GENERATOR = "python -m accelcap.generate"
 
@@ -39,6 +42,9 @@ class ClusterFile:
     text: t.Callable[[], str]
     #: Written first, when missing, so that the builds that list it render at all.
     bootstrap: str | None = None
+    #: The cluster whose render the text comes from (``ClusterRenders.prefetch`` renders them
+    #: all at once); None when the text needs no render.
+    renders: str | None = None
 
 
 def worker_wiring(cluster: str, settings: Settings) -> ClusterFile:
@@ -68,11 +74,8 @@ def gpu_limits_text(cluster: str, limits: list[GpuLimit]) -> str:
     return "\n".join(header + body) + "\n"
 
 
-def cluster_gpu_limits(cluster: str, settings: Settings) -> list[GpuLimit]:
-    """The GPU limits that follow from every pool the cluster's overlay syncs."""
-    from .render import render_overlay  # the render layer imports this module's neighbours
-
-    rendered = render_overlay(settings.overlays / cluster, settings)
+def gpu_limits_of(rendered: RenderedOverlay) -> list[GpuLimit]:
+    """The GPU limits that follow from the pools of a rendered cluster."""
     limits, unknown = gpu_limits(find_pools(rendered.documents))
     if unknown:
         pool = unknown[0]
@@ -84,6 +87,30 @@ def cluster_gpu_limits(cluster: str, settings: Settings) -> list[GpuLimit]:
     return limits
 
 
+class ClusterRenders:
+    """The GPU limits of the clusters one generator run derives files for, each cluster
+    rendered once; ``prefetch`` renders several at once (``accelcap.render``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._limits: dict[str, list[GpuLimit]] = {}
+
+    def prefetch(self, clusters: t.Iterable[str]) -> None:
+        from .render import rendering_overlays  # the render layer imports this module's neighbours
+
+        missing = [cluster for cluster in dict.fromkeys(clusters) if cluster not in self._limits]
+        if not missing:
+            return
+        overlays = [self.settings.overlays / cluster for cluster in missing]
+        with rendering_overlays(overlays, self.settings) as rendered:
+            for cluster, overlay in zip(missing, rendered, strict=True):
+                self._limits[cluster] = gpu_limits_of(overlay)
+
+    def gpu_limits(self, cluster: str) -> list[GpuLimit]:
+        self.prefetch([cluster])
+        return self._limits[cluster]
+
+
 def _lists_gpu_limits(directory: Path) -> bool:
     file = kustomization_file(directory)
     if file is None:
@@ -92,22 +119,24 @@ def _lists_gpu_limits(directory: Path) -> bool:
     return any(isinstance(p, dict) and p.get("path") == GPU_LIMITS_FILE for p in patches)
 
 
-def gpu_limits_files(cluster: str, settings: Settings) -> list[ClusterFile]:
+def gpu_limits_files(cluster: str, settings: Settings, renders: ClusterRenders | None = None) -> list[ClusterFile]:
     directories = [d for d in cluster_roots(settings.overlays / cluster) if _lists_gpu_limits(d)]
     if not directories:
         return []
-    computed: list[list[GpuLimit]] = []
+    cluster_renders = renders or ClusterRenders(settings)
 
     def text() -> str:
-        if not computed:
-            computed.append(cluster_gpu_limits(cluster, settings))
-        return gpu_limits_text(cluster, computed[0])
+        return gpu_limits_text(cluster, cluster_renders.gpu_limits(cluster))
 
-    return [ClusterFile(d / GPU_LIMITS_FILE, text, bootstrap=gpu_limits_text(cluster, [])) for d in directories]
+    return [
+        ClusterFile(d / GPU_LIMITS_FILE, text, bootstrap=gpu_limits_text(cluster, []), renders=cluster)
+        for d in directories
+    ]
 
 
-def cluster_files(cluster: str, settings: Settings) -> list[ClusterFile]:
-    """Every derived file of one cluster, the facts' wiring first (the GPU limits render)."""
+def cluster_files(cluster: str, settings: Settings, renders: ClusterRenders | None = None) -> list[ClusterFile]:
+    """Every derived file of one cluster, the facts' wiring first (the GPU limits render);
+    ``renders``: the run's renders, shared by every cluster's files."""
     if not facts_path(cluster, settings).is_file():
         return []
-    return [worker_wiring(cluster, settings), *gpu_limits_files(cluster, settings)]
+    return [worker_wiring(cluster, settings), *gpu_limits_files(cluster, settings, renders)]

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .catalog import docs as catalog_docs
 from .cli import entry_point, new_parser
-from .cluster_files import ClusterFile, cluster_files
+from .cluster_files import ClusterFile, ClusterRenders, cluster_files
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, InputError
 from .facts import list_clusters
@@ -286,10 +286,12 @@ def write_launchers(root: Path) -> None:
             link.symlink_to(LAUNCHER)
 
 
-def derived_files(root: Path) -> list[ClusterFile]:
-    """The derived files of every cluster of the repository at ``root``."""
+def derived_files(root: Path, renders: ClusterRenders | None = None) -> list[ClusterFile]:
+    """The derived files of every cluster of the repository at ``root``; the clusters whose
+    files need a render share ``renders`` (default: one for these files)."""
     settings = load_settings(root)
-    return [file for cluster in list_clusters(settings) for file in cluster_files(cluster, settings)]
+    renders = renders or ClusterRenders(settings)
+    return [file for cluster in list_clusters(settings) for file in cluster_files(cluster, settings, renders)]
 
 
 def stale_files(root: Path) -> list[str]:
@@ -301,10 +303,14 @@ def stale_files(root: Path) -> list[str]:
         if current != output.wanted(root):
             stale.append(output.path)
     settings = load_settings(root)
-    for derived in derived_files(root):
-        # A missing file keeps the builds that list it from rendering: stale, and not computed.
-        if not derived.path.is_file() or derived.path.read_text() != derived.text():
-            stale.append(settings.relative(derived.path))
+    renders = ClusterRenders(settings)
+    derived = derived_files(root, renders)
+    # A missing file keeps the builds that list it from rendering: stale, and not computed.
+    # The clusters the others need render at once.
+    renders.prefetch(file.renders for file in derived if file.renders and file.path.is_file())
+    for derived_file in derived:
+        if not derived_file.path.is_file() or derived_file.path.read_text() != derived_file.text():
+            stale.append(settings.relative(derived_file.path))
     return stale + launchers_stale(root)
 
 
@@ -327,14 +333,16 @@ def write_all(root: Path) -> list[str]:
 def write_derived(root: Path) -> list[str]:
     """Rewrite the stale derived files of every cluster; the paths written."""
     settings = load_settings(root)
-    derived = derived_files(root)
+    renders = ClusterRenders(settings)
+    derived = derived_files(root, renders)
     created = set()
     for cluster_file in derived:
         if cluster_file.bootstrap is not None and not cluster_file.path.is_file():
             write_atomically(cluster_file.path, cluster_file.bootstrap)
             created.add(cluster_file.path)
     written = []
-    for cluster_file in derived:
+
+    def write(cluster_file: ClusterFile) -> None:
         text = cluster_file.text()
         where = settings.relative(cluster_file.path)
         # A file someone keeps with CRLF line endings keeps them (files.read_text).
@@ -342,6 +350,16 @@ def write_derived(root: Path) -> list[str]:
         if cluster_file.path in created or current != text:
             write_atomically(cluster_file.path, text, newline, where)
             written.append(where)
+
+    # What needs no render first (the facts' wiring, which the renders read), then what
+    # follows from the renders, every cluster rendered at once.
+    for cluster_file in derived:
+        if cluster_file.renders is None:
+            write(cluster_file)
+    renders.prefetch(file.renders for file in derived if file.renders)
+    for cluster_file in derived:
+        if cluster_file.renders is not None:
+            write(cluster_file)
     return written
 
 

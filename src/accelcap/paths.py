@@ -27,4 +27,3 @@ def inside(root: Path, relative: str | os.PathLike[str], where: str, what: str =
     if not is_inside(root, candidate):
         raise InputError(where, f"{os.fspath(relative)!r} leads outside {what}")
     return candidate.resolve()
-

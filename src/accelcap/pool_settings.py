@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .affected import kustomization_file
+from .affected import Loader, kustomization_file
 from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
@@ -108,14 +108,14 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def _resource_files(directory: Path, root: Path, seen: set[Path]) -> t.Iterator[Path]:
+def _resource_files(directory: Path, root: Path, seen: set[Path], load: Loader) -> t.Iterator[Path]:
     """Files inside ``root`` that a kustomization takes resources from, through its resources
     and components (kustomize itself reports what it cannot reach)."""
     file = kustomization_file(directory)
     if file is None or directory in seen:
         return
     seen.add(directory)
-    kustomization = load_single(file)
+    kustomization = load(file, str(file))
     for key in ("resources", "components"):
         for entry in kustomization.get(key) or []:
             if not isinstance(entry, str) or "://" in entry:
@@ -124,16 +124,17 @@ def _resource_files(directory: Path, root: Path, seen: set[Path]) -> t.Iterator[
             if root not in target.parents:
                 continue  # a pool.yaml lives in the repository
             if target.is_dir():
-                yield from _resource_files(target, root, seen)
+                yield from _resource_files(target, root, seen, load)
             elif target.is_file():
                 yield target
 
 
-def pools_of_build(directory: Path, settings: Settings | None = None) -> list[PoolSettings]:
-    """Every Pool object the build at ``directory`` reads, checked."""
+def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolSettings]:
+    """Every Pool object the build at ``directory`` reads, checked; ``load`` reads each
+    kustomization file."""
     settings = settings or load_settings()
     pools = []
-    for file in _resource_files(directory.resolve(), settings.root.resolve(), set()):
+    for file in _resource_files(directory.resolve(), settings.root.resolve(), set(), load):
         text, _ = read_text(file, settings.relative(file))
         if not _POOL_LINE.search(text):
             continue

@@ -52,6 +52,14 @@ class Finding:
     severity: str = "error"
     #: For ``cannot-check`` findings: whether the run fails because of it.
     blocking: bool = False
+    #: Which check produced it, where one tool runs several (``tools/check``: ``validate``,
+    #: ``lint``, ...); None in the tools that run one.
+    check: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The code as people read it: ``CAP001``, or ``lint CAP001`` when a check is named."""
+        return f"{self.check} {self.code}" if self.check else self.code
 
     @property
     def fails(self) -> bool:
@@ -82,7 +90,8 @@ class Reporter(t.Protocol):
     ) -> None: ...
 
 
-def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None:
+def write_findings_text(findings: t.Sequence[Finding], stream: t.TextIO) -> None:
+    """One aligned line per finding: overlay, object (and path), code, level and message."""
     colour = use_colour(stream)
     red, yellow, dim, reset = ("\033[31m", "\033[33m", "\033[2m", "\033[0m") if colour else ("", "", "", "")
     rows = []
@@ -90,27 +99,34 @@ def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.A
         where = f.object or f.overlay or ""
         if f.path:
             where = f"{where} {f.path}"
-        rows.append((f.overlay or "", where, f.code, f.message, f.severity))
+        rows.append((f.overlay or "", where, f.label))
     widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
-    for (overlay, where, code, message, _), f in zip(rows, findings, strict=True):
+    for (overlay, where, code), f in zip(rows, findings, strict=True):
         paint = red if f.fails else yellow
         label = "" if f.severity == ERROR else f"[{f.level}] "
         stream.write(
             f"{dim}{overlay:<{widths[0]}}{reset}  {where:<{widths[1]}}  {paint}{code:<{widths[2]}}{reset}  "
-            f"{label}{message}\n"
+            f"{label}{f.message}\n"
         )
+
+
+def verdict_text(findings: t.Sequence[Finding], checked: str = "") -> str:
+    """``ok (checked)``, or the counts of each level (``2 error(s), 1 warning(s) (checked)``)."""
+    tail = f" ({checked})" if checked else ""
+    if not findings:
+        return f"ok{tail}"
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = sum(1 for f in findings if f.severity == WARNING)
     unchecked = [f for f in findings if f.severity == CANNOT_CHECK]
-    checked = summary.get("checked", "")
-    tail = f" ({checked})" if checked else ""
-    if findings:
-        counts = f"{errors} error(s), {warnings} warning(s)"
-        if unchecked:
-            counts += f", {len(unchecked)} cannot check ({sum(1 for f in unchecked if f.blocking)} blocking)"
-        stream.write(f"{tool}: {counts}{tail}\n")
-    else:
-        stream.write(f"{tool}: ok{tail}\n")
+    counts = f"{errors} error(s), {warnings} warning(s)"
+    if unchecked:
+        counts += f", {len(unchecked)} cannot check ({sum(1 for f in unchecked if f.blocking)} blocking)"
+    return f"{counts}{tail}"
+
+
+def report_text(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None:
+    write_findings_text(findings, stream)
+    stream.write(f"{tool}: {verdict_text(findings, summary.get('checked', ''))}\n")
 
 
 def report_json(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.Any], stream: t.TextIO) -> None:
@@ -118,10 +134,18 @@ def report_json(tool: str, findings: t.Sequence[Finding], summary: dict[str, t.A
         "tool": tool,
         "ok": not failed(findings),
         "summary": summary,
-        "findings": [asdict(f) for f in findings],
+        "findings": [finding_dict(f) for f in findings],
     }
     json.dump(document, stream, indent=2, sort_keys=True)
     stream.write("\n")
+
+
+def finding_dict(finding: Finding) -> dict[str, t.Any]:
+    """A finding for JSON; ``check`` only where a tool runs several checks."""
+    fields = asdict(finding)
+    if fields["check"] is None:
+        del fields["check"]
+    return fields
 
 
 def _escape_data(text: str) -> str:
@@ -139,7 +163,8 @@ def report_github(tool: str, findings: t.Sequence[Finding], summary: dict[str, t
             properties.append(f"file={_escape_property(f.file)}")
             if f.line:
                 properties.append(f"line={f.line}")
-        title = f"{tool} {f.code}" if f.severity != CANNOT_CHECK else f"{tool} {f.code} ({f.level})"
+        # The check's name where one tool runs several: the same title its own tool gives.
+        title = f"{f.check or tool} {f.code}" + (f" ({f.level})" if f.severity == CANNOT_CHECK else "")
         properties.append(f"title={_escape_property(title)}")
         subject = " ".join(p for p in (f.overlay, f.object, f.path) if p)
         level = "error" if f.fails else "warning"

@@ -235,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unset_message(cluster: str) -> str:
+    """What ``--check`` says of a cluster whose infraID is still the placeholder."""
+    return f"infraID is unset; run {TOOL} {cluster} --from-cluster"
+
+
 def _check(cluster_name: str | None) -> int:
     settings = load_settings()
     clusters = [cluster_name] if cluster_name else list_clusters(settings)
@@ -242,10 +247,7 @@ def _check(cluster_name: str | None) -> int:
         raise InputError(settings.overlays_dir, "no cluster overlays with facts/cluster.yaml")
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
     for name in unset:
-        print(
-            f"{TOOL}: {settings.relative(facts_path(name, settings))}: infraID is unset; run {TOOL} {name} --from-cluster",
-            file=sys.stderr,
-        )
+        print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {unset_message(name)}", file=sys.stderr)
     if not unset:
         print(f"{TOOL}: infraID set for {', '.join(clusters)}")
     return EXIT_FINDINGS if unset else EXIT_OK

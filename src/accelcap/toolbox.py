@@ -113,6 +113,26 @@ TOOLS: tuple[Tool, ...] = (
         ),
     ),
     Tool(
+        "check",
+        "accelcap.check.cli:main",
+        "check [PATH...]",
+        "the main job and the pre-commit hook: renders each build once (one build per core at a time) and "
+        "runs `set-infra-id --check`, `validate`, `lint` and `verify-quotas --plan` over the same objects, "
+        "each finding naming its check",
+        (OK, FINDINGS, BAD_INPUT),
+        (*FINDINGS_FORMATS, "markdown"),
+        hooks=(
+            Hook(
+                "check",
+                "render touched overlays once: infraID, validate, lint, quota plan (no AWS calls)",
+                ("--changed",),
+                files=MANIFESTS,
+                require_serial=True,
+                verbose=True,
+            ),
+        ),
+    ),
+    Tool(
         "set-infra-id",
         "accelcap.set_infra_id:main",
         "set-infra-id <cluster>",
@@ -120,15 +140,6 @@ TOOLS: tuple[Tool, ...] = (
         "every pool copies) from `--infra-id`, `--from-machineset FILE` or `--from-cluster`; "
         "`--check` fails while unset",
         (OK, (1, "unset (`--check`)"), BAD_INPUT, (3, "the cluster refused")),
-        hooks=(
-            Hook(
-                "infra-id-set",
-                "every cluster has its infraID",
-                ("--check",),
-                files=r"^overlays/[^/]+/facts/",
-                pass_filenames=False,
-            ),
-        ),
     ),
     Tool(
         "validate",
@@ -138,15 +149,6 @@ TOOLS: tuple[Tool, ...] = (
         "`--server`: a server-side dry run on the live cluster as the Argo CD controller",
         (OK, (1, "invalid"), BAD_INPUT, (3, "the cluster refused (`--server`)")),
         FINDINGS_FORMATS,
-        hooks=(
-            Hook(
-                "validate",
-                "render and validate touched overlays",
-                ("--changed",),
-                files=MANIFESTS,
-                require_serial=True,
-            ),
-        ),
     ),
     Tool(
         "lint",
@@ -155,15 +157,6 @@ TOOLS: tuple[Tool, ...] = (
         "the capacity safety rules (`docs/lint-rules.md`)",
         (OK, FINDINGS, BAD_INPUT),
         FINDINGS_FORMATS,
-        hooks=(
-            Hook(
-                "lint",
-                "lint touched overlays (capacity safety rules)",
-                ("--changed",),
-                files=MANIFESTS,
-                require_serial=True,
-            ),
-        ),
     ),
     Tool(
         "verify-quotas",
@@ -173,16 +166,6 @@ TOOLS: tuple[Tool, ...] = (
         "`SKIP_QUOTAS=1` reports without enforcing",
         (OK, (1, "short"), BAD_INPUT, (3, "AWS refused")),
         ("text", "json", "markdown", "github"),
-        hooks=(
-            Hook(
-                "verify-quotas",
-                "quota plan of touched clusters (no AWS calls)",
-                ("--plan", "--changed"),
-                files=MANIFESTS,
-                require_serial=True,
-                verbose=True,
-            ),
-        ),
     ),
     Tool(
         "capacity-diff",

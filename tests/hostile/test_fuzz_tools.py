@@ -121,6 +121,7 @@ def option_strings(tool: Tool) -> list[str]:
 #: fuzz adds random words to them (and tries entirely random command lines too).
 SKELETONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "check-yaml": (("{yaml}",), ("--any-document", "{yaml}"), ("{yaml}", "{yaml}")),
+    "check": (("prod",), ("{yaml}",), ("-",), ("--cluster", "prod", "{yaml}"), ("--changed",)),
     "set-infra-id": (
         ("prod", "--from-machineset", "{yaml}"),
         ("prod", "--infra-id"),

@@ -10,10 +10,12 @@ import pytest
 from quota_support import INFRA_ID, POOL, REPO, RepoCopy, Result
 
 from accelcap.catalog.ec2_quotas import Market, NoQuota, family_quotas, quota_for
+from accelcap.check import cli as check_cli
 from accelcap.quotas.aws import translate
 from accelcap.quotas.demand import PoolDemand, PoolPlan
 from accelcap.quotas.usage import count_usage, instance_types_in_use
 from accelcap.quotas.verdict import CHECKS, judge, plan_rows
+from support import run_in_process
 
 VCPUS = {"g5.2xlarge": 8, "g5.xlarge": 4, "m6i.large": 2, "inf2.xlarge": 4, "mac2.metal": 12}
 
@@ -227,23 +229,21 @@ def _credentials_that_would_reach_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-@pytest.mark.parametrize("hooks_file, prefix", [(".pre-commit-config.yaml", "tools/verify-quotas"),
-                                                (".pre-commit-hooks.yaml", "verify-quotas")])  # fmt: skip
+@pytest.mark.parametrize("hooks_file, prefix", [(".pre-commit-config.yaml", "tools/check"),
+                                                (".pre-commit-hooks.yaml", "check")])  # fmt: skip
 def test_the_precommit_hook_plans_only_even_with_credentials(
-    hooks_file: str,
-    prefix: str,
-    monkeypatch: pytest.MonkeyPatch,
-    aws_operations: list[str],
-    run_quotas: t.Callable[..., Result],
+    hooks_file: str, prefix: str, monkeypatch: pytest.MonkeyPatch, aws_operations: list[str]
 ) -> None:
+    """The quota plan runs in the check hook (``tools/check``), which never calls AWS."""
     import yaml
 
     document = yaml.safe_load((REPO / hooks_file).read_text())
     hooks = document if isinstance(document, list) else [h for r in document["repos"] for h in r["hooks"]]
-    (entry,) = [h["entry"] for h in hooks if "verify-quotas" in h["entry"]]
-    assert entry.startswith(f"{prefix} ")
+    assert not [h for h in hooks if "verify-quotas" in h["entry"]]  # no hook renders a second time
+    (entry,) = [h["entry"] for h in hooks if h["entry"].startswith(f"{prefix} ")]
     _credentials_that_would_reach_aws(monkeypatch)
-    result = run_quotas(*entry.split()[1:], "base/pools/gpu/kustomization.yaml")
+    monkeypatch.delenv("ACCELCAP_FORMAT", raising=False)
+    result = run_in_process(check_cli, *entry.split()[1:], "base/pools/gpu/kustomization.yaml")
     assert result.code == 0, result.err
     assert aws_operations == []
     assert "QUOTA NOT CHECKED" in result.out and "cluster prod" in result.out

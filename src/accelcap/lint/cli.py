@@ -7,9 +7,9 @@ import sys
 
 from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..render import render_targets
-from ..report import failed, report
-from .engine import lint_overlays
+from ..render import rendering_targets
+from ..report import Finding, failed, report
+from .engine import lint_overlay
 from .rule import Rule, all_rules
 from .silence import IGNORE_PREFIX
 
@@ -64,13 +64,19 @@ def execute(args: argparse.Namespace) -> int:
         for rule in rules:
             sys.stdout.write(f"{rule.id}  {rule.name:<30}  {rule.title}\n")
         return EXIT_OK
-    # Builds that pull remote content are recorded, not refused: CAP021 reports them.
-    overlays = render_targets(args.paths, cluster=args.cluster, changed=args.changed, allow_remote=True)
-    findings = lint_overlays(overlays, rules)
-    documents = sum(len(o.documents) for o in overlays)
+    findings: list[Finding] = []
+    overlays: list[str] = []
+    documents = 0
+    # Builds that pull remote content are recorded, not refused: CAP021 reports them. Each
+    # overlay is linted as soon as it rendered, while the others render.
+    with rendering_targets(args.paths, cluster=args.cluster, changed=args.changed, allow_remote=True) as rendered:
+        for overlay in rendered:
+            findings += lint_overlay(overlay, rules)
+            overlays.append(overlay.name)
+            documents += len(overlay.documents)
     summary = {
         "checked": f"{len(overlays)} overlay(s), {documents} object(s), {len(rules)} rule(s)",
-        "overlays": [o.name for o in overlays],
+        "overlays": overlays,
         "objects": documents,
         "rules": [r.id for r in rules],
     }

@@ -12,13 +12,13 @@ from ..affected import affected_overlays
 from ..cli import add_format_option, entry_point, new_parser, one_line
 from ..config import Settings, load_settings
 from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
-from ..facts import list_clusters, load_facts
-from ..instance_types import require
+from ..facts import ClusterFacts, list_clusters, load_facts
 from ..pools import find_pools
-from ..render import render_overlay
+from ..render import RenderedOverlay, rendering_overlays
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
+from .plan import plan_overlay
 from .usage import count_usage, instance_types_in_use
 from .verdict import CHECKS, DEFAULT_WARN_PERCENT, judge, plan_rows
 
@@ -112,12 +112,6 @@ def warn_percent(args: argparse.Namespace, settings: Settings) -> float:
     return float(configured)
 
 
-def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
-    """vCPUs from ``accelcap.instance_types`` for ``--plan``; a type missing there is exit 2."""
-    why = "--plan cannot size it (run without --plan to ask EC2)"
-    return {plan.instance_type: require(plan.instance_type, f"{overlay}: {plan.ref}", why).vcpus for plan in plans}
-
-
 def _pool_of(instance_type: str, plans: t.Sequence[PoolPlan]) -> PoolPlan | None:
     return next((p for p in plans if p.instance_type == instance_type), None)
 
@@ -176,44 +170,46 @@ def execute(args: argparse.Namespace) -> int:
     if not clusters:
         print(f"{TOOL}: the changed files touch no cluster; nothing to check")
         return EXIT_OK
+    # Every name is checked (load_facts) before anything renders.
+    facts = [load_facts(cluster, settings) for cluster in clusters]
+    threshold = warn_percent(args, settings)
     codes = []
-    for cluster in clusters:
-        try:
-            codes.append(check_cluster(cluster, args, settings))
-        except ExternalError as error:
-            if not skip:
-                raise
-            # No verdict: AWS refused. The same one line the CLI frame would print.
-            print(f"{TOOL}: {one_line(error.where)}: {one_line(error.what)}", file=sys.stderr)
-            codes.append(error.exit_code)
+    # The clusters render at once, each build once, while the first is checked.
+    with rendering_overlays([f.path.parent.parent for f in facts], settings) as rendered:
+        for cluster_facts in facts:
+            try:
+                codes.append(check_cluster(cluster_facts, next(rendered), args, threshold))
+            except ExternalError as error:
+                if not skip:
+                    raise
+                # No verdict: AWS refused. The same one line the CLI frame would print.
+                print(f"{TOOL}: {one_line(error.where)}: {one_line(error.what)}", file=sys.stderr)
+                codes.append(error.exit_code)
     code = max(codes)
     return not_enforced(code, args.format) if skip else code
 
 
-def check_cluster(cluster: str, args: argparse.Namespace, settings: Settings) -> int:
-    facts = load_facts(cluster, settings)
-    threshold = warn_percent(args, settings)
-    overlay = render_overlay(facts.path.parent.parent, settings)
-    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.Namespace, threshold: float) -> int:
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
         "account": facts.account_id,
         "region": facts.region,
         "mode": "plan" if args.plan else "check",
-        "pools": len(plans),
         "warnPercent": threshold,
     }
 
     if args.plan:
-        rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
-        summary["context"] = (
-            f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "
-            f"against AWS (--plan: no AWS calls, vCPUs from accelcap.instance_types; run "
-            f"tools/verify-quotas {facts.name} with credentials for the real check)"
-        )
-        summary["checked"] = f"{len(plans)} pool(s), demand only"
-        write(args.format, rows, findings, summary, sys.stdout, plan=True)
-        return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+        planned = plan_overlay(overlay, facts)
+        summary |= {
+            "pools": planned.pools,
+            "context": planned.context,
+            "checked": f"{planned.pools} pool(s), demand only",
+        }
+        write(args.format, planned.rows, planned.findings, summary, sys.stdout, plan=True)
+        return EXIT_FINDINGS if any(f.severity == "error" for f in planned.findings) else EXIT_OK
+
+    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    summary["pools"] = len(plans)
 
     account = AwsAccount(facts.region, args.profile)
     # Guardrail: nothing else is asked of an account that is not the cluster's.

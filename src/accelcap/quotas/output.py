@@ -29,7 +29,8 @@ def _cell(value: t.Any) -> str:
     return str(value)
 
 
-def _table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], list[list[str]]]:
+def table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The quota table's header and cells: the demand alone (``plan``) or the full check."""
     if plan:
         return _PLAN_COLUMNS, [
             [r.quota_class, r.market.value, _cell(r.code), str(r.planned), ", ".join(r.pools)] for r in rows
@@ -47,7 +48,7 @@ def _table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], li
 
 
 def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dict[str, t.Any], plan: bool) -> str:
-    header, body = _table_cells(rows, plan)
+    header, body = table_cells(rows, plan)
     errors = [f for f in findings if f.severity == "error"]
     status = "not enough quota" if errors else ("enough quota" if not plan else "demand only (--plan)")
     icon = ":x:" if errors else (":warning:" if findings else ":white_check_mark:")
@@ -80,6 +81,6 @@ def write(
         return
     if fmt == "text":
         stream.write(f"{TOOL}: {summary['context']}\n")
-        header, body = _table_cells(rows, plan)
+        header, body = table_cells(rows, plan)
         stream.write(text_table(header, body) if body else "no pools\n")
     report(fmt, TOOL, findings, summary, stream)

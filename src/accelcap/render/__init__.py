@@ -3,31 +3,41 @@
 - ``model``: ``Document`` (one rendered object and where it came from) and
   ``RenderedOverlay`` (everything one overlay puts on its cluster);
 - ``kustomize``: the kustomize subprocess, with each object's source file and line;
+- ``builds``: ``BuildCache``, the builds of one run: each directory rendered once, several
+  at a time (bounded by the cores);
 - ``applications``: ``render_overlay``, which follows the overlay's Argo CD Applications
   into the paths they sync (recursively: app of apps) and adds the hand-applied
   ``validation/`` builds;
 - ``remote``: remote content (URLs, git references) in a build's kustomization graph;
 - ``targets``: what a tool's PATH arguments (or ``--changed`` files) name, rendered.
 
+Every entry point that renders several overlays renders them at once through one
+``BuildCache`` (``rendering_overlays``, ``rendering_targets``), handing them out in the order
+asked: a tool's output and the first error it names do not depend on timing.
+
 The names below are the layer's interface; import them from ``accelcap.render``.
 """
 
 from __future__ import annotations
 
-from .applications import MANUAL_BUILD, MAX_DEPTH, is_application, render_overlay
+from .applications import MANUAL_BUILD, MAX_DEPTH, is_application, render_overlay, rendering_overlays
+from .builds import JOBS_ENV, BuildCache, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
 from .remote import RemoteReference, is_remote
-from .targets import list_overlays, load_rendered, render_targets, resolve_targets
+from .targets import list_overlays, load_rendered, render_targets, rendering_targets, resolve_targets
 
 __all__ = [
+    "JOBS_ENV",
     "KUSTOMIZE_ENV",
     "MANUAL_BUILD",
     "MAX_DEPTH",
+    "BuildCache",
     "Document",
     "FollowedApplication",
     "RemoteReference",
     "RenderedOverlay",
+    "default_jobs",
     "is_application",
     "is_remote",
     "kustomize_command",
@@ -36,5 +46,7 @@ __all__ = [
     "render_kustomization",
     "render_overlay",
     "render_targets",
+    "rendering_overlays",
+    "rendering_targets",
     "resolve_targets",
 ]

@@ -14,6 +14,8 @@ record it (``allow_remote``: lint reports it as CAP021).
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,10 +24,10 @@ from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
 from ..paths import inside
-from ..pool_settings import PoolSettings, pools_of_build
-from .kustomize import render_kustomization
+from ..pool_settings import PoolSettings
+from .builds import Build, BuildCache
 from .model import Document, FollowedApplication, RenderedOverlay
-from .remote import RemoteReference, remote_references
+from .remote import RemoteReference
 
 #: A hand-applied build that no Application syncs but every check must see. It sits beside
 #: what it validates: in the overlay itself, or in the parent of a followed Application's
@@ -87,38 +89,48 @@ def follow_application(app: Document, overlay: str, settings: Settings) -> list[
 
 
 class _Builds:
-    """Renders builds, refusing or recording the ones that pull remote content."""
+    """The builds of one overlay, from the run's ``BuildCache``: the pools they read compared,
+    builds that pull remote content refused or recorded."""
 
-    def __init__(self, overlay: str, settings: Settings, allow_remote: bool) -> None:
+    def __init__(self, overlay: str, settings: Settings, allow_remote: bool, cache: BuildCache) -> None:
         self.overlay = overlay
         self.settings = settings
         self.allow_remote = allow_remote
+        self.cache = cache
         self.remote: list[RemoteReference] = []
         #: The pool.yaml of every pool the builds read, by pool name.
         self.pools: dict[str, PoolSettings] = {}
 
     def render(self, directory: Path, application: str | None) -> list[Document]:
-        # The pools' settings (pool.yaml) are checked before kustomize reads them.
-        for pool in pools_of_build(directory, self.settings):
+        return self.render_all([(directory, application)])[0]
+
+    def render_all(self, jobs: list[tuple[Path, str | None]]) -> list[list[Document]]:
+        """The documents of each build, in the order of ``jobs``; the builds run at once."""
+        futures = [self.cache.submit(directory) for directory, _ in jobs]
+        # Taken in the order asked, so the first error named is always the same one.
+        return [
+            self._claim(directory, application, future.result())
+            for (directory, application), future in zip(jobs, futures, strict=True)
+        ]
+
+    def _claim(self, directory: Path, application: str | None, build: Build) -> list[Document]:
+        for pool in build.pools:
             other = self.pools.setdefault(pool.name, pool)
             if other.file != pool.file:
                 raise InputError(self.overlay, f"two pools are named {pool.name}: {other.file} and {pool.file}")
-        found = remote_references(directory, self.settings)
-        if found:
+        if build.failure is not None:
+            raise build.failure
+        if build.remote:
             if not self.allow_remote:
-                first = found[0]
+                first = build.remote[0]
                 raise InputError(
                     first.file,
                     f"{first.field} entry {first.value!r} is fetched from outside this repository when "
                     "kustomize builds it; only reviewed content may sync (lint rule CAP021)",
                 )
-            self.remote.extend(found)
+            self.remote.extend(build.remote)
             return []
-        return render_kustomization(directory, self.overlay, application, self.settings)
-
-    def render_all(self, jobs: list[tuple[Path, str | None]]) -> list[list[Document]]:
-        with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
-            return list(pool.map(lambda job: self.render(job[0], job[1]), jobs))
+        return self.cache.documents(directory, build, self.overlay, application)
 
 
 def _follow(
@@ -165,21 +177,29 @@ def _follow(
 
 
 def render_overlay(
-    path: Path, settings: Settings | None = None, follow: bool = True, allow_remote: bool = False
+    path: Path,
+    settings: Settings | None = None,
+    follow: bool = True,
+    allow_remote: bool = False,
+    cache: BuildCache | None = None,
 ) -> RenderedOverlay:
     """Render the overlay at ``path``, follow its Applications, add the manual builds beside them.
 
     ``allow_remote``: record builds that pull remote content (left unrendered) instead of
-    refusing them.
+    refusing them. ``cache``: the run's builds, shared with the other overlays of the run
+    (default: builds of this overlay only).
     """
     settings = settings or load_settings()
+    if cache is None:
+        with BuildCache(settings) as overlay_builds:
+            return render_overlay(path, settings, follow, allow_remote, overlay_builds)
     path = path.resolve()
     name = settings.relative(path)
     if not path.is_dir():
         raise InputError(name, "no such overlay directory")
     cluster_dir = cluster_dir_of(path)
     facts = load_facts_file(cluster_dir / FACTS_FILE, settings) if cluster_dir else None
-    builds = _Builds(name, settings, allow_remote)
+    builds = _Builds(name, settings, allow_remote, cache)
     own = builds.render(path, None)
     applications = _follow(own, name, path, settings, builds) if follow else []
     beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
@@ -187,3 +207,43 @@ def render_overlay(
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
     return RenderedOverlay(path, name, documents, applications, facts, builds.remote, list(builds.pools.values()))
+
+
+#: Overlays rendered at once per build slot: an overlay waits for one level of its builds at a
+#: time, so several per slot keep every slot busy.
+OVERLAYS_PER_JOB = 4
+
+
+@contextlib.contextmanager
+def rendering_overlays(
+    paths: t.Sequence[Path],
+    settings: Settings | None = None,
+    follow: bool = True,
+    allow_remote: bool = False,
+    cache: BuildCache | None = None,
+) -> t.Iterator[t.Iterator[RenderedOverlay]]:
+    """``render_overlay`` of every path, several at once, handed out in the order of ``paths``.
+
+    Inside the block, iterate what it yields: each overlay as soon as it and those before it
+    are rendered, so a tool checks the first while the rest render. Every overlay shares one
+    ``BuildCache`` (``cache``, or one for the block): a build two overlays reach renders once.
+    Leaving the block early cancels what nobody waits for.
+    """
+    settings = settings or load_settings()
+    own_cache = cache is None
+    builds = cache if cache is not None else BuildCache(settings)
+    workers = max(1, min(len(paths), OVERLAYS_PER_JOB * builds.jobs))
+    overlays = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accelcap-overlay")
+    try:
+        pending = collections.deque(
+            overlays.submit(render_overlay, p, settings, follow, allow_remote, builds) for p in paths
+        )
+        # Each handed out once and forgotten here: a run holds only the overlays it keeps.
+        yield (pending.popleft().result() for _ in range(len(pending)))
+    finally:
+        # Nothing new starts; builds nobody waits for are cancelled (an overlay waiting for one
+        # then stops); what runs ends.
+        overlays.shutdown(wait=False, cancel_futures=True)
+        if own_cache:
+            builds.close()
+        overlays.shutdown(wait=True)

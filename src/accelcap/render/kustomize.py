@@ -27,11 +27,11 @@ import typing as t
 from pathlib import Path
 
 from .. import timeouts
-from ..affected import KustomizationGraph
+from ..affected import KustomizationGraph, Loader
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..files import signals_held
-from ..yamlload import load_documents
+from ..yamlload import load_documents, load_single
 from .model import Document
 
 #: Overrides the kustomize command, e.g. ``kubectl kustomize`` or ``/opt/bin/kustomize build``.
@@ -61,13 +61,14 @@ def _offline_env() -> dict[str, str]:
 
 
 def kustomize_build(
-    directory: Path, where: str, remote: t.Sequence[str] = ()
+    directory: Path, where: str, remote: t.Sequence[str] = (), slot: t.ContextManager[t.Any] | None = None
 ) -> list[tuple[dict[str, t.Any], Path | None]]:
     """Every object ``directory`` renders to, with the absolute path of its source file.
 
     ``where`` names the directory in errors, ``remote`` the remote resources its graph names
     (for the message when the build runs out of time). The source is None where kustomize
-    could not tell or the file it names does not exist.
+    could not tell or the file it names does not exist. ``slot`` is held while kustomize
+    runs (``render.builds`` bounds how many run at once); the deadline starts inside it.
     """
     if not (directory / "kustomization.yaml").is_file() and not (directory / "kustomization.yml").is_file():
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
@@ -84,7 +85,8 @@ def kustomize_build(
         )
         command = [*kustomize_command(), wrapper]
         try:
-            result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
+            with slot or contextlib.nullcontext():
+                result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
         except subprocess.TimeoutExpired:
             fetching = f"; it fetches {', '.join(remote[:2])}" if remote else ""
             raise InputError(
@@ -156,17 +158,34 @@ def line_of(source: Path, kind: str) -> int | None:
     return None
 
 
+#: One rendered object, the source file it came from (relative to the repository) and the line
+#: there, where kustomize could tell.
+RenderedObject = tuple[dict[str, t.Any], str | None, int | None]
+
+
+def kustomize_objects(
+    directory: Path, settings: Settings, load: Loader = load_single, slot: t.ContextManager[t.Any] | None = None
+) -> list[RenderedObject]:
+    """Every object ``directory`` renders to, with its source; nothing is followed. ``load``
+    reads each kustomization file, ``slot``: see ``kustomize_build``."""
+    where = settings.relative(directory)
+    graph = KustomizationGraph(settings, missing_ok=True, load=load)
+    graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
+    objects: list[RenderedObject] = []
+    for obj, source in kustomize_build(directory, where, graph.remote, slot):
+        file = settings.relative(source) if source else None
+        line = line_of(source, str(obj.get("kind", ""))) if source else None
+        objects.append((obj, file, line))
+    return objects
+
+
 def render_kustomization(
     directory: Path, overlay: str, application: str | None = None, settings: Settings | None = None
 ) -> list[Document]:
     """Render one kustomization directory, without following anything."""
     settings = settings or load_settings()
     where = settings.relative(directory)
-    graph = KustomizationGraph(settings, missing_ok=True)
-    graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
-    documents = []
-    for obj, source in kustomize_build(directory, where, graph.remote):
-        file = settings.relative(source) if source else None
-        line = line_of(source, str(obj.get("kind", ""))) if source else None
-        documents.append(Document(obj, overlay, where, application, file, line))
-    return documents
+    return [
+        Document(obj, overlay, where, application, file, line)
+        for obj, file, line in kustomize_objects(directory, settings)
+    ]

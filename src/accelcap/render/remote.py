@@ -17,7 +17,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..affected import kustomization_file, path_entries
+from ..affected import Loader, kustomization_file, path_entries
 from ..config import Settings
 from ..yamlload import load_single
 
@@ -57,8 +57,9 @@ def _fetched(field: str, entry: str) -> bool:
     return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
 
 
-def remote_references(directory: Path, settings: Settings) -> list[RemoteReference]:
-    """Every remote entry in the kustomization graph of ``directory`` (local paths followed)."""
+def remote_references(directory: Path, settings: Settings, load: Loader = load_single) -> list[RemoteReference]:
+    """Every remote entry in the kustomization graph of ``directory`` (local paths followed);
+    ``load`` reads each kustomization file."""
     build = settings.relative(directory)
     found: list[RemoteReference] = []
     seen: set[Path] = set()
@@ -73,7 +74,7 @@ def remote_references(directory: Path, settings: Settings) -> list[RemoteReferen
         if file is None:
             continue
         where = settings.relative(file)
-        kustomization = load_single(file, where)
+        kustomization = load(file, where)
         for field, entry in path_entries(kustomization, where):
             if _fetched(field, entry):
                 found.append(RemoteReference(where, field, entry, build))

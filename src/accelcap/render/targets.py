@@ -7,6 +7,7 @@ overlays those files touch.
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from ..errors import InputError
 from ..facts import load_facts
 from ..files import read_bytes, read_stdin
 from ..yamlload import load_documents
-from .applications import render_overlay
+from .applications import rendering_overlays
+from .builds import BuildCache
 from .model import Document, RenderedOverlay
 
 
@@ -82,19 +84,41 @@ def render_targets(
     changed: t.Sequence[str] | None = None,
     allow_remote: bool = False,
 ) -> list[RenderedOverlay]:
-    """Render every CLI target; a rendered-YAML file or ``-`` becomes an overlay of its own.
+    """Render every CLI target; see ``rendering_targets``."""
+    with rendering_targets(paths, settings, follow, cluster, changed, allow_remote) as rendered:
+        return list(rendered)
 
-    Such a file has no cluster directory, so its facts come from ``cluster`` when given.
-    ``allow_remote``: see ``render_overlay``.
+
+@contextlib.contextmanager
+def rendering_targets(
+    paths: t.Sequence[str],
+    settings: Settings | None = None,
+    follow: bool = True,
+    cluster: str | None = None,
+    changed: t.Sequence[str] | None = None,
+    allow_remote: bool = False,
+    cache: BuildCache | None = None,
+) -> t.Iterator[t.Iterator[RenderedOverlay]]:
+    """Every CLI target rendered, in the order given, while the later ones still render.
+
+    A rendered-YAML file or ``-`` becomes an overlay of its own; such a file has no cluster
+    directory, so its facts come from ``cluster`` when given. The overlays render at once,
+    sharing the builds of the run (``rendering_overlays``). ``allow_remote``: see
+    ``render_overlay``.
     """
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
-    rendered = []
-    for target in resolve_targets(paths, settings, changed):
-        if isinstance(target, Path):
-            rendered.append(render_overlay(target, settings, follow, allow_remote))
-        else:
-            documents = load_rendered(target, settings)
-            name = documents[0].overlay if documents else target
-            rendered.append(RenderedOverlay(Path(target), name, documents, [], file_facts))
-    return rendered
+    targets = resolve_targets(paths, settings, changed)
+    directories = [target for target in targets if isinstance(target, Path)]
+    with rendering_overlays(directories, settings, follow, allow_remote, cache) as overlays:
+
+        def in_order() -> t.Iterator[RenderedOverlay]:
+            for target in targets:
+                if isinstance(target, Path):
+                    yield next(overlays)
+                else:
+                    documents = load_rendered(target, settings)
+                    name = documents[0].overlay if documents else target
+                    yield RenderedOverlay(Path(target), name, documents, [], file_facts)
+
+        yield in_order()

@@ -10,12 +10,11 @@ from .. import cluster
 from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
 from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..render import render_targets
+from ..render import render_targets, rendering_targets
 from ..report import report
 from . import server
-from .builtin_engine import Outcome
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
-from .validator import ENGINES, ValidateOptions, Validator
+from .validator import ENGINES, ValidateOptions, ValidationRun, Validator
 
 TOOL = "validate"
 DESCRIPTION = f"""Check every rendered object of the overlays against its JSON schema, strictly
@@ -59,6 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(TOOL, DESCRIPTION, EPILOG)
     add_paths_argument(parser)
     add_format_option(parser)
+    add_schema_options(parser)
+    live = parser.add_argument_group("live cluster (--server)")
+    live.add_argument("--server", action="store_true", help="server-side dry run on the live cluster instead")
+    live.add_argument(
+        "--as", dest="as_user", default=server.DEFAULT_AS, metavar="USER",
+        help=f"identity Argo CD applies Application-synced objects as (default {server.DEFAULT_AS}); "
+        "the rest go as the kubeconfig's user",
+    )  # fmt: skip
+    cluster.add_connection_options(live)
+    return parser
+
+
+def add_schema_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The options of an offline validation (``tools/check`` takes them too)."""
     parser.add_argument(
         "--schema-location", action="append", metavar="LOCATION", dest="schema_locations",
         help="a schema location (repeatable, first match wins): default, kubernetes-validate, "
@@ -76,15 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--generated", type=Path, metavar="DIR", help="directory for schemas converted from pinned CRDs"
     )
     parser.add_argument("--engine", choices=ENGINES, default="auto", help="auto (default): kubeconform when on PATH")
-    live = parser.add_argument_group("live cluster (--server)")
-    live.add_argument("--server", action="store_true", help="server-side dry run on the live cluster instead")
-    live.add_argument(
-        "--as", dest="as_user", default=server.DEFAULT_AS, metavar="USER",
-        help=f"identity Argo CD applies Application-synced objects as (default {server.DEFAULT_AS}); "
-        "the rest go as the kubeconfig's user",
-    )  # fmt: skip
-    cluster.add_connection_options(live)
-    return parser
+
+
+def validate_options(args: argparse.Namespace) -> ValidateOptions:
+    return ValidateOptions(
+        schema_locations=args.schema_locations,
+        kubernetes_version=args.kubernetes_version,
+        ignore_missing_schemas=args.ignore_missing_schemas,
+        generated_dir=args.generated,
+        engine=args.engine,
+    )
 
 
 def execute_server(args: argparse.Namespace) -> int:
@@ -106,32 +120,13 @@ def execute(args: argparse.Namespace) -> int:
     if args.server:
         return execute_server(args)
     settings = load_settings()
-    options = ValidateOptions(
-        schema_locations=args.schema_locations,
-        kubernetes_version=args.kubernetes_version,
-        ignore_missing_schemas=args.ignore_missing_schemas,
-        generated_dir=args.generated,
-        engine=args.engine,
-    )
-    validator = Validator(settings, options)
-    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=args.changed)
-    total = Outcome()
-    versions = {}
-    for overlay in rendered:
-        total.extend(validator.validate_overlay(overlay))
-        versions[overlay.name] = validator.kubernetes_version(overlay)
-    objects = sum(len(o.documents) for o in rendered)
-    summary = {
-        "checked": f"{total.checked} of {objects} objects in {len(rendered)} overlay(s), engine {validator.engine}",
-        "engine": validator.engine,
-        "objects": objects,
-        "validated": total.checked,
-        "skipped": total.skipped,
-        "overlays": [o.name for o in rendered],
-        "kubernetes_versions": versions,
-        "facts": {o.name: settings.relative(o.facts.path) for o in rendered if o.facts},
-        "schemas": total.schemas,
-    }
+    run = ValidationRun(Validator(settings, validate_options(args)))
+    # Each overlay is validated as soon as it rendered, while the others render.
+    with rendering_targets(args.paths, settings, cluster=args.cluster, changed=args.changed) as rendered:
+        for overlay in rendered:
+            run.add(overlay)
+    total = run.total
+    summary = run.summary()
     report(args.format, TOOL, total.findings, summary, sys.stdout)
     return EXIT_FINDINGS if any(f.severity == "error" for f in total.findings) else EXIT_OK
 

@@ -111,3 +111,40 @@ class Validator:
         # The overlay's facts file was checked against cluster-facts.schema.json when it was
         # loaded (accelcap.facts.check_facts_document); an invalid one never gets here.
         return self.validate_documents(rendered.documents, self.kubernetes_version(rendered))
+
+
+class ValidationRun:
+    """The validation of one run's overlays, one at a time, and what it checked."""
+
+    def __init__(self, validator: Validator) -> None:
+        self.validator = validator
+        self.total = Outcome()
+        self.objects = 0
+        self.overlays: list[str] = []
+        self.versions: dict[str, str] = {}
+        self.facts: dict[str, str] = {}
+
+    def add(self, rendered: RenderedOverlay) -> Outcome:
+        outcome = self.validator.validate_overlay(rendered)
+        self.total.extend(outcome)
+        self.objects += len(rendered.documents)
+        self.overlays.append(rendered.name)
+        self.versions[rendered.name] = self.validator.kubernetes_version(rendered)
+        if rendered.facts:
+            self.facts[rendered.name] = self.validator.settings.relative(rendered.facts.path)
+        return outcome
+
+    def summary(self) -> dict[str, t.Any]:
+        engine = self.validator.engine
+        return {
+            "checked": f"{self.total.checked} of {self.objects} objects in {len(self.overlays)} overlay(s), "
+            f"engine {engine}",
+            "engine": engine,
+            "objects": self.objects,
+            "validated": self.total.checked,
+            "skipped": self.total.skipped,
+            "overlays": self.overlays,
+            "kubernetes_versions": self.versions,
+            "facts": self.facts,
+            "schemas": self.total.schemas,
+        }
