@@ -99,6 +99,18 @@ def test_workflow_runs_the_readme_main_job_hooks_and_capacity_diff() -> None:
     assert any("capacity-diff" in line and "GITHUB_STEP_SUMMARY" in line for line in run_lines("checks"))
 
 
+def test_the_tests_get_go_and_the_test_data_and_nothing_else_does() -> None:
+    go = index_of("checks", lambda step: uses(step, "actions/setup-go"))
+    data = index_of("checks", lambda step: step.get("name") == "Test data")
+    tests = index_of("checks", lambda step: "bash .ci/run" in str(step.get("run", "")))
+    main_job = index_of("checks", lambda step: readme_command("Main job") in str(step.get("run", "")))
+    assert steps("checks")[go]["with"]["go-version"] == "1.26"
+    assert main_job < go < data < tests
+    assert steps("checks")[tests]["env"] == {"ACCELCAP_SHARED": "${{ runner.temp }}/shared"}
+    # The main job runs as a team's clone would: no test data, no mirror beside it.
+    assert "env" not in steps("checks")[main_job] or "ACCELCAP_SHARED" not in steps("checks")[main_job]["env"]
+
+
 # --- triggers and tokens -------------------------------------------------------------------
 
 
