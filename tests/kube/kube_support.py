@@ -171,32 +171,25 @@ class LocalApiServer:
 
     def apply(self, obj: dict[str, t.Any]) -> dict[str, t.Any]:
         """Server-side apply for real (as the admin); the object as stored."""
-        resource = self.resource(str(obj["apiVersion"]), str(obj["kind"]))
         meta = obj.get("metadata") or {}
-        path = resource.path(meta["name"], meta.get("namespace") or "default")
-        status, answer = self._write(
-            "PATCH",
-            path,
-            obj,
-            [("fieldManager", TEST_FIELD_MANAGER), ("force", "true")],
-            "application/apply-patch+yaml",
-        )
-        assert 200 <= status < 300, f"apply {obj['kind']}/{meta['name']}: HTTP {status} {answer.get('message')}"
-        return answer
+        return self._apply(obj, meta.get("namespace") or "default", "", "apply")
 
     def apply_status(self, obj: dict[str, t.Any]) -> None:
         """Set ``obj``'s status through its status subresource."""
+        self._apply(obj, obj["metadata"].get("namespace"), "/status", "status of")
+
+    def _apply(self, obj: dict[str, t.Any], namespace: str | None, subresource: str, what: str) -> dict[str, t.Any]:
         resource = self.resource(str(obj["apiVersion"]), str(obj["kind"]))
-        meta = obj["metadata"]
-        path = resource.path(meta["name"], meta.get("namespace")) + "/status"
+        name = obj["metadata"]["name"]
         status, answer = self._write(
             "PATCH",
-            path,
+            resource.path(name, namespace) + subresource,
             obj,
             [("fieldManager", TEST_FIELD_MANAGER), ("force", "true")],
             "application/apply-patch+yaml",
         )
-        assert 200 <= status < 300, f"status of {obj['kind']}/{meta['name']}: HTTP {status} {answer.get('message')}"
+        assert 200 <= status < 300, f"{what} {obj['kind']}/{name}: HTTP {status} {answer.get('message')}"
+        return t.cast(dict[str, t.Any], answer)
 
     def create_namespace(self, name: str) -> None:
         """A namespace and its ``default`` service account (which kube-controller-manager,

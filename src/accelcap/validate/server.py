@@ -51,6 +51,12 @@ class ServerOptions:
     as_user: str = DEFAULT_AS
 
 
+def _not_checked(outcome: Outcome, document: Document, why: str) -> None:
+    """``document`` cannot go to the cluster yet: a warning, not a verdict."""
+    outcome.skipped += 1
+    outcome.findings.append(finding(SERVER_NOT_CHECKED, document, None, why))
+
+
 def check_cluster_identity(cluster: Cluster, rendered: RenderedOverlay) -> str:
     """The cluster's infrastructure name; refuses a cluster that is not the overlay's."""
     facts = rendered.facts
@@ -90,26 +96,12 @@ def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) 
         who = "you" if identity is None else identity
         resource = cluster.resource_for(document.api_version, document.kind)
         if resource is None:
+            served = f"the cluster does not serve {document.api_version} {document.kind}"
             if _skips_dry_run(document, application):
-                outcome.skipped += 1
-                outcome.findings.append(
-                    finding(
-                        SERVER_NOT_CHECKED,
-                        document,
-                        None,
-                        f"the cluster does not serve {document.api_version} {document.kind} yet (SkipDryRunOnMissingResource)",
-                    )
-                )
+                _not_checked(outcome, document, f"{served} yet (SkipDryRunOnMissingResource)")
             else:
                 outcome.checked += 1
-                outcome.findings.append(
-                    finding(
-                        SERVER_KIND_UNKNOWN,
-                        document,
-                        None,
-                        f"the cluster does not serve {document.api_version} {document.kind}",
-                    )
-                )
+                outcome.findings.append(finding(SERVER_KIND_UNKNOWN, document, None, served))
             continue
         namespace = None
         if resource.namespaced:
@@ -118,15 +110,7 @@ def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) 
             if namespace not in existing:
                 existing[namespace] = cluster.exists(namespaces_resource, namespace)
             if not existing[namespace] and namespace in created_namespaces:
-                outcome.skipped += 1
-                outcome.findings.append(
-                    finding(
-                        SERVER_NOT_CHECKED,
-                        document,
-                        None,
-                        f"namespace {namespace} does not exist yet (this sync creates it)",
-                    )
-                )
+                _not_checked(outcome, document, f"namespace {namespace} does not exist yet (this sync creates it)")
                 continue
         answer = cluster.dry_run_apply(document.obj, resource, namespace, FIELD_MANAGER, identity)
         outcome.checked += 1
