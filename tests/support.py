@@ -8,6 +8,7 @@
 - ``one``: the one object of a kind (and name) in a render, ``first``: the first where any
   will do; ``mutated``: a changed copy of a document;
 - ``run_in_process``: a tool's command line in this process, its output captured;
+  ``path_without_kubeconform``: ``PATH`` less any kubeconform (the built-in engine runs);
 - ``copy_repository``: the repository's manifests and settings copied for a test to edit
   (``conftest`` gives one per test as ``repo_copy``); ``enable_inferentia``: turn Inferentia
   on in such a copy (the one line of docs/inferentia.md).
@@ -43,6 +44,12 @@ def copy_repository(destination: Path) -> Path:
         else:
             shutil.copy2(source, destination / part)
     return destination
+
+
+def path_without_kubeconform() -> str:
+    """``$PATH`` without the directories that hold a kubeconform: the tools' ``auto`` engine is
+    then the built-in validator, whatever the machine has installed."""
+    return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
 
 
 #: Names the shared test data when it is not at ``../shared``. Only the tests read it.

@@ -46,7 +46,7 @@ import yaml
 from accelcap.config import MIRROR_ENV
 from accelcap.validate.fetch import CACHE_ENV
 from mirror import build_mirror
-from support import copy_repository, shared_dir
+from support import copy_repository, path_without_kubeconform, shared_dir
 
 FACTS = "overlays/prod/facts/cluster.yaml"
 #: The facts Component: how the facts are wired into every build of the cluster.
@@ -208,7 +208,7 @@ def _child_env(env: Env, case: Case) -> dict[str, str]:
         # A stray AWS call fails at once: nothing listens on port 9.
         AWS_ENDPOINT_URL=env.aws.url if env.aws else "http://127.0.0.1:9",
         # kubeconform, if installed, is not what these cases test.
-        PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists()),
+        PATH=path_without_kubeconform(),
     )
     for key, value in case.env:
         base[key] = fill(value, env)

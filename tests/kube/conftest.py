@@ -26,7 +26,6 @@ Fixture API for later tests (conformance, verify-pools):
 from __future__ import annotations
 
 import contextlib
-import os
 import typing as t
 from pathlib import Path
 
@@ -44,7 +43,7 @@ from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.validate import cli as validate_cli
-from support import REPO
+from support import REPO, path_without_kubeconform
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -70,19 +69,17 @@ def kubeconform_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
-def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("accelcap-cache")
+def no_kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kube") / "no-kubeconfig"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never the user's cache, locations, kubeconfig or a kubeconform on PATH."""
-    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(session_cache))
+def _isolated(no_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never the user's locations, kubeconfig or a kubeconform on PATH (the session's cache,
+    never the user's, comes from the top conftest)."""
     monkeypatch.delenv("ACCELCAP_SCHEMA_LOCATIONS", raising=False)
-    monkeypatch.setenv("KUBECONFIG", str(session_cache / "no-kubeconfig"))
-    monkeypatch.setenv(
-        "PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
-    )
+    monkeypatch.setenv("KUBECONFIG", str(no_kubeconfig))
+    monkeypatch.setenv("PATH", path_without_kubeconform())
 
 
 @pytest.fixture

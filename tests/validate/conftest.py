@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
-from pathlib import Path
 
 import pytest
 
@@ -12,23 +10,15 @@ from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.validate import cli as validate_cli
 from accelcap.validate import crd_schemas
-from support import REPO, Result
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache per test session, so generated schemas are converted once, not per test."""
-    return tmp_path_factory.mktemp("accelcap-cache")
+from support import REPO, Result, path_without_kubeconform
 
 
 @pytest.fixture(autouse=True)
-def _isolated(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never the user's cache, configured locations or a real kubeconform."""
-    monkeypatch.setenv("ACCELCAP_CACHE_DIR", str(shared_cache))
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never configured locations or a real kubeconform (the session's cache, never the
+    user's, comes from the top conftest: schemas are converted once per session)."""
     monkeypatch.delenv("ACCELCAP_SCHEMA_LOCATIONS", raising=False)
-    monkeypatch.setenv(
-        "PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "kubeconform").exists())
-    )
+    monkeypatch.setenv("PATH", path_without_kubeconform())
 
 
 @pytest.fixture
