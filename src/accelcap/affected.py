@@ -15,6 +15,7 @@ runs.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -41,6 +42,17 @@ PATH_LISTS = (
 #: Fields that hold a list of objects with an optional ``path``.
 OBJECT_LISTS = ("patches", "patchesJson6902", "replacements")
 GENERATORS = ("configMapGenerator", "secretGenerator")
+#: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
+LOADED_FIELDS = ("resources", "components", "bases")
+#: What kustomize's loader fetches instead of reading from disk, for resources, components
+#: and bases: URLs, go-getter and git forms, hosting shorthands, ``repo//path?ref=`` references.
+_REMOTE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
+    r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
+    re.IGNORECASE,
+)
+#: What kustomize's file loader fetches instead of reading from disk (every other path field).
+_REMOTE_FILE = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -51,8 +63,16 @@ def kustomization_file(directory: Path) -> Path | None:
     return None
 
 
-def _is_remote(value: str) -> bool:
-    return "://" in value or value.startswith("github.com/")
+def is_remote(entry: str) -> bool:
+    """Whether kustomize fetches ``entry`` of resources, components or bases from elsewhere."""
+    return bool(_REMOTE.search(entry.strip()))
+
+
+def fetched(field: str, entry: str) -> bool:
+    """Whether kustomize fetches ``entry`` of ``field`` (as ``path_entries`` names it) instead
+    of reading it from this repository: the one answer for the graph, the pools and the
+    render's remote check, so none follows a path another treats as remote."""
+    return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
 
 
 def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: str) -> list[t.Any]:
@@ -69,7 +89,7 @@ def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str],
     """Every local path a kustomization refers to, and apart from them its remote URLs; a
     path field of the wrong type is bad input at ``where``, as kustomize would refuse it too."""
     entries = path_entries(kustomization, where)
-    return [v for _, v in entries if not _is_remote(v)], [v for _, v in entries if _is_remote(v)]
+    return [v for f, v in entries if not fetched(f, v)], [v for f, v in entries if fetched(f, v)]
 
 
 def path_entries(kustomization: dict[str, t.Any], where: str) -> list[tuple[str, str]]:

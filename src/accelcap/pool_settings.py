@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .affected import Loader, kustomization_file
+from .affected import Loader, is_remote, kustomization_file
 from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
@@ -118,7 +118,7 @@ def _resource_files(directory: Path, root: Path, seen: set[Path], load: Loader) 
     kustomization = load(file, str(file))
     for key in ("resources", "components"):
         for entry in kustomization.get(key) or []:
-            if not isinstance(entry, str) or "://" in entry:
+            if not isinstance(entry, str) or is_remote(entry):
                 continue
             target = (directory / entry).resolve()
             if root not in target.parents:
