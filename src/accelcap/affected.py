@@ -85,11 +85,10 @@ def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: st
     return value
 
 
-def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str], list[str]]:
-    """Every local path a kustomization refers to, and apart from them its remote URLs; a
-    path field of the wrong type is bad input at ``where``, as kustomize would refuse it too."""
-    entries = path_entries(kustomization, where)
-    return [v for f, v in entries if not fetched(f, v)], [v for f, v in entries if fetched(f, v)]
+def local_paths(kustomization: dict[str, t.Any], where: str) -> list[str]:
+    """Every path a kustomization reads from this repository (not fetched); a path field of the
+    wrong type is bad input at ``where``, as kustomize would refuse it too."""
+    return [value for field, value in path_entries(kustomization, where) if not fetched(field, value)]
 
 
 def path_entries(kustomization: dict[str, t.Any], where: str) -> list[tuple[str, str]]:
@@ -142,8 +141,6 @@ class KustomizationGraph:
         #: Reads one kustomization file (a run's render shares the parsed files: ``render.builds``).
         self.load = load
         self._files: dict[Path, frozenset[Path]] = {}
-        #: Remote resources (URLs) the walked kustomizations name, in the order met.
-        self.remote: list[str] = []
 
     def files(self, directory: Path) -> frozenset[Path]:
         """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
@@ -162,9 +159,7 @@ class KustomizationGraph:
             cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
             raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
         reached = {file.resolve()}
-        local, remote = named_paths(self.load(file, where), where)
-        self.remote += remote
-        for raw in local:
+        for raw in local_paths(self.load(file, where), where):
             target = (directory / raw).resolve()
             if not is_inside(boundary, target):
                 outside = "the repository" if boundary == self.root else str(boundary)

@@ -61,12 +61,11 @@ def _offline_env() -> dict[str, str]:
 
 
 def kustomize_build(
-    directory: Path, where: str, remote: t.Sequence[str] = (), slot: t.ContextManager[t.Any] | None = None
+    directory: Path, where: str, slot: t.ContextManager[t.Any] | None = None
 ) -> list[tuple[dict[str, t.Any], Path | None]]:
     """Every object ``directory`` renders to, with the absolute path of its source file.
 
-    ``where`` names the directory in errors, ``remote`` the remote resources its graph names
-    (for the message when the build runs out of time). The source is None where kustomize
+    ``where`` names the directory in errors. The source is None where kustomize
     could not tell or the file it names does not exist. ``slot`` is held while kustomize
     runs (``render.builds`` bounds how many run at once); the deadline starts inside it.
     """
@@ -88,9 +87,8 @@ def kustomize_build(
             with slot or contextlib.nullcontext():
                 result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
         except subprocess.TimeoutExpired:
-            fetching = f"; it fetches {', '.join(remote[:2])}" if remote else ""
             raise InputError(
-                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total){fetching}"
+                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total)"
             ) from None
         except OSError as error:
             raise InputError(where, f"cannot run {command[0]}: {error.strerror}") from None
@@ -172,7 +170,7 @@ def kustomize_objects(
     graph = KustomizationGraph(settings, missing_ok=True, load=load)
     graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
     objects: list[RenderedObject] = []
-    for obj, source in kustomize_build(directory, where, graph.remote, slot):
+    for obj, source in kustomize_build(directory, where, slot):
         file = settings.relative(source) if source else None
         line = line_of(source, str(obj.get("kind", ""))) if source else None
         objects.append((obj, file, line))
