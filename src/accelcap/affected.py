@@ -189,14 +189,21 @@ def cluster_files(cluster_dir: Path, graph: KustomizationGraph) -> frozenset[Pat
     return frozenset(reached)
 
 
+def list_overlays(settings: Settings | None = None) -> list[Path]:
+    """Every overlay of the repository: ``overlays/*`` with a kustomization."""
+    settings = settings or load_settings()
+    if not settings.overlays.is_dir():
+        raise InputError(settings.overlays_dir, "no overlays directory in this repository")
+    return sorted(d for d in settings.overlays.iterdir() if kustomization_file(d) is not None)
+
+
 def affected_overlays(changed: t.Iterable[str | Path], settings: Settings | None = None) -> list[Path]:
     """The overlays (``overlays/<cluster>``) that a change of ``changed`` files touches."""
     settings = settings or load_settings()
     graph = KustomizationGraph(settings)
     files = [(settings.root / Path(c)).resolve() for c in changed]
-    overlays = sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
     touched = []
-    for overlay in overlays:
+    for overlay in list_overlays(settings):
         inside = overlay.resolve()
         reached = cluster_files(overlay, graph)
         for file in files:

@@ -20,6 +20,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..affected import kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
@@ -203,7 +204,7 @@ def render_overlay(
     own = builds.render(path, None)
     applications = _follow(own, name, path, settings, builds) if follow else []
     beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
-    manual = [d / MANUAL_BUILD for d in beside if (d / MANUAL_BUILD / "kustomization.yaml").is_file()]
+    manual = [d / MANUAL_BUILD for d in beside if kustomization_file(d / MANUAL_BUILD) is not None]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
     return RenderedOverlay(path, name, documents, applications, facts, builds.remote, list(builds.pools.values()))

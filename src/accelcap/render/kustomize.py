@@ -27,7 +27,7 @@ import typing as t
 from pathlib import Path
 
 from .. import timeouts
-from ..affected import KustomizationGraph, Loader
+from ..affected import KustomizationGraph, Loader, kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..files import signals_held
@@ -69,7 +69,7 @@ def kustomize_build(
     could not tell or the file it names does not exist. ``slot`` is held while kustomize
     runs (``render.builds`` bounds how many run at once); the deadline starts inside it.
     """
-    if not (directory / "kustomization.yaml").is_file() and not (directory / "kustomization.yml").is_file():
+    if kustomization_file(directory) is None:
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
     deadline = timeouts.limits("kustomize").total
     with contextlib.ExitStack() as stack:
