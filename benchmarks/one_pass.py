@@ -49,7 +49,7 @@ sys.path[:0] = [str(REPO / "benchmarks"), str(REPO / "tests")]
 from lint_fleet import build_fleet
 
 from accelcap.config import load_settings
-from accelcap.render import BuildCache, default_jobs, kustomize_command, rendering_overlays
+from accelcap.render import BuildCache, default_jobs, kustomize_command, list_overlays, rendering_overlays
 from mirror import build_mirror
 from support import shared_dir
 
@@ -94,7 +94,7 @@ def run(command: list[str], env: dict[str, str]) -> float:
 def fleet_builds(root: Path) -> tuple[list[Path], int]:
     """Every build the render layer renders for the fleet, and the objects rendered."""
     settings = load_settings(root)
-    overlays = sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
+    overlays = list_overlays(settings)
     with BuildCache(settings) as builds, rendering_overlays(overlays, settings, cache=builds) as rendered:
         objects = sum(len(overlay.documents) for overlay in rendered)
         return builds.directories, objects

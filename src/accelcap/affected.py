@@ -15,6 +15,7 @@ runs.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -41,6 +42,17 @@ PATH_LISTS = (
 #: Fields that hold a list of objects with an optional ``path``.
 OBJECT_LISTS = ("patches", "patchesJson6902", "replacements")
 GENERATORS = ("configMapGenerator", "secretGenerator")
+#: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
+LOADED_FIELDS = ("resources", "components", "bases")
+#: What kustomize's loader fetches instead of reading from disk, for resources, components
+#: and bases: URLs, go-getter and git forms, hosting shorthands, ``repo//path?ref=`` references.
+_REMOTE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
+    r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
+    re.IGNORECASE,
+)
+#: What kustomize's file loader fetches instead of reading from disk (every other path field).
+_REMOTE_FILE = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -51,8 +63,16 @@ def kustomization_file(directory: Path) -> Path | None:
     return None
 
 
-def _is_remote(value: str) -> bool:
-    return "://" in value or value.startswith("github.com/")
+def is_remote(entry: str) -> bool:
+    """Whether kustomize fetches ``entry`` of resources, components or bases from elsewhere."""
+    return bool(_REMOTE.search(entry.strip()))
+
+
+def fetched(field: str, entry: str) -> bool:
+    """Whether kustomize fetches ``entry`` of ``field`` (as ``path_entries`` names it) instead
+    of reading it from this repository: the one answer for the graph, the pools and the
+    render's remote check, so none follows a path another treats as remote."""
+    return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
 
 
 def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: str) -> list[t.Any]:
@@ -65,11 +85,10 @@ def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: st
     return value
 
 
-def named_paths(kustomization: dict[str, t.Any], where: str) -> tuple[list[str], list[str]]:
-    """Every local path a kustomization refers to, and apart from them its remote URLs; a
-    path field of the wrong type is bad input at ``where``, as kustomize would refuse it too."""
-    entries = path_entries(kustomization, where)
-    return [v for _, v in entries if not _is_remote(v)], [v for _, v in entries if _is_remote(v)]
+def local_paths(kustomization: dict[str, t.Any], where: str) -> list[str]:
+    """Every path a kustomization reads from this repository (not fetched); a path field of the
+    wrong type is bad input at ``where``, as kustomize would refuse it too."""
+    return [value for field, value in path_entries(kustomization, where) if not fetched(field, value)]
 
 
 def path_entries(kustomization: dict[str, t.Any], where: str) -> list[tuple[str, str]]:
@@ -122,8 +141,6 @@ class KustomizationGraph:
         #: Reads one kustomization file (a run's render shares the parsed files: ``render.builds``).
         self.load = load
         self._files: dict[Path, frozenset[Path]] = {}
-        #: Remote resources (URLs) the walked kustomizations name, in the order met.
-        self.remote: list[str] = []
 
     def files(self, directory: Path) -> frozenset[Path]:
         """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
@@ -142,9 +159,7 @@ class KustomizationGraph:
             cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
             raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
         reached = {file.resolve()}
-        local, remote = named_paths(self.load(file, where), where)
-        self.remote += remote
-        for raw in local:
+        for raw in local_paths(self.load(file, where), where):
             target = (directory / raw).resolve()
             if not is_inside(boundary, target):
                 outside = "the repository" if boundary == self.root else str(boundary)
@@ -174,14 +189,21 @@ def cluster_files(cluster_dir: Path, graph: KustomizationGraph) -> frozenset[Pat
     return frozenset(reached)
 
 
+def list_overlays(settings: Settings | None = None) -> list[Path]:
+    """Every overlay of the repository: ``overlays/*`` with a kustomization."""
+    settings = settings or load_settings()
+    if not settings.overlays.is_dir():
+        raise InputError(settings.overlays_dir, "no overlays directory in this repository")
+    return sorted(d for d in settings.overlays.iterdir() if kustomization_file(d) is not None)
+
+
 def affected_overlays(changed: t.Iterable[str | Path], settings: Settings | None = None) -> list[Path]:
     """The overlays (``overlays/<cluster>``) that a change of ``changed`` files touches."""
     settings = settings or load_settings()
     graph = KustomizationGraph(settings)
     files = [(settings.root / Path(c)).resolve() for c in changed]
-    overlays = sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
     touched = []
-    for overlay in overlays:
+    for overlay in list_overlays(settings):
         inside = overlay.resolve()
         reached = cluster_files(overlay, graph)
         for file in files:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .affected import Loader, kustomization_file
+from .affected import LOADED_FIELDS, Loader, is_remote, kustomization_file
 from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
@@ -34,7 +34,6 @@ KIND = "Pool"
 #: Annotations components/pool writes on the pool's MachineSet.
 POOL_ANNOTATION = "accel-capacity.io/pool"
 ZONE_ANNOTATION = "accel-capacity.io/zone"
-MARKET_ANNOTATION = "accel-capacity.io/market"
 #: ``market`` of pool.yaml -> ``accelcap.pools.Pool.market`` of the rendered MachineSet.
 MARKETS = {"Spot": "spot", "OnDemand": "on-demand"}
 _POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
@@ -108,23 +107,25 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def _resource_files(directory: Path, root: Path, seen: set[Path], load: Loader) -> t.Iterator[Path]:
-    """Files inside ``root`` that a kustomization takes resources from, through its resources
-    and components (kustomize itself reports what it cannot reach)."""
+def _resource_files(directory: Path, settings: Settings, seen: set[Path], load: Loader) -> t.Iterator[Path]:
+    """Files inside the repository that a kustomization takes resources from, through every
+    field kustomize loads them from (``LOADED_FIELDS``: kustomize itself reports what it
+    cannot reach)."""
     file = kustomization_file(directory)
     if file is None or directory in seen:
         return
     seen.add(directory)
-    kustomization = load(file, str(file))
-    for key in ("resources", "components"):
+    root = settings.root.resolve()
+    kustomization = load(file, settings.relative(file))
+    for key in LOADED_FIELDS:
         for entry in kustomization.get(key) or []:
-            if not isinstance(entry, str) or "://" in entry:
+            if not isinstance(entry, str) or is_remote(entry):
                 continue
             target = (directory / entry).resolve()
             if root not in target.parents:
                 continue  # a pool.yaml lives in the repository
             if target.is_dir():
-                yield from _resource_files(target, root, seen, load)
+                yield from _resource_files(target, settings, seen, load)
             elif target.is_file():
                 yield target
 
@@ -134,7 +135,7 @@ def pools_of_build(directory: Path, settings: Settings | None = None, load: Load
     kustomization file."""
     settings = settings or load_settings()
     pools = []
-    for file in _resource_files(directory.resolve(), settings.root.resolve(), set(), load):
+    for file in _resource_files(directory.resolve(), settings, set(), load):
         text, _ = read_text(file, settings.relative(file))
         if not _POOL_LINE.search(text):
             continue

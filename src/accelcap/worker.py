@@ -29,11 +29,11 @@ import jsonschema
 
 from .errors import InputError
 from .identifiers import AMI_ID, AVAILABILITY_ZONE, INFRA_ID, OBJECT_NAME, REGION, with_ecma_patterns
+from .pool_settings import ZONE_ANNOTATION
 from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
 from .yamlload import value_at
 
 PROVIDER_PATH = "spec.template.spec.providerSpec.value"
-ZONE_ANNOTATION = "accel-capacity.io/zone"
 WIRING_FILE = Path("worker") / "kustomization.yaml"
 
 #: Fields a worker may have that the facts keep (AWSMachineProviderConfig order).

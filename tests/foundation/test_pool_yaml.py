@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from accelcap.config import load_settings
+from accelcap.errors import InputError
+from accelcap.pool_settings import pools_of_build
 from support import REPO
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
@@ -96,3 +99,18 @@ def test_two_pools_of_one_name(repo_copy: Path) -> None:
     entry.write_text(entry.read_text().replace("  # - ../../components/inferentia", "  - ../../components/inferentia"))
     result = validate(repo_copy)
     assert result.returncode == 2 and "two pools are named gpu-us-west-2a" in result.stderr, result.stderr
+
+
+def test_a_pool_listed_under_bases_is_read(repo_copy: Path) -> None:
+    # kustomize loads bases as it loads resources: a pool reached that way is still compared
+    # with its pool.yaml (CAP030), not skipped.
+    edit(repo_copy, "resources:", "bases:", POOL.parent / "kustomization.yaml")
+    pools = pools_of_build(repo_copy / POOL.parent, load_settings(repo_copy))
+    assert [pool.file for pool in pools] == [WHERE]
+
+
+def test_a_kustomization_the_pools_cannot_read_is_named_from_the_repository(repo_copy: Path) -> None:
+    (repo_copy / POOL / "kustomization.yaml").write_text("resources: [\n")
+    with pytest.raises(InputError) as raised:
+        pools_of_build(repo_copy / POOL.parent, load_settings(repo_copy))
+    assert str(raised.value).startswith(f"{POOL}/kustomization.yaml:")

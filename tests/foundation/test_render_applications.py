@@ -154,3 +154,10 @@ def test_remote_content_is_recorded_when_asked(repo_copy: Path) -> None:
     assert operators.documents == []
     # The other builds are rendered as usual.
     assert any(d.kind == "MachineSet" for d in rendered.documents)
+
+
+def test_a_validation_build_named_kustomization_yml_is_rendered(repo_copy: Path) -> None:
+    # kustomize reads kustomization.yml too; a manual build spelt so must not escape the checks.
+    validation = repo_copy / "overlays" / "prod" / "validation"
+    (validation / "kustomization.yaml").rename(validation / "kustomization.yml")
+    assert "overlays/prod/validation" in {d.rendered_from for d in render(repo_copy).documents}

@@ -50,3 +50,13 @@ def test_files_of_a_cluster_select_that_cluster(repo_copy: Path) -> None:
     assert names(repo_copy, "overlays/prod/capacity/gpu-us-west-2a/pool.yaml", "README.md") == ["prod"]
     assert names(repo_copy, "overlays/staging/facts/worker/kustomization.yaml") == ["staging"]
     assert names(repo_copy, "docs/runbook.md", "src/accelcap/render/kustomize.py") == []
+
+
+def test_a_remote_entry_is_remote_for_changed_files_as_for_the_render(repo_copy: Path) -> None:
+    # A hosting shorthand without "://": the render reports it (CAP021); the pre-commit
+    # path must not call it a missing local path.
+    kustomization = repo_copy / "overlays" / "prod" / "capacity" / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace("resources:\n", "resources:\n  - gitlab.com/org/repo//deploy?ref=v1\n", 1)
+    )
+    assert names(repo_copy, "base/pools/gpu/kustomization.yaml") == ["prod"]

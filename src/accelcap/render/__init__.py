@@ -20,12 +20,13 @@ The names below are the layer's interface; import them from ``accelcap.render``.
 
 from __future__ import annotations
 
+from ..affected import is_remote, list_overlays
 from .applications import MANUAL_BUILD, MAX_DEPTH, is_application, render_overlay, rendering_overlays
 from .builds import JOBS_ENV, BuildCache, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
-from .remote import RemoteReference, is_remote
-from .targets import list_overlays, load_rendered, render_targets, rendering_targets, resolve_targets
+from .remote import RemoteReference
+from .targets import load_rendered, render_targets, rendering_targets, resolve_targets
 
 __all__ = [
     "JOBS_ENV",

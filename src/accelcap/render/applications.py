@@ -20,6 +20,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..affected import kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
@@ -138,8 +139,6 @@ def _follow(
 ) -> list[FollowedApplication]:
     """Every Application reachable from the overlay's own objects, level by level."""
     followed: list[FollowedApplication] = []
-    #: The paths from the overlay down to each followed Application's path (cycle detection).
-    chains: dict[int, tuple[tuple[str, Path], ...]] = {}
     synced_by: dict[Path, str] = {}
     level: list[tuple[FollowedApplication, tuple[tuple[str, Path], ...]]] = [
         (FollowedApplication(app, path, depth=0), ((name, root),))
@@ -147,6 +146,8 @@ def _follow(
         for path in follow_application(app, name, settings)
     ]
     while level:
+        #: The paths from the overlay down to each Application's path of the level (cycle detection).
+        chains: list[tuple[tuple[str, Path], ...]] = []
         for item, ancestors in level:
             target = (settings.root / item.path).resolve()
             app = item.application.name
@@ -163,15 +164,15 @@ def _follow(
                     f"syncs {item.path}, which Application {synced_by[target]} syncs too",
                 )
             synced_by[target] = app
-            chains[id(item)] = (*ancestors, (app, target))
+            chains.append((*ancestors, (app, target)))
         results = builds.render_all([(settings.root / item.path, item.application.name) for item, _ in level])
         following = []
-        for (item, _), documents in zip(level, results, strict=True):
+        for (item, _), chain, documents in zip(level, chains, results, strict=True):
             item.documents = documents
             followed.append(item)
             for child in filter(is_application, documents):
                 for path in follow_application(child, name, settings):
-                    following.append((FollowedApplication(child, path, depth=item.depth + 1), chains[id(item)]))
+                    following.append((FollowedApplication(child, path, depth=item.depth + 1), chain))
         level = following
     return followed
 
@@ -203,7 +204,7 @@ def render_overlay(
     own = builds.render(path, None)
     applications = _follow(own, name, path, settings, builds) if follow else []
     beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
-    manual = [d / MANUAL_BUILD for d in beside if (d / MANUAL_BUILD / "kustomization.yaml").is_file()]
+    manual = [d / MANUAL_BUILD for d in beside if kustomization_file(d / MANUAL_BUILD) is not None]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
     return RenderedOverlay(path, name, documents, applications, facts, builds.remote, list(builds.pools.values()))

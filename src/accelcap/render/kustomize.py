@@ -27,7 +27,7 @@ import typing as t
 from pathlib import Path
 
 from .. import timeouts
-from ..affected import KustomizationGraph, Loader
+from ..affected import KustomizationGraph, Loader, kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..files import signals_held
@@ -61,16 +61,15 @@ def _offline_env() -> dict[str, str]:
 
 
 def kustomize_build(
-    directory: Path, where: str, remote: t.Sequence[str] = (), slot: t.ContextManager[t.Any] | None = None
+    directory: Path, where: str, slot: t.ContextManager[t.Any] | None = None
 ) -> list[tuple[dict[str, t.Any], Path | None]]:
     """Every object ``directory`` renders to, with the absolute path of its source file.
 
-    ``where`` names the directory in errors, ``remote`` the remote resources its graph names
-    (for the message when the build runs out of time). The source is None where kustomize
+    ``where`` names the directory in errors. The source is None where kustomize
     could not tell or the file it names does not exist. ``slot`` is held while kustomize
     runs (``render.builds`` bounds how many run at once); the deadline starts inside it.
     """
-    if not (directory / "kustomization.yaml").is_file() and not (directory / "kustomization.yml").is_file():
+    if kustomization_file(directory) is None:
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
     deadline = timeouts.limits("kustomize").total
     with contextlib.ExitStack() as stack:
@@ -88,9 +87,8 @@ def kustomize_build(
             with slot or contextlib.nullcontext():
                 result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
         except subprocess.TimeoutExpired:
-            fetching = f"; it fetches {', '.join(remote[:2])}" if remote else ""
             raise InputError(
-                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total){fetching}"
+                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total)"
             ) from None
         except OSError as error:
             raise InputError(where, f"cannot run {command[0]}: {error.strerror}") from None
@@ -172,7 +170,7 @@ def kustomize_objects(
     graph = KustomizationGraph(settings, missing_ok=True, load=load)
     graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
     objects: list[RenderedObject] = []
-    for obj, source in kustomize_build(directory, where, graph.remote, slot):
+    for obj, source in kustomize_build(directory, where, slot):
         file = settings.relative(source) if source else None
         line = line_of(source, str(obj.get("kind", ""))) if source else None
         objects.append((obj, file, line))

@@ -12,24 +12,13 @@ reports it as CAP021.
 
 from __future__ import annotations
 
-import re
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..affected import Loader, kustomization_file, path_entries
+from ..affected import LOADED_FIELDS, Loader, fetched, kustomization_file, path_entries
 from ..config import Settings
 from ..yamlload import load_single
-
-#: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
-LOADED_FIELDS = ("resources", "components", "bases")
-#: What kustomize's loader fetches instead of reading from disk, for resources, components
-#: and bases: URLs, go-getter and git forms, hosting shorthands, ``repo//path?ref=`` references.
-_REMOTE = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
-    r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -43,18 +32,6 @@ class RemoteReference:
     value: str
     #: The build (directory kustomize renders) whose graph reaches the file.
     build: str
-
-
-#: What kustomize's file loader fetches instead of reading from disk (every other path field).
-_REMOTE_FILE = re.compile(r"^https?://", re.IGNORECASE)
-
-
-def is_remote(entry: str) -> bool:
-    return bool(_REMOTE.search(entry.strip()))
-
-
-def _fetched(field: str, entry: str) -> bool:
-    return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
 
 
 def remote_references(directory: Path, settings: Settings, load: Loader = load_single) -> list[RemoteReference]:
@@ -76,7 +53,7 @@ def remote_references(directory: Path, settings: Settings, load: Loader = load_s
         where = settings.relative(file)
         kustomization = load(file, where)
         for field, entry in path_entries(kustomization, where):
-            if _fetched(field, entry):
+            if fetched(field, entry):
                 found.append(RemoteReference(where, field, entry, build))
                 continue
             target = (current / entry).resolve() if field in LOADED_FIELDS else None

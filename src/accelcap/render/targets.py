@@ -11,7 +11,7 @@ import contextlib
 import typing as t
 from pathlib import Path
 
-from ..affected import affected_overlays
+from ..affected import affected_overlays, list_overlays
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..facts import load_facts
@@ -31,14 +31,6 @@ def load_rendered(path: str, settings: Settings | None = None) -> list[Document]
     where = settings.relative(file)
     text = read_bytes(file, where)
     return [Document(obj, where, where, file=where) for obj in load_documents(text, where)]
-
-
-def list_overlays(settings: Settings | None = None) -> list[Path]:
-    """Every overlay of the repository: ``overlays/*`` with a kustomization."""
-    settings = settings or load_settings()
-    if not settings.overlays.is_dir():
-        raise InputError(settings.overlays_dir, "no overlays directory in this repository")
-    return sorted(p.parent for p in settings.overlays.glob("*/kustomization.yaml"))
 
 
 def resolve_targets(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...render.remote import LOADED_FIELDS
+from ...affected import LOADED_FIELDS
 from ..context import LintContext
 from ..examples import Remote, example
 from ..rule import Violation, rule
