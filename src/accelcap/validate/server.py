@@ -107,11 +107,12 @@ def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) 
         if resource.namespaced:
             destination = application.get("spec", "destination", "namespace") if application else None
             namespace = document.namespace or destination or "default"
-            if namespace not in existing:
-                existing[namespace] = cluster.exists(namespaces_resource, namespace)
-            if not existing[namespace] and namespace in created_namespaces:
-                _not_checked(outcome, document, f"namespace {namespace} does not exist yet (this sync creates it)")
-                continue
+            if namespace in created_namespaces:
+                if namespace not in existing:
+                    existing[namespace] = cluster.exists(namespaces_resource, namespace)
+                if not existing[namespace]:
+                    _not_checked(outcome, document, f"namespace {namespace} does not exist yet (this sync creates it)")
+                    continue
         answer = cluster.dry_run_apply(document.obj, resource, namespace, FIELD_MANAGER, identity)
         outcome.checked += 1
         if answer.accepted:
