@@ -199,6 +199,15 @@ def load_facts_file(path: Path, settings: Settings | None = None, capturing: boo
     )
 
 
+def require_infra_id(facts: ClusterFacts, settings: Settings | None = None) -> str:
+    """The cluster's infraID; refuses facts that still hold the placeholder, since the live
+    cluster can then not be told apart from any other."""
+    if not facts.infra_id_set:
+        where = (settings or load_settings()).relative(facts.path)
+        raise InputError(where, "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
+    return facts.infra_id
+
+
 def load_facts(cluster: str, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:
     """The validated facts of ``cluster`` (an overlay name such as ``prod``); ``capturing``:
     see ``check_facts_document``."""

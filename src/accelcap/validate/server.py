@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from ..cluster import Cluster, Connection, require_infrastructure
 from ..errors import InputError
+from ..facts import require_infra_id
 from ..render import Document, RenderedOverlay
 from .builtin_engine import Outcome, finding
 from .finding_codes import SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED
@@ -64,9 +65,7 @@ def check_cluster_identity(cluster: Cluster, rendered: RenderedOverlay) -> str:
         raise InputError(
             rendered.name, "--server needs the cluster's facts: give an overlay, or --cluster NAME for a file"
         )
-    if not facts.infra_id_set:
-        raise InputError(str(facts.path), "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
-    return require_infrastructure(cluster, facts.infra_id, f"the facts of {rendered.name}")
+    return require_infrastructure(cluster, require_infra_id(facts), f"the facts of {rendered.name}")
 
 
 def _skips_dry_run(document: Document, application: Document | None) -> bool:
