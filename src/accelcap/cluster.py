@@ -473,7 +473,7 @@ class Cluster:
             raise ExternalError(where, f"HTTP {status}: the answer is not a Kubernetes object")
         message = str(answer.get("message", ""))
         if status == 401:
-            raise ExternalError(where, f"HTTP 401 Unauthorized: context {self.context!r} has no valid credentials")
+            self._refuse_unless_ok(where, status, answer)
         if status == 403 and "cannot impersonate" in message:
             raise ExternalError(where, f"HTTP 403: {message}")
         if (status >= 500 and not message.startswith(TYPED_PATCH_ERROR)) or status == 429:

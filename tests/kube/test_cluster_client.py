@@ -115,6 +115,15 @@ def test_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> 
     assert "HTTP 401 Unauthorized" in message and "log in again" in message
 
 
+def test_dry_run_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> None:
+    connection = cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token"))
+    namespaces = cluster.ApiResource("", "v1", "namespaces", "Namespace", namespaced=False)
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
+    message = _refused(connection, lambda c: c.dry_run_create(namespace, namespaces, None, "test"))
+    assert message.startswith(f"POST {api_server.url}/api/v1/namespaces: HTTP 401 Unauthorized")
+    assert message.endswith("has no valid credentials (log in again)")
+
+
 def test_access_refused_403(api_server: LocalApiServer, tmp_path: Path) -> None:
     token = api_server.token_for("default", "nobody")
     connection = cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", token))
