@@ -239,7 +239,6 @@ class Cluster:
         self._client, self.context = _load_client(self.connection)
         self.server: str = str(self._client.configuration.host)
         self._resources: list[ApiResource] | None = None
-        self._group_versions: dict[str, list[ApiResource] | None] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:

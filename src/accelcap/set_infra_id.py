@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -48,7 +48,6 @@ class LearnedFacts:
     region: str | None = None
     #: What the worker MachineSets say (None for --infra-id).
     workers: Capture | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def check_infra_id(value: t.Any, where: str) -> str:
@@ -265,7 +264,7 @@ def _learn(args: argparse.Namespace) -> LearnedFacts:
 
 def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
     """What the source cannot tell, or what is not copied: one line each."""
-    notes = list(learned.notes)
+    notes: list[str] = []
     if learned.workers is None:
         if learned.infra_id != facts.infra_id:
             notes.append(
