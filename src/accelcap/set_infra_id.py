@@ -168,7 +168,10 @@ def _set_block(text: str, key: str, value: t.Any) -> str:
     return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
 
 
-def updated_text(text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str) -> str:
+def updated_text(
+    text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str
+) -> tuple[str, dict[str, t.Any]]:
+    """The facts file's new text, and the validated document it holds."""
     fields = {
         "infraID": learned.infra_id,
         "installNaming": learned.install_naming,
@@ -184,7 +187,7 @@ def updated_text(text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | N
     if len(documents) != 1:
         raise InputError(where, "the facts file must hold exactly one document")
     check_facts_document(documents[0], where)
-    return text
+    return text, documents[0]
 
 
 def merged_subnets(facts: ClusterFacts, workers: Capture, notes: list[str]) -> dict[str, t.Any]:
@@ -299,11 +302,10 @@ def execute(args: argparse.Namespace) -> int:
     subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
     # Both files keep their line endings (a CRLF file stays CRLF) and their comments.
     text, newline = read_text(facts.path, where)
-    new_text = updated_text(text, learned, subnets, where)
-    new_facts_document = load_documents(new_text, where)[0]["spec"]
+    new_text, new_document = updated_text(text, learned, subnets, where)
     wiring = wiring_path(facts.path)
     wiring_where = settings.relative(wiring)
-    new_wiring = wiring_text(new_facts_document["worker"], new_facts_document["subnets"])
+    new_wiring = wiring_text(new_document["spec"]["worker"], new_document["spec"]["subnets"])
     old_wiring, wiring_newline = read_text(wiring, wiring_where) if wiring.is_file() else (None, newline)
     if new_text == text and new_wiring == old_wiring:
         outcome = "unchanged"
