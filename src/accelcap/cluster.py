@@ -333,7 +333,10 @@ class Cluster:
     def _get(
         self, path: str, headers: dict[str, str] | None = None, query: t.Sequence[tuple[str, str]] = ()
     ) -> dict[str, t.Any]:
-        status, answer = self.request("GET", path, query, headers=headers)
+        return self._object(path, *self.request("GET", path, query, headers=headers))
+
+    def _object(self, path: str, status: int, answer: t.Any) -> dict[str, t.Any]:
+        """The answer of a GET of ``path``, when it is an object; refusals raise."""
         where = f"GET {self.server}{path}"
         self._refuse_unless_ok(where, status, answer)
         if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
@@ -405,14 +408,8 @@ class Cluster:
     def find(self, resource: ApiResource, name: str, namespace: str | None = None) -> dict[str, t.Any] | None:
         """The object, or None when it does not exist (404); other refusals raise."""
         path = resource.path(name, namespace)
-        where = f"GET {self.server}{path}"
         status, answer = self.request("GET", path)
-        if status == 404:
-            return None
-        self._refuse_unless_ok(where, status, answer)
-        if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
-            raise ExternalError(where, "the answer is not a Kubernetes object")
-        return answer
+        return None if status == 404 else self._object(path, status, answer)
 
     def exists(self, resource: ApiResource, name: str, namespace: str | None = None) -> bool:
         """Whether the object exists (404: no); other refusals raise."""
