@@ -26,7 +26,6 @@ Resource names are resolved through the API server's aggregated discovery (Kuber
     cluster.get("machinesets.machine.openshift.io", namespace="openshift-machine-api")  # List
     cluster.get("pods", namespace="nvidia-gpu-operator", label_selector="app=x")  # List, filtered
     cluster.find(resource, "name", "namespace")                        # dict, or None when absent
-    get("crd", "clusterpolicies.nvidia.com", output="yaml")            # oc-shaped, bytes
 """
 
 from __future__ import annotations
@@ -630,7 +629,7 @@ def connection_from(args: argparse.Namespace) -> Connection:
     return Connection(args.kubeconfig, args.context, args.timeout)
 
 
-# --- the call shapes tools used with ``oc get`` ------------------------------------------
+# --- one connection per process ---------------------------------------------------------
 
 _connections: dict[tuple[Connection, str | None], Cluster] = {}
 
@@ -643,35 +642,3 @@ def connect(connection: Connection | None = None) -> Cluster:
     if key not in _connections:
         _connections[key] = Cluster(connection)
     return _connections[key]
-
-
-def get(*args: str, output: str = "json", connection: Connection | None = None) -> bytes:
-    """What ``oc get ARGS -o OUTPUT`` prints (``json`` or ``yaml``), through the API.
-
-    ARGS as oc takes them: ``RESOURCE/NAME``, or ``RESOURCE [NAME]``, and ``-n NAMESPACE``.
-    Without a name: a List of every object (in the namespace, or in all of them).
-    """
-    positional, namespace = [], None
-    arguments = list(args)
-    while arguments:
-        argument = arguments.pop(0)
-        if argument in ("-n", "--namespace"):
-            if not arguments:
-                raise InputError("cluster get", f"{argument} needs a namespace")
-            namespace = arguments.pop(0)
-        elif argument.startswith("--namespace="):
-            namespace = argument.split("=", 1)[1]
-        elif argument.startswith("-"):
-            raise InputError("cluster get", f"unsupported option {argument}")
-        else:
-            positional.append(argument)
-    if len(positional) == 1 and "/" in positional[0]:
-        positional = positional[0].split("/", 1)
-    if not 1 <= len(positional) <= 2:
-        raise InputError("cluster get", f"expected RESOURCE[/NAME] or RESOURCE NAME, got {' '.join(args)!r}")
-    answer = connect(connection).get(positional[0], positional[1] if len(positional) == 2 else None, namespace)
-    if output == "yaml":
-        return yaml.safe_dump(answer, sort_keys=False).encode()
-    if output != "json":
-        raise InputError("cluster get", f"unsupported output {output!r} (json or yaml)")
-    return json.dumps(answer).encode()
