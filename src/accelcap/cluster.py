@@ -39,7 +39,6 @@ import threading
 import typing as t
 import urllib.parse
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import urllib3
@@ -47,7 +46,7 @@ import yaml
 
 from . import timeouts
 from .errors import ExternalError, InputError
-from .yamlload import MAX_DEPTH, check_depth, load_file, value_at
+from .yamlload import MAX_DEPTH, check_depth, load_file, package_schema, value_at
 
 #: Accept header of aggregated discovery: v2 (Kubernetes 1.30+), else v2beta1 (1.27+).
 AGGREGATED_DISCOVERY = (
@@ -153,8 +152,7 @@ def _check_kubeconfig(files: str) -> None:
     broken file is one line naming it."""
     import jsonschema
 
-    schema = json.loads(resources.files("accelcap").joinpath("schemas/kubeconfig.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(package_schema("kubeconfig.schema.json"))
     for name in filter(None, files.split(os.pathsep)):
         path = Path(name).expanduser()
         if not path.is_file():
