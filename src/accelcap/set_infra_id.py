@@ -31,7 +31,7 @@ from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
 from .files import read_text, write_atomically
-from .identifiers import INFRA_ID, REGION
+from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
 
@@ -74,7 +74,7 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 # --- learning facts from the live cluster ---------------------------------------------
 
 #: ``.status.desired.version`` of the ClusterVersion: ``4.<minor>.<patch>`` (and a suffix).
-_OPENSHIFT_RELEASE = re.compile(r"(4\.[0-9]+)(\.[0-9A-Za-z.+-]*)?", re.ASCII)
+_OPENSHIFT_RELEASE = re.compile(rf"({OPENSHIFT_VERSION.pattern})(\.[0-9A-Za-z.+-]*)?", re.ASCII)
 
 
 def _read(
