@@ -26,7 +26,6 @@ Resource names are resolved through the API server's aggregated discovery (Kuber
     cluster.get("machinesets.machine.openshift.io", namespace="openshift-machine-api")  # List
     cluster.get("pods", namespace="nvidia-gpu-operator", label_selector="app=x")  # List, filtered
     cluster.find(resource, "name", "namespace")                        # dict, or None when absent
-    get("crd", "clusterpolicies.nvidia.com", output="yaml")            # oc-shaped, bytes
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ import threading
 import typing as t
 import urllib.parse
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import urllib3
@@ -48,7 +46,7 @@ import yaml
 
 from . import timeouts
 from .errors import ExternalError, InputError
-from .yamlload import MAX_DEPTH, check_depth, load_file, value_at
+from .yamlload import MAX_DEPTH, check_depth, load_file, package_schema, value_at
 
 #: Accept header of aggregated discovery: v2 (Kubernetes 1.30+), else v2beta1 (1.27+).
 AGGREGATED_DISCOVERY = (
@@ -154,8 +152,7 @@ def _check_kubeconfig(files: str) -> None:
     broken file is one line naming it."""
     import jsonschema
 
-    schema = json.loads(resources.files("accelcap").joinpath("schemas/kubeconfig.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(package_schema("kubeconfig.schema.json"))
     for name in filter(None, files.split(os.pathsep)):
         path = Path(name).expanduser()
         if not path.is_file():
@@ -239,7 +236,6 @@ class Cluster:
         self._client, self.context = _load_client(self.connection)
         self.server: str = str(self._client.configuration.host)
         self._resources: list[ApiResource] | None = None
-        self._group_versions: dict[str, list[ApiResource] | None] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -334,7 +330,10 @@ class Cluster:
     def _get(
         self, path: str, headers: dict[str, str] | None = None, query: t.Sequence[tuple[str, str]] = ()
     ) -> dict[str, t.Any]:
-        status, answer = self.request("GET", path, query, headers=headers)
+        return self._object(path, *self.request("GET", path, query, headers=headers))
+
+    def _object(self, path: str, status: int, answer: t.Any) -> dict[str, t.Any]:
+        """The answer of a GET of ``path``, when it is an object; refusals raise."""
         where = f"GET {self.server}{path}"
         self._refuse_unless_ok(where, status, answer)
         if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
@@ -406,14 +405,8 @@ class Cluster:
     def find(self, resource: ApiResource, name: str, namespace: str | None = None) -> dict[str, t.Any] | None:
         """The object, or None when it does not exist (404); other refusals raise."""
         path = resource.path(name, namespace)
-        where = f"GET {self.server}{path}"
         status, answer = self.request("GET", path)
-        if status == 404:
-            return None
-        self._refuse_unless_ok(where, status, answer)
-        if not isinstance(answer, dict) or not isinstance(answer.get("kind"), str):
-            raise ExternalError(where, "the answer is not a Kubernetes object")
-        return answer
+        return None if status == 404 else self._object(path, status, answer)
 
     def exists(self, resource: ApiResource, name: str, namespace: str | None = None) -> bool:
         """Whether the object exists (404: no); other refusals raise."""
@@ -473,7 +466,7 @@ class Cluster:
             raise ExternalError(where, f"HTTP {status}: the answer is not a Kubernetes object")
         message = str(answer.get("message", ""))
         if status == 401:
-            raise ExternalError(where, f"HTTP 401 Unauthorized: context {self.context!r} has no valid credentials")
+            self._refuse_unless_ok(where, status, answer)
         if status == 403 and "cannot impersonate" in message:
             raise ExternalError(where, f"HTTP 403: {message}")
         if (status >= 500 and not message.startswith(TYPED_PATCH_ERROR)) or status == 429:
@@ -634,7 +627,7 @@ def connection_from(args: argparse.Namespace) -> Connection:
     return Connection(args.kubeconfig, args.context, args.timeout)
 
 
-# --- the call shapes tools used with ``oc get`` ------------------------------------------
+# --- one connection per process ---------------------------------------------------------
 
 _connections: dict[tuple[Connection, str | None], Cluster] = {}
 
@@ -647,35 +640,3 @@ def connect(connection: Connection | None = None) -> Cluster:
     if key not in _connections:
         _connections[key] = Cluster(connection)
     return _connections[key]
-
-
-def get(*args: str, output: str = "json", connection: Connection | None = None) -> bytes:
-    """What ``oc get ARGS -o OUTPUT`` prints (``json`` or ``yaml``), through the API.
-
-    ARGS as oc takes them: ``RESOURCE/NAME``, or ``RESOURCE [NAME]``, and ``-n NAMESPACE``.
-    Without a name: a List of every object (in the namespace, or in all of them).
-    """
-    positional, namespace = [], None
-    arguments = list(args)
-    while arguments:
-        argument = arguments.pop(0)
-        if argument in ("-n", "--namespace"):
-            if not arguments:
-                raise InputError("cluster get", f"{argument} needs a namespace")
-            namespace = arguments.pop(0)
-        elif argument.startswith("--namespace="):
-            namespace = argument.split("=", 1)[1]
-        elif argument.startswith("-"):
-            raise InputError("cluster get", f"unsupported option {argument}")
-        else:
-            positional.append(argument)
-    if len(positional) == 1 and "/" in positional[0]:
-        positional = positional[0].split("/", 1)
-    if not 1 <= len(positional) <= 2:
-        raise InputError("cluster get", f"expected RESOURCE[/NAME] or RESOURCE NAME, got {' '.join(args)!r}")
-    answer = connect(connection).get(positional[0], positional[1] if len(positional) == 2 else None, namespace)
-    if output == "yaml":
-        return yaml.safe_dump(answer, sort_keys=False).encode()
-    if output != "json":
-        raise InputError("cluster get", f"unsupported output {output!r} (json or yaml)")
-    return json.dumps(answer).encode()

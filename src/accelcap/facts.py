@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import typing as t
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -15,7 +14,7 @@ from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
-from .yamlload import load_json, load_single
+from .yamlload import load_single, package_schema
 
 #: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
 #: manifests carry the same token, so it is also what survives rendering when unset.
@@ -85,21 +84,16 @@ class ClusterFacts:
             ) from None
 
 
-def _package_schema(name: str) -> dict[str, t.Any]:
-    text = resources.files("accelcap").joinpath(f"schemas/{name}").read_text()
-    return t.cast(dict[str, t.Any], load_json(text, f"accelcap/schemas/{name}"))
-
-
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
     """The facts schema, which takes its AWS types from the AWSMachineProviderConfig schema.
 
     ECMA 262 patterns: "prod-x7k2p\n" is no infraID, though Python's "$" would accept it.
     """
-    provider = _package_schema("awsmachineproviderconfig.schema.json")
+    provider = package_schema("awsmachineproviderconfig.schema.json")
     registry: referencing.Registry[t.Any] = referencing.Resource.from_contents(provider) @ referencing.Registry()
     validator = with_ecma_patterns(jsonschema.Draft202012Validator)
-    return validator(_package_schema("cluster-facts.schema.json"), registry=registry)  # type: ignore[no-any-return]
+    return validator(package_schema("cluster-facts.schema.json"), registry=registry)  # type: ignore[no-any-return]
 
 
 def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
@@ -197,6 +191,15 @@ def load_facts_file(path: Path, settings: Settings | None = None, capturing: boo
         subnets=spec["subnets"],
         path=path,
     )
+
+
+def require_infra_id(facts: ClusterFacts, settings: Settings | None = None) -> str:
+    """The cluster's infraID; refuses facts that still hold the placeholder, since the live
+    cluster can then not be told apart from any other."""
+    if not facts.infra_id_set:
+        where = (settings or load_settings()).relative(facts.path)
+        raise InputError(where, "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
+    return facts.infra_id
 
 
 def load_facts(cluster: str, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:

@@ -13,11 +13,9 @@ was rendered. The rendered MachineSet names its Pool in the annotation ``POOL_AN
 from __future__ import annotations
 
 import functools
-import json
 import re
 import typing as t
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -27,7 +25,7 @@ from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
 from .identifiers import with_ecma_patterns
-from .yamlload import load_documents, load_single
+from .yamlload import load_documents, load_single, package_schema
 
 API_VERSION = "accel-capacity.io/v1alpha1"
 KIND = "Pool"
@@ -61,8 +59,8 @@ class PoolSettings:
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
     """The Pool schema, its patterns read as ECMA 262 does: "us-west-2a\n" is no zone."""
-    text = resources.files("accelcap").joinpath("schemas/pool.schema.json").read_text()
-    return with_ecma_patterns(jsonschema.Draft202012Validator)(json.loads(text))  # type: ignore[no-any-return]
+    schema = package_schema("pool.schema.json")
+    return with_ecma_patterns(jsonschema.Draft202012Validator)(schema)  # type: ignore[no-any-return]
 
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:

@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -31,7 +31,7 @@ from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
 from .files import read_text, write_atomically
-from .identifiers import INFRA_ID, REGION
+from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
 
@@ -48,7 +48,6 @@ class LearnedFacts:
     region: str | None = None
     #: What the worker MachineSets say (None for --infra-id).
     workers: Capture | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def check_infra_id(value: t.Any, where: str) -> str:
@@ -75,7 +74,7 @@ def learn_from_machinesets(documents: list[dict[str, t.Any]], where: str) -> Lea
 # --- learning facts from the live cluster ---------------------------------------------
 
 #: ``.status.desired.version`` of the ClusterVersion: ``4.<minor>.<patch>`` (and a suffix).
-_OPENSHIFT_RELEASE = re.compile(r"(4\.[0-9]+)(\.[0-9A-Za-z.+-]*)?", re.ASCII)
+_OPENSHIFT_RELEASE = re.compile(rf"({OPENSHIFT_VERSION.pattern})(\.[0-9A-Za-z.+-]*)?", re.ASCII)
 
 
 def _read(
@@ -169,7 +168,10 @@ def _set_block(text: str, key: str, value: t.Any) -> str:
     return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
 
 
-def updated_text(text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str) -> str:
+def updated_text(
+    text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str
+) -> tuple[str, dict[str, t.Any]]:
+    """The facts file's new text, and the validated document it holds."""
     fields = {
         "infraID": learned.infra_id,
         "installNaming": learned.install_naming,
@@ -185,7 +187,7 @@ def updated_text(text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | N
     if len(documents) != 1:
         raise InputError(where, "the facts file must hold exactly one document")
     check_facts_document(documents[0], where)
-    return text
+    return text, documents[0]
 
 
 def merged_subnets(facts: ClusterFacts, workers: Capture, notes: list[str]) -> dict[str, t.Any]:
@@ -265,7 +267,7 @@ def _learn(args: argparse.Namespace) -> LearnedFacts:
 
 def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
     """What the source cannot tell, or what is not copied: one line each."""
-    notes = list(learned.notes)
+    notes: list[str] = []
     if learned.workers is None:
         if learned.infra_id != facts.infra_id:
             notes.append(
@@ -300,11 +302,10 @@ def execute(args: argparse.Namespace) -> int:
     subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
     # Both files keep their line endings (a CRLF file stays CRLF) and their comments.
     text, newline = read_text(facts.path, where)
-    new_text = updated_text(text, learned, subnets, where)
-    new_facts_document = load_documents(new_text, where)[0]["spec"]
+    new_text, new_document = updated_text(text, learned, subnets, where)
     wiring = wiring_path(facts.path)
     wiring_where = settings.relative(wiring)
-    new_wiring = wiring_text(new_facts_document["worker"], new_facts_document["subnets"])
+    new_wiring = wiring_text(new_document["spec"]["worker"], new_document["spec"]["subnets"])
     old_wiring, wiring_newline = read_text(wiring, wiring_where) if wiring.is_file() else (None, newline)
     if new_text == text and new_wiring == old_wiring:
         outcome = "unchanged"

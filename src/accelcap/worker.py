@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import typing as t
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -31,7 +29,7 @@ from .errors import InputError
 from .identifiers import AMI_ID, AVAILABILITY_ZONE, INFRA_ID, OBJECT_NAME, REGION, with_ecma_patterns
 from .pool_settings import ZONE_ANNOTATION
 from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
-from .yamlload import value_at
+from .yamlload import package_schema, value_at
 
 PROVIDER_PATH = "spec.template.spec.providerSpec.value"
 WIRING_FILE = Path("worker") / "kustomization.yaml"
@@ -66,12 +64,8 @@ NOT_COPIED = {
     "cpuOptions": "confidential computing depends on the instance type",
     "loadBalancers": "pools serve no load balancer",
 }
-
-
-@functools.cache
-def _provider_schema() -> dict[str, t.Any]:
-    text = resources.files("accelcap").joinpath("schemas/awsmachineproviderconfig.schema.json").read_text()
-    return t.cast(dict[str, t.Any], json.loads(text))
+#: The provider settings' schema (``accelcap/schemas``): what a worker's fields may be.
+PROVIDER_SCHEMA = "awsmachineproviderconfig.schema.json"
 
 
 # --- capture ------------------------------------------------------------------------------
@@ -132,7 +126,7 @@ def _strip_unknown(value: t.Any, schema: dict[str, t.Any], path: str, notes: lis
     what the workers really get; each is named on one line.
     """
     if "$ref" in schema:
-        schema = _provider_schema()["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+        schema = package_schema(PROVIDER_SCHEMA)["$defs"][schema["$ref"].rsplit("/", 1)[1]]
     if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
         known = schema["properties"]
         kept = {}
@@ -157,7 +151,7 @@ READ_FIELDS = (*CAPTURED, "subnet")
 @functools.cache
 def _read_fields_validator() -> t.Any:
     """The AWSMachineProviderConfig schema of the fields capture reads (ECMA 262 patterns)."""
-    provider = _provider_schema()
+    provider = package_schema(PROVIDER_SCHEMA)
     schema = {
         "type": "object",
         "properties": {key: provider["properties"][key] for key in READ_FIELDS},
@@ -230,7 +224,9 @@ def _read_worker(machineset: dict[str, t.Any], where: str, notes: list[str]) -> 
     for key, reason in NOT_COPIED.items():
         if provider.get(key) not in (None, "", [], {}):
             notes.append(f"MachineSet {name}: {key} not copied into the pools: {reason}")
-    provider = _strip_unknown(provider, _provider_schema(), f"MachineSet {name}: providerSpec.value", notes)
+    provider = _strip_unknown(
+        provider, package_schema(PROVIDER_SCHEMA), f"MachineSet {name}: providerSpec.value", notes
+    )
     _check_read_fields(provider, at)
     if "host" in provider.get("placement", {}):
         notes.append(f"MachineSet {name}: providerSpec.value.placement.host: not copied: dedicated hosts are chosen "

@@ -17,8 +17,10 @@ Every failure is an ``InputError`` naming the source and, where YAML can tell, t
 
 from __future__ import annotations
 
+import functools
 import json
 import typing as t
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -237,3 +239,11 @@ def load_json(data: str | bytes, source: str, what: str = "JSON") -> t.Any:
         raise InputError(source, f"not {what}: {_one_line(str(error))}") from None
     check_depth(value, source)
     return value
+
+
+@functools.cache
+def package_schema(name: str) -> dict[str, t.Any]:
+    """The JSON schema ``accelcap/schemas/<name>``, read once: every caller shares the one
+    dict, so none may change it."""
+    text = resources.files("accelcap").joinpath(f"schemas/{name}").read_text()
+    return t.cast(dict[str, t.Any], load_json(text, f"accelcap/schemas/{name}"))

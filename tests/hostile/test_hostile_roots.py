@@ -537,3 +537,9 @@ def test_live_objects_of_the_wrong_shape_are_the_clusters_nonsense() -> None:
             checked(broken, "Node", "GET /api/v1/nodes")
     with pytest.raises(ExternalError, match="holds a list"):
         checked([], "Node", "GET /api/v1/nodes")
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "status": {"containerStatuses": [{"state": {"running": {}}}]}}
+    assert checked(pod, "Pod", "GET /api/v1/pods") is pod
+    for field in ("containerStatuses", "initContainerStatuses"):
+        for value, found in (({"name": "c"}, "dict"), ("c", "str")):
+            with pytest.raises(ExternalError, match=f"status.{field} is a {found}, not a list"):
+                checked({**pod, "status": {field: value}}, "Pod", "GET /api/v1/pods")

@@ -24,12 +24,13 @@ FOUNDATION_DATA = Path(__file__).resolve().parents[1] / "foundation" / "data"
 
 
 def test_get_reads_objects_and_lists(openshift_cluster: LocalApiServer) -> None:
-    connection = openshift_cluster.connection()
-    infrastructure = json.loads(cluster.get("infrastructures.config.openshift.io/cluster", connection=connection))
+    live = cluster.connect(openshift_cluster.connection())
+    # Dumped and read back: what a tool would print is plain JSON and YAML.
+    infrastructure = json.loads(json.dumps(live.get("infrastructures.config.openshift.io", "cluster")))
     assert infrastructure["status"]["infrastructureName"] == "prod-x7k2p"
-    crd = yaml.safe_load(cluster.get("crd", "machinesets.machine.openshift.io", output="yaml", connection=connection))
+    crd = yaml.safe_load(yaml.safe_dump(live.get("crd", "machinesets.machine.openshift.io")))
     assert crd["kind"] == "CustomResourceDefinition" and crd["spec"]["group"] == "machine.openshift.io"
-    namespaces = json.loads(cluster.get("namespaces", connection=connection))
+    namespaces = json.loads(json.dumps(live.get("namespaces")))
     assert namespaces["kind"] == "List" and {"openshift-gitops", "default"} <= {
         n["metadata"]["name"] for n in namespaces["items"]
     }
@@ -113,6 +114,15 @@ def test_unreachable_server(api_server: LocalApiServer, tmp_path: Path) -> None:
 def test_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> None:
     message = _refused(cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token")))
     assert "HTTP 401 Unauthorized" in message and "log in again" in message
+
+
+def test_dry_run_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> None:
+    connection = cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token"))
+    namespaces = cluster.ApiResource("", "v1", "namespaces", "Namespace", namespaced=False)
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
+    message = _refused(connection, lambda c: c.dry_run_create(namespace, namespaces, None, "test"))
+    assert message.startswith(f"POST {api_server.url}/api/v1/namespaces: HTTP 401 Unauthorized")
+    assert message.endswith("has no valid credentials (log in again)")
 
 
 def test_access_refused_403(api_server: LocalApiServer, tmp_path: Path) -> None:

@@ -8,17 +8,15 @@ schema (``accelcap/schemas/awsmachineproviderconfig.schema.json``) does.
 from __future__ import annotations
 
 import functools
-import json
 import typing as t
-from importlib import resources
 
 import jsonschema
 
 from ..identifiers import with_ecma_patterns
 from ..render import Document
+from ..yamlload import package_schema
 from .schema_errors import error_path_and_message
 
-SCHEMA_FILE = "schemas/awsmachineproviderconfig.schema.json"
 VALUE_PATH = {
     "MachineSet": ("spec", "template", "spec", "providerSpec", "value"),
     "Machine": ("spec", "providerSpec", "value"),
@@ -27,7 +25,7 @@ VALUE_PATH = {
 
 @functools.cache
 def provider_spec_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.files("accelcap").joinpath(SCHEMA_FILE).read_text())
+    schema = package_schema("awsmachineproviderconfig.schema.json")
     return t.cast(jsonschema.Draft202012Validator, with_ecma_patterns(jsonschema.Draft202012Validator)(schema))
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from ..cluster import Cluster, Connection, require_infrastructure
 from ..errors import InputError
+from ..facts import require_infra_id
 from ..render import Document, RenderedOverlay
 from .builtin_engine import Outcome, finding
 from .finding_codes import SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED
@@ -64,9 +65,7 @@ def check_cluster_identity(cluster: Cluster, rendered: RenderedOverlay) -> str:
         raise InputError(
             rendered.name, "--server needs the cluster's facts: give an overlay, or --cluster NAME for a file"
         )
-    if not facts.infra_id_set:
-        raise InputError(str(facts.path), "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
-    return require_infrastructure(cluster, facts.infra_id, f"the facts of {rendered.name}")
+    return require_infrastructure(cluster, require_infra_id(facts), f"the facts of {rendered.name}")
 
 
 def _skips_dry_run(document: Document, application: Document | None) -> bool:
@@ -107,11 +106,12 @@ def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) 
         if resource.namespaced:
             destination = application.get("spec", "destination", "namespace") if application else None
             namespace = document.namespace or destination or "default"
-            if namespace not in existing:
-                existing[namespace] = cluster.exists(namespaces_resource, namespace)
-            if not existing[namespace] and namespace in created_namespaces:
-                _not_checked(outcome, document, f"namespace {namespace} does not exist yet (this sync creates it)")
-                continue
+            if namespace in created_namespaces:
+                if namespace not in existing:
+                    existing[namespace] = cluster.exists(namespaces_resource, namespace)
+                if not existing[namespace]:
+                    _not_checked(outcome, document, f"namespace {namespace} does not exist yet (this sync creates it)")
+                    continue
         answer = cluster.dry_run_apply(document.obj, resource, namespace, FIELD_MANAGER, identity)
         outcome.checked += 1
         if answer.accepted:

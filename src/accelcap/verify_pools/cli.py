@@ -11,7 +11,7 @@ from .. import cluster
 from ..cli import add_format_option, entry_point, new_parser
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..facts import load_facts
+from ..facts import load_facts, require_infra_id
 from ..render import render_overlay
 from .checks import CHECKS, ClusterContext, Options, PoolContext, cluster_results, pool_results
 from .expected import Expectation, PoolExpectation, expect
@@ -112,15 +112,13 @@ def selected_pools(expectation: Expectation, wanted: t.Sequence[str] | None) -> 
 def execute(args: argparse.Namespace) -> int:
     settings = load_settings()
     facts = load_facts(args.cluster, settings)
-    if not facts.infra_id_set:
-        where = settings.relative(facts.path)
-        raise InputError(where, "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
+    infra_id = require_infra_id(facts, settings)
     connection = cluster.connection_from(args)
     rendered = render_overlay(facts.path.parent.parent, settings)
     expectation = expect(rendered)
     pools = selected_pools(expectation, args.pool)
     with cluster.Cluster(connection) as live_cluster:
-        infrastructure = cluster.require_infrastructure(live_cluster, facts.infra_id, f"the facts of {rendered.name}")
+        infrastructure = cluster.require_infrastructure(live_cluster, infra_id, f"the facts of {rendered.name}")
         context = ClusterContext(expectation, Live(live_cluster), Options(args.require_nodes))
         results = cluster_results(context)
         workload = Workload(live_cluster, args.workload_timeout, sys.stderr, TOOL) if args.workload else None

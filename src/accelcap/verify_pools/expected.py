@@ -101,8 +101,8 @@ class PoolExpectation:
         if self.pool.autoscaler is None:
             return None
         low = self.pool.autoscaler.get("spec", "minReplicas", default=0)
-        high = self.pool.autoscaler.get("spec", "maxReplicas")
-        if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
+        high = self.pool.max_replicas
+        if isinstance(low, int) and high is not None and not isinstance(low, bool):
             return low, high
         return None
 

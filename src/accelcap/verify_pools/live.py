@@ -44,14 +44,16 @@ COMMON_SHAPE: tuple[tuple[tuple[str, ...], type], ...] = (
     (("status", "conditions", "*"), dict),
 )
 _CONTAINER_STATES = tuple(
-    (("status", field, "*", *path), kind)
+    (("status", field, *path), kind)
     for field in ("containerStatuses", "initContainerStatuses")
     for path, kind in (
-        ((), dict),
-        (("state",), dict),
-        (("lastState",), dict),
-        *((("state", state), dict) for state in ("waiting", "running", "terminated")),
-        *((("lastState", state), dict) for state in ("waiting", "running", "terminated")),
+        # ``*`` passes over anything but a list, so the list itself is checked first.
+        ((), list),
+        (("*",), dict),
+        (("*", "state"), dict),
+        (("*", "lastState"), dict),
+        *((("*", "state", state), dict) for state in ("waiting", "running", "terminated")),
+        *((("*", "lastState", state), dict) for state in ("waiting", "running", "terminated")),
     )
 )
 SHAPES: dict[str, tuple[tuple[tuple[str, ...], type], ...]] = {

@@ -170,7 +170,7 @@ class Workload:
                 return context.result(WORKLOAD.code, Status.ZERO, "not run: the pool is at 0 replicas", subject)
             return context.result(WORKLOAD.code, Status.NOT_DONE, "not run: the pool has no Ready node", subject)
         namespace = validation.document.namespace or "default"
-        if not self.cluster.exists(self.cluster.find_resource("namespaces"), namespace):
+        if context.live.get("v1", "Namespace", namespace) is None:
             return context.result(
                 WORKLOAD.code, Status.NOT_DONE,
                 f"namespace {namespace} does not exist: apply its Namespace first "

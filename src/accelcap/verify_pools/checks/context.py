@@ -93,20 +93,20 @@ class PoolContext:
 
     @property
     def existing_nodes(self) -> list[tuple[str, dict[str, t.Any]]]:
-        return [(name, node) for name, node in self.nodes if node is not None]
-
-    @property
-    def ready_nodes(self) -> list[str]:
-        """The pool's nodes that are Ready and schedulable; none where there is nothing to
-        look at (no MachineSet, no Machine API: other checks say so)."""
+        """The pool's nodes that exist; none where there is nothing to look at (no MachineSet,
+        no Machine API: the ``machineset`` and ``machines`` checks say so)."""
         if self.present_machineset is None:
             return []
         try:
-            nodes = self.existing_nodes
+            return [(name, node) for name, node in self.nodes if node is not None]
         except NotServed:
             return []
+
+    @property
+    def ready_nodes(self) -> list[str]:
+        """The pool's nodes that are Ready and schedulable (of ``existing_nodes``)."""
         return [
             name
-            for name, node in nodes
+            for name, node in self.existing_nodes
             if condition(node, "Ready").get("status") == "True" and not (node.get("spec") or {}).get("unschedulable")
         ]

@@ -33,18 +33,6 @@ def _labels(node: dict[str, t.Any]) -> dict[str, t.Any]:
     return (node.get("metadata") or {}).get("labels") or {}
 
 
-def _nodes_or_none(context: PoolContext) -> list[tuple[str, dict[str, t.Any]]] | None:
-    """The pool's existing nodes; None when there is nothing to check on nodes (no
-    MachineSet, no Machine API, no node: ``machineset``, ``machines`` or ``nodes`` says so)."""
-    if context.present_machineset is None:
-        return None
-    try:
-        nodes = context.existing_nodes
-    except NotServed:
-        return None
-    return nodes or None
-
-
 def check_nodes(context: PoolContext) -> list[Result]:
     if context.present_machineset is None:
         return []
@@ -80,9 +68,9 @@ def check_nodes(context: PoolContext) -> list[Result]:
 
 
 def check_node_labels(context: PoolContext) -> list[Result]:
-    nodes = _nodes_or_none(context)
+    nodes = context.existing_nodes
     wanted = context.pool.pool.node_labels
-    if nodes is None or not wanted:
+    if not nodes or not wanted:
         return []
     problems = [
         f"{name} lacks {key}={value}"
@@ -98,9 +86,9 @@ def check_node_labels(context: PoolContext) -> list[Result]:
 
 
 def check_node_taints(context: PoolContext) -> list[Result]:
-    nodes = _nodes_or_none(context)
+    nodes = context.existing_nodes
     wanted = taints_of(context.pool.pool.taints)
-    if nodes is None or not wanted:
+    if not nodes or not wanted:
         return []
     problems = [
         f"{name} lacks taint {taint_text(taint)}"
@@ -120,9 +108,9 @@ def _quantity(value: t.Any) -> int:
 
 
 def check_accelerator(context: PoolContext) -> list[Result]:
-    nodes = _nodes_or_none(context)
+    nodes = context.existing_nodes
     resource = context.pool.accelerator.resource
-    if nodes is None or resource is None:
+    if not nodes or resource is None:
         return []
     devices = context.pool.devices
     if devices is None:
@@ -158,9 +146,9 @@ def _wanted_nfd_labels(context: PoolContext) -> tuple[dict[str, str], bool] | No
 
 
 def check_nfd_labels(context: PoolContext) -> list[Result]:
-    nodes = _nodes_or_none(context)
+    nodes = context.existing_nodes
     wanted = _wanted_nfd_labels(context)
-    if nodes is None or wanted is None:
+    if not nodes or wanted is None:
         return []
     labels, any_one = wanted
     problems = []

@@ -144,11 +144,11 @@ def _neuron(context: PoolContext, nodes: list[str]) -> tuple[Status, str]:
     config = configs[0]
     namespace, module = config.namespace or "default", config.name
     label = kmm_module_ready_label(namespace, module)
-    all_nodes = context.live.nodes()
+    existing = dict(context.existing_nodes)
     problems = [
         f"KMM has not loaded module {module} on {node} (no {label} label)"
         for node in nodes
-        if label not in (((all_nodes.get(node) or {}).get("metadata") or {}).get("labels") or {})
+        if label not in (((existing.get(node) or {}).get("metadata") or {}).get("labels") or {})
     ]
     pods = context.live.items("v1", "Pod", namespace, kmm_device_plugin_pods(module))
     problems += _on_nodes(pods, nodes, "device plugin")
@@ -158,12 +158,7 @@ def _neuron(context: PoolContext, nodes: list[str]) -> tuple[Status, str]:
 
 
 def check_driver(context: PoolContext) -> list[Result]:
-    if context.present_machineset is None:
-        return []
-    try:
-        nodes = [name for name, _ in context.existing_nodes]
-    except NotServed:
-        return []
+    nodes = [name for name, _ in context.existing_nodes]
     if not nodes:
         return []
     accelerator = context.pool.accelerator
