@@ -28,7 +28,8 @@ def _count(value: t.Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    # isdigit alone admits digits int() refuses ("²"): the render is data, never a crash.
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 @dataclass(frozen=True)
