@@ -9,7 +9,7 @@ import botocore.exceptions
 import pytest
 from quota_support import INFRA_ID, POOL, REPO, RepoCopy, Result
 
-from accelcap.catalog.ec2_quotas import Market, NoQuota, family_quotas, quota_for
+from accelcap.catalog.ec2_quotas import Market, family_quotas, quota_for
 from accelcap.check import cli as check_cli
 from accelcap.quotas.aws import translate
 from accelcap.quotas.demand import PoolDemand, PoolPlan
@@ -21,15 +21,9 @@ VCPUS = {"g5.2xlarge": 8, "g5.xlarge": 4, "m6i.large": 2, "inf2.xlarge": 4, "mac
 
 
 def plan(name: str = POOL, instance_type: str = "g5.2xlarge", market: Market = Market.SPOT, most: int = 2) -> PoolPlan:
-    quota = quota_for(instance_type, market)
+    quota_for(instance_type, market)  # refuses what plan_pools refuses
     return PoolPlan(
-        name,
-        f"MachineSet/openshift-machine-api/{name}",
-        instance_type,
-        market,
-        most,
-        family_quotas(instance_type),
-        None if isinstance(quota, NoQuota) else quota,
+        name, f"MachineSet/openshift-machine-api/{name}", instance_type, market, most, family_quotas(instance_type)
     )
 
 

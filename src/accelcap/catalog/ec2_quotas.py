@@ -229,7 +229,12 @@ def quota_for(instance_type: str, market: Market | str) -> Quota | NoQuota:
     Raises ``UnsupportedInstanceType`` when the quota cannot be told at all: a family not in
     the table, or a ``NoQuota`` that fails closed (P6 Spot, Mac).
     """
-    found = family_quotas(instance_type).quota(market)
+    return require_quota(family_quotas(instance_type), instance_type, market)
+
+
+def require_quota(row: FamilyQuotas, instance_type: str, market: Market | str) -> Quota | NoQuota:
+    """``quota_for`` on a row already looked up."""
+    found = row.quota(market)
     if isinstance(found, NoQuota) and found.fails_closed:
         raise UnsupportedInstanceType(instance_type, f"{Market(market).value}: {found.value}; cannot check its quota")
     return found
