@@ -133,6 +133,23 @@ def test_spot_pool_of_an_on_demand_only_class() -> None:
     assert [f.code for f in findings] == ["no-spot-market"]
 
 
+@pytest.mark.parametrize("first", ["trn1", "trn2u"])
+def test_a_spot_pool_without_a_quota_never_shares_the_row_of_its_class(first: str) -> None:
+    # trn2u is Trn, like trn1, but EC2 sells it On-Demand only: it must not count against
+    # the Trn Spot quota, whichever pool comes first.
+    pools = {
+        "trn1": PoolDemand(plan("trn1", "trn1.32xlarge"), 128),
+        "trn2u": PoolDemand(plan("trn2u", "trn2u.48xlarge"), 192),
+    }
+    order = [pools[first], *(d for name, d in pools.items() if name != first)]
+    rows, findings = plan_rows(order, "overlays/prod")
+    by_pool = {row.pools: row for row in rows}
+    assert by_pool[("trn1",)].code == "L-6B0D517C" and by_pool[("trn1",)].verdict == "planned"
+    assert by_pool[("trn1",)].planned == 2 * 128
+    assert by_pool[("trn2u",)].code is None and by_pool[("trn2u",)].verdict == "no-spot-market"
+    assert [(f.code, f.object) for f in findings] == [("no-spot-market", "MachineSet/openshift-machine-api/trn2u")]
+
+
 def _client_error(code: str, operation: str = "ListServiceQuotas", retries: int = 0) -> botocore.exceptions.ClientError:
     return botocore.exceptions.ClientError(
         {

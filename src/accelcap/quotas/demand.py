@@ -45,7 +45,11 @@ class PoolPlan:
     def key(self) -> QuotaKey:
         if self.quota is not None:
             return (self.quota.key, self.market)
-        return (self.family.on_demand.key if isinstance(self.family.on_demand, Quota) else "", self.market)
+        # A key of its own: the class's name alone is also the key of the class's quota in
+        # this market when other families of the class have one (trn2u Spot vs trn1 Spot),
+        # and the rows would merge, counting the pool against a quota it cannot draw on.
+        named = self.family.on_demand.key if isinstance(self.family.on_demand, Quota) else self.family.family
+        return (f"{named} (none)", self.market)
 
     @property
     def quota_title(self) -> str:
