@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.gitops import INSTANCE_NAMESPACE, SYNC_VERBS
-from ...render import Document
+from ...render import Document, application_sources
 from ..appproject import SOURCE, Destination, Project
 from ..context import LintContext
 from ..examples import BOOTSTRAP_CLUSTER_ROLE, CAPACITY_APPLICATION, PROJECT, Add, Append, Remove, Set, example
@@ -136,15 +136,6 @@ def _destination(application: Document) -> Destination:
     return Destination.of(application.get("spec", "destination"))
 
 
-def _sources(application: Document) -> list[tuple[str, dict[str, t.Any]]]:
-    spec = application.get("spec", default={})
-    spec = spec if isinstance(spec, dict) else {}
-    if isinstance(spec.get("sources"), list):
-        return [(f"/spec/sources/{i}/repoURL", s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict)]
-    source = spec.get("source")
-    return [("/spec/source/repoURL", source)] if isinstance(source, dict) else []
-
-
 def _application(application: Document, project: Project) -> t.Iterator[Violation]:
     if not project.app_namespace_permitted(application.namespace):
         yield Violation(
@@ -160,13 +151,13 @@ def _application(application: Document, project: Project) -> t.Iterator[Violatio
             application,
             "/spec/destination",
         )
-    for path, source in _sources(application):
+    for pointer, source in application_sources(application):
         url = str(source.get("repoURL") or "")
         if not project.source_permitted(url):
             yield Violation(
                 f"repoURL {url or '(empty)'} is not permitted by sourceRepos of project {project.document.name}",
                 application,
-                path,
+                f"{pointer}/repoURL",
             )
 
 
