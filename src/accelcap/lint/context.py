@@ -83,6 +83,8 @@ class LintContext:
     by_kind: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
     #: The pool.yaml of each pool, by the Pool's name.
     pool_settings: dict[str, PoolSettings] = field(default_factory=dict)
+    #: ``followed`` by the id of the Application document (``followed_of``).
+    followed_by: dict[int, list[FollowedApplication]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, overlay: RenderedOverlay) -> LintContext:
@@ -90,6 +92,9 @@ class LintContext:
         for document in overlay.documents:
             by_kind[(document.group, document.kind)].append(document)
         machinesets = [d for d in overlay.documents if is_machineset(d)]
+        followed_by: dict[int, list[FollowedApplication]] = defaultdict(list)
+        for followed in overlay.applications:
+            followed_by[id(followed.application)].append(followed)
         return cls(
             overlay=overlay,
             documents=overlay.documents,
@@ -104,6 +109,7 @@ class LintContext:
             ],
             by_kind=dict(by_kind),
             pool_settings={p.name: p for p in overlay.pool_settings},
+            followed_by=dict(followed_by),
         )
 
     def of_kind(self, group: str, kind: str) -> list[Document]:
@@ -113,6 +119,11 @@ class LintContext:
         """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
         name = pool.machineset.annotations.get(POOL_ANNOTATION)
         return self.pool_settings.get(name) if isinstance(name, str) else None
+
+    def followed_of(self, application: Document) -> list[FollowedApplication]:
+        """What the render followed of ``application``: one entry per path it syncs; empty
+        when its sources were not followed."""
+        return self.followed_by.get(id(application), [])
 
     def application_of(self, document: Document) -> Document | None:
         """The Argo CD Application that syncs ``document``, when the render followed one."""

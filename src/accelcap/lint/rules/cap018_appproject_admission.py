@@ -115,7 +115,6 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         for d in context.of_kind("argoproj.io", "AppProject")
         if (d.namespace or INSTANCE_NAMESPACE) == INSTANCE_NAMESPACE
     }
-    followed = {id(f.application) for f in context.followed}
     for application in context.applications.values():
         name = str(application.get("spec", "project") or DEFAULT_PROJECT)
         project = projects.get(name)
@@ -128,8 +127,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
             continue
         yield from _application(application, project)
-        if id(application) in followed:
-            yield from _synced(context, application, project)
+        yield from _synced(context, application, project)
 
 
 def _destination(application: Document) -> Destination:
@@ -163,9 +161,7 @@ def _application(application: Document, project: Project) -> t.Iterator[Violatio
 
 def _synced(context: LintContext, application: Document, project: Project) -> t.Iterator[Violation]:
     destination = _destination(application)
-    for followed in context.followed:
-        if followed.application is not application:
-            continue
+    for followed in context.followed_of(application):
         for document in followed.documents:
             namespaced = context.namespaced(document)
             if namespaced is None:
