@@ -19,8 +19,6 @@ PROVIDER = "/spec/template/spec/providerSpec/value"
 #: user-data secret's name (older controllers switch it to ``worker-user-data-managed``; the
 #: newer one upgrades the stub secret in place instead).
 MANAGED_POINTERS: tuple[str, ...] = (f"{PROVIDER}/ami", f"{PROVIDER}/userDataSecret/name")
-#: The secret older controllers point MachineSets at.
-MANAGED_USER_DATA_SECRET = "worker-user-data-managed"
 #: Patches the controller makes to one MachineSet with the same result before it stops and
 #: degrades machine-config ("hot loop detected"): what happens when Argo CD self-heal writes
 #: Git's AMI back after every boot image update.

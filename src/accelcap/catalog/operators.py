@@ -100,11 +100,6 @@ NEURON_PREBUILT_DRIVERS_SOURCES = (
 )
 
 
-def channels_covering(version: str) -> list[str]:
-    """The GPU Operator channels that support OpenShift ``version``."""
-    return [row.channel for row in GPU_OPERATOR_CHANNELS.values() if row.openshift.covers(version)]
-
-
 @dataclass(frozen=True)
 class OlmPackage:
     """An OLM package the repository may subscribe to, from the catalog source that ships it."""
