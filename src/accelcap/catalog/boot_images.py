@@ -10,10 +10,11 @@ Application that syncs MachineSets on such a cluster to ignore these fields (wit
 
 from __future__ import annotations
 
+from ..pools import PROVIDER
+
 #: The first OpenShift minor version whose MCO manages AWS MachineSet boot images by default.
 MANAGED_BY_DEFAULT_FROM = (4, 19)
 
-PROVIDER = "/spec/template/spec/providerSpec/value"
 #: JSON pointers of the MachineSet fields the MCO rewrites on AWS, across the releases read:
 #: the AMI (the newer controller replaces the whole reference with ``{id: <ami>}``), and the
 #: user-data secret's name (older controllers switch it to ``worker-user-data-managed``; the
