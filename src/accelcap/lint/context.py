@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from ..catalog import kinds
 from ..facts import ClusterFacts
 from ..pool_settings import POOL_ANNOTATION, PoolSettings
-from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
-from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay, is_application
+from ..pools import AUTOSCALING_GROUP, MACHINE_GROUP, Pool, find_pools
+from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -91,7 +91,6 @@ class LintContext:
         by_kind: dict[tuple[str, str], list[Document]] = defaultdict(list)
         for document in overlay.documents:
             by_kind[(document.group, document.kind)].append(document)
-        machinesets = [d for d in overlay.documents if is_machineset(d)]
         followed_by: dict[int, list[FollowedApplication]] = defaultdict(list)
         for followed in overlay.applications:
             followed_by[id(followed.application)].append(followed)
@@ -99,10 +98,10 @@ class LintContext:
             overlay=overlay,
             documents=overlay.documents,
             facts=overlay.facts,
-            machinesets=machinesets,
-            machineautoscalers=[d for d in overlay.documents if is_machineautoscaler(d)],
+            machinesets=list(by_kind.get((MACHINE_GROUP, "MachineSet"), [])),
+            machineautoscalers=list(by_kind.get((AUTOSCALING_GROUP, "MachineAutoscaler"), [])),
             pools=find_pools(overlay.documents),
-            applications={d.name: d for d in overlay.documents if is_application(d)},
+            applications={d.name: d for d in by_kind.get(("argoproj.io", "Application"), [])},
             followed=list(overlay.applications),
             validation=[
                 d for d in overlay.documents if d.application is None and d.rendered_from.endswith(f"/{MANUAL_BUILD}")
