@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import kinds
 from ..facts import ClusterFacts
-from ..pool_settings import POOL_ANNOTATION, PoolSettings
+from ..pool_settings import PoolSettings
 from ..pools import AUTOSCALING_GROUP, MACHINE_GROUP, Pool, find_pools
 from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
 
@@ -116,8 +116,7 @@ class LintContext:
 
     def settings_of(self, pool: Pool) -> PoolSettings | None:
         """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
-        name = pool.machineset.annotations.get(POOL_ANNOTATION)
-        return self.pool_settings.get(name) if isinstance(name, str) else None
+        return self.overlay.settings_of(pool)
 
     def followed_of(self, application: Document) -> list[FollowedApplication]:
         """What the render followed of ``application``: one entry per path it syncs; empty
