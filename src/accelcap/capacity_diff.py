@@ -27,7 +27,7 @@ from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git
 from .instance_types import require
-from .pool_settings import MARKETS, POOL_ANNOTATION
+from .pool_settings import MARKETS
 from .pools import AUTOSCALING_GROUP, find_pools
 from .quotas.demand import PoolPlan, plan_pools
 from .render import RenderedOverlay, rendering_overlays
@@ -170,11 +170,11 @@ def capacities(root: Path) -> Capacities:
 def _add_cluster(found: Capacities, cluster: str, rendered: RenderedOverlay) -> None:
     """Every pool of one rendered cluster, and its GPU limits, into ``found``."""
     pools = find_pools(rendered.documents)
-    files = {p.name: p.file for p in rendered.pool_settings}
     # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
     for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
         zone = (pool.provider.get("placement") or {}).get("availabilityZone")
-        pool_yaml = files.get(str(pool.machineset.annotations.get(POOL_ANNOTATION)))
+        settings = rendered.settings_of(pool)
+        pool_yaml = settings.file if settings is not None else None
         found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
     for autoscaler in rendered.of_kind("ClusterAutoscaler"):
         if autoscaler.group != AUTOSCALING_GROUP or autoscaler.name != "default":

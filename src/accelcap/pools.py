@@ -25,6 +25,8 @@ ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshi
 ACCELERATOR_LABEL = "cluster-api/accelerator"
 #: EC2 tag ``kubernetes.io/cluster/<infraID>: owned`` on every machine of the cluster.
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+#: JSON pointer of the providerSpec value inside a MachineSet.
+PROVIDER = "/spec/template/spec/providerSpec/value"
 
 
 def naming_of(names: t.Iterable[str], infra_id: str) -> str | None:

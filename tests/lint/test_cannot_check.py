@@ -13,6 +13,7 @@ import pytest
 
 from accelcap.lint import cli as lint_cli
 from accelcap.lint.engine import lint_overlay
+from accelcap.lint.examples import Add, Example, apply
 from accelcap.lint.rule import all_rules
 from accelcap.render import Document, RenderedOverlay
 from accelcap.report import CANNOT_CHECK, Finding, report
@@ -116,3 +117,10 @@ def test_a_clusterpolicy_without_tolerations_keeps_the_defaults(prod: RenderedOv
         real, policy.overlay, policy.rendered_from, policy.application, policy.file, policy.line
     )
     assert "CAP010" not in {f.code for f in lint_overlay(prod)}
+
+
+def test_a_namespace_on_a_kind_of_unknown_scope_is_cannot_check(prod: RenderedOverlay) -> None:
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "default"}}
+    apply(Example("", (Add(widget, beside="ClusterPolicy"),)), prod)
+    findings = [f for f in lint_overlay(prod) if f.code == "CAP012"]
+    assert [(f.object, f.severity, f.blocking) for f in findings] == [("Widget/default/w", CANNOT_CHECK, False)]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from accelcap.lint.engine import lint_overlay
+from accelcap.lint.examples import PROVIDER, Example, Set, apply
 from accelcap.render import Document, RenderedOverlay
 
 ODD_SPECS: list[t.Any] = [
@@ -56,3 +57,19 @@ def test_odd_shapes_do_not_crash(spec: t.Any) -> None:
     )
     findings = lint_overlay(RenderedOverlay(Path("odd"), "odd", documents, [], None))
     assert all(f.code.startswith("CAP") for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("blockDevices", [], "root volumeSize is None"),
+        ("blockDevices", ["not a mapping"], "root volumeSize is None"),
+        ("placement", "us-east-1a", "zone is None"),
+    ],
+)
+def test_pool_yaml_rule_reports_a_provider_field_of_odd_shape(
+    prod: RenderedOverlay, field: str, value: t.Any, says: str
+) -> None:
+    apply(Example("", (Set("MachineSet", f"{PROVIDER}/{field}", value),)), prod)
+    findings = [f for f in lint_overlay(prod) if f.code == "CAP030"]
+    assert [f.message.split(" but ")[0] for f in findings] == [says]

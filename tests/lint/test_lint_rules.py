@@ -11,7 +11,7 @@ import pytest
 
 from accelcap.lint import rules as rules_package
 from accelcap.lint.engine import lint_overlay
-from accelcap.lint.examples import PROVIDER, Example, Remove, Set, annotation, apply
+from accelcap.lint.examples import CAPACITY_APPLICATION, PROVIDER, Example, Remove, Set, annotation, apply
 from accelcap.lint.rule import Rule, all_rules
 from accelcap.render import RenderedOverlay
 from support import codes, one
@@ -110,3 +110,22 @@ def test_ordinary_pool_needs_no_gpu_taint(prod: RenderedOverlay) -> None:
     apply(Example("", changes), prod)
     # The accelerator label and ClusterAutoscaler gpus entry now refer to no GPU pool.
     assert "CAP005" not in codes(lint_overlay(prod))
+
+
+def test_empty_sources_means_source_to_argo_cd_and_to_the_rules(prod: RenderedOverlay) -> None:
+    # Argo CD uses spec.source when spec.sources is empty; the rules must check that source.
+    moved = "https://example.com/elsewhere/{cluster}.git"
+    apply(
+        Example(
+            "",
+            (
+                Set("Application", "/spec/sources", [], name=CAPACITY_APPLICATION),
+                Set("Application", "/spec/source/repoURL", moved, name=CAPACITY_APPLICATION),
+                Set("Application", "/spec/source/path", "overlays/CLUSTER/capacity", name=CAPACITY_APPLICATION),
+            ),
+        ),
+        prod,
+    )
+    findings = lint_overlay(prod)
+    assert [(f.code, f.path) for f in findings if f.code == "CAP018"] == [("CAP018", "/spec/source/repoURL")]
+    assert [f.message for f in findings if f.code == "CAP007"] == ["placeholder CLUSTER survived rendering"]

@@ -9,7 +9,7 @@ import botocore.exceptions
 import pytest
 from quota_support import INFRA_ID, POOL, REPO, RepoCopy, Result
 
-from accelcap.catalog.ec2_quotas import Market, NoQuota, family_quotas, quota_for
+from accelcap.catalog.ec2_quotas import Market, family_quotas, quota_for
 from accelcap.check import cli as check_cli
 from accelcap.quotas.aws import translate
 from accelcap.quotas.demand import PoolDemand, PoolPlan
@@ -21,15 +21,9 @@ VCPUS = {"g5.2xlarge": 8, "g5.xlarge": 4, "m6i.large": 2, "inf2.xlarge": 4, "mac
 
 
 def plan(name: str = POOL, instance_type: str = "g5.2xlarge", market: Market = Market.SPOT, most: int = 2) -> PoolPlan:
-    quota = quota_for(instance_type, market)
+    quota_for(instance_type, market)  # refuses what plan_pools refuses
     return PoolPlan(
-        name,
-        f"MachineSet/openshift-machine-api/{name}",
-        instance_type,
-        market,
-        most,
-        family_quotas(instance_type),
-        None if isinstance(quota, NoQuota) else quota,
+        name, f"MachineSet/openshift-machine-api/{name}", instance_type, market, most, family_quotas(instance_type)
     )
 
 
@@ -137,6 +131,23 @@ def test_spot_pool_of_an_on_demand_only_class() -> None:
     rows, findings = plan_rows([PoolDemand(plan(instance_type="hpc7g.16xlarge"), 64)], "overlays/prod")
     assert rows[0].verdict == "no-spot-market" and rows[0].code is None
     assert [f.code for f in findings] == ["no-spot-market"]
+
+
+@pytest.mark.parametrize("first", ["trn1", "trn2u"])
+def test_a_spot_pool_without_a_quota_never_shares_the_row_of_its_class(first: str) -> None:
+    # trn2u is Trn, like trn1, but EC2 sells it On-Demand only: it must not count against
+    # the Trn Spot quota, whichever pool comes first.
+    pools = {
+        "trn1": PoolDemand(plan("trn1", "trn1.32xlarge"), 128),
+        "trn2u": PoolDemand(plan("trn2u", "trn2u.48xlarge"), 192),
+    }
+    order = [pools[first], *(d for name, d in pools.items() if name != first)]
+    rows, findings = plan_rows(order, "overlays/prod")
+    by_pool = {row.pools: row for row in rows}
+    assert by_pool[("trn1",)].code == "L-6B0D517C" and by_pool[("trn1",)].verdict == "planned"
+    assert by_pool[("trn1",)].planned == 2 * 128
+    assert by_pool[("trn2u",)].code is None and by_pool[("trn2u",)].verdict == "no-spot-market"
+    assert [(f.code, f.object) for f in findings] == [("no-spot-market", "MachineSet/openshift-machine-api/trn2u")]
 
 
 def _client_error(code: str, operation: str = "ListServiceQuotas", retries: int = 0) -> botocore.exceptions.ClientError:

@@ -10,17 +10,16 @@ Application that syncs MachineSets on such a cluster to ignore these fields (wit
 
 from __future__ import annotations
 
+from ..pools import PROVIDER
+
 #: The first OpenShift minor version whose MCO manages AWS MachineSet boot images by default.
 MANAGED_BY_DEFAULT_FROM = (4, 19)
 
-PROVIDER = "/spec/template/spec/providerSpec/value"
 #: JSON pointers of the MachineSet fields the MCO rewrites on AWS, across the releases read:
 #: the AMI (the newer controller replaces the whole reference with ``{id: <ami>}``), and the
 #: user-data secret's name (older controllers switch it to ``worker-user-data-managed``; the
 #: newer one upgrades the stub secret in place instead).
 MANAGED_POINTERS: tuple[str, ...] = (f"{PROVIDER}/ami", f"{PROVIDER}/userDataSecret/name")
-#: The secret older controllers point MachineSets at.
-MANAGED_USER_DATA_SECRET = "worker-user-data-managed"
 #: Patches the controller makes to one MachineSet with the same result before it stops and
 #: degrades machine-config ("hot loop detected"): what happens when Argo CD self-heal writes
 #: Git's AMI back after every boot image update.

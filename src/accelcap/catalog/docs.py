@@ -6,6 +6,7 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
+from ..instance_types import family_of
 from ..tables import markdown_table
 from . import boot_images, gitops, install_naming, instance_types, kinds, openshift_versions, operators
 
@@ -19,7 +20,7 @@ def _sources(sources: t.Iterable[str]) -> list[str]:
 def _instance_types() -> list[str]:
     families: dict[tuple[str, str | None], list[instance_types.InstanceType]] = defaultdict(list)
     for row in instance_types.INSTANCE_TYPES.values():
-        families[(row.name.split(".", 1)[0], row.accelerator_label)].append(row)
+        families[(family_of(row.name), row.accelerator_label)].append(row)
     rows = [
         (
             f"`{family}`",

@@ -51,7 +51,6 @@ ON_DEMAND_QUOTAS = Source(
     "Amazon EC2 instance type quotas: On-Demand Instance quotas", f"{QUOTAS_PAGE}#on-demand-instance-quotas"
 )
 SPOT_QUOTAS = Source("Amazon EC2 instance type quotas: Spot Instance quotas", f"{QUOTAS_PAGE}#spot-instance-quotas")
-NAMING = Source("Amazon EC2 instance type naming conventions", f"{GUIDE}/instance-type-names.html")
 CURRENT = Source(
     "Amazon EC2 instance types: Current generation instances", f"{GUIDE}/instance-types.html#current-gen-instances"
 )
@@ -63,10 +62,6 @@ PREVIOUS = Source(
 API = Source(
     "EC2 DescribeInstanceTypes (moto 5.2.5's bundled copy, resources/instance_types.json.gz)",
     "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypes.html",
-)
-MAC = Source(
-    "Amazon EC2 Mac instances: Mac instances run only on Dedicated Hosts",
-    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-mac-instances.html",
 )
 
 
@@ -229,17 +224,15 @@ def quota_for(instance_type: str, market: Market | str) -> Quota | NoQuota:
     Raises ``UnsupportedInstanceType`` when the quota cannot be told at all: a family not in
     the table, or a ``NoQuota`` that fails closed (P6 Spot, Mac).
     """
-    found = family_quotas(instance_type).quota(market)
+    return require_quota(family_quotas(instance_type), instance_type, market)
+
+
+def require_quota(row: FamilyQuotas, instance_type: str, market: Market | str) -> Quota | NoQuota:
+    """``quota_for`` on a row already looked up."""
+    found = row.quota(market)
     if isinstance(found, NoQuota) and found.fails_closed:
         raise UnsupportedInstanceType(instance_type, f"{Market(market).value}: {found.value}; cannot check its quota")
     return found
-
-
-def quota_by_key(key: str, market: Market) -> Quota:
-    for quota in QUOTAS:
-        if quota.key == key and quota.market is market:
-            return quota
-    raise KeyError((key, market))
 
 
 def quota_by_code(code: str) -> Quota:

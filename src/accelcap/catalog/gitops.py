@@ -45,8 +45,6 @@ SOURCES = (
     ),
 )
 
-#: Every verb of a Kubernetes resource; ``*`` in a rule grants them all.
-ALL_VERBS = frozenset({"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"})
 #: What Argo CD's controller does to the objects an Application syncs: it caches them
 #: (get/list/watch), creates and applies them (create, patch; server-side apply creates through
 #: PATCH), replaces them (update, ``Replace=true``) and deletes them on prune or cascade.

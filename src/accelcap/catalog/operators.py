@@ -100,11 +100,6 @@ NEURON_PREBUILT_DRIVERS_SOURCES = (
 )
 
 
-def channels_covering(version: str) -> list[str]:
-    """The GPU Operator channels that support OpenShift ``version``."""
-    return [row.channel for row in GPU_OPERATOR_CHANNELS.values() if row.openshift.covers(version)]
-
-
 @dataclass(frozen=True)
 class OlmPackage:
     """An OLM package the repository may subscribe to, from the catalog source that ships it."""
@@ -114,6 +109,8 @@ class OlmPackage:
     #: The namespace the repository installs it in (and therefore owns).
     namespace: str
     reference: str
+    #: API groups of the CRDs the operator installs (its custom resources must wait for it).
+    crd_groups: tuple[str, ...] = ()
 
 
 MARKETPLACE_NAMESPACE = "openshift-marketplace"
@@ -125,21 +122,25 @@ OLM_PACKAGES: dict[str, OlmPackage] = {
             "nfd", "redhat-operators", "openshift-nfd",
             "https://docs.redhat.com/en/documentation/openshift_container_platform/4.20/html/"
             "specialized_hardware_and_driver_enablement/psap-node-feature-discovery-operator",
+            crd_groups=("nfd.openshift.io", "nfd.k8s-sigs.io"),
         ),
         OlmPackage(
             "gpu-operator-certified", "certified-operators", "nvidia-gpu-operator",
             "https://github.com/NVIDIA/gpu-operator/blob/v25.10.1/bundle/metadata/annotations.yaml "
             "(operators.operatorframework.io.bundle.package.v1: gpu-operator-certified)",
+            crd_groups=("nvidia.com",),
         ),
         OlmPackage(
             "kernel-module-management", "redhat-operators", "openshift-kmm",
             "https://docs.redhat.com/en/documentation/openshift_container_platform/4.20/html/"
             "specialized_hardware_and_driver_enablement/kernel-module-management-operator",
+            crd_groups=("kmm.sigs.x-k8s.io",),
         ),
         OlmPackage(
             "aws-neuron-operator", "community-operators", "aws-neuron-operator",
             "https://github.com/redhat-openshift-ecosystem/community-operators-prod/tree/main/operators/"
             "aws-neuron-operator",
+            crd_groups=("k8s.aws",),
         ),
     )
 }  # fmt: skip

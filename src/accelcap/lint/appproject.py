@@ -147,6 +147,8 @@ def filepath_match(pattern: str, value: str) -> bool:
 
 def normalize_repo_url(url: str) -> str:
     """Argo CD's ``git.NormalizeGitURL``, near enough for HTTPS and SSH URLs."""
+    # Lower-cased because Argo CD lower-cases when it matches sourceRepos, and admission is
+    # its decision; render.applications keeps case, since it decides what to follow.
     url = url.strip().lower().rstrip("/")
     return url.removesuffix(".git")
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from ..catalog import kinds
 from ..facts import ClusterFacts
-from ..pool_settings import POOL_ANNOTATION, PoolSettings
-from ..pools import Pool, find_pools, is_machineautoscaler, is_machineset
-from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay, is_application
+from ..pool_settings import PoolSettings
+from ..pools import AUTOSCALING_GROUP, MACHINE_GROUP, Pool, find_pools
+from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -83,27 +83,32 @@ class LintContext:
     by_kind: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
     #: The pool.yaml of each pool, by the Pool's name.
     pool_settings: dict[str, PoolSettings] = field(default_factory=dict)
+    #: ``followed`` by the id of the Application document (``followed_of``).
+    followed_by: dict[int, list[FollowedApplication]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, overlay: RenderedOverlay) -> LintContext:
         by_kind: dict[tuple[str, str], list[Document]] = defaultdict(list)
         for document in overlay.documents:
             by_kind[(document.group, document.kind)].append(document)
-        machinesets = [d for d in overlay.documents if is_machineset(d)]
+        followed_by: dict[int, list[FollowedApplication]] = defaultdict(list)
+        for followed in overlay.applications:
+            followed_by[id(followed.application)].append(followed)
         return cls(
             overlay=overlay,
             documents=overlay.documents,
             facts=overlay.facts,
-            machinesets=machinesets,
-            machineautoscalers=[d for d in overlay.documents if is_machineautoscaler(d)],
+            machinesets=list(by_kind.get((MACHINE_GROUP, "MachineSet"), [])),
+            machineautoscalers=list(by_kind.get((AUTOSCALING_GROUP, "MachineAutoscaler"), [])),
             pools=find_pools(overlay.documents),
-            applications={d.name: d for d in overlay.documents if is_application(d)},
+            applications={d.name: d for d in by_kind.get(("argoproj.io", "Application"), [])},
             followed=list(overlay.applications),
             validation=[
                 d for d in overlay.documents if d.application is None and d.rendered_from.endswith(f"/{MANUAL_BUILD}")
             ],
             by_kind=dict(by_kind),
             pool_settings={p.name: p for p in overlay.pool_settings},
+            followed_by=dict(followed_by),
         )
 
     def of_kind(self, group: str, kind: str) -> list[Document]:
@@ -111,8 +116,12 @@ class LintContext:
 
     def settings_of(self, pool: Pool) -> PoolSettings | None:
         """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
-        name = pool.machineset.annotations.get(POOL_ANNOTATION)
-        return self.pool_settings.get(name) if isinstance(name, str) else None
+        return self.overlay.settings_of(pool)
+
+    def followed_of(self, application: Document) -> list[FollowedApplication]:
+        """What the render followed of ``application``: one entry per path it syncs; empty
+        when its sources were not followed."""
+        return self.followed_by.get(id(application), [])
 
     def application_of(self, document: Document) -> Document | None:
         """The Argo CD Application that syncs ``document``, when the render followed one."""

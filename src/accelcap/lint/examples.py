@@ -248,7 +248,6 @@ def apply(example: Example, overlay: RenderedOverlay) -> None:
 
 # --- building blocks several rules' examples share -----------------------------------------
 
-ROOT_APPLICATION = "{cluster}-root"
 CAPACITY_APPLICATION = "{cluster}-capacity"
 OPERATORS_APPLICATION = "{cluster}-operators"
 PROJECT = "accelerator-capacity"

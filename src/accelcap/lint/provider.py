@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
-#: JSON pointer of the providerSpec value inside a MachineSet.
-PROVIDER = "/spec/template/spec/providerSpec/value"
+from ..pools import PROVIDER
+
+__all__ = ["PROVIDER"]

@@ -209,15 +209,23 @@ class AwsAccount:
             raise nonsense(self.action(client, method), "not an object")
         return answer
 
-    def paginate(self, service: str, method: str, result_key: str, **kwargs: t.Any) -> list[dict[str, t.Any]]:
+    def paginate(
+        self,
+        service: str,
+        method: str,
+        result_key: str,
+        expected: tuple[type[Exception], ...] = (),
+        **kwargs: t.Any,
+    ) -> list[dict[str, t.Any]]:
         """Every item of ``result_key`` over all pages; each page is one request with its own
-        deadline, and a page without ``result_key`` is nonsense (AWS always sends the list)."""
+        deadline (``expected`` as in ``request``), and a page without ``result_key`` is
+        nonsense (AWS always sends the list)."""
         client = self.client(service)
         action = self.action(client, method)
         pages = iter(client.get_paginator(method).paginate(**kwargs))
         items: list[dict[str, t.Any]] = []
         while True:
-            page = self.request(client, method, lambda: next(pages, None))
+            page = self.request(client, method, lambda: next(pages, None), expected)
             if page is None:
                 return items
             if not isinstance(page, dict) or result_key not in page:
@@ -273,16 +281,20 @@ class AwsAccount:
         for start in range(0, len(wanted), DESCRIBE_TYPES_BATCH):
             batch = wanted[start : start + DESCRIBE_TYPES_BATCH]
             try:
-                infos = self.paginate("ec2", "describe_instance_types", "InstanceTypes", InstanceTypes=batch)
-            except ExternalError as error:
-                cause = error.__cause__
-                if isinstance(cause, botocore.exceptions.ClientError):
-                    code = str(cause.response.get("Error", {}).get("Code", ""))
-                    message = str(cause.response.get("Error", {}).get("Message", ""))
-                    if code.startswith("InvalidInstanceType"):
-                        named = [n for n in batch if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", message)]
-                        raise UnknownInstanceTypes(named or batch, message) from None
-                raise
+                infos = self.paginate(
+                    "ec2",
+                    "describe_instance_types",
+                    "InstanceTypes",
+                    expected=(botocore.exceptions.ClientError,),
+                    InstanceTypes=batch,
+                )
+            except botocore.exceptions.ClientError as error:
+                code = str(error.response.get("Error", {}).get("Code", ""))
+                message = str(error.response.get("Error", {}).get("Message", ""))
+                if code.startswith("InvalidInstanceType"):
+                    named = [n for n in batch if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", message)]
+                    raise UnknownInstanceTypes(named or batch, message) from None
+                raise translate(error, action) from error
             for info in infos:
                 name = info.get("InstanceType")
                 vcpu_info = info.get("VCpuInfo")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ..catalog.ec2_quotas import FamilyQuotas, Market, NoQuota, Quota, family_quotas, quota_for
+from ..catalog.ec2_quotas import FamilyQuotas, Market, Quota, family_quotas, require_quota
 from ..errors import InputError
 from ..pools import Pool
 
@@ -30,18 +30,26 @@ class PoolPlan:
     market: Market
     max_replicas: int
     family: FamilyQuotas
-    #: The quota the pool draws on; None where EC2 has no such market for the family (the
-    #: check reports ``no-spot-market``).
-    quota: Quota | None
     #: Where the MachineSet came from, for findings.
     file: str | None = None
     line: int | None = None
 
     @property
+    def quota(self) -> Quota | None:
+        """The quota the pool draws on; None where EC2 has no such market for the family (the
+        check reports ``no-spot-market``)."""
+        found = self.family.quota(self.market)
+        return found if isinstance(found, Quota) else None
+
+    @property
     def key(self) -> QuotaKey:
         if self.quota is not None:
             return (self.quota.key, self.market)
-        return (self.family.on_demand.key if isinstance(self.family.on_demand, Quota) else "", self.market)
+        # A key of its own: the class's name alone is also the key of the class's quota in
+        # this market when other families of the class have one (trn2u Spot vs trn1 Spot),
+        # and the rows would merge, counting the pool against a quota it cannot draw on.
+        named = self.family.on_demand.key if isinstance(self.family.on_demand, Quota) else self.family.family
+        return (f"{named} (none)", self.market)
 
     @property
     def quota_title(self) -> str:
@@ -75,7 +83,8 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
         if pool.max_replicas < 0:
             raise InputError(where, f"maximum of {pool.max_replicas} machines is negative")
         try:
-            quota = quota_for(pool.instance_type, pool.market)
+            family = family_quotas(pool.instance_type)
+            require_quota(family, pool.instance_type, pool.market)
         except InputError as error:
             raise InputError(where, f"instanceType {error.where}: {error.what}") from None
         plans.append(
@@ -85,8 +94,7 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
                 instance_type=pool.instance_type,
                 market=Market(pool.market),
                 max_replicas=pool.max_replicas,
-                family=family_quotas(pool.instance_type),
-                quota=None if isinstance(quota, NoQuota) else quota,
+                family=family,
                 file=pool.machineset.file,
                 line=pool.machineset.line,
             )

@@ -141,11 +141,12 @@ def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row],
             verdict = "no-spot-market"
             for member in members:
                 reason = member.plan.family.quota(market)
-                why = reason.value if isinstance(reason, NoQuota) else "no quota"
+                assert isinstance(reason, NoQuota)  # the group's key says the family has no quota here
                 findings.append(
                     _finding(
                         "no-spot-market",
-                        f"{member.plan.instance_type} ({member.plan.family.quota_class}) as {market.value}: {why}",
+                        f"{member.plan.instance_type} ({member.plan.family.quota_class}) as {market.value}: "
+                        f"{reason.value}",
                         overlay,
                         member.plan.ref,
                         member.plan,

@@ -21,7 +21,14 @@ The names below are the layer's interface; import them from ``accelcap.render``.
 from __future__ import annotations
 
 from ..affected import is_remote, list_overlays
-from .applications import MANUAL_BUILD, MAX_DEPTH, is_application, render_overlay, rendering_overlays
+from .applications import (
+    MANUAL_BUILD,
+    MAX_DEPTH,
+    application_sources,
+    is_application,
+    render_overlay,
+    rendering_overlays,
+)
 from .builds import JOBS_ENV, BuildCache, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
 from .model import Document, FollowedApplication, RenderedOverlay
@@ -38,6 +45,7 @@ __all__ = [
     "FollowedApplication",
     "RemoteReference",
     "RenderedOverlay",
+    "application_sources",
     "default_jobs",
     "is_application",
     "is_remote",

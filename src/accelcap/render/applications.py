@@ -47,19 +47,36 @@ def is_application(document: Document) -> bool:
 
 
 def _normalise_repo_url(url: str) -> str:
+    # Case is kept, unlike lint.appproject.normalize_repo_url (which lower-cases as Argo CD
+    # does when it admits a source): this decides which sources are followed as this
+    # repository's content, and a path on a plain Git server is case-sensitive, so only the
+    # same URL (bar a trailing slash and ".git") is taken for this repository.
     url = url.strip().rstrip("/")
     return url.removesuffix(".git")
 
 
-def in_repo_sources(app: Document, settings: Settings) -> list[tuple[str, dict[str, t.Any]]]:
-    """(path, source) of every source of ``app`` that lies in this repository."""
+def application_sources(app: Document) -> list[tuple[str, dict[str, t.Any]]]:
+    """(JSON pointer, source) of every source ``app`` syncs.
+
+    As Argo CD reads them: ``spec.sources`` when it is a non-empty list, else ``spec.source``
+    (``sources: []`` is not "no sources"; Argo CD then uses ``source``). Entries that are not
+    mappings are left out; the pointers keep their index.
+    """
     spec = app.get("spec", default={})
     spec = spec if isinstance(spec, dict) else {}
-    sources = spec.get("sources") if isinstance(spec.get("sources"), list) else None
-    sources = sources or ([spec["source"]] if isinstance(spec.get("source"), dict) else [])
+    listed = spec.get("sources")
+    if isinstance(listed, list) and listed:
+        return [(f"/spec/sources/{i}", s) for i, s in enumerate(listed) if isinstance(s, dict)]
+    source = spec.get("source")
+    return [("/spec/source", source)] if isinstance(source, dict) else []
+
+
+def in_repo_sources(app: Document, settings: Settings) -> list[tuple[str, dict[str, t.Any]]]:
+    """(path, source) of every source of ``app`` that lies in this repository."""
+    sources = [source for _, source in application_sources(app)]
     found = []
     for source in sources:
-        if not isinstance(source, dict) or "path" not in source:
+        if "path" not in source:
             continue
         url = str(source.get("repoURL", ""))
         if settings.repo_url is not None:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..facts import ClusterFacts
-from ..pool_settings import PoolSettings
+from ..pool_settings import POOL_ANNOTATION, PoolSettings
 
 if t.TYPE_CHECKING:
+    from ..pools import Pool
     from .remote import RemoteReference
 
 
@@ -125,3 +126,10 @@ class RenderedOverlay:
 
     def of_kind(self, *kinds: str) -> list[Document]:
         return [d for d in self.documents if d.kind in kinds]
+
+    def settings_of(self, pool: Pool) -> PoolSettings | None:
+        """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
+        name = pool.machineset.annotations.get(POOL_ANNOTATION)
+        if not isinstance(name, str):
+            return None
+        return {settings.name: settings for settings in self.pool_settings}.get(name)

@@ -29,17 +29,16 @@ from ..rule import Violation, cannot_check, rule
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
-    followed = {id(f.application) for f in context.followed}
-    manages_machineset = {id(f.application) for f in context.followed if any(is_machineset(d) for d in f.documents)}
     for application in context.applications.values():
         if application.get("spec", "syncPolicy", "automated", "prune") is not True:
             continue
         path = "/spec/syncPolicy/automated/prune"
-        if id(application) in manages_machineset:
+        followed = context.followed_of(application)
+        if any(is_machineset(d) for f in followed for d in f.documents):
             yield Violation(
                 "syncs MachineSets with automated prune: true; Argo CD would delete pools", application, path
             )
-        elif id(application) not in followed:
+        elif not followed:
             yield cannot_check(
                 "prunes automatically and its source was not followed, so it may manage MachineSets "
                 "(lint the cluster overlay directory so the linter can follow it)",

@@ -54,7 +54,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             yield Violation(
                 f"instance type {pool.instance_type} carries AMD GPUs, which this repository does not support",
                 pool.machineset,
-                "/spec/template/spec/providerSpec/value/instanceType",
+                f"{PROVIDER}/instanceType",
             )
             continue
         if pool.accelerator is not Accelerator.NVIDIA_GPU:

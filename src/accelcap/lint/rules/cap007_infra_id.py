@@ -8,7 +8,7 @@ import typing as t
 from ...catalog.install_naming import INSTALL_NAMING, describe
 from ...facts import INFRA_ID_UNSET
 from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
-from ...render import Document
+from ...render import Document, application_sources
 from ..context import LintContext
 from ..examples import CAPACITY_APPLICATION, Change, Facts, Set, Worker, escape, example
 from ..provider import PROVIDER
@@ -97,19 +97,11 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 def _placeholders(document: Document) -> t.Iterator[Violation]:
     found = sorted({m for text in _strings(document.obj) for m in PLACEHOLDERS.findall(text)})
     if document.kind == "Application":
-        texts = [document.name, *(str(s.get("path", "")) for s in _sources(document))]
+        texts = [document.name, *(str(s.get("path", "")) for _, s in application_sources(document))]
         if any(CLUSTER_PLACEHOLDER.search(text) for text in texts):
             found.append("CLUSTER")
     if found:
         yield Violation(f"placeholder {', '.join(found)} survived rendering", document)
-
-
-def _sources(document: Document) -> list[dict[str, t.Any]]:
-    spec = document.get("spec", default={})
-    spec = spec if isinstance(spec, dict) else {}
-    listed = spec.get("sources")
-    sources: list[t.Any] = listed if isinstance(listed, list) else [spec.get("source")]
-    return [s for s in sources if isinstance(s, dict)]
 
 
 def _strings(node: t.Any) -> t.Iterator[str]:

@@ -6,7 +6,7 @@ import typing as t
 
 from ..context import LintContext
 from ..examples import Set, example
-from ..rule import Violation, rule
+from ..rule import Violation, cannot_check, rule
 
 
 @rule(
@@ -31,9 +31,22 @@ from ..rule import Violation, rule
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
     for document in context.documents:
-        if document.namespace and context.namespaced(document) is False:
+        if not document.namespace:
+            continue
+        namespaced = context.namespaced(document)
+        if namespaced is False:
             yield Violation(
                 f"{document.kind} is cluster-scoped but has namespace {document.namespace}",
                 document,
                 "/metadata/namespace",
+            )
+        elif namespaced is None:
+            # Not blocking: a kind nothing here knows is reported by the rules whose safety
+            # hangs on its scope (CAP018 blocks on it); a stray namespace only shows OutOfSync.
+            yield cannot_check(
+                f"scope of {document.group or 'core'}/{document.kind} is unknown (not in accelcap.catalog.kinds, "
+                f"no CRD in the render), so its namespace {document.namespace} cannot be checked",
+                document,
+                "/metadata/namespace",
+                blocking=False,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ...catalog.operators import OLM_PACKAGES
 from ...render import Document
 from ..context import (
     SYNC_OPTIONS,
@@ -21,11 +22,8 @@ SKIP_DRY_RUN = "SkipDryRunOnMissingResource"
 #: API group of custom resources -> OLM packages (Subscription ``spec.name``) that install
 #: their CRDs.
 OLM_GROUPS: dict[str, tuple[str, ...]] = {
-    "nvidia.com": ("gpu-operator-certified",),
-    "nfd.openshift.io": ("nfd",),
-    "nfd.k8s-sigs.io": ("nfd",),
-    "kmm.sigs.x-k8s.io": ("kernel-module-management",),
-    "k8s.aws": ("aws-neuron-operator",),
+    group: tuple(row.package for row in OLM_PACKAGES.values() if group in row.crd_groups)
+    for group in dict.fromkeys(group for row in OLM_PACKAGES.values() for group in row.crd_groups)
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.gitops import INSTANCE_NAMESPACE, SYNC_VERBS
-from ...render import Document
+from ...render import Document, application_sources
 from ..appproject import SOURCE, Destination, Project
 from ..context import LintContext
 from ..examples import BOOTSTRAP_CLUSTER_ROLE, CAPACITY_APPLICATION, PROJECT, Add, Append, Remove, Set, example
@@ -115,7 +115,6 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         for d in context.of_kind("argoproj.io", "AppProject")
         if (d.namespace or INSTANCE_NAMESPACE) == INSTANCE_NAMESPACE
     }
-    followed = {id(f.application) for f in context.followed}
     for application in context.applications.values():
         name = str(application.get("spec", "project") or DEFAULT_PROJECT)
         project = projects.get(name)
@@ -128,21 +127,11 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
             continue
         yield from _application(application, project)
-        if id(application) in followed:
-            yield from _synced(context, application, project)
+        yield from _synced(context, application, project)
 
 
 def _destination(application: Document) -> Destination:
     return Destination.of(application.get("spec", "destination"))
-
-
-def _sources(application: Document) -> list[tuple[str, dict[str, t.Any]]]:
-    spec = application.get("spec", default={})
-    spec = spec if isinstance(spec, dict) else {}
-    if isinstance(spec.get("sources"), list):
-        return [(f"/spec/sources/{i}/repoURL", s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict)]
-    source = spec.get("source")
-    return [("/spec/source/repoURL", source)] if isinstance(source, dict) else []
 
 
 def _application(application: Document, project: Project) -> t.Iterator[Violation]:
@@ -160,21 +149,19 @@ def _application(application: Document, project: Project) -> t.Iterator[Violatio
             application,
             "/spec/destination",
         )
-    for path, source in _sources(application):
+    for pointer, source in application_sources(application):
         url = str(source.get("repoURL") or "")
         if not project.source_permitted(url):
             yield Violation(
                 f"repoURL {url or '(empty)'} is not permitted by sourceRepos of project {project.document.name}",
                 application,
-                path,
+                f"{pointer}/repoURL",
             )
 
 
 def _synced(context: LintContext, application: Document, project: Project) -> t.Iterator[Violation]:
     destination = _destination(application)
-    for followed in context.followed:
-        if followed.application is not application:
-            continue
+    for followed in context.followed_of(application):
         for document in followed.documents:
             namespaced = context.namespaced(document)
             if namespaced is None:

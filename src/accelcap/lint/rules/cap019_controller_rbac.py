@@ -105,9 +105,8 @@ def check(context: LintContext) -> t.Iterator[Violation]:
                 "GitOps defaults nor a bootstrap ClusterRole bound to it grant that",
                 document,
             )
-    followed_ids = {id(f.application) for f in context.followed}
     for application in context.applications.values():
-        if id(application) not in followed_ids:
+        if not context.followed_of(application):
             yield cannot_check(
                 "its source was not followed, so what the controller must write for it cannot be checked "
                 "(lint the cluster overlay directory)",

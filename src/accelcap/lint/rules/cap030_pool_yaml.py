@@ -6,6 +6,7 @@ import typing as t
 
 from ...pool_settings import MARKETS, POOL_ANNOTATION, PoolSettings
 from ...pools import ACCELERATOR_LABEL, Pool
+from ...yamlload import value_at
 from ..context import LintContext
 from ..examples import Example, PoolYaml, Remove, Set, example
 from ..provider import PROVIDER
@@ -74,7 +75,7 @@ def _compare(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
             machineset,
             f"{PROVIDER}/instanceType",
         )
-    zone = (pool.provider.get("placement") or {}).get("availabilityZone")
+    zone = value_at(pool.provider, "placement", "availabilityZone")
     if zone != settings.zone:
         yield Violation(f"zone is {zone} but {says} {settings.zone}", machineset, f"{PROVIDER}/placement")
     if pool.market != MARKETS[settings.market]:
@@ -83,7 +84,7 @@ def _compare(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
             machineset,
             f"{PROVIDER}/spotMarketOptions",
         )
-    size = pool.provider.get("blockDevices", [{}])[0].get("ebs", {}).get("volumeSize")
+    size = value_at(pool.provider, "blockDevices", 0, "ebs", "volumeSize")
     if size != settings.volume_size:
         yield Violation(f"root volumeSize is {size!r} but {says} {settings.volume_size}", machineset, ROOT_VOLUME)
     label = pool.node_labels.get(ACCELERATOR_LABEL)
