@@ -33,6 +33,7 @@ from .quotas.demand import PoolPlan, plan_pools
 from .render import RenderedOverlay, rendering_overlays
 from .report import use_colour
 from .tables import markdown_table, text_table
+from .yamlload import value_at
 
 TOOL = "capacity-diff"
 
@@ -172,7 +173,8 @@ def _add_cluster(found: Capacities, cluster: str, rendered: RenderedOverlay) -> 
     pools = find_pools(rendered.documents)
     # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
     for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
-        zone = (pool.provider.get("placement") or {}).get("availabilityZone")
+        zone = value_at(pool.provider, "placement", "availabilityZone")
+        zone = zone if isinstance(zone, str) else None
         settings = rendered.settings_of(pool)
         pool_yaml = settings.file if settings is not None else None
         found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
