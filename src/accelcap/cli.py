@@ -163,17 +163,23 @@ def _raise_interrupted(signum: int, _frame: t.Any) -> None:
 
 
 @contextlib.contextmanager
-def signals_raise() -> t.Iterator[None]:
-    """Inside: each of ``CATCHABLE_SIGNALS`` raises ``Interrupted`` (main thread only)."""
+def signals_handled(signals: t.Iterable[int], handler: t.Callable[[int, t.Any], None]) -> t.Iterator[None]:
+    """Inside: ``handler`` handles each of ``signals``; the previous handlers come back on
+    leaving. Python sets handlers in the main thread only, so elsewhere this changes nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _raise_interrupted) for s in CATCHABLE_SIGNALS}
+    previous = {s: signal.signal(s, handler) for s in signals}
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for number, former in previous.items():
+            signal.signal(number, former)
+
+
+def signals_raise() -> t.ContextManager[None]:
+    """Inside: each of ``CATCHABLE_SIGNALS`` raises ``Interrupted`` (main thread only)."""
+    return signals_handled(CATCHABLE_SIGNALS, _raise_interrupted)
 
 
 class _HeldOutput(io.StringIO):
