@@ -11,7 +11,7 @@ from ..cli import add_format_option, add_paths_argument, entry_point, exit_codes
 from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import render_targets, rendering_targets
-from ..report import report
+from ..report import failed, report
 from . import server
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
 from .validator import ENGINES, ValidateOptions, ValidationRun, Validator
@@ -112,7 +112,7 @@ def execute_server(args: argparse.Namespace) -> int:
     objects = len(rendered[0].documents)
     summary = server.server_summary(outcome, live, options, objects, [rendered[0].name])
     report(args.format, TOOL, outcome.findings, summary, sys.stdout)
-    return EXIT_FINDINGS if any(f.severity == "error" for f in outcome.findings) else EXIT_OK
+    return EXIT_FINDINGS if failed(outcome.findings) else EXIT_OK
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -127,7 +127,7 @@ def execute(args: argparse.Namespace) -> int:
     total = run.total
     summary = run.summary()
     report(args.format, TOOL, total.findings, summary, sys.stdout)
-    return EXIT_FINDINGS if any(f.severity == "error" for f in total.findings) else EXIT_OK
+    return EXIT_FINDINGS if failed(total.findings) else EXIT_OK
 
 
 main = entry_point(TOOL, build_parser, execute)
