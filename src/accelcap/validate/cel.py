@@ -31,6 +31,8 @@ import re
 import typing as t
 from dataclasses import dataclass
 
+from .schema_errors import pointer_step
+
 RULES = "x-kubernetes-validations"
 #: A default the API server fills in before validating (absent fields only; nulls are
 #: handled by ``nulls``).
@@ -305,7 +307,7 @@ def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple
             field_schema = (properties or {}).get(key) if isinstance(properties, dict) else None
             if field_schema is None:
                 field_schema = schema.get("additionalProperties")
-            yield from rule_errors(item, field_schema, f"{path}/{key}")
+            yield from rule_errors(item, field_schema, f"{path}/{pointer_step(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from rule_errors(item, schema.get("items"), f"{path}/{index}")
