@@ -31,6 +31,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
+from .nulls import field_schema, walkable
 from .schema_errors import pointer_step
 
 RULES = "x-kubernetes-validations"
@@ -294,7 +295,8 @@ def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple
     """(JSON path, message) of every CEL rule of ``schema`` that ``value`` breaks, walking
     ``properties`` (absent ones with a ``default`` filled in first), ``additionalProperties``
     and ``items``; a ``$ref`` ends the walk (no rule is read below it)."""
-    if not isinstance(schema, dict) or "$ref" in schema:
+    schema = walkable(schema)
+    if schema is None:
         return
     if isinstance(value, dict):
         properties = schema.get("properties")
@@ -304,10 +306,7 @@ def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple
                 **value,
             }
         for key, item in value.items():
-            field_schema = (properties or {}).get(key) if isinstance(properties, dict) else None
-            if field_schema is None:
-                field_schema = schema.get("additionalProperties")
-            yield from rule_errors(item, field_schema, f"{path}/{pointer_step(key)}")
+            yield from rule_errors(item, field_schema(schema, key), f"{path}/{pointer_step(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from rule_errors(item, schema.get("items"), f"{path}/{index}")
