@@ -27,6 +27,7 @@ more fails there first. ``messageExpression`` is not evaluated (the static ``mes
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 from dataclasses import dataclass
@@ -188,8 +189,11 @@ class _Parser:
         raise Unsupported(f"{text!r}")
 
 
+@functools.cache
 def parse(rule: str) -> Node:
-    """The syntax tree of ``rule``; ``Unsupported`` when it leaves the subset."""
+    """The syntax tree of ``rule``; ``Unsupported`` when it leaves the subset. Cached: each
+    rule of a CRD is checked against every value it applies to, and a tree is all tuples, so
+    sharing one cannot leak a change."""
     return _Parser(rule).parse()
 
 
