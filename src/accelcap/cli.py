@@ -58,12 +58,23 @@ COMMON_EXITS_HELP = """  141  standard output could not be written (a closed pip
   128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM); nothing half-written is left
 a path that does not exist or cannot be read is bad input (2) in every tool"""
 
-EXIT_CODES_HELP = """exit codes:
-  0  fine
-  1  the check found a problem
-  2  bad input or usage (file, overlay, flag, schema, kustomize failure)
-  3  an external system refused or answered nonsense (AWS credentials, access, wrong
-     account, an unreadable answer, a timeout; oc)"""
+#: What each exit code means unless a tool says otherwise (``exit_codes_help``).
+EXIT_MEANINGS: t.Mapping[int, str] = {
+    0: "fine",
+    1: "the check found a problem",
+    2: "bad input or usage (file, overlay, flag, schema, kustomize failure)",
+    3: "an external system refused or answered nonsense (AWS credentials, access, wrong\n"
+    "account, an unreadable answer, a timeout; oc)",
+}
+
+
+def exit_codes_help(meanings: t.Mapping[int, str] | None = None) -> str:
+    """The ``exit codes:`` block of an epilog: ``EXIT_MEANINGS`` with a tool's own meanings
+    in place of the shared ones (a tool says what 3 means for it by key, not by rewording
+    text it would have to match exactly)."""
+    table = {**EXIT_MEANINGS, **(meanings or {})}
+    lines = (f"  {code}  {text}".replace("\n", "\n     ") for code, text in sorted(table.items()))
+    return "exit codes:\n" + "\n".join(lines)
 
 
 class Interrupted(BaseException):
@@ -81,7 +92,9 @@ class ToolArgumentParser(argparse.ArgumentParser):
         raise InputError("usage", f"{message} (see --help)")
 
 
-def new_parser(tool: str, description: str, epilog: str = EXIT_CODES_HELP) -> ToolArgumentParser:
+def new_parser(tool: str, description: str, epilog: str | None = None) -> ToolArgumentParser:
+    if epilog is None:
+        epilog = exit_codes_help()
     parser = ToolArgumentParser(
         prog=tool,
         description=description,
@@ -150,17 +163,23 @@ def _raise_interrupted(signum: int, _frame: t.Any) -> None:
 
 
 @contextlib.contextmanager
-def signals_raise() -> t.Iterator[None]:
-    """Inside: each of ``CATCHABLE_SIGNALS`` raises ``Interrupted`` (main thread only)."""
+def signals_handled(signals: t.Iterable[int], handler: t.Callable[[int, t.Any], None]) -> t.Iterator[None]:
+    """Inside: ``handler`` handles each of ``signals``; the previous handlers come back on
+    leaving. Python sets handlers in the main thread only, so elsewhere this changes nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _raise_interrupted) for s in CATCHABLE_SIGNALS}
+    previous = {s: signal.signal(s, handler) for s in signals}
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for number, former in previous.items():
+            signal.signal(number, former)
+
+
+def signals_raise() -> t.ContextManager[None]:
+    """Inside: each of ``CATCHABLE_SIGNALS`` raises ``Interrupted`` (main thread only)."""
+    return signals_handled(CATCHABLE_SIGNALS, _raise_interrupted)
 
 
 class _HeldOutput(io.StringIO):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .git import toplevel
 from .paths import inside
 
 #: Environment variable naming the repository root (default: the git work tree of the
@@ -63,12 +64,6 @@ class Settings:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-
-def _git_toplevel(start: Path) -> Path | None:
-    from .git import toplevel  # git imports timeouts, which needs nothing from here
-
-    return toplevel(start)
 
 
 #: The type of each setting the tools read (``[tool.accelcap]``); a wrong type is bad input
@@ -125,7 +120,7 @@ def load_settings(root: Path | None = None) -> Settings:
     """Settings of the repository at ``root`` (default: see ``REPO_ENV``)."""
     if root is None:
         env = os.environ.get(REPO_ENV)
-        root = Path(env) if env else (_git_toplevel(Path.cwd()) or Path.cwd())
+        root = Path(env) if env else (toplevel(Path.cwd()) or Path.cwd())
     root = root.resolve()
     pyproject = root / "pyproject.toml"
     table = _settings_table(pyproject) if pyproject.is_file() else {}

@@ -15,22 +15,15 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import typing as t
 from pathlib import Path
 
+from .cli import CATCHABLE_SIGNALS, signals_handled
 from .errors import InputError
 
 #: Held back while a file is written and replaced (the signals ``accelcap.cli`` turns into
 #: ``Interrupted``, plus SIGINT); the first is raised again as soon as the file is in place.
-_HELD_SIGNALS = frozenset(
-    getattr(signal, name)
-    for name in (
-        "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXCPU", "SIGXFSZ",
-        "SIGVTALRM", "SIGPROF",
-    )
-    if hasattr(signal, name)
-)  # fmt: skip
+_HELD_SIGNALS = frozenset({signal.SIGINT, *CATCHABLE_SIGNALS})
 
 
 class Text(t.NamedTuple):
@@ -81,18 +74,11 @@ def signals_held() -> t.Iterator[None]:
     """Inside: catchable signals wait, and are raised again on leaving, to whatever handles
     them then. Python runs signal handlers in the main thread only, so only there can one
     interrupt a write, whichever thread the kernel hands the signal to."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     pending: list[int] = []
-    previous = {
-        number: signal.signal(number, lambda signum, _frame: pending.append(signum)) for number in _HELD_SIGNALS
-    }
     try:
-        yield
+        with signals_handled(_HELD_SIGNALS, lambda signum, _frame: pending.append(signum)):
+            yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
         if pending:
             signal.raise_signal(pending[0])
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
+from .files import read_bytes
 
 if t.TYPE_CHECKING:
     _BaseLoader = yaml.SafeLoader  # the C loader has the same interface
@@ -191,11 +192,7 @@ def value_at(node: t.Any, *path: str | int, default: t.Any = None, where: str | 
 def load_file(path: Path, display: str | None = None, mappings_only: bool = True) -> list[t.Any]:
     """All documents of the YAML file at ``path``."""
     name = display or str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(name, error.strerror or str(error)) from None
-    return load_documents(data, name, mappings_only)
+    return load_documents(read_bytes(path, name), name, mappings_only)
 
 
 def load_single(path: Path, display: str | None = None) -> dict[str, t.Any]:

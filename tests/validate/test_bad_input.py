@@ -208,6 +208,14 @@ def test_help_says_what_it_reads_writes_and_exits(tool: str) -> None:
         assert needle in text, needle
 
 
+def test_help_says_what_exit_3_means_for_validate() -> None:
+    from accelcap.validate import cli
+
+    text = cli.build_parser().format_help()
+    exit_3 = text[text.index("\n  3  ") : text.index("\n  141  ")]
+    assert "--server" in exit_3 and "AWS" not in exit_3
+
+
 def test_docs_carry_every_finding_code() -> None:
     from accelcap.validate.finding_codes import markdown_table
 

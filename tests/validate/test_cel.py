@@ -124,6 +124,14 @@ def test_the_walk_finds_rules_where_the_values_are() -> None:
     assert len(unsupported) == 1 and "cannot evaluate the CRD's rule" in unsupported[0][1]
 
 
+def test_rule_paths_escape_keys_as_json_pointers() -> None:
+    # An annotation-style key must stay one step of the pointer, as in schema errors.
+    schema = {"properties": {"labels": {"additionalProperties": {RULES: [{"rule": "size(self) < 2"}]}}}}
+    assert list(rule_errors({"labels": {"example.com/a~b": "long"}}, schema)) == [
+        ("/labels/example.com~1a~0b", "failed rule: size(self) < 2")
+    ]
+
+
 @pytest.fixture
 def deviceconfig_render(repo_copy: Path) -> RenderedOverlay:
     enable_inferentia(repo_copy)

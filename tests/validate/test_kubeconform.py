@@ -36,8 +36,10 @@ for name in files:
             resources.append(dict(base, status="statusError", msg="could not find schema for Widget"))
     else:
         valid += 1
+        if not os.environ.get("FAKE_KUBECONFORM_QUIET"):  # as without -verbose: valid ones unsaid
+            resources.append(dict(base, status="statusValid", msg=""))
 print(json.dumps({{"resources": resources, "summary": {{"valid": valid, "invalid": 0, "errors": 0, "skipped": 0}}}}, indent=2))
-sys.exit(1 if resources else 0)
+sys.exit(0 if valid == len(files) else 1)
 '''
 
 
@@ -83,3 +85,13 @@ def test_kubeconform_without_json_is_bad_input(
     monkeypatch.setenv("PATH", f"{binary.parent}:/usr/bin:/bin")
     result = run("validate")
     assert result.code == 2 and "kubeconform" in result.err and "flag provided" in result.err
+
+
+def test_kubeconform_that_leaves_a_document_out_is_bad_input(
+    run: t.Callable[..., Result], fake_kubeconform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An object kubeconform never called valid must not count as validated.
+    monkeypatch.setenv("FAKE_KUBECONFORM_QUIET", "1")
+    result = run("validate")
+    assert result.code == 2, result.out
+    assert "kubeconform: did not report on" in result.err and "validity is unknown" in result.err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
+from ..cli import add_format_option, add_paths_argument, entry_point, new_parser
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import rendering_targets
 from ..report import Finding, failed, report
@@ -34,7 +34,7 @@ Silence a rule on one object with the annotation
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser(TOOL, DESCRIPTION, EXIT_CODES_HELP)
+    parser = new_parser(TOOL, DESCRIPTION)
     add_paths_argument(parser)
     add_format_option(parser)
     parser.add_argument(

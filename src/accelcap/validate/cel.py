@@ -27,9 +27,13 @@ more fails there first. ``messageExpression`` is not evaluated (the static ``mes
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 from dataclasses import dataclass
+
+from .nulls import field_schema, walkable
+from .schema_errors import pointer_step
 
 RULES = "x-kubernetes-validations"
 #: A default the API server fills in before validating (absent fields only; nulls are
@@ -185,8 +189,11 @@ class _Parser:
         raise Unsupported(f"{text!r}")
 
 
+@functools.cache
 def parse(rule: str) -> Node:
-    """The syntax tree of ``rule``; ``Unsupported`` when it leaves the subset."""
+    """The syntax tree of ``rule``; ``Unsupported`` when it leaves the subset. Cached: each
+    rule of a CRD is checked against every value it applies to, and a tree is all tuples, so
+    sharing one cannot leak a change."""
     return _Parser(rule).parse()
 
 
@@ -292,7 +299,8 @@ def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple
     """(JSON path, message) of every CEL rule of ``schema`` that ``value`` breaks, walking
     ``properties`` (absent ones with a ``default`` filled in first), ``additionalProperties``
     and ``items``; a ``$ref`` ends the walk (no rule is read below it)."""
-    if not isinstance(schema, dict) or "$ref" in schema:
+    schema = walkable(schema)
+    if schema is None:
         return
     if isinstance(value, dict):
         properties = schema.get("properties")
@@ -302,10 +310,7 @@ def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple
                 **value,
             }
         for key, item in value.items():
-            field_schema = (properties or {}).get(key) if isinstance(properties, dict) else None
-            if field_schema is None:
-                field_schema = schema.get("additionalProperties")
-            yield from rule_errors(item, field_schema, f"{path}/{key}")
+            yield from rule_errors(item, field_schema(schema, key), f"{path}/{pointer_step(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from rule_errors(item, schema.get("items"), f"{path}/{index}")

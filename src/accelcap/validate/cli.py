@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from .. import cluster
-from ..cli import EXIT_CODES_HELP, add_format_option, add_paths_argument, entry_point, new_parser
+from ..cli import add_format_option, add_paths_argument, entry_point, exit_codes_help, new_parser
 from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..render import render_targets, rendering_targets
-from ..report import report
+from ..report import failed, report
 from . import server
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
 from .validator import ENGINES, ValidateOptions, ValidationRun, Validator
@@ -42,15 +42,14 @@ engine: kubeconform when it is on PATH (-strict -output json), else the built-in
         root Application; the validation/ builds) as the kubeconfig's own user; read-only;
         refuses a cluster whose infrastructure name is not the facts' infraID (exit 3)"""
 
-EPILOG = EXIT_CODES_HELP.replace(
-    "2  bad input or usage (file, overlay, flag, schema, kustomize failure)",
-    "2  bad input or usage (file, overlay, flag, object without apiVersion/kind, corrupt or\n"
-    "     missing schema, unreachable schema location or mirror, a pinned file whose sha256\n"
-    "     differs, kustomize failure)",
-).replace(
-    "3  an external system refused (AWS credentials, access, wrong account; oc)",
-    "3  --server: the cluster refused (unreachable, no answer in --timeout, credentials,\n"
-    "     impersonation) or is not the overlay's cluster (infrastructure name != infraID)",
+EPILOG = exit_codes_help(
+    {
+        2: "bad input or usage (file, overlay, flag, object without apiVersion/kind, corrupt or\n"
+        "missing schema, unreachable schema location or mirror, a pinned file whose sha256\n"
+        "differs, kustomize failure)",
+        3: "--server: the cluster refused (unreachable, no answer in --timeout, credentials,\n"
+        "impersonation) or is not the overlay's cluster (infrastructure name != infraID)",
+    }
 )
 
 
@@ -113,7 +112,7 @@ def execute_server(args: argparse.Namespace) -> int:
     objects = len(rendered[0].documents)
     summary = server.server_summary(outcome, live, options, objects, [rendered[0].name])
     report(args.format, TOOL, outcome.findings, summary, sys.stdout)
-    return EXIT_FINDINGS if any(f.severity == "error" for f in outcome.findings) else EXIT_OK
+    return EXIT_FINDINGS if failed(outcome.findings) else EXIT_OK
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -128,7 +127,7 @@ def execute(args: argparse.Namespace) -> int:
     total = run.total
     summary = run.summary()
     report(args.format, TOOL, total.findings, summary, sys.stdout)
-    return EXIT_FINDINGS if any(f.severity == "error" for f in total.findings) else EXIT_OK
+    return EXIT_FINDINGS if failed(total.findings) else EXIT_OK
 
 
 main = entry_point(TOOL, build_parser, execute)

@@ -26,6 +26,12 @@ CONVERTER_VERSION = "2"
 INT_OR_STRING = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
 
 
+def schema_relative_path(group: str, kind: str, version: str) -> str:
+    """Where the schema of ``group``/``kind`` ``version`` lies below a schema directory: the
+    layout the ``{generated}`` location's template reads."""
+    return f"{group}/{kind.lower()}_{version}.json"
+
+
 @dataclass(frozen=True)
 class ConvertedSchema:
     group: str
@@ -35,7 +41,7 @@ class ConvertedSchema:
 
     @property
     def relative_path(self) -> str:
-        return f"{self.group}/{self.kind.lower()}_{self.version}.json"
+        return schema_relative_path(self.group, self.kind, self.version)
 
 
 def _strict(node: t.Any, is_root: bool) -> t.Any:

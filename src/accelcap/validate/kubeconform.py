@@ -117,10 +117,12 @@ def run_kubeconform(
             BINARY, f"exit {result.returncode}, no JSON report: {lines[-1] if lines else 'no output'}"
         ) from None
     not_valid: set[int] = set()
+    reported: set[int] = set()
     for entry in entries:
         position = files.get(str(entry.get("filename")))
         if position is None:
             raise InputError(BINARY, f"reported an unknown file {entry.get('filename')!r}")
+        reported.add(position)
         document, resource = documents[position], resources[position]
         status, message = str(entry.get("status", "")), str(entry.get("msg", ""))
         if status == "statusInvalid":
@@ -147,6 +149,18 @@ def run_kubeconform(
                     continue
                 raise missing_schema(document, resource, [loc.raw for loc in locations])
             raise InputError(f"{document.overlay}: {document.ref}", f"kubeconform: {message}")
+        elif status != "statusValid":
+            raise InputError(BINARY, f"reported status {status!r} for {document.overlay}: {document.ref}")
+    # A document is valid only when kubeconform said so: one it left out (with -verbose it
+    # reports every document) was not checked, and counting it as valid would fail open.
+    unreported = [i for i in range(len(documents)) if i not in reported]
+    if unreported:
+        first = documents[unreported[0]]
+        raise InputError(
+            BINARY,
+            f"did not report on {len(unreported)} of {len(documents)} objects "
+            f"(first: {first.overlay}: {first.ref}); their validity is unknown",
+        )
     outcome.checked += len(documents) - len(not_valid)
     for resource in set(resources):
         outcome.schemas.setdefault(f"{resource.api_version} {resource.kind}", "kubeconform")

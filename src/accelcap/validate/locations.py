@@ -178,9 +178,7 @@ def configured_locations(settings: Settings, flags: t.Sequence[str] | None = Non
     env = os.environ.get(LOCATIONS_ENV)
     if env and env.strip():
         return [part.strip() for part in env.split(",") if part.strip()]
-    configured = settings.raw.get(SETTINGS_KEY)
+    configured = settings.raw.get(SETTINGS_KEY)  # a list of strings: config.SETTING_TYPES
     if configured is not None:
-        if not isinstance(configured, list) or not all(isinstance(x, str) for x in configured):
-            raise InputError("pyproject.toml [tool.accelcap]", f"{SETTINGS_KEY} must be a list of strings")
         return list(configured)
     return list(DEFAULT_LOCATIONS)

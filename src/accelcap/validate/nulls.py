@@ -44,18 +44,20 @@ def _nullable(schema: Schema | None) -> bool:
     return any(isinstance(b, dict) and b.get("type") == "null" for b in branches)
 
 
-def _walkable(schema: t.Any) -> Schema | None:
+def walkable(schema: t.Any) -> Schema | None:
+    """``schema`` when a walk may go into it; None for no schema or a ``$ref`` (no walk of
+    this package follows one)."""
     return schema if isinstance(schema, dict) and "$ref" not in schema else None
 
 
-def _field_schema(schema: Schema | None, key: str) -> Schema | None:
+def field_schema(schema: Schema | None, key: str) -> Schema | None:
     """The schema of ``key`` in an object: its property, else additionalProperties."""
     if schema is None:
         return None
     properties = schema.get("properties")
     if isinstance(properties, dict) and key in properties:
-        return _walkable(properties[key])
-    return _walkable(schema.get("additionalProperties"))
+        return walkable(properties[key])
+    return walkable(schema.get("additionalProperties"))
 
 
 def _normalise(value: t.Any, schema: Schema | None) -> t.Any:
@@ -64,7 +66,7 @@ def _normalise(value: t.Any, schema: Schema | None) -> t.Any:
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():
-            field = _field_schema(schema, key)
+            field = field_schema(schema, key)
             if item is None and not _nullable(field):
                 assert field is not None
                 if "default" not in field:
@@ -73,7 +75,7 @@ def _normalise(value: t.Any, schema: Schema | None) -> t.Any:
             result[key] = _normalise(item, field)
         return result
     if isinstance(value, list):
-        items = _walkable(schema.get("items"))
+        items = walkable(schema.get("items"))
         result_list = []
         for item in value:
             if item is None and items is not None and not _nullable(items) and "default" in items:
@@ -94,8 +96,6 @@ def contains_null(value: t.Any) -> bool:
 
 
 def server_view(obj: dict[str, t.Any], schema: Schema) -> dict[str, t.Any]:
-    """``obj`` as the API server validates it: nulls pruned or defaulted (see above).
-    ``obj`` itself is returned when it holds no null."""
-    if not contains_null(obj):
-        return obj
-    return t.cast(dict[str, t.Any], _normalise(obj, _walkable(schema)))
+    """A copy of ``obj`` as the API server validates it: nulls pruned or defaulted (see
+    above). Callers ask ``contains_null`` first, and skip finding the schema when it says no."""
+    return t.cast(dict[str, t.Any], _normalise(obj, walkable(schema)))

@@ -30,7 +30,7 @@ from ..errors import InputError
 from ..files import read_bytes, write_atomically
 from ..paths import inside, is_inside
 from ..yamlload import load_documents
-from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents
+from .convert import CONVERTER_VERSION, ConvertedSchema, convert_documents, schema_relative_path
 from .fetch import cache_dir, http_get, parse_json
 
 MANIFEST = "crds.yaml"
@@ -75,7 +75,7 @@ class PinnedSchema(PinnedFile):
 
     @property
     def relative_path(self) -> str:
-        return f"{self.group}/{self.kind.lower()}_{self.version}.json"
+        return schema_relative_path(self.group, self.kind, self.version)
 
 
 @functools.cache
@@ -251,28 +251,34 @@ def _schema_bytes(schema: dict[str, t.Any]) -> bytes:
     return (json.dumps(schema, indent=2, sort_keys=True) + "\n").encode()
 
 
+def _write_schemas(
+    directory: Path, schemas: t.Iterable[tuple[str, str, t.Callable[[], dict[str, t.Any]]]]
+) -> list[Path]:
+    """Write each (relative path, where, schema) under ``directory``. A path that would leave
+    it is bad input named at ``where``, found before ``schema()`` runs, so nothing is fetched
+    for a file that cannot be written."""
+    written = []
+    for relative_path, where, schema in schemas:
+        target = inside(directory, relative_path, where, f"the output directory {directory}")
+        write_atomically(target, _schema_bytes(schema()))
+        written.append(target)
+    return written
+
+
 def write_schemas(converted: t.Iterable[ConvertedSchema], directory: Path) -> list[Path]:
     """Write each schema under ``directory``; a path that would leave it is bad input (the
     converter checked group, kind and version already: this holds whatever the caller)."""
-    written = []
-    for schema in converted:
-        where = f"{schema.group}/{schema.kind} {schema.version}"
-        target = directory / schema.relative_path
-        inside(directory, schema.relative_path, where, f"the output directory {directory}")
-        write_atomically(target, _schema_bytes(schema.schema))
-        written.append(target)
-    return written
+    return _write_schemas(
+        directory,
+        ((s.relative_path, f"{s.group}/{s.kind} {s.version}", s.schema.copy) for s in converted),
+    )
 
 
 def write_pinned_schemas(pins: t.Iterable[PinnedSchema], directory: Path, settings: Settings) -> list[Path]:
-    written = []
-    for pin in pins:
-        target = inside(
-            directory, pin.relative_path, f"{MANIFEST}: {pin.relative}", f"the output directory {directory}"
-        )
-        write_atomically(target, _schema_bytes(pinned_schema(pin, settings)))
-        written.append(target)
-    return written
+    return _write_schemas(
+        directory,
+        ((p.relative_path, f"{MANIFEST}: {p.relative}", functools.partial(pinned_schema, p, settings)) for p in pins),
+    )
 
 
 class GeneratedSchemas:
@@ -291,7 +297,7 @@ class GeneratedSchemas:
         self._done.add(key)
         crd = find_pinned(group, kind)
         if crd is not None:
-            expected = [self.directory / group / f"{crd.kind.lower()}_{v}.json" for v in crd.versions]
+            expected = [self.directory / schema_relative_path(group, crd.kind, v) for v in crd.versions]
             if not all(p.is_file() for p in expected):
                 write_schemas(convert_pinned(crd, self.settings), self.directory)
             return

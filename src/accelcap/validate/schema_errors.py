@@ -7,9 +7,15 @@ import typing as t
 import jsonschema
 
 
+def pointer_step(part: object) -> str:
+    """One step of a JSON pointer: ``~`` and ``/`` escaped as RFC 6901 says, so a key such as
+    an annotation name stays one step."""
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
 def json_pointer(parts: t.Iterable[object]) -> str:
     """``["spec", "template", 0]`` -> ``/spec/template/0`` (RFC 6901 escaping)."""
-    steps = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
+    steps = [pointer_step(p) for p in parts]
     return "/" + "/".join(steps) if steps else "/"
 
 
