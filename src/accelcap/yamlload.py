@@ -162,6 +162,12 @@ def load_documents(text: str | bytes, source: str, mappings_only: bool = True) -
     return documents
 
 
+def pointer_step(part: object) -> str:
+    """One step of a JSON pointer: ``~`` and ``/`` escaped as RFC 6901 says, so a key such as
+    an annotation name stays one step."""
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
 def value_at(node: t.Any, *path: str | int, default: t.Any = None, where: str | None = None) -> t.Any:
     """The value at ``path`` inside loaded YAML or JSON, or ``default`` where a step is
     missing or ``null``: input is data, so reading it never raises an internal error.

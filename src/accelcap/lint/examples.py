@@ -37,18 +37,14 @@ from dataclasses import dataclass, field
 from ..catalog.gitops import IN_CLUSTER_SERVER, SYNC_VERBS
 from ..catalog.operators import NEURON_SCHEDULER_IMAGES, OLM_PACKAGES
 from ..render import Document, RemoteReference, RenderedOverlay
+from ..yamlload import pointer_step
 from .context import SYNC_OPTIONS, SYNC_WAVE
 from .provider import PROVIDER
 
 
-def escape(key: str) -> str:
-    """One JSON pointer step for ``key`` (RFC 6901)."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def annotation(key: str) -> str:
     """The JSON pointer of annotation ``key``."""
-    return f"/metadata/annotations/{escape(key)}"
+    return f"/metadata/annotations/{pointer_step(key)}"
 
 
 def _expand(value: t.Any, overlay: RenderedOverlay) -> t.Any:
@@ -253,7 +249,7 @@ OPERATORS_APPLICATION = "{cluster}-operators"
 PROJECT = "accelerator-capacity"
 BOOTSTRAP_CLUSTER_ROLE = "accelerator-capacity-argocd-sync"
 NEURON_TAINT = {"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}
-_MACHINESET_LABEL = escape("machine.openshift.io/cluster-api-machineset")
+_MACHINESET_LABEL = pointer_step("machine.openshift.io/cluster-api-machineset")
 #: What components/boot-images adds to an Application that syncs MachineSets.
 BOOT_IMAGE_IGNORE = {
     "group": "machine.openshift.io",
@@ -287,8 +283,8 @@ def neuron_pool(taints: list[dict[str, t.Any]]) -> Copy:
             "/metadata/name": name,
             f"/spec/selector/matchLabels/{_MACHINESET_LABEL}": name,
             f"/spec/template/metadata/labels/{_MACHINESET_LABEL}": name,
-            f"/spec/template/metadata/labels/{escape('machine.openshift.io/cluster-api-machine-role')}": "inferentia",
-            f"/spec/template/metadata/labels/{escape('machine.openshift.io/cluster-api-machine-type')}": "inferentia",
+            f"/spec/template/metadata/labels/{pointer_step('machine.openshift.io/cluster-api-machine-role')}": "inferentia",
+            f"/spec/template/metadata/labels/{pointer_step('machine.openshift.io/cluster-api-machine-type')}": "inferentia",
             "/spec/template/spec/metadata/labels": {
                 "node-role.kubernetes.io/inferentia": "",
                 "cluster-api/accelerator": "aws-inferentia2",

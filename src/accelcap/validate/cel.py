@@ -32,8 +32,8 @@ import re
 import typing as t
 from dataclasses import dataclass
 
+from ..yamlload import pointer_step
 from .nulls import field_schema, walkable
-from .schema_errors import pointer_step
 
 RULES = "x-kubernetes-validations"
 #: A default the API server fills in before validating (absent fields only; nulls are

@@ -6,11 +6,7 @@ import typing as t
 
 import jsonschema
 
-
-def pointer_step(part: object) -> str:
-    """One step of a JSON pointer: ``~`` and ``/`` escaped as RFC 6901 says, so a key such as
-    an annotation name stays one step."""
-    return str(part).replace("~", "~0").replace("/", "~1")
+from ..yamlload import pointer_step
 
 
 def json_pointer(parts: t.Iterable[object]) -> str:

@@ -37,5 +37,5 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             yield Violation(
                 f"{SYNC_OPTIONS} lacks {' and '.join(missing)}: Argo CD may delete this pool",
                 machineset,
-                f"/metadata/annotations/{SYNC_OPTIONS.replace('/', '~1')}",
+                annotation(SYNC_OPTIONS),
             )

@@ -6,8 +6,9 @@ import typing as t
 
 from ...catalog.instance_types import Accelerator
 from ...pools import ROLE_LABELS
+from ...yamlload import pointer_step
 from ..context import LintContext
-from ..examples import Set, escape, example
+from ..examples import Set, example
 from ..rule import Violation, rule
 
 
@@ -25,7 +26,7 @@ from ..rule import Violation, rule
     failing=(
         example(
             "machine role worker",
-            Set("MachineSet", f"/spec/template/metadata/labels/{escape(ROLE_LABELS[0])}", "worker"),
+            Set("MachineSet", f"/spec/template/metadata/labels/{pointer_step(ROLE_LABELS[0])}", "worker"),
         ),
     ),
 )

@@ -9,8 +9,9 @@ from ...catalog.install_naming import INSTALL_NAMING, describe
 from ...facts import INFRA_ID_UNSET
 from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
 from ...render import Document, application_sources
+from ...yamlload import pointer_step
 from ..context import LintContext
-from ..examples import CAPACITY_APPLICATION, Change, Facts, Set, Worker, escape, example
+from ..examples import CAPACITY_APPLICATION, Change, Facts, Set, Worker, example
 from ..provider import PROVIDER
 from ..rule import Violation, cannot_check, rule
 
@@ -54,7 +55,7 @@ def captured(path: str, value: t.Any) -> tuple[Change, Change]:
     failing=(
         example(
             "metadata cluster label differs",
-            Set("MachineSet", f"/metadata/labels/{escape(CLUSTER_LABEL)}", "other-abc12"),
+            Set("MachineSet", f"/metadata/labels/{pointer_step(CLUSTER_LABEL)}", "other-abc12"),
         ),
         example("facts name another infraID", Facts(infra_id="prod-zzzzz")),
         example("facts infraID unset", Facts(infra_id=INFRA_ID_UNSET)),

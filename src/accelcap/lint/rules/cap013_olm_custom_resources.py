@@ -87,7 +87,7 @@ def _skip_dry_run(context: LintContext, document: Document) -> t.Iterator[Violat
     yield Violation(
         f"{SKIP_DRY_RUN}=true is set neither on it nor on {where}; its CRD comes from OLM",
         document,
-        f"/metadata/annotations/{SYNC_OPTIONS.replace('/', '~1')}",
+        annotation(SYNC_OPTIONS),
     )
 
 
@@ -114,4 +114,4 @@ def _after(context: LintContext, document: Document, subscriptions: list[Documen
             )
         except BadWave as error:
             reasons.append(str(error))
-    yield Violation("; ".join(reasons), document, f"/metadata/annotations/{SYNC_WAVE.replace('/', '~1')}")
+    yield Violation("; ".join(reasons), document, annotation(SYNC_WAVE))

@@ -55,7 +55,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
                     f"has {SYNC_WAVE} but no Application syncs it (the bootstrap applies it), so the wave orders "
                     "nothing: let the cluster's root Application sync it",
                     application,
-                    f"/metadata/annotations/{SYNC_WAVE.replace('/', '~1')}",
+                    annotation(SYNC_WAVE),
                 )
             continue
         children[application.application].append(application)

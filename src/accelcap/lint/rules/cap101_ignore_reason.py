@@ -36,7 +36,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
     rules = rules_by_id()
     for document in context.documents:
         for rule_id, reason in ignore_annotations(document).items():
-            path = f"/metadata/annotations/{(IGNORE_PREFIX + rule_id).replace('/', '~1')}"
+            path = annotation(IGNORE_PREFIX + rule_id)
             target = rules.get(rule_id)
             if target is None:
                 yield Violation(f"ignores unknown rule {rule_id!r}", document, path)
