@@ -471,7 +471,9 @@ def corpus(shared: Path) -> list[tuple[Path, bool]]:
     """Every document of the shared real-world corpus and whether it is valid (its label;
     see ``LABEL_DISAGREEMENTS`` for the labels the API server contradicts)."""
     root = shared / "corpus" / "realworld"
-    return [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
+    found = [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
+    assert found, f"the tests need the shared real-world corpus: no */*.yaml under {root}"
+    return found
 
 
 def shared_crd_files() -> list[Path]:
