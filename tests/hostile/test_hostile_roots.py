@@ -258,6 +258,9 @@ def test_sigterm_during_a_render_removes_the_render_directory(repo_copy: Path, t
     deadline = time.monotonic() + 20
     while not list(scratch.glob("accelcap-render-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not list(scratch.glob("accelcap-render-*")):
+        process.kill()
+        pytest.fail(f"lint made no render directory within 20 s: {process.communicate(timeout=40)[1]}")
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=40)
     assert process.returncode == 143, err
