@@ -1,6 +1,6 @@
 """The real kubeconform and the built-in validator give the same, right verdict on every
 document: the shared real-world corpus and every cluster's render (prod, prod with
-Inferentia on). Differences that remain are listed in docs/validate.md ("Engines")."""
+Inferentia on)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ SETTINGS = load_settings(REPO)
 #: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
 KUBERNETES = "1.33"
 ENGINES = ("builtin", "kubeconform")
-#: Corpus files on which the engines still differ: file -> reason (docs/validate.md says it too).
-ENGINE_DIFFERENCES: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -55,18 +53,9 @@ def test_corpus_verdicts(validators: dict[str, Validator], path: Path, valid: bo
         assert not valid, f"{name}: a valid document does not load"
         return
     verdicts = {engine: verdict(v, documents) for engine, v in validators.items()}
-    if name in ENGINE_DIFFERENCES:
-        assert verdicts["builtin"][0] != verdicts["kubeconform"][0], f"{name} no longer differs: drop it from the list"
-        return
     valid = valid and name not in LABEL_DISAGREEMENTS  # the API server's verdict, which the engines follow
     for engine, (accepted, why) in verdicts.items():
         assert accepted == valid, f"{engine} {'rejects' if valid else 'accepts'} {name}: {why}"
-
-
-def test_every_listed_difference_is_documented() -> None:
-    text = (REPO / "docs" / "validate.md").read_text()
-    for name in ENGINE_DIFFERENCES:
-        assert name in text
 
 
 @pytest.fixture(params=["prod", "prod-inferentia"])
