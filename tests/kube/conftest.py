@@ -21,6 +21,7 @@ Fixture API for later tests (conformance, verify-pools):
   new_api_server("label") as server``), set up as ``api_server``; the conformance suite
   (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
+- ``render``: every cluster's render from a repository copy: prod, and prod with Inferentia on.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ from kube_support import (
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
+from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
-from support import REPO, path_without_kubeconform
+from support import REPO, enable_inferentia, path_without_kubeconform
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,6 +98,14 @@ def validate(
         return code, out, err
 
     return run
+
+
+@pytest.fixture(params=["prod", "prod-inferentia"])
+def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
+    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on."""
+    if request.param == "prod-inferentia":
+        enable_inferentia(repo_copy)
+    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
 @pytest.fixture(scope="session")

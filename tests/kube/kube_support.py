@@ -36,6 +36,9 @@ import yaml
 from schema_crds import schema_crds
 
 from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
+from accelcap.errors import InputError
+from accelcap.render import Document
+from accelcap.validate import Validator
 from support import shared_dir
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -474,6 +477,21 @@ def corpus(shared: Path) -> list[tuple[Path, bool]]:
     found = [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
     assert found, f"the tests need the shared real-world corpus: no */*.yaml under {root}"
     return found
+
+
+#: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
+KUBERNETES = "1.33"
+
+
+def verdict(validator: Validator, documents: t.Sequence[Document], version: str = KUBERNETES) -> tuple[bool, str]:
+    """A validator's word on ``documents``: (valid, why); invalid when an error is found or
+    the input is refused (exit 2)."""
+    try:
+        outcome = validator.validate_documents(documents, version)
+    except InputError as error:
+        return False, f"exit 2: {error}"
+    errors = [f"{f.path}: {f.message}" for f in outcome.findings if f.severity == "error"]
+    return not errors, "; ".join(errors)
 
 
 def shared_crd_files() -> list[Path]:
