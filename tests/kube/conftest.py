@@ -40,12 +40,11 @@ from kube_support import (
     start_api_server,
 )
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
-from support import REPO, enable_inferentia, path_without_kubeconform
+from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -85,17 +84,12 @@ def _isolated(no_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def validate(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> t.Callable[..., tuple[int, str, str]]:
+def validate(monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
     """Run tools/validate in-process from the repository: (exit code, stdout, stderr)."""
     monkeypatch.chdir(REPO)
 
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
+    def run(*argv: str) -> Result:
+        return run_in_process(validate_cli, *argv)
 
     return run
 
