@@ -16,6 +16,7 @@ with ``dryRun=All`` and ``fieldValidation=Strict``, impersonating a service acco
 from __future__ import annotations
 
 import contextlib
+import copy
 import http.server
 import json
 import secrets
@@ -37,9 +38,9 @@ from schema_crds import schema_crds
 
 from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
 from accelcap.errors import InputError
-from accelcap.render import Document
+from accelcap.render import Document, RenderedOverlay
 from accelcap.validate import Validator
-from support import shared_dir
+from support import first, shared_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 START_SECONDS = 120
@@ -477,6 +478,18 @@ def corpus(shared: Path) -> list[tuple[Path, bool]]:
     found = [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
     assert found, f"the tests need the shared real-world corpus: no */*.yaml under {root}"
     return found
+
+
+def rendered_file(directory: Path, *objects: dict[str, t.Any]) -> str:
+    """``objects`` as one multi-document file ``directory/rendered.yaml`` (JSON is YAML); its path."""
+    path = directory / "rendered.yaml"
+    path.write_text("\n---\n".join(json.dumps(o) for o in objects))
+    return str(path)
+
+
+def object_of(rendered: RenderedOverlay, kind: str) -> dict[str, t.Any]:
+    """A private deep copy of the first ``kind`` object of ``rendered`` (a session render)."""
+    return copy.deepcopy(first(rendered, kind).obj)
 
 
 #: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
