@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO
+from support import REPO, enable_inferentia
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
 WHERE = f"{POOL}/pool.yaml"
@@ -92,7 +92,6 @@ def test_two_pools_of_one_name(repo_copy: Path) -> None:
         "  name: gpu-us-west-2a\n",
         inferentia.relative_to(repo_copy) / "gpu-us-west-2a" / "pool.yaml",
     )
-    entry = repo_copy / "overlays" / "prod" / "kustomization.yaml"
-    entry.write_text(entry.read_text().replace("  # - ../../components/inferentia", "  - ../../components/inferentia"))
+    enable_inferentia(repo_copy)
     result = validate(repo_copy)
     assert result.returncode == 2 and "two pools are named gpu-us-west-2a" in result.stderr, result.stderr
