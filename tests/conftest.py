@@ -25,14 +25,15 @@ def _pinned_files_from_the_shared_data(tmp_path_factory: pytest.TempPathFactory)
     files from the shared test data, laid out as a mirror, into a cache of this session: never
     from the network, never from the user's cache.
 
-    Without the shared data the tools fetch from their default (GitHub) and the tests that
-    read the shared data themselves fail, each saying where it looked (``support.shared_dir``).
+    Without the shared data the mirror stays empty, so every pinned fetch fails naming the
+    mirror setting (never a silent fetch from GitHub), and the tests that read the shared data
+    themselves fail, each saying where it looked (``support.shared_dir``).
     """
     saved = {name: os.environ.get(name) for name in (MIRROR_ENV, CACHE_ENV)}
     mirror = tmp_path_factory.mktemp("mirror")
-    with contextlib.suppress(AssertionError):
+    with contextlib.suppress(AssertionError):  # no shared data: the mirror stays empty
         build_mirror(shared_dir(), mirror)
-        os.environ[MIRROR_ENV] = str(mirror)
+    os.environ[MIRROR_ENV] = str(mirror)
     os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
     yield mirror
     for name, value in saved.items():

@@ -11,7 +11,7 @@ import pytest
 from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.pool_settings import pools_of_build
-from support import REPO
+from support import REPO, enable_inferentia
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
 WHERE = f"{POOL}/pool.yaml"
@@ -95,8 +95,7 @@ def test_two_pools_of_one_name(repo_copy: Path) -> None:
         "  name: gpu-us-west-2a\n",
         inferentia.relative_to(repo_copy) / "gpu-us-west-2a" / "pool.yaml",
     )
-    entry = repo_copy / "overlays" / "prod" / "kustomization.yaml"
-    entry.write_text(entry.read_text().replace("  # - ../../components/inferentia", "  - ../../components/inferentia"))
+    enable_inferentia(repo_copy)
     result = validate(repo_copy)
     assert result.returncode == 2 and "two pools are named gpu-us-west-2a" in result.stderr, result.stderr
 

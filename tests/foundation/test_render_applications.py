@@ -12,6 +12,7 @@ import pytest
 from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import MAX_DEPTH, RenderedOverlay, is_remote, render_overlay
+from accelcap.render.kustomize import KUSTOMIZE_ENV, kustomize_command
 
 REPO_URL = "https://github.com/example-org/accelerator-capacity.git"
 
@@ -131,10 +132,15 @@ def test_remote_content_is_refused_before_kustomize_runs(repo_copy: Path, monkey
     kustomization.write_text(
         kustomization.read_text().replace("resources:\n", "resources:\n  - github.com/example/gpu/operator?ref=main\n")
     )
-    # kustomize would try the network: make sure it is never run for that build.
-    monkeypatch.setenv("ACCELCAP_KUSTOMIZE", "false")
-    with pytest.raises(InputError, match="only reviewed content may sync") as raised:
-        render_overlay(repo_copy / "overlays" / "prod" / "operators", load_settings(repo_copy))
+    # kustomize would try the network: make sure it is never run for that build (the command
+    # is read once per process, so the cached one is dropped now and again afterwards).
+    monkeypatch.setenv(KUSTOMIZE_ENV, "false")
+    kustomize_command.cache_clear()
+    try:
+        with pytest.raises(InputError, match="only reviewed content may sync") as raised:
+            render_overlay(repo_copy / "overlays" / "prod" / "operators", load_settings(repo_copy))
+    finally:
+        kustomize_command.cache_clear()
     assert raised.value.where == "overlays/prod/operators/kustomization.yaml"
 
 

@@ -234,8 +234,10 @@ def _leftover_temporaries(*roots: Path) -> list[str]:
     return found
 
 
-def run_case(case: Case, silent: str, trickle: str) -> Outcome:
-    with tempfile.TemporaryDirectory(prefix="hostile-") as directory:
+def run_case(case: Case, silent: str, trickle: str, base: Path | None = None) -> Outcome:
+    """Run ``case`` in a directory of its own under ``base`` (the system's temporary
+    directory when None), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="hostile-", dir=base) as directory:
         scratch = Path(directory) / "scratch"
         (scratch / "home").mkdir(parents=True)
         (scratch / "tmp").mkdir()

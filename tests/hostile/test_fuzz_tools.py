@@ -224,9 +224,9 @@ def _allowed_outputs(tool: Tool, repo: Path, scratch: Path, outputs: list[Path])
     return allowed
 
 
-def run_example(tool: Tool, example: Example) -> tuple[int, str]:
+def run_example(tool: Tool, example: Example, base: Path) -> tuple[int, str]:
     module = importlib.import_module(tool.entry_point.partition(":")[0])
-    with tempfile.TemporaryDirectory(prefix="fuzz-") as directory:
+    with tempfile.TemporaryDirectory(prefix="fuzz-", dir=base) as directory:
         scratch = Path(directory) / "scratch"
         for sub in ("home", "tmp", "cache"):
             (scratch / sub).mkdir(parents=True)
@@ -276,10 +276,10 @@ def run_example(tool: Tool, example: Example) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("tool", TOOLS, ids=lambda tool: tool.name)
-def test_random_input(tool: Tool) -> None:
+def test_random_input(tool: Tool, tmp_path: Path) -> None:
     @given(examples(tool))
     def check(example: Example) -> None:
-        code, err = run_example(tool, example)
+        code, err = run_example(tool, example, tmp_path)
         context = f"{tool.name} {example.argv!r}: exit {code}, stderr {err!r}"
         assert code in tool.documented_exits, context
         assert err.count("\n") <= 1, context

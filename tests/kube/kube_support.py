@@ -16,6 +16,7 @@ with ``dryRun=All`` and ``fieldValidation=Strict``, impersonating a service acco
 from __future__ import annotations
 
 import contextlib
+import copy
 import http.server
 import json
 import secrets
@@ -36,7 +37,10 @@ import yaml
 from schema_crds import schema_crds
 
 from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
-from support import shared_dir
+from accelcap.errors import InputError
+from accelcap.render import Document, RenderedOverlay
+from accelcap.validate import Validator
+from support import first, shared_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 START_SECONDS = 120
@@ -471,7 +475,36 @@ def corpus(shared: Path) -> list[tuple[Path, bool]]:
     """Every document of the shared real-world corpus and whether it is valid (its label;
     see ``LABEL_DISAGREEMENTS`` for the labels the API server contradicts)."""
     root = shared / "corpus" / "realworld"
-    return [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
+    found = [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
+    assert found, f"the tests need the shared real-world corpus: no */*.yaml under {root}"
+    return found
+
+
+def rendered_file(directory: Path, *objects: dict[str, t.Any]) -> str:
+    """``objects`` as one multi-document file ``directory/rendered.yaml`` (JSON is YAML); its path."""
+    path = directory / "rendered.yaml"
+    path.write_text("\n---\n".join(json.dumps(o) for o in objects))
+    return str(path)
+
+
+def object_of(rendered: RenderedOverlay, kind: str) -> dict[str, t.Any]:
+    """A private deep copy of the first ``kind`` object of ``rendered`` (a session render)."""
+    return copy.deepcopy(first(rendered, kind).obj)
+
+
+#: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
+KUBERNETES = "1.33"
+
+
+def verdict(validator: Validator, documents: t.Sequence[Document], version: str = KUBERNETES) -> tuple[bool, str]:
+    """A validator's word on ``documents``: (valid, why); invalid when an error is found or
+    the input is refused (exit 2)."""
+    try:
+        outcome = validator.validate_documents(documents, version)
+    except InputError as error:
+        return False, f"exit 2: {error}"
+    errors = [f"{f.path}: {f.message}" for f in outcome.findings if f.severity == "error"]
+    return not errors, "; ".join(errors)
 
 
 def shared_crd_files() -> list[Path]:

@@ -13,16 +13,15 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from kube_support import LABEL_DISAGREEMENTS, LocalApiServer, corpus
+from kube_support import LABEL_DISAGREEMENTS, LocalApiServer, corpus, verdict
 
 from accelcap.config import load_settings
 from accelcap.errors import InputError
-from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
+from accelcap.render import Document, RenderedOverlay, load_rendered
 from accelcap.validate import ValidateOptions, Validator
-from support import REPO, enable_inferentia, shared_dir
+from support import REPO, shared_dir
 
 SETTINGS = load_settings(REPO)
-KUBERNETES = "1.33"
 
 #: Corpus documents where the built-in validator and the API server differ, on purpose or
 #: for a known reason (docs/validate.md lists each): file -> (built-in, server) verdicts.
@@ -80,15 +79,6 @@ def server_verdict(server: LocalApiServer, document: Document, method: str = "ap
     return answer.accepted, f"{answer.reason}: {answer.message}"
 
 
-def builtin_verdict(validator: Validator, document: Document, version: str = KUBERNETES) -> tuple[bool, str]:
-    try:
-        outcome = validator.validate_documents([document], version)
-    except InputError as error:
-        return False, f"exit 2: {error}"
-    errors = [f"{f.path}: {f.message}" for f in outcome.findings if f.severity == "error"]
-    return not errors, "; ".join(errors)
-
-
 def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
     """The built-in validator agrees with the API server (create) on every corpus document,
     but for the listed exceptions; the server agrees with the corpus's labels but for those
@@ -103,7 +93,7 @@ def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
         for document in documents:
             if not document.name:
                 continue  # generateName only: a server-side apply needs a name
-            ours, why_ours = builtin_verdict(builtin, document)
+            ours, why_ours = verdict(builtin, [document])
             created, why_created = server_verdict(server, document, "create")
             applied, why_applied = server_verdict(server, document, "apply")
             if (applied != created) != (name in SERVER_SIDE_APPLY_REFUSES_NULLS):
@@ -126,19 +116,12 @@ def test_exceptions_are_documented() -> None:
         assert Path(name).name in text, name
 
 
-@pytest.fixture(params=["prod", "prod-inferentia"])
-def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
-    if request.param == "prod-inferentia":
-        enable_inferentia(repo_copy)
-    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
-
-
 def test_renders(server: LocalApiServer, builtin: Validator, render: RenderedOverlay) -> None:
     """Every rendered object: both accept it (the objects are valid), as the admin."""
     assert render.facts is not None
     refused = []
     for document in render.documents:
-        ours, why_ours = builtin_verdict(builtin, document, render.facts.kubernetes_version)
+        ours, why_ours = verdict(builtin, [document], render.facts.kubernetes_version)
         theirs, why_theirs = server_verdict(server, document, "create")
         if not (ours and theirs):
             refused.append(f"{document.ref}: built-in {ours} {why_ours}, server {theirs} {why_theirs}")
@@ -170,6 +153,6 @@ def test_nulls_the_server_drops_and_those_it_rejects(server: LocalApiServer, bui
         else:
             obj[first].setdefault(second, {})[key] = value
         document = Document(obj, "test", "test")
-        ours, why_ours = builtin_verdict(builtin, document)
+        ours, why_ours = verdict(builtin, [document])
         theirs, why_theirs = server_verdict(server, document, "create")
         assert ours == theirs, f"{label}: built-in {ours} ({why_ours}), server {theirs} ({why_theirs})"

@@ -1,44 +1,29 @@
 """The real kubeconform and the built-in validator give the same, right verdict on every
 document: the shared real-world corpus and every cluster's render (prod, prod with
-Inferentia on). Differences that remain are listed in docs/validate.md ("Engines")."""
+Inferentia on)."""
 
 from __future__ import annotations
 
 import os
-import typing as t
 from pathlib import Path
 
 import pytest
-from kube_support import LABEL_DISAGREEMENTS, corpus
+from kube_support import LABEL_DISAGREEMENTS, corpus, verdict
 
 from accelcap.config import load_settings
 from accelcap.errors import InputError
-from accelcap.render import Document, RenderedOverlay, load_rendered, render_overlay
+from accelcap.render import RenderedOverlay, load_rendered
 from accelcap.validate import ValidateOptions, Validator
-from support import REPO, enable_inferentia, shared_dir
+from support import REPO, shared_dir
 
 SETTINGS = load_settings(REPO)
-#: The Kubernetes of the test API server and of OpenShift 4.20 (prod's facts).
-KUBERNETES = "1.33"
 ENGINES = ("builtin", "kubeconform")
-#: Corpus files on which the engines still differ: file -> reason (docs/validate.md says it too).
-ENGINE_DIFFERENCES: dict[str, str] = {}
 
 
 @pytest.fixture
 def validators(kubeconform_bin: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Validator]:
     monkeypatch.setenv("PATH", f"{kubeconform_bin}{os.pathsep}{os.environ['PATH']}")
     return {engine: Validator(SETTINGS, ValidateOptions(engine=engine)) for engine in ENGINES}
-
-
-def verdict(validator: Validator, documents: t.Sequence[Document], version: str = KUBERNETES) -> tuple[bool, str]:
-    """(valid, why): invalid when an error is found or the input is refused (exit 2)."""
-    try:
-        outcome = validator.validate_documents(documents, version)
-    except InputError as error:
-        return False, f"exit 2: {error}"
-    errors = [f"{f.path}: {f.message}" for f in outcome.findings if f.severity == "error"]
-    return not errors, "; ".join(errors)
 
 
 def test_the_pinned_kubeconform_is_the_engine(validators: dict[str, Validator]) -> None:
@@ -55,25 +40,9 @@ def test_corpus_verdicts(validators: dict[str, Validator], path: Path, valid: bo
         assert not valid, f"{name}: a valid document does not load"
         return
     verdicts = {engine: verdict(v, documents) for engine, v in validators.items()}
-    if name in ENGINE_DIFFERENCES:
-        assert verdicts["builtin"][0] != verdicts["kubeconform"][0], f"{name} no longer differs: drop it from the list"
-        return
     valid = valid and name not in LABEL_DISAGREEMENTS  # the API server's verdict, which the engines follow
     for engine, (accepted, why) in verdicts.items():
         assert accepted == valid, f"{engine} {'rejects' if valid else 'accepts'} {name}: {why}"
-
-
-def test_every_listed_difference_is_documented() -> None:
-    text = (REPO / "docs" / "validate.md").read_text()
-    for name in ENGINE_DIFFERENCES:
-        assert name in text
-
-
-@pytest.fixture(params=["prod", "prod-inferentia"])
-def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
-    if request.param == "prod-inferentia":
-        enable_inferentia(repo_copy)
-    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
 def test_render_verdicts(validators: dict[str, Validator], render: RenderedOverlay) -> None:

@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import typing as t
 from pathlib import Path
 
 import pytest
+from kube_support import object_of, rendered_file
 
-from accelcap.config import load_settings
-from accelcap.render import RenderedOverlay, render_overlay
-from support import REPO
-
-
-@pytest.fixture(scope="module")
-def prod() -> RenderedOverlay:
-    return render_overlay(REPO / "overlays" / "prod", load_settings(REPO))
+from accelcap.render import RenderedOverlay
 
 
 @pytest.fixture(autouse=True)
 def _kubeconform_on_path(kubeconform_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{kubeconform_bin}{os.pathsep}{os.environ['PATH']}")
-
-
-def _file(tmp_path: Path, *objects: dict[str, t.Any]) -> str:
-    path = tmp_path / "rendered.yaml"
-    path.write_text("\n---\n".join(json.dumps(o) for o in objects))
-    return str(path)
-
-
-def _one(rendered: RenderedOverlay, kind: str) -> dict[str, t.Any]:
-    return copy.deepcopy(rendered.of_kind(kind)[0].obj)
 
 
 def test_every_overlay_validates_with_kubeconform(validate: t.Callable[..., tuple[int, str, str]]) -> None:
@@ -45,33 +28,35 @@ def test_every_overlay_validates_with_kubeconform(validate: t.Callable[..., tupl
 
 
 def test_kubeconform_findings_become_the_same_report(
-    validate: t.Callable[..., tuple[int, str, str]], prod: RenderedOverlay, tmp_path: Path
+    validate: t.Callable[..., tuple[int, str, str]], prod_render: RenderedOverlay, tmp_path: Path
 ) -> None:
-    subscription = _one(prod, "Subscription")
+    subscription = object_of(prod_render, "Subscription")
     subscription["spec"]["chanel"] = "stable"
-    code, out, _ = validate(_file(tmp_path, subscription, _one(prod, "Namespace")), "--format", "json")
+    code, out, _ = validate(
+        rendered_file(tmp_path, subscription, object_of(prod_render, "Namespace")), "--format", "json"
+    )
     report = json.loads(out)
     assert code == 1 and report["summary"]["validated"] == 2
     [found] = report["findings"]
     assert (found["code"], found["path"]) == ("schema-invalid", "/spec") and "chanel" in found["message"]
-    _, builtin, _ = validate(_file(tmp_path, subscription), "--format", "json", "--engine", "builtin")
+    _, builtin, _ = validate(rendered_file(tmp_path, subscription), "--format", "json", "--engine", "builtin")
     assert [(f["code"], f["path"]) for f in json.loads(builtin)["findings"]] == [("schema-invalid", "/spec")]
 
 
 def test_kubeconform_missing_schema(validate: t.Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
-    code, _, err = validate(_file(tmp_path, widget))
+    code, _, err = validate(rendered_file(tmp_path, widget))
     assert code == 2 and "no schema for example.com/v1 Widget" in err and err.count("\n") == 1
-    code, out, _ = validate(_file(tmp_path, widget), "--ignore-missing-schemas")
+    code, out, _ = validate(rendered_file(tmp_path, widget), "--ignore-missing-schemas")
     assert code == 0 and "1 warning(s)" in out
 
 
 def test_the_root_field_check_runs_with_kubeconform_too(
-    validate: t.Callable[..., tuple[int, str, str]], prod: RenderedOverlay, tmp_path: Path
+    validate: t.Callable[..., tuple[int, str, str]], prod_render: RenderedOverlay, tmp_path: Path
 ) -> None:
-    policy = _one(prod, "ClusterPolicy")
+    policy = object_of(prod_render, "ClusterPolicy")
     policy["specs"] = {}
-    code, out, _ = validate(_file(tmp_path, policy), "--format", "json")
+    code, out, _ = validate(rendered_file(tmp_path, policy), "--format", "json")
     report = json.loads(out)
     assert code == 1 and report["summary"]["engine"] == "kubeconform"
     assert [(f["code"], f["path"]) for f in report["findings"]] == [("root-field-unknown", "/")]

@@ -13,11 +13,16 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from kube_support import ARGOCD_CONTROLLER, LocalApiServer, service_account_user, write_kubeconfig
+from kube_support import (
+    ARGOCD_CONTROLLER,
+    LocalApiServer,
+    object_of,
+    rendered_file,
+    service_account_user,
+    write_kubeconfig,
+)
 
-from accelcap.config import load_settings
-from accelcap.render import render_overlay
-from support import REPO
+from accelcap.render import RenderedOverlay
 
 #: Rights enough for every kind prod renders: the stand-in for the bootstrap RBAC (issue 10).
 ALLOWED = service_account_user("openshift-gitops", "test-allowed-controller")
@@ -112,12 +117,6 @@ def test_one_cluster_at_a_time_and_facts_needed(
     assert code == 2 and "--cluster NAME" in err
 
 
-def _file(tmp_path: Path, *objects: dict[str, t.Any]) -> str:
-    path = tmp_path / "rendered.yaml"
-    path.write_text("\n---\n".join(json.dumps(o) for o in objects))
-    return str(path)
-
-
 def test_kinds_the_cluster_does_not_serve(
     prod_cluster: LocalApiServer, tmp_path: Path, validate: t.Callable[..., tuple[int, str, str]]
 ) -> None:
@@ -126,7 +125,7 @@ def test_kinds_the_cluster_does_not_serve(
     later["metadata"]["name"] = "later"
     later["metadata"]["annotations"] = {"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"}
     code, out, _ = validate(
-        _file(tmp_path, widget, later),
+        rendered_file(tmp_path, widget, later),
         "--cluster",
         "prod",
         "--server",
@@ -145,15 +144,13 @@ def test_kinds_the_cluster_does_not_serve(
 # --- a mutant the API server must refuse (no bootstrap RBAC needed) ---------------------------
 
 
-def _prod_object(kind: str) -> dict[str, t.Any]:
-    return copy.deepcopy(render_overlay(REPO / "overlays" / "prod", load_settings(REPO)).of_kind(kind)[0].obj)
-
-
-def test_mutant_a_cluster_scoped_object_for_a_namespaced_controller(prod_cluster: LocalApiServer) -> None:
+def test_mutant_a_cluster_scoped_object_for_a_namespaced_controller(
+    prod_cluster: LocalApiServer, prod_render: RenderedOverlay
+) -> None:
     """A controller that may write only in openshift-machine-api (a namespace-scoped
     Application's rights) is refused the cluster-scoped ClusterAutoscaler."""
     confined = service_account_user("openshift-gitops", "test-confined-controller")
     prod_cluster.grant(confined, "test-confined", ALL_RIGHTS, namespace="openshift-machine-api")
-    assert prod_cluster.dry_run_apply(_prod_object("MachineSet"), confined).accepted
-    answer = prod_cluster.dry_run_apply(_prod_object("ClusterAutoscaler"), confined)
+    assert prod_cluster.dry_run_apply(object_of(prod_render, "MachineSet"), confined).accepted
+    answer = prod_cluster.dry_run_apply(object_of(prod_render, "ClusterAutoscaler"), confined)
     assert not answer.accepted and answer.reason == "Forbidden" and "at the cluster scope" in answer.message

@@ -19,9 +19,7 @@ from accelcap.lint import cli as lint_cli
 from accelcap.lint.engine import lint_overlay
 from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
-from support import codes, run_in_process
-
-INFERENTIA = "  # - ../../components/inferentia\n"
+from support import codes, enable_inferentia, run_in_process
 
 
 def render(root: Path) -> RenderedOverlay:
@@ -50,7 +48,7 @@ def test_the_repository_as_it_is_lints_clean(repo_copy: Path) -> None:
 
 
 def test_with_inferentia_on_it_lints_and_validates_clean(repo_copy: Path) -> None:
-    edit(repo_copy, "overlays/prod/kustomization.yaml", INFERENTIA, INFERENTIA.replace("# ", ""))
+    enable_inferentia(repo_copy)
     assert lint_overlay(render(repo_copy)) == []
     result = run_in_process(validate_cli)
     assert result.code == 0, result.out + result.err
@@ -80,7 +78,7 @@ def test_defect_2_no_controller_rbac_in_the_bootstrap(repo_copy: Path) -> None:
 
 
 def test_defect_2_with_inferentia_its_kinds_need_rbac_too(repo_copy: Path) -> None:
-    edit(repo_copy, "overlays/prod/kustomization.yaml", INFERENTIA, INFERENTIA.replace("# ", ""))
+    enable_inferentia(repo_copy)
     edit(
         repo_copy, "components/inferentia/kustomization.yaml", "      kind: ClusterRole\n", "      kind: ClusterRoleX\n"
     )
@@ -204,7 +202,7 @@ def test_cap023_public_ip_on_a_pool(repo_copy: Path) -> None:
 
 
 def test_cap024_neuron_scheduler_newer_than_the_api_server(repo_copy: Path) -> None:
-    edit(repo_copy, "overlays/prod/kustomization.yaml", INFERENTIA, INFERENTIA.replace("# ", ""))
+    enable_inferentia(repo_copy)
     edit(
         repo_copy, "overlays/prod/inferentia/operators/kustomization.yaml", "v1.33.7-eks-1-33-23", "v1.35.5-eks-1-35-10"
     )
@@ -212,7 +210,7 @@ def test_cap024_neuron_scheduler_newer_than_the_api_server(repo_copy: Path) -> N
 
 
 def test_cap024_node_feature_rule_in_the_old_group(repo_copy: Path) -> None:
-    edit(repo_copy, "overlays/prod/kustomization.yaml", INFERENTIA, INFERENTIA.replace("# ", ""))
+    enable_inferentia(repo_copy)
     edit(
         repo_copy,
         "base/instances/aws-neuron/nodefeaturerule.yaml",

@@ -10,16 +10,11 @@ from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import NEURON_TAINT
 from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay, render_overlay
-from support import codes
-
-OPT_IN = "  # - ../../components/inferentia\n"
+from support import codes, enable_inferentia
 
 
 def prod_with_inferentia(root: Path) -> RenderedOverlay:
-    kustomization = root / "overlays" / "prod" / "kustomization.yaml"
-    text = kustomization.read_text()
-    assert OPT_IN in text, "overlays/prod no longer has the commented Inferentia line"
-    kustomization.write_text(text.replace(OPT_IN, OPT_IN.replace("# ", "", 1)))
+    enable_inferentia(root)
     return render_overlay(root / "overlays" / "prod", load_settings(root))
 
 

@@ -23,11 +23,9 @@ import botocore.session
 import pytest
 from sq_standin import ServiceQuotasStandIn
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
-from accelcap.quotas.cli import build_parser, execute
-from accelcap.quotas.output import TOOL
-from support import REPO
+from accelcap.quotas import cli as quotas_cli
+from support import REPO, Result, run_in_process
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
 OTHER_ACCOUNT = "111122223333"
@@ -250,20 +248,12 @@ def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RepoCopy:
     return copy
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_quotas(capsys: pytest.CaptureFixture[str]) -> t.Callable[..., Result]:
+def run_quotas() -> t.Callable[..., Result]:
+    """Run verify-quotas in-process as its console script would (``support.run_in_process``)."""
+
     def run(*argv: str) -> Result:
-        capsys.readouterr()
-        code = run_tool(TOOL, build_parser, execute, list(argv))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return run_in_process(quotas_cli, *argv)
 
     return run
 

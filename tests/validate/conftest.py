@@ -6,11 +6,12 @@ import typing as t
 
 import pytest
 
-from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.validate import cli as validate_cli
 from accelcap.validate import crd_schemas
-from support import REPO, Result, path_without_kubeconform
+from support import REPO, Result, path_without_kubeconform, run_in_process
+
+TOOLS = {module.TOOL: module for module in (validate_cli, crd_schemas)}
 
 
 @pytest.fixture(autouse=True)
@@ -27,15 +28,12 @@ def settings() -> t.Any:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
-    """Run a tool in-process as its console script would (``run("validate", "--format", "json")``)."""
+def run(monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
+    """Run a tool in-process from the repository as its console script would
+    (``run("validate", "--format", "json")``; ``support.run_in_process``)."""
     monkeypatch.chdir(REPO)
 
     def invoke(tool: str, *argv: str) -> Result:
-        module = validate_cli if tool == "validate" else crd_schemas
-        capsys.readouterr()
-        code = run_tool(tool, module.build_parser, module.execute, list(argv))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return run_in_process(TOOLS[tool], *argv)
 
     return invoke

@@ -10,7 +10,7 @@ import pytest
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator, validate_overlay
 from accelcap.validate.locations import BUILTIN_CORE, PROJECT_SCHEMAS
-from support import Result, first, mutated
+from support import Result, enable_inferentia, first, mutated
 
 #: Core kinds, the pinned upstream CRDs, and the project's schemas of kinds no pinned upstream
 #: file covers (docs/validate.md, exceptions: the ArgoCD instance's health check).
@@ -143,10 +143,7 @@ def test_cli_reports_overlay_object_path_and_message(
 
 def test_the_inferentia_stack_validates_too(run: t.Callable[..., Result], repo_copy: t.Any) -> None:
     """prod with its one Inferentia line on: NodeFeatureRule, DeviceConfig and the neuron pool."""
-    entry = repo_copy / "overlays" / "prod" / "kustomization.yaml"
-    line = "  # - ../../components/inferentia\n"
-    assert line in entry.read_text()
-    entry.write_text(entry.read_text().replace(line, line.replace("# ", "")))
+    enable_inferentia(repo_copy)
     result = run("validate", "--format", "json")
     assert result.code == 0, result.out + result.err
     schemas = json.loads(result.out)["summary"]["schemas"]

@@ -53,8 +53,8 @@ def clone(tmp_path: Path) -> Path:
 
 def precommit(root: Path, skip: t.Iterable[str] = ()) -> subprocess.CompletedProcess[str]:
     env = {
-        "SKIP": ",".join(skip),
         **os.environ,
+        "SKIP": ",".join(skip),  # after the environment: an exported SKIP must not skip hooks here
         "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"),
         # Offline, and no AWS credentials: the quota hook must fall back to --plan.
         "AWS_SHARED_CREDENTIALS_FILE": str(root / "no-credentials"),
