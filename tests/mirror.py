@@ -26,7 +26,9 @@ CATALOG_ROW = re.compile(
 )
 
 
-def _crd_rows(shared: Path) -> t.Iterator[tuple[str, str, str, Path]]:
+def crd_rows(shared: Path) -> t.Iterator[tuple[str, str, str, Path]]:
+    """(repository, commit, path, the shared copy) of each row of ``crds/SOURCES.txt``: a path
+    may have several rows, one per commit."""
     for line in (shared / "crds" / "SOURCES.txt").read_text().splitlines():
         fields = line.split("\t")
         if line.startswith("#") or len(fields) < 8:
@@ -44,7 +46,7 @@ def _catalog_rows(shared: Path) -> t.Iterator[tuple[str, str, str, Path]]:
 
 def build_mirror(shared: Path, root: Path) -> Path:
     """A directory laid out ``<owner>/<repo>/<commit>/<path>``, copied from the shared data."""
-    for repo, commit, path, source in [*_crd_rows(shared), *_catalog_rows(shared)]:
+    for repo, commit, path, source in [*crd_rows(shared), *_catalog_rows(shared)]:
         if not source.is_file():
             raise FileNotFoundError(f"{source} is listed in its SOURCES.txt but missing")
         target = root / repo / commit / path

@@ -40,6 +40,8 @@ from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
 from accelcap.errors import InputError
 from accelcap.render import Document, RenderedOverlay
 from accelcap.validate import Validator
+from accelcap.validate.pinned import pinned_crds
+from mirror import crd_rows
 from support import first, shared_dir
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -462,18 +464,9 @@ def start_api_server(etcd: Path, kube_apiserver: Path, workdir: Path) -> t.Itera
         (server or LocalApiServer("", Path(), "", workdir, processes)).stop()
 
 
-#: Corpus documents labelled valid that an API server with the pinned CRDs refuses: the label
-#: is wrong by the corpus's own definition (its README); the tools follow the server, and
-#: docs/validate.md lists each ("The API server and the built-in validator"). File -> why.
-LABEL_DISAGREEMENTS = {
-    "valid/aws-chips-sample-deviceconfig.yaml": "the pinned CRD's CEL rule reads draDriverImage without has()",
-    "valid/aws-chips-sample-deviceconfig-dra.yaml": "the pinned CRD's CEL rules read devicePluginImage without has()",
-}
-
-
 def corpus(shared: Path) -> list[tuple[Path, bool]]:
-    """Every document of the shared real-world corpus and whether it is valid (its label;
-    see ``LABEL_DISAGREEMENTS`` for the labels the API server contradicts)."""
+    """Every document of the shared real-world corpus and whether it is valid (its label: its
+    folder, ``valid/`` or ``invalid/``, as an API server with the pinned CRDs judges it)."""
     root = shared / "corpus" / "realworld"
     found = [(p, p.parent.name == "valid") for p in sorted(root.glob("*/*.yaml"))]
     assert found, f"the tests need the shared real-world corpus: no */*.yaml under {root}"
@@ -508,8 +501,10 @@ def verdict(validator: Validator, documents: t.Sequence[Document], version: str 
 
 
 def shared_crd_files() -> list[Path]:
-    """The pinned upstream CRDs of the shared mirror (``<shared>/crds/**``)."""
-    return sorted((shared_dir() / "crds").rglob("*.yaml"))
+    """The shared copies of the upstream CRDs the project pins (``src/accelcap/validate/crds.yaml``),
+    each at its pinned commit: the shared data holds some paths at several commits."""
+    copies = {(repo, path, commit): source for repo, commit, path, source in crd_rows(shared_dir())}
+    return [copies[(crd.repo, crd.path, crd.commit)] for crd in pinned_crds()]
 
 
 def install_cluster_crds(server: LocalApiServer) -> None:

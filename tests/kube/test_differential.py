@@ -13,7 +13,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from kube_support import LABEL_DISAGREEMENTS, LocalApiServer, corpus, verdict
+from kube_support import LocalApiServer, corpus, verdict
 
 from accelcap.config import load_settings
 from accelcap.errors import InputError
@@ -81,8 +81,8 @@ def server_verdict(server: LocalApiServer, document: Document, method: str = "ap
 
 def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
     """The built-in validator agrees with the API server (create) on every corpus document,
-    but for the listed exceptions; the server agrees with the corpus's labels but for those
-    and LABEL_DISAGREEMENTS; a server-side apply agrees with a create but for nulls."""
+    but for the listed exceptions; the server agrees with the corpus's labels; a server-side
+    apply agrees with a create but for nulls."""
     disagreements, wrong = [], []
     for path, valid in corpus(shared_dir()):
         name = f"{path.parent.name}/{path.name}"
@@ -104,7 +104,7 @@ def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
                 continue
             if ours != created:
                 disagreements.append(f"{name}: built-in {ours} ({why_ours}), server {created} ({why_created})")
-            if created != (valid and name not in LABEL_DISAGREEMENTS):
+            if created != valid:
                 wrong.append(f"{name}: the API server says {created}: {why_created}")
     assert not disagreements, "\n".join(disagreements)
     assert not wrong, "\n".join(wrong)
@@ -112,7 +112,7 @@ def test_corpus(server: LocalApiServer, builtin: Validator) -> None:
 
 def test_exceptions_are_documented() -> None:
     text = (REPO / "docs" / "validate.md").read_text()
-    for name in [*EXCEPTIONS, *SERVER_SIDE_APPLY_REFUSES_NULLS, *LABEL_DISAGREEMENTS]:
+    for name in [*EXCEPTIONS, *SERVER_SIDE_APPLY_REFUSES_NULLS]:
         assert Path(name).name in text, name
 
 

@@ -27,18 +27,20 @@ def shared_copy(crd: PinnedCRD) -> Path:
 
 
 def test_the_pins_match_the_sources_of_the_shared_copies() -> None:
-    """Every pin names a file the shared data holds, at the commit and sha256 it records."""
+    """Every pin names a file the shared data holds, at the commit and sha256 it records (the
+    shared data holds more: a path at several commits, told apart by commit)."""
     sources = (shared_dir() / "crds" / "SOURCES.txt").read_text().splitlines()
     rows = {
-        (fields[0], fields[1]): fields
+        (fields[0], fields[1], fields[2]): fields
         for fields in (line.split("\t") for line in sources if not line.startswith("#"))
         if len(fields) > 7
     }
-    assert {(crd.repo, crd.path) for crd in PINNED} == set(rows)
+    missing = {(crd.repo, crd.path, crd.commit) for crd in PINNED} - set(rows)
+    assert not missing, f"pins without a row in SOURCES.txt: {sorted(missing)}"
     for crd in PINNED:
-        _repo, _path, commit, _last, _date, sha256, *_rest = rows[(crd.repo, crd.path)]
-        assert (crd.commit, crd.sha256) == (commit, sha256)
-        assert hashlib.sha256(shared_copy(crd).read_bytes()).hexdigest() == crd.sha256
+        _repo, _path, _commit, _last, _date, sha256, _size, saved_as, *_rest = rows[(crd.repo, crd.path, crd.commit)]
+        assert crd.sha256 == sha256
+        assert hashlib.sha256((shared_dir() / "crds" / saved_as).read_bytes()).hexdigest() == crd.sha256
     catalog = (shared_dir() / "schemas" / "SOURCES.txt").read_text()
     for pin in pinned_schemas():
         assert f"{pin.sha256[:16]}  {pin.path}  <=  {pin.repo}@{pin.commit}:{pin.path}" in catalog
