@@ -5,14 +5,14 @@ examples are declared with the rule (``accelcap.lint.examples``)."""
 from __future__ import annotations
 
 import copy
-import pkgutil
+from pathlib import Path
 
 import pytest
 
-from accelcap.lint import rules as rules_package
+from accelcap.lint import rule as rule_module
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import CAPACITY_APPLICATION, PROVIDER, Example, Remove, Set, annotation, apply
-from accelcap.lint.rule import Rule, all_rules
+from accelcap.lint.rule import Rule, RuleDefinitionError, all_rules
 from accelcap.render import RenderedOverlay
 from support import codes, one
 
@@ -22,11 +22,17 @@ PASSING = [(rule, example) for rule in RULES for example in rule.passing]
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 
 
-def test_every_rule_module_is_found() -> None:
-    """One module, one rule: nothing is listed by hand, nothing is left out."""
-    modules = [m.name for m in pkgutil.iter_modules(rules_package.__path__)]
-    assert modules, "no rule modules"
-    assert sorted(r.module.rsplit(".", 1)[1] for r in RULES) == sorted(modules)
+def test_discovery_refuses_a_rule_module_without_its_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One module, one rule: a module of the rules package that defines none stops discovery
+    (so no rule module can be left out silently)."""
+    package = tmp_path / "accelcap_test_rules"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "cap999_forgotten.py").write_text('"""A rule module whose rule was never written."""\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(rule_module, "RULES_PACKAGE", package.name)
+    with pytest.raises(RuleDefinitionError, match="cap999_forgotten defines 0 rules"):
+        rule_module._discover.__wrapped__()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
