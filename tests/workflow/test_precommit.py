@@ -41,7 +41,7 @@ def clone(tmp_path: Path) -> Path:
         root,
         symlinks=True,
         ignore=shutil.ignore_patterns(
-            ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache"
+            ".venv", ".git", ".cache", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache"
         ),
     )
     env = {**os.environ, **GIT_ENV}
@@ -69,12 +69,16 @@ def precommit(root: Path, skip: t.Iterable[str] = ()) -> subprocess.CompletedPro
 
 
 def test_all_hooks_pass_on_a_fresh_clone(clone: Path) -> None:
-    result = precommit(clone)
+    """Every hook but the maintainers' checkers (ruff and mypy: tests/foundation/test_code_health.py
+    runs them on this tree already) passes on a clone."""
+    checkers = [hook["id"] for hook in MAINTAINER_HOOKS]
+    result = precommit(clone, skip=checkers)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "quota not checked" in result.stdout.lower()
     config = yaml.safe_load((clone / ".pre-commit-config.yaml").read_text())
-    for hook in config["repos"][0]["hooks"]:  # every hook ran on something and passed
-        assert re.search(rf"^{re.escape(hook['name'])}\.+Passed$", result.stdout, re.MULTILINE), hook["id"]
+    for hook in config["repos"][0]["hooks"]:  # every other hook ran on something and passed
+        verdict = "Skipped" if hook["id"] in checkers else "Passed"
+        assert re.search(rf"^{re.escape(hook['name'])}\.+{verdict}$", result.stdout, re.MULTILINE), hook["id"]
 
 
 def test_a_machineset_without_prune_false_fails(clone: Path) -> None:

@@ -32,7 +32,7 @@ def lone_clone(tmp_path: Path) -> Path:
         REPO,
         root,
         ignore=shutil.ignore_patterns(
-            ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache"
+            ".venv", ".git", ".cache", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".ruff_cache"
         ),
     )
     assert sorted(p.name for p in root.parent.iterdir()) == ["clone"]
