@@ -32,9 +32,11 @@ class SilentServer:
 
 
 class TrickleServer:
-    """Answers HTTP 200 and then one byte a second, forever (a read timeout never fires)."""
+    """Answers HTTP 200 and then one byte every ``interval`` seconds, forever (a read timeout
+    longer than the interval never fires)."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -57,7 +59,7 @@ class TrickleServer:
             connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
             while not self.stopped.is_set():
                 connection.sendall(b" ")
-                time.sleep(0.5)
+                time.sleep(self.interval)
         except OSError:
             pass
         finally:

@@ -86,10 +86,15 @@ def uses(step: dict[str, t.Any], action: str) -> bool:
 # --- the README's commands -----------------------------------------------------------------
 
 
+#: What .ci/run adds to the README's test command: a report of the slowest tests, nothing
+#: that changes which tests run or how.
+CI_REPORT_OPTIONS = " --durations=20"
+
+
 def test_ci_run_is_the_readme_test_command() -> None:
     test_command = readme_command("Tests")
     script = (REPO / ".ci" / "run").read_text().splitlines()
-    assert test_command in [line.strip() for line in script]
+    assert test_command + CI_REPORT_OPTIONS in [line.strip() for line in script]
     assert "bash .ci/run" in run_lines("checks")
 
 
