@@ -82,29 +82,37 @@ AWS_QUOTAS = {
     "L-E3A00192": "All X Spot Instance Requests",
 }
 
-#: Family -> (On-Demand code, Spot code or the reason there is none).
-EXPECTED = {
-    "g5": ("L-DB2E81BA", "L-3819A6DF"), "g6e": ("L-DB2E81BA", "L-3819A6DF"), "vt1": ("L-DB2E81BA", "L-3819A6DF"),
-    "gr6": ("L-DB2E81BA", "L-3819A6DF"),
-    "p4d": ("L-417A185B", "L-7212CCBC"), "p3dn": ("L-417A185B", "L-7212CCBC"),
-    "p5": ("L-417A185B", "L-C4BD4855"), "p5e": ("L-417A185B", "L-C4BD4855"), "p5en": ("L-417A185B", "L-C4BD4855"),
-    "p6-b200": ("L-417A185B", NoQuota.UNDOCUMENTED), "p6-b300": ("L-417A185B", NoQuota.UNDOCUMENTED),
-    "p6e-gb200": ("L-417A185B", NoQuota.UNDOCUMENTED),
-    "inf1": ("L-1945791B", "L-B5D1601B"), "inf2": ("L-1945791B", "L-B5D1601B"),
-    "trn1": ("L-2C3B7624", "L-6B0D517C"), "trn1n": ("L-2C3B7624", "L-6B0D517C"),
-    "trn2u": ("L-2C3B7624", NoQuota.NO_SPOT_MARKET),
-    "dl1": ("L-6E869C2A", "L-85EED4F7"), "dl2q": ("L-6E869C2A", "L-85EED4F7"),
-    "f1": ("L-74FC7D96", "L-88CF9481"), "f2": ("L-74FC7D96", "L-88CF9481"),
-    "x2iedn": ("L-7295265B", "L-E3A00192"), "x8aedz": ("L-7295265B", "L-E3A00192"),
-    "u-6tb1": ("L-43DA4232", NoQuota.NO_SPOT_MARKET), "u7in-32tb": ("L-43DA4232", NoQuota.NO_SPOT_MARKET),
-    "hpc7g": ("L-F7808C92", NoQuota.NO_SPOT_MARKET), "hpc6id": ("L-F7808C92", NoQuota.NO_SPOT_MARKET),
-    # First-letter traps: i, t, d and h would be Standard.
-    "im4gn": ("L-1216C47A", "L-34B43A08"), "is4gen": ("L-1216C47A", "L-34B43A08"),
-    "d3en": ("L-1216C47A", "L-34B43A08"), "h1": ("L-1216C47A", "L-34B43A08"), "z1d": ("L-1216C47A", "L-34B43A08"),
-    "a1": ("L-1216C47A", "L-34B43A08"), "c7i-flex": ("L-1216C47A", "L-34B43A08"), "m6i": ("L-1216C47A", "L-34B43A08"),
-    "r5a": ("L-1216C47A", "L-34B43A08"), "t4g": ("L-1216C47A", "L-34B43A08"),
-    "mac2": (NoQuota.DEDICATED_HOSTS_ONLY, NoQuota.DEDICATED_HOSTS_ONLY),
-}  # fmt: skip
+#: Series whose letter code is longer than one letter ("Amazon EC2 instance type naming
+#: conventions" in the guide: https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html);
+#: every other family's series is its first letter (im4gn and is4gen are I, gr6 is G).
+LONG_SERIES = ("hpc", "inf", "trn", "dl", "vt", "mac", "u")
+#: The series AWS's quota names cover besides their own letters: High Memory is the U series.
+NAMED_SERIES = {"high memory": {"u"}}
+
+
+def series_of(family: str) -> str:
+    """The instance series of ``family`` by the guide's naming conventions, lower-cased."""
+    return next((s for s in LONG_SERIES if re.match(rf"{s}(\d|-|$)", family)), family[0])
+
+
+def series_in(quota_name: str) -> set[str]:
+    """The series an AWS quota name lists, lower-cased: ``Running On-Demand Standard (A, C, D,
+    H, I, M, R, T, Z) instances`` -> a, c, ...; ``All P4, P3 and P2 Spot Instance Requests`` ->
+    p4, p3, p2 (the Spot quotas split P by generation)."""
+    listed = re.sub(r"^(Running On-Demand|All) | (instances|Spot Instance Requests)$", "", quota_name)
+    inner = re.search(r"\((.*)\)", listed)
+    words = re.split(r", | and ", (inner[1] if inner else listed).lower())
+    return set().union(*(NAMED_SERIES.get(w, {w}) for w in words))
+
+
+def quota_named_for(family: str, market: Market) -> str | None:
+    """The code of the one quota of ``market`` whose AWS name lists ``family``'s series (Spot P
+    quotas by series and generation), by the names of ``AWS_QUOTAS``; None if no name does."""
+    is_spot = market is Market.SPOT
+    keys = {series_of(family)} | ({family[:2]} if is_spot and series_of(family) == "p" else set())
+    found = [code for code, name in AWS_QUOTAS.items() if ("Spot" in name) == is_spot and keys & series_in(name)]
+    assert len(found) <= 1, (family, market, found)
+    return found[0] if found else None
 
 
 def code_or_reason(found: Quota | NoQuota) -> str | NoQuota:
@@ -180,10 +188,31 @@ def test_quota_codes_and_names_are_awss() -> None:
             assert not isinstance(found, Quota) or found.market is market, (row.family, market)
 
 
-@pytest.mark.parametrize("family", sorted(EXPECTED))
-def test_families_and_their_codes(family: str) -> None:
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_each_family_draws_on_the_quota_whose_name_lists_its_series(family: str) -> None:
+    """The table's row against AWS's quota names read by the naming conventions: the quota of
+    each market is the one whose name lists the family's series, or there is none and the row
+    says why (EC2 sells no Spot of it, AWS documents no Spot quota for it, Dedicated Hosts only)."""
     row = FAMILIES[family]
-    assert (code_or_reason(row.on_demand), code_or_reason(row.spot)) == EXPECTED[family]
+    for market in Market:
+        named, found = quota_named_for(family, market), row.quota(market)
+        if series_of(family) == "mac":
+            assert found is NoQuota.DEDICATED_HOSTS_ONLY and named is None, (family, market)
+        elif isinstance(found, Quota):
+            assert found.code == named, f"{family} {market}: the table says {found.code}, AWS's names say {named}"
+        elif found is NoQuota.UNDOCUMENTED:
+            assert named is None, f"{family} {market}: {named} names it"
+        else:  # NO_SPOT_MARKET: what EC2 sells, test_spot_column_agrees_with_what_ec2_sells
+            assert found is NoQuota.NO_SPOT_MARKET and market is Market.SPOT, (family, market, found)
+
+
+def test_the_series_reading_tells_the_first_letter_traps() -> None:
+    """The naming conventions, not first letters: i, d and h are Standard, u is High Memory."""
+    assert {f: quota_named_for(f, Market.ON_DEMAND) for f in ("im4gn", "d3en", "h1", "u-6tb1", "hpc7g", "gr6")} == {
+        "im4gn": "L-1216C47A", "d3en": "L-1216C47A", "h1": "L-1216C47A",
+        "u-6tb1": "L-43DA4232", "hpc7g": "L-F7808C92", "gr6": "L-DB2E81BA",
+    }  # fmt: skip
+    assert [quota_named_for(f, Market.SPOT) for f in ("p3dn", "p5en", "p6-b200")] == ["L-7212CCBC", "L-C4BD4855", None]
 
 
 def test_p5_spot_is_the_p5_quota_and_p6_spot_fails_closed() -> None:
