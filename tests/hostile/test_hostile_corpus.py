@@ -2,7 +2,8 @@
 exit code, one stderr line naming the culprit, no file touched outside its outputs, no
 temporary file left, no hang.
 
-Every case runs in this process, through the CLI frame the tools share. The cases that need
+Every case runs in this process, through the CLI frame the tools share (the inner loop runs
+one case of each class through each tool: ``INNER_LOOP``). The cases that need
 a process of their own (a closed or broken standard stream) and ``END_TO_END``, a few per
 tool, run ``tools/<name>`` in a subprocess as users do: they prove the launchers, the
 interpreter's exit and what only a process shows (``Exception ignored`` at exit)."""
@@ -38,6 +39,11 @@ END_TO_END = frozenset({
 CASES = corpus.all_cases()
 IN_PROCESS = [c for c in CASES if not corpus.needs_a_process(c)]
 SUBPROCESS = [c for c in CASES if corpus.needs_a_process(c) or c.id in END_TO_END]
+#: The inner loop (``pytest -m "not slow"``) runs the first case of each class through each
+#: tool; the others are marked slow.
+INNER_LOOP = {
+    next(c.id for c in IN_PROCESS if (c.klass, c.tool) == pair) for pair in {(c.klass, c.tool) for c in IN_PROCESS}
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +53,9 @@ def peers() -> t.Iterator[tuple[str, str]]:
         yield addresses
 
 
-@pytest.mark.parametrize("case", IN_PROCESS, ids=lambda case: case.id)
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=() if c.id in INNER_LOOP else pytest.mark.slow) for c in IN_PROCESS]
+)
 def test_case(case: corpus.Case, peers: tuple[str, str], tmp_path: Path) -> None:
     outcome = corpus.run_case(case, *peers, base=tmp_path, in_process=True)
     assert outcome.ok, f"{'; '.join(outcome.problems)} | stderr: {outcome.err}"

@@ -6,7 +6,7 @@ every test that needs it, with Go's message: these tests never skip.
 
 Fixture API for later tests (conformance, verify-pools):
 
-- ``api_server`` (session): a ``kube_support.LocalApiServer`` with the CRDs of
+- ``api_server`` (session): a ``kube_support.LocalApiServer`` with the pinned CRDs of
   ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler),
   the OpenShift config CRDs of ``data/`` and the CRDs ``schema_crds`` builds for kinds the
   mirror lacks (ArgoCD, nfd.k8s-sigs.io NodeFeatureRule) installed. ``.kubeconfig`` for tools,
@@ -51,6 +51,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.kube)
+            # One worker runs them all (pytest-xdist --dist loadgroup): one API server and etcd
+            # per run, not one per core.
+            item.add_marker(pytest.mark.xdist_group("kube"))
 
 
 @pytest.fixture(scope="session")
