@@ -275,6 +275,7 @@ def run_example(tool: Tool, example: Example, base: Path) -> tuple[int, str]:
         return code, err.getvalue()
 
 
+@pytest.mark.slow  # 25 examples a tool, each on a repository copy
 @pytest.mark.parametrize("tool", TOOLS, ids=lambda tool: tool.name)
 def test_random_input(tool: Tool, tmp_path: Path) -> None:
     @given(examples(tool))

@@ -47,6 +47,10 @@ from accelcap.validate import cli as validate_cli
 from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
 
 
+#: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
+API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
@@ -54,6 +58,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # One worker runs them all (pytest-xdist --dist loadgroup): one API server and etcd
             # per run, not one per core.
             item.add_marker(pytest.mark.xdist_group("kube"))
+            if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+                item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
 
 
 @pytest.fixture(scope="session")
