@@ -439,15 +439,38 @@ def _run_in_process(case: Case, env: Env) -> Outcome:
     )
     saved = sys.stdin, sys.stdout, sys.stderr
     started = time.monotonic()
-    with _process_state(_child_env(env, case), env.repo, env.scratch / "tmp"):
+    descriptors: dict[int, bytes] = {}
+    with _descriptors_captured(descriptors), _process_state(_child_env(env, case), env.repo, env.scratch / "tmp"):
         sys.stdin, sys.stdout, sys.stderr = streams
         try:
             code = run_tool(module.TOOL, module.build_parser, module.execute, argv)
         finally:
             sys.stdin, sys.stdout, sys.stderr = saved
     elapsed = time.monotonic() - started
-    result = subprocess.CompletedProcess([case.tool, *argv], code, out.getvalue(), err.getvalue())
+    # What a child process (kustomize, git) wrote to the inherited descriptors counts as the tool's.
+    result = subprocess.CompletedProcess(
+        [case.tool, *argv], code, out.getvalue() + descriptors[1], err.getvalue() + descriptors[2]
+    )
     return _judge(case, env, result, before, [], elapsed)
+
+
+@contextlib.contextmanager
+def _descriptors_captured(captured: dict[int, bytes]) -> t.Iterator[None]:
+    """Descriptors 1 and 2 of this process redirected to files for the block, as a subprocess's
+    would be, so that what children write there is seen: ``captured[fd]`` after the block."""
+    with tempfile.TemporaryDirectory(prefix="hostile-fds-") as directory:
+        files = {fd: Path(directory, str(fd)) for fd in (1, 2)}
+        saved = {fd: os.dup(fd) for fd in files}
+        try:
+            for fd, path in files.items():
+                with open(path, "wb") as target:
+                    os.dup2(target.fileno(), fd)
+            yield
+        finally:
+            for fd, original in saved.items():
+                os.dup2(original, fd)
+                os.close(original)
+            captured.update({fd: path.read_bytes() for fd, path in files.items()})
 
 
 @contextlib.contextmanager
