@@ -73,6 +73,7 @@ def test_prod_passes_every_check_once_rendered(prod_render: RenderedOverlay) -> 
     assert summary["objects"] == len(prod_render.documents)
 
 
+@pytest.mark.slow
 def test_findings_are_those_of_lint_and_validate_alone(repo_copy: Path) -> None:
     edit(repo_copy, "base/pools/gpu/kustomization.yaml", "Prune=false,Delete=false", "Delete=false")  # CAP001
     edit(repo_copy, "base/operators/nfd/namespace.yaml", "metadata:\n", "metadata:\n  labelz: {a: b}\n")
@@ -141,6 +142,7 @@ def test_remote_content_is_refused_as_validate_refuses_it_unless_only_lint_reads
     assert [(f["check"], f["code"]) for f in as_json(recorded)["findings"]] == [("lint", "CAP021")]
 
 
+@pytest.mark.slow
 def test_each_build_renders_once_however_often_it_is_named(tmp_path: Path, prod_render: RenderedOverlay) -> None:
     """kustomize runs once per build: prod named twice, in two spellings, costs one render."""
     count = tmp_path / "count"
@@ -164,6 +166,7 @@ def test_each_build_renders_once_however_often_it_is_named(tmp_path: Path, prod_
     assert (summary["render"]["builds"], summary["render"]["asked"]) == (builds, 2 * builds)
 
 
+@pytest.mark.slow
 def test_the_report_does_not_depend_on_how_many_builds_run_at_once(repo_copy: Path) -> None:
     add_cluster(repo_copy, "west", "west-a1b2c")
     edit(repo_copy, "base/pools/gpu/kustomization.yaml", "Prune=false,Delete=false", "Delete=false")
@@ -186,6 +189,7 @@ def test_the_report_does_not_depend_on_how_many_builds_run_at_once(repo_copy: Pa
     assert error.startswith("check: overlays/prod/operators: ") and error.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_changed_files_select_the_overlays_they_touch(repo_copy: Path) -> None:
     add_cluster(repo_copy, "west", "west-a1b2c")
     touched = as_json(check("--changed", "overlays/west/capacity/gpu-us-west-2a/pool.yaml", "--format", "json"))

@@ -20,7 +20,13 @@ CHECKS = {
 }
 
 
-@pytest.mark.parametrize("command", CHECKS.values(), ids=list(CHECKS))
+#: mypy checks the whole of src/ strictly from scratch: a minute, not for the inner loop.
+SLOW = {"mypy"}
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, id=name, marks=pytest.mark.slow if name in SLOW else ()) for name, c in CHECKS.items()]
+)
 def test_checker_is_clean(command: tuple[str, ...]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=600, check=False

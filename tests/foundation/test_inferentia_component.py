@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
 from accelcap.pools import find_pools
@@ -91,6 +93,7 @@ def planned_rows(root: Path) -> dict[tuple[str, str], tuple[int, list[str]]]:
     return {(r["class"], r["market"]): (r["planned"], r["pools"]) for r in rows}
 
 
+@pytest.mark.slow
 def test_quota_plan_shows_inf_only_when_on(repo_copy: Path) -> None:
     assert set(planned_rows(repo_copy)) == {("G", "spot")}
     enable_inferentia(repo_copy)

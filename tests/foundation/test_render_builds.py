@@ -91,6 +91,7 @@ def test_a_build_renders_once_per_run_and_each_user_gets_its_own_objects(prod_re
     ]
 
 
+@pytest.mark.slow
 def test_builds_run_at_once_never_more_than_the_bound(
     west: Path, kustomize_log: Path, prod_render: RenderedOverlay
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
@@ -59,6 +61,7 @@ def add_staging_with_two_zones(root: Path) -> Path:
     return staging
 
 
+@pytest.mark.slow
 def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
     staging = add_staging_with_two_zones(repo_copy)
     rendered = render_overlay(staging, load_settings(repo_copy))

@@ -43,6 +43,7 @@ def lint_codes(root: Path) -> set[str]:
     return {f.code for f in lint_overlay(render_overlay(root / "overlays" / "prod", load_settings(root)))}
 
 
+@pytest.mark.slow
 def test_infra_id_alone_changes_one_line_and_says_the_worker_settings_are_not_its(repo_copy: Path) -> None:
     before = facts_file(repo_copy).read_text()
     result = run("prod", "--infra-id", "ocp-blue-9q8w7")
@@ -91,6 +92,7 @@ def test_missing_cluster(repo_copy: Path) -> None:
     assert result.stderr == "set-infra-id: staging: no such cluster in overlays/ (known: prod)\n"
 
 
+@pytest.mark.slow
 def test_unreadable_machineset_file(repo_copy: Path, tmp_path: Path) -> None:
     missing = run("prod", "--from-machineset", str(tmp_path / "absent.yaml"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
@@ -105,6 +107,7 @@ def test_unreadable_machineset_file(repo_copy: Path, tmp_path: Path) -> None:
     assert empty.returncode == 2 and "no worker MachineSet" in empty.stderr
 
 
+@pytest.mark.slow
 def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
     facts = facts_file(repo_copy)
     facts.write_text(facts.read_text().replace("    - us-west-2a\n", "    - us-west-2a\n    - us-west-2b\n"))

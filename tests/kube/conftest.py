@@ -46,7 +46,6 @@ from accelcap.render import RenderedOverlay, render_overlay
 from accelcap.validate import cli as validate_cli
 from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
 
-
 #: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
 API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
 

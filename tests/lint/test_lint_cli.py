@@ -142,6 +142,7 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.count("\n") >= 18 and "CAP014" in out
 
 
+@pytest.mark.slow
 def test_changed_files_select_overlays(tool: Path) -> None:
     """pre-commit passes the changed files; a base file reaches prod, the README no overlay."""
     touched = run(tool, "--changed", "base/pools/gpu/kustomization.yaml", "--format", "json")

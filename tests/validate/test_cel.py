@@ -29,6 +29,7 @@ def _rules(node: t.Any) -> t.Iterator[str]:
             yield from _rules(value)
 
 
+@pytest.mark.slow
 def test_every_rule_of_every_pinned_crd_is_in_the_subset(settings: t.Any) -> None:
     """A new pin whose rules need more CEL fails here, before a user's validate does."""
     rules = {

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from support import REPO
 
 
@@ -35,6 +37,7 @@ def pool_dir(root: Path) -> Path:
     return root / "overlays" / "prod" / "capacity" / "gpu-us-west-2a"
 
 
+@pytest.mark.slow
 def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
     """The everyday changes (maximum, instance type, new zone) are in test_pool_changes."""
     git(repo_copy, "init", "-q")

@@ -115,6 +115,7 @@ def test_the_instance_type_without_its_label_is_a_finding(repo_copy: Path) -> No
     assert found["CAP005"] == {"node label cluster-api/accelerator=nvidia-a10g but g6.2xlarge carries nvidia-l4"}
 
 
+@pytest.mark.slow
 def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -> None:
     git(repo_copy, "init", "-q")
     base = commit_all(repo_copy, "base")
