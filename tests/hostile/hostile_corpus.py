@@ -402,7 +402,7 @@ def tool_module(tool: str) -> types.ModuleType:
 
 
 @contextlib.contextmanager
-def _process_state(environ: dict[str, str], cwd: Path, tmp: Path) -> t.Iterator[None]:
+def process_state(environ: dict[str, str], cwd: Path, tmp: Path) -> t.Iterator[None]:
     """This process as a subprocess of the case would start: its environment, working
     directory and temporary directory; the caches that read the environment emptied."""
     saved_environ, saved_cwd, saved_tmp = dict(os.environ), os.getcwd(), tempfile.tempdir
@@ -440,7 +440,7 @@ def _run_in_process(case: Case, env: Env) -> Outcome:
     saved = sys.stdin, sys.stdout, sys.stderr
     started = time.monotonic()
     descriptors: dict[int, bytes] = {}
-    with _descriptors_captured(descriptors), _process_state(_child_env(env, case), env.repo, env.scratch / "tmp"):
+    with _descriptors_captured(descriptors), process_state(_child_env(env, case), env.repo, env.scratch / "tmp"):
         sys.stdin, sys.stdout, sys.stderr = streams
         try:
             code = run_tool(module.TOOL, module.build_parser, module.execute, argv)

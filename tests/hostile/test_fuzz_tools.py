@@ -38,7 +38,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelcap.cli import run_tool
-from accelcap.config import load_settings
 from accelcap.toolbox import TOOLS, Tool
 from support import shared_dir
 
@@ -174,21 +173,6 @@ def examples(tool: Tool) -> st.SearchStrategy[Example]:
     )
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str], cwd: Path) -> t.Iterator[None]:
-    saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    os.environ.update(values)
-    os.chdir(cwd)
-    load_settings.cache_clear()
-    try:
-        yield
-    finally:
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-        load_settings.cache_clear()
-
-
 def confined(argv: list[str], scratch: Path) -> tuple[list[str], list[Path]]:
     """``argv`` with every directory a tool may write to moved into ``scratch/outputs``, and
     those directories. An abbreviated or attached form of an output option (``--out``,
@@ -260,14 +244,13 @@ def run_example(tool: Tool, example: Example, base: Path) -> tuple[int, str]:
         }
         out, err = io.StringIO(), io.StringIO()
         stdin = io.TextIOWrapper(io.BytesIO(example.stdin.encode()), encoding="utf-8")
-        tempfile.tempdir = None  # TMPDIR is read again
-        with _environment(values, scratch), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        state = corpus.process_state({**os.environ, **values}, scratch, scratch / "tmp")
+        with state, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             saved_stdin, sys.stdin = sys.stdin, stdin
             try:
                 code = run_tool(tool.name, module.build_parser, module.execute, argv)
             finally:
                 sys.stdin = saved_stdin
-                tempfile.tempdir = None
         after = corpus._snapshot(repo, outputs), corpus._snapshot(scratch, outputs)
         for side, old, new in zip(("repository", "scratch"), before, after, strict=True):
             changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
