@@ -190,6 +190,7 @@ def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path:
 # --from-cluster runs against a real API server: tests/kube/test_cluster_client.py
 
 
+@pytest.mark.slow
 def test_check(repo_copy: Path) -> None:
     assert run("--check").returncode == 0
     path = facts_file(repo_copy)

@@ -112,6 +112,7 @@ def unset_removed(value: t.Any) -> t.Any:
     return value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", WORKERS)
 def test_capture_round_trips_the_worker(name: str, repo_copy: Path) -> None:
     worker = CORPUS / name
@@ -183,6 +184,7 @@ def test_what_lands_in_the_facts_installer_era_subnet_by_filter(repo_copy: Path)
     assert facts.worker["blockDevices"] == [{"ebs": {"iops": 0, "kmsKey": {}, "volumeType": "gp2"}}]
 
 
+@pytest.mark.slow
 def test_user_defined_tags_are_copied(repo_copy: Path) -> None:
     result = corpus_cluster(repo_copy, CORPUS / "valid" / "bbalakriz-gpu-machineset.yaml")
     assert result.returncode == 0 and result.stderr == "", result.stderr

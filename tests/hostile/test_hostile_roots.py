@@ -245,6 +245,7 @@ def test_sigterm_stops_set_infra_id_without_a_temporary(repo_copy: Path) -> None
     assert "  infraID: ocp-blue-9q8w7\n" in (facts / "cluster.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_render_removes_the_render_directory(repo_copy: Path, tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()

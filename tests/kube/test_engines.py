@@ -16,6 +16,9 @@ from accelcap.render import RenderedOverlay, load_rendered
 from accelcap.validate import ValidateOptions, Validator
 from support import REPO, shared_dir
 
+#: Every corpus document through both engines: seconds a document for the largest CRDs (ApplicationSet).
+pytestmark = pytest.mark.slow
+
 SETTINGS = load_settings(REPO)
 ENGINES = ("builtin", "kubeconform")
 

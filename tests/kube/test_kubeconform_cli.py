@@ -18,6 +18,7 @@ def _kubeconform_on_path(kubeconform_bin: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("PATH", f"{kubeconform_bin}{os.pathsep}{os.environ['PATH']}")
 
 
+@pytest.mark.slow
 def test_every_overlay_validates_with_kubeconform(validate: t.Callable[..., tuple[int, str, str]]) -> None:
     code, out, err = validate("--format", "json")
     report = json.loads(out)
