@@ -9,47 +9,33 @@ import typing as t
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .catalog.install_naming import INSTALL_NAMING
+from .catalog.install_naming import naming_of, tag_names
 from .catalog.instance_types import Accelerator
+from .catalog.machine_api import (
+    ACCELERATOR_LABEL,
+    AUTOSCALING_GROUP,
+    CLUSTER_LABEL,
+    CLUSTER_TAG_PREFIX,
+    MACHINE_GROUP,
+    MACHINESET_LABEL,
+    PROVIDER,
+    ROLE_LABELS,
+)
 from .instance_types import accelerator_of, lookup
 from .render import Document
 
-MACHINE_GROUP = "machine.openshift.io"
-AUTOSCALING_GROUP = "autoscaling.openshift.io"
-
-# Labels and tags the OpenShift machine API reads and writes on MachineSets and instances.
-CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
-MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
-ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshift.io/cluster-api-machine-type")
-#: The node label the autoscaler counts GPUs by (ClusterAutoscaler resourceLimits.gpus[].type).
-ACCELERATOR_LABEL = "cluster-api/accelerator"
-#: EC2 tag ``kubernetes.io/cluster/<infraID>: owned`` on every machine of the cluster.
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
-#: JSON pointer of the providerSpec value inside a MachineSet.
-PROVIDER = "/spec/template/spec/providerSpec/value"
-
-
-def naming_of(names: t.Iterable[str], infra_id: str) -> str | None:
-    """Which ``INSTALL_NAMING`` the security-group and subnet ``names`` of a worker follow."""
-    names = list(names)
-    for key, naming in INSTALL_NAMING.items():
-        groups = naming.security_group_names(infra_id)
-        if any(n in groups for n in names) or any(n.startswith(naming.subnet_prefix(infra_id)) for n in names):
-            return key
-    return None
-
-
-def tag_names(filters: t.Any) -> list[str] | None:
-    """Values of a ``tag:Name`` filter list; None when the reference names no tag (an id, an ARN)."""
-    if not isinstance(filters, list):
-        return None
-    names = [
-        str(value)
-        for item in filters
-        if isinstance(item, dict) and item.get("name") == "tag:Name"
-        for value in (item.get("values") or [])
-    ]
-    return names or None
+__all__ = [
+    "ACCELERATOR_LABEL",
+    "AUTOSCALING_GROUP",
+    "CLUSTER_LABEL",
+    "CLUSTER_TAG_PREFIX",
+    "MACHINESET_LABEL",
+    "MACHINE_GROUP",
+    "PROVIDER",
+    "ROLE_LABELS",
+    "naming_of",
+    "tag_names",
+]
 
 
 def market_of(provider: dict[str, t.Any]) -> str:
