@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .affected import LOADED_FIELDS, Loader, is_remote, kustomization_file
+from .affected import KUSTOMIZATION_NAMES, LOADED_FIELDS, KustomizationGraph, Loader
 from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
@@ -105,35 +105,17 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def _resource_files(directory: Path, settings: Settings, seen: set[Path], load: Loader) -> t.Iterator[Path]:
-    """Files inside the repository that a kustomization takes resources from, through every
-    field kustomize loads them from (``LOADED_FIELDS``: kustomize itself reports what it
-    cannot reach)."""
-    file = kustomization_file(directory)
-    if file is None or directory in seen:
-        return
-    seen.add(directory)
-    root = settings.root.resolve()
-    kustomization = load(file, settings.relative(file))
-    for key in LOADED_FIELDS:
-        for entry in kustomization.get(key) or []:
-            if not isinstance(entry, str) or is_remote(entry):
-                continue
-            target = (directory / entry).resolve()
-            if root not in target.parents:
-                continue  # a pool.yaml lives in the repository
-            if target.is_dir():
-                yield from _resource_files(target, settings, seen, load)
-            elif target.is_file():
-                yield target
-
-
 def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolSettings]:
     """Every Pool object the build at ``directory`` reads, checked; ``load`` reads each
     kustomization file."""
     settings = settings or load_settings()
+    # The files kustomize loads as resources, through the one kustomization walker; kustomize
+    # itself reports a path that does not exist.
+    graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
     pools = []
-    for file in _resource_files(directory.resolve(), settings, set(), load):
+    for file in sorted(graph.files(directory)):
+        if file.name in KUSTOMIZATION_NAMES or not file.is_file():
+            continue
         text, _ = read_text(file, settings.relative(file))
         if not _POOL_LINE.search(text):
             continue
