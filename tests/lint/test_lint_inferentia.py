@@ -8,14 +8,15 @@ from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import NEURON_TAINT
+from accelcap.model import render_model
 from accelcap.pools import find_pools
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.render import RenderedOverlay
 from support import codes, enable_inferentia
 
 
 def prod_with_inferentia(root: Path) -> RenderedOverlay:
     enable_inferentia(root)
-    return render_overlay(root / "overlays" / "prod", load_settings(root))
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 def test_inferentia_opt_in_lints_clean(repo_copy: Path) -> None:

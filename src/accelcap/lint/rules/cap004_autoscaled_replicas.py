@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ...model import autoscaler_bounds
 from ...pools import MACHINE_GROUP, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
@@ -80,7 +81,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 
 
 def _bounds(autoscaler: Document) -> t.Iterator[Violation]:
-    low, high = autoscaler.get("spec", "minReplicas"), autoscaler.get("spec", "maxReplicas")
+    low, high = autoscaler_bounds(autoscaler)
     if not _whole(low) or not _whole(high):
         yield Violation(f"minReplicas {low!r} and maxReplicas {high!r} must both be whole numbers", autoscaler, "/spec")
     elif low < 0 or high < 1 or low > high:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ...model import autoscaler_bounds
 from ...pool_settings import MARKETS, POOL_ANNOTATION, PoolSettings
 from ...pools import ACCELERATOR_LABEL, Pool
 from ...yamlload import value_at
@@ -107,7 +108,7 @@ def _scaling(pool: Pool, settings: PoolSettings, says: str) -> t.Iterator[Violat
                 pool.machineset,
             )
             return
-        bounds = (pool.autoscaler.get("spec", "minReplicas"), pool.autoscaler.get("spec", "maxReplicas"))
+        bounds = autoscaler_bounds(pool.autoscaler)
         if bounds != (settings.min_replicas, settings.max_replicas):
             yield Violation(
                 f"bounds are {bounds[0]}..{bounds[1]} but {says} {settings.min_replicas}..{settings.max_replicas}",
