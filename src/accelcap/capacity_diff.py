@@ -21,19 +21,18 @@ import typing as t
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .catalog.machine_api import AUTOSCALING_GROUP
 from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git
 from .instance_types import require
+from .model import ClusterModel, rendering_models
 from .pool_settings import MARKETS
-from .pools import AUTOSCALING_GROUP, find_pools
 from .quotas.demand import PoolPlan, plan_pools
-from .render import RenderedOverlay, rendering_overlays
 from .report import use_colour
 from .tables import markdown_table, text_table
-from .yamlload import value_at
 
 TOOL = "capacity-diff"
 
@@ -161,21 +160,20 @@ def capacities(root: Path) -> Capacities:
     settings = load_settings(root)
     found = Capacities({}, {})
     clusters = list_clusters(settings)
-    # The clusters render at once, each build once (accelcap.render.rendering_overlays).
-    with rendering_overlays([settings.overlays / cluster for cluster in clusters], settings) as renders:
+    # The clusters render at once, each build once (accelcap.model.rendering_models).
+    with rendering_models([str(settings.overlays / cluster) for cluster in clusters], settings) as renders:
         for cluster, rendered in zip(clusters, renders, strict=True):
             _add_cluster(found, cluster, rendered)
     return found
 
 
-def _add_cluster(found: Capacities, cluster: str, rendered: RenderedOverlay) -> None:
+def _add_cluster(found: Capacities, cluster: str, rendered: ClusterModel) -> None:
     """Every pool of one rendered cluster, and its GPU limits, into ``found``."""
-    pools = find_pools(rendered.documents)
+    pools = rendered.machinesets
     # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
     for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
-        zone = value_at(pool.provider, "placement", "availabilityZone")
-        zone = zone if isinstance(zone, str) else None
-        settings = rendered.settings_of(pool)
+        zone = pool.zone
+        settings = rendered.file_of(pool)
         pool_yaml = settings.file if settings is not None else None
         found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
     for autoscaler in rendered.of_kind("ClusterAutoscaler"):

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
+from accelcap.model import render_model
 from accelcap.pools import find_pools
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.render import RenderedOverlay
 from support import REPO, enable_inferentia, one
 
 
 def render(root: Path) -> RenderedOverlay:
-    return render_overlay(root / "overlays" / "prod", load_settings(root))
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 def test_off_by_default(repo_copy: Path) -> None:

@@ -20,7 +20,7 @@ from test_capacity_diff import capacity_diff, commit_all, git
 from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import render_overlay
+from accelcap.model import render_model
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
 NEW_ZONE = "us-west-2b"
@@ -77,7 +77,7 @@ def add_zone(root: Path) -> None:
 
 def lint_codes(root: Path) -> dict[str, set[str]]:
     load_settings.cache_clear()
-    findings = lint_overlay(render_overlay(root / "overlays" / "prod", load_settings(root)))
+    findings = lint_overlay(render_model(root / "overlays" / "prod", load_settings(root)))
     found: dict[str, set[str]] = {}
     for finding in findings:
         found.setdefault(finding.code, set()).add(finding.message)

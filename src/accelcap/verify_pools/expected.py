@@ -2,7 +2,7 @@
 
 Everything comes from the rendered overlay (``accelcap.render``) and the facts: the Argo CD
 Applications (every object rendered as ``argoproj.io/Application``, however deep the render
-follows them), the pools (``accelcap.pools.find_pools``: each MachineSet with the
+follows them), the pools (``accelcap.model.ClusterModel.machinesets``: each MachineSet with the
 MachineAutoscaler that sizes it), the operator objects (ClusterPolicy, DeviceConfig) and the
 hand-applied validation pods. Nothing here reads the cluster.
 """
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from ..catalog.instance_types import Accelerator
 from ..instance_types import lookup
-from ..pools import Pool, find_pools
-from ..render import Document, RenderedOverlay, is_application
+from ..model import ClusterModel
+from ..model import ScaledMachineSet as Pool
+from ..render import Document, is_application
 
 #: (group, kind) of the operator objects, in whatever version the render writes them.
 CLUSTER_POLICY = ("nvidia.com", "ClusterPolicy")
@@ -93,26 +94,22 @@ class PoolExpectation:
 
     @property
     def zone(self) -> str | None:
-        value = (self.pool.provider.get("placement") or {}).get("availabilityZone")
-        return value if isinstance(value, str) and value else None
+        return self.pool.zone
 
     @property
     def bounds(self) -> tuple[int, int] | None:
         """(minReplicas, maxReplicas) of the pool's MachineAutoscaler; None without one."""
-        if self.pool.autoscaler is None:
+        low, high = self.pool.min_replicas, self.pool.max_replicas
+        if self.pool.autoscaler is None or low is None or high is None:
             return None
-        low = self.pool.autoscaler.get("spec", "minReplicas", default=0)
-        high = self.pool.max_replicas
-        if isinstance(low, int) and high is not None and not isinstance(low, bool):
-            return low, high
-        return None
+        return low, high
 
 
 @dataclass(frozen=True)
 class Expectation:
     """Everything of one cluster's render that ``verify-pools`` compares with the cluster."""
 
-    rendered: RenderedOverlay
+    rendered: ClusterModel
     applications: list[Document]
     pools: list[PoolExpectation]
     cluster_policies: list[Document]
@@ -124,12 +121,12 @@ def _of_kind(documents: t.Iterable[Document], group: str, kind: str) -> list[Doc
     return [d for d in documents if d.group == group and d.kind == kind]
 
 
-def expect(rendered: RenderedOverlay) -> Expectation:
+def expect(rendered: ClusterModel) -> Expectation:
     documents = rendered.documents
     return Expectation(
         rendered,
         [d for d in documents if is_application(d)],
-        [PoolExpectation(pool) for pool in find_pools(documents)],
+        [PoolExpectation(pool) for pool in rendered.machinesets],
         _of_kind(documents, *CLUSTER_POLICY),
         _of_kind(documents, *DEVICE_CONFIG),
         validation_pods(documents),
