@@ -17,7 +17,7 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_facts_file
 from ..pool_settings import PoolSettings, pools_of_build
-from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay
+from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay, resolve_targets
 from ..render import rendering_targets as _rendering_targets
 from .machinesets import ScaledMachineSet, find_machinesets
 from .pools import GpuLimit, Pool, gpu_limits, join_pools
@@ -112,19 +112,23 @@ def rendering_models(
     allow_remote: bool = False,
     cache: BuildCache | None = None,
 ) -> t.Iterator[t.Iterator[ClusterModel]]:
-    """The model of every CLI target (``render.rendering_targets``), in the order given, while
-    the later ones still render. A rendered-YAML file or ``-`` has no cluster directory: its
-    facts are those of ``cluster`` when given."""
+    """The model of every CLI target (``render.resolve_targets``), in the order given, while
+    the later ones still render. Every cluster's facts are read before anything renders (a
+    bad facts file is named, not the kustomize error it would cause). A rendered-YAML file or
+    ``-`` has no cluster directory: its facts are those of ``cluster`` when given."""
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
+    targets = resolve_targets(paths, settings, changed)
+    facts = [facts_of_overlay(target, settings) if isinstance(target, Path) else file_facts for target in targets]
+    if not targets:
+        yield iter(())
+        return
     own = cache is None
     builds = cache if cache is not None else build_cache(settings)
     try:
-        with _rendering_targets(paths, settings, follow, changed, allow_remote, builds) as overlays:
-            yield (
-                ClusterModel(overlay, facts_of_overlay(overlay.path, settings) if overlay.path.is_dir() else file_facts)
-                for overlay in overlays
-            )
+        resolved = [str(target) for target in targets]
+        with _rendering_targets(resolved, settings, follow, None, allow_remote, builds) as overlays:
+            yield (ClusterModel(overlay, cluster_facts) for overlay, cluster_facts in zip(overlays, facts, strict=True))
     finally:
         if own:
             builds.close()
