@@ -131,8 +131,8 @@ def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -
         result = capacity_diff(repo_copy, base, revisions[name])
         assert result.returncode == 0, result.stderr
         document = json.loads(result.stdout)
-        pools = {p["pool"]: (p["change"], p["detail"]) for p in document["pools"]}
-        limits = {g["type"]: (g["base"], g["head"]) for g in document["gpu_limits"]}
+        pools = {p["pool"]: (p["change"], p["detail"]) for p in document["summary"]["pools"]}
+        limits = {g["type"]: (g["base"], g["head"]) for g in document["summary"]["gpu_limits"]}
         return pools, limits
 
     assert report("changed maximum") == (
@@ -151,7 +151,7 @@ def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -
         {"nvidia-a10g": (2, 4)},
     )
     document = json.loads(capacity_diff(repo_copy, base, revisions["new zone"]).stdout)
-    (added,) = [p for p in document["pools"] if p["change"] == "added"]
+    (added,) = [p for p in document["summary"]["pools"] if p["change"] == "added"]
     assert added["head"]["pool_yaml"] == f"overlays/prod/capacity/gpu-{NEW_ZONE}/pool.yaml"
     text = capacity_diff(repo_copy, base, revisions["changed maximum"], "text").stdout
     assert "maxReplicas 2 -> 4" in text and "ClusterAutoscaler GPU limits" in text
