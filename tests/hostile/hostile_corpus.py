@@ -2,7 +2,7 @@
 
 Every case runs ``tools/<name>`` in a subprocess on a fresh copy of the repository (a git
 repository for capacity-diff), with its own standard streams, and is held to the rules every
-tool shares (DEVELOPERS.md, "What every tool shares"):
+tool shares (README.md, "Tools"):
 
 - the exit code is one the case expects (the documented code for that input);
 - standard error is at most one line, never a traceback, never ``internal error``, never

@@ -103,7 +103,7 @@ FAILURE_CAUSES: tuple[FailureCause, ...] = (
             re.IGNORECASE,
         ),
         "AWS has no capacity for the type in this zone and market now: wait, add another zone, or (Spot) run "
-        "the pool On-Demand (components/on-demand)",
+        "the pool On-Demand (market: OnDemand in its pool.yaml)",
         f"{_EC2_ERRORS}: InsufficientInstanceCapacity, UnfulfillableCapacity",
         "error creating EC2 instance: InsufficientInstanceCapacity: There is no Spot capacity available that "
         "matches your request.",
