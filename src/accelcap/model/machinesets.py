@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ..catalog.instance_types import Accelerator, accelerator_of
+from ..catalog.instance_types import Accelerator, accelerator_of, lookup
 from ..catalog.machine_api import AUTOSCALING_GROUP, MACHINE_GROUP
 from ..pool_settings import POOL_ANNOTATION
 from ..render import Document
@@ -58,6 +58,11 @@ class ScaledMachineSet:
         return self.machineset.name
 
     @property
+    def namespace(self) -> str:
+        """Its namespace; ``default`` where the render leaves it out."""
+        return self.machineset.namespace or "default"
+
+    @property
     def pool_name(self) -> str:
         """The pool it was filled from (its ``accel-capacity.io/pool``); its own name when it
         has none (a MachineSet written by hand)."""
@@ -77,6 +82,12 @@ class ScaledMachineSet:
     @property
     def accelerator(self) -> Accelerator:
         return accelerator_of(self.instance_type) if self.instance_type else Accelerator.NONE
+
+    @property
+    def devices(self) -> int | None:
+        """Accelerators per node (the instance table's count); None when the table lacks the type."""
+        known = lookup(self.instance_type) if self.instance_type else None
+        return known.accelerators if known else None
 
     @property
     def market(self) -> str:
@@ -107,6 +118,15 @@ class ScaledMachineSet:
         if self.autoscaler is not None:
             return whole_number(autoscaler_bounds(self.autoscaler)[1])
         return self.replicas
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """(minReplicas, maxReplicas) of its MachineAutoscaler; None without one, or when they
+        are not whole numbers."""
+        low, high = self.min_replicas, self.max_replicas
+        if self.autoscaler is None or low is None or high is None:
+            return None
+        return low, high
 
     @property
     def node_labels(self) -> dict[str, t.Any]:

@@ -13,9 +13,7 @@ import typing as t
 from dataclasses import dataclass
 
 from ..catalog.instance_types import Accelerator
-from ..instance_types import lookup
-from ..model import ClusterModel
-from ..model import ScaledMachineSet as Pool
+from ..model import ClusterModel, ScaledMachineSet
 from ..render import Document, is_application
 
 #: (group, kind) of the operator objects, in whatever version the render writes them.
@@ -63,46 +61,9 @@ def validation_pods(documents: t.Iterable[Document]) -> dict[Accelerator, Valida
     return found
 
 
-@dataclass(frozen=True)
-class PoolExpectation:
-    """One pool as rendered: its MachineSet, its MachineAutoscaler (if any) and what its
-    instance type carries."""
-
-    pool: Pool
-
-    @property
-    def name(self) -> str:
-        return self.pool.name
-
-    @property
-    def machineset(self) -> Document:
-        return self.pool.machineset
-
-    @property
-    def namespace(self) -> str:
-        return self.machineset.namespace or "default"
-
-    @property
-    def accelerator(self) -> Accelerator:
-        return self.pool.accelerator
-
-    @property
-    def devices(self) -> int | None:
-        """Accelerators per node (the instance table's count); None when the table lacks the type."""
-        known = lookup(self.pool.instance_type) if self.pool.instance_type else None
-        return known.accelerators if known else None
-
-    @property
-    def zone(self) -> str | None:
-        return self.pool.zone
-
-    @property
-    def bounds(self) -> tuple[int, int] | None:
-        """(minReplicas, maxReplicas) of the pool's MachineAutoscaler; None without one."""
-        low, high = self.pool.min_replicas, self.pool.max_replicas
-        if self.pool.autoscaler is None or low is None or high is None:
-            return None
-        return low, high
+#: One pool as rendered: its MachineSet, its MachineAutoscaler (if any) and what its
+#: instance type carries (the model's ``ScaledMachineSet``).
+PoolExpectation = ScaledMachineSet
 
 
 @dataclass(frozen=True)
@@ -126,7 +87,7 @@ def expect(rendered: ClusterModel) -> Expectation:
     return Expectation(
         rendered,
         [d for d in documents if is_application(d)],
-        [PoolExpectation(pool) for pool in rendered.machinesets],
+        list(rendered.machinesets),
         _of_kind(documents, *CLUSTER_POLICY),
         _of_kind(documents, *DEVICE_CONFIG),
         validation_pods(documents),
