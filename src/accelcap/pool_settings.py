@@ -32,7 +32,7 @@ KIND = "Pool"
 #: Annotations components/pool writes on the pool's MachineSet.
 POOL_ANNOTATION = "accel-capacity.io/pool"
 ZONE_ANNOTATION = "accel-capacity.io/zone"
-#: ``market`` of pool.yaml -> ``accelcap.pools.Pool.market`` of the rendered MachineSet.
+#: ``market`` of pool.yaml -> ``accelcap.model.ScaledMachineSet.market`` of the rendered MachineSet.
 MARKETS = {"Spot": "spot", "OnDemand": "on-demand"}
 _POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
 

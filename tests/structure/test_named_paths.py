@@ -37,9 +37,7 @@ SCANNED = (
 TOP = ("components", "base", "overlays", "docs", "tools", "benchmarks", "tests", "src", "schemas")
 #: A repository path: one of ``TOP``, then path characters, then maybe a docs anchor. Not
 #: inside another path or word (``x/docs/...``, ``--docs/``), and not a URL's path.
-PATH = re.compile(
-    r"(?<![\w/.\-:])((?:" + "|".join(TOP) + r")/[A-Za-z0-9_.\-/<>{}*]*[A-Za-z0-9_\-/>}*])(#[a-z0-9\-]+)?"
-)
+PATH = re.compile(r"(?<![\w/.\-:])((?:" + "|".join(TOP) + r")/[A-Za-z0-9_.\-/<>{}*]*[A-Za-z0-9_\-/>}*])(#[a-z0-9\-]+)?")
 MODULE = re.compile(r"(?<![\w.\-/])accelcap(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 #: Paths that are examples, not references: what a user would create (a second cluster, a new
 #: zone) or what a guard refuses. Each with where it is named and why.

@@ -47,7 +47,9 @@ def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
     assert [(p["pool"], p["change"], p["detail"]) for p in report["summary"]["pools"]] == [
         ("prod-x7k2p-gpu-us-west-2a", "changed", "market Spot -> OnDemand")
     ]
-    classes = {(c["quota_class"], c["market"]): (c["base_vcpus"], c["head_vcpus"]) for c in report["summary"]["classes"]}
+    classes = {
+        (c["quota_class"], c["market"]): (c["base_vcpus"], c["head_vcpus"]) for c in report["summary"]["classes"]
+    }
     assert classes == {("G and VT", "spot"): (16, 0), ("G and VT", "on-demand"): (0, 16)}
     assert report["summary"]["gpu_limits"] == [{"cluster": "prod", "type": "nvidia-a10g", "base": 2, "head": 2}]
 

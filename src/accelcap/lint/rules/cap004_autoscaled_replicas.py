@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ...model import autoscaler_bounds
-from ...pools import MACHINE_GROUP, autoscaler_target
+from ...catalog.machine_api import MACHINE_GROUP
+from ...model import autoscaler_bounds, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
 from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Copy, Facts, PoolYaml, Set, annotation, example

@@ -26,7 +26,7 @@ from ...catalog.machine_api import (
     MACHINE_RUNNING,
     failure_cause,
 )
-from ...pools import market_of
+from ...model import market_of
 from ..live import NotServed, condition
 from ..model import Result, Status
 from .context import PoolContext, words
