@@ -6,7 +6,7 @@ tools; import these names from ``accelcap.model``.
 
 from __future__ import annotations
 
-from .cluster import (
+from .cluster_model import (
     ClusterModel,
     build_cache,
     facts_of_overlay,
