@@ -47,9 +47,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "repository",  # the kustomization graph and the kube client: no domain knowledge
         (
             "accelcap.affected",
-            "accelcap.kustomizations",
             "accelcap.cluster",
-            "accelcap.kube_client",
         ),
     ),
     ("render", ("accelcap.render",)),
@@ -58,12 +56,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "accelcap.instance_types",
             "accelcap.facts",
-            "accelcap.cluster_facts",
             "accelcap.pool_settings",
             "accelcap.worker",
         ),
     ),
-    ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files", "accelcap.generated_files")),
+    ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files")),
     (
         "tools",
         (
