@@ -2,7 +2,8 @@
 
 The one table of instance types in the project. ``tools/verify-quotas`` asks EC2 for vCPUs
 instead; this table serves the checks that run without AWS (linter, capacity diff,
-``--plan``). ``accelcap.instance_types`` reads it.
+``--plan``). Its readers (``family_of``, ``accelerator_of``, ``lookup``, ``require``) are at
+the end.
 """
 
 from __future__ import annotations
