@@ -4,10 +4,12 @@ Each pool-and-zone directory under ``overlays/<cluster>/`` holds one Pool object
 kustomize reads it and never emits it) with every setting a platform engineer changes for that
 pool; kustomize fills the pool's MachineSet and MachineAutoscaler from it. The rendered
 objects carry the values, and tools read those; the Pool objects themselves are found by
-walking the kustomizations a build is made of, and checked strictly against
-``schemas/pool.schema.json`` (a misspelt optional key would otherwise be ignored), so the
-render layer (``accelcap.render``) can hand them to the lint rules that compare them with what
-was rendered. The rendered MachineSet names its Pool in the annotation ``POOL_ANNOTATION``.
+walking the kustomizations a build is made of (``KustomizationGraph``, the fields kustomize
+loads resources from), and checked strictly against ``schemas/pool.schema.json`` (a misspelt
+optional key would otherwise be ignored) before kustomize renders the build: the cluster model
+hands ``pools_of_build`` to the render layer (``accelcap.model.build_cache``) and joins each
+pool from its file and what was rendered. The rendered MachineSet names its Pool in the
+annotation ``POOL_ANNOTATION``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ _POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class PoolSettings:
+    """One pool.yaml, checked: the settings a platform engineer edits for one pool."""
+
     name: str
     zone: str
     instance_type: str
