@@ -271,7 +271,9 @@ def report_markdown(output: Output, stream: t.TextIO) -> None:
             out += [f"#### {table.title}", ""]
         if table.note:
             out += [table.note, ""]
-        out += [markdown_table(table.header, table.rows).rstrip("\n") if table.rows else table.empty, ""]
+        # A terminal's upper-case header (RESULT, IN USE) in sentence case on a page.
+        header = [cell.capitalize() if cell.isupper() else cell for cell in table.header]
+        out += [markdown_table(header, table.rows).rstrip("\n") if table.rows else table.empty, ""]
     if output.findings and output.findings_table:
         rows = [
             (f"`{f.check}`" if f.check else "", f.overlay or "", f.object or f.file or "", f"`{f.code}`", f.level,
