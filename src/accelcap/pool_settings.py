@@ -7,7 +7,7 @@ objects carry the values, and tools read those; the Pool objects themselves are 
 walking the kustomizations a build is made of (``KustomizationGraph``, the fields kustomize
 loads resources from), and checked strictly against ``schemas/pool.schema.json`` (a misspelt
 optional key would otherwise be ignored) before kustomize renders the build: the cluster model
-hands ``pools_of_build`` to the render layer (``accelcap.model.build_cache``) and joins each
+hands a ``PoolReader`` to the render layer (``accelcap.model.build_cache``) and joins each
 pool from its file and what was rendered. The rendered MachineSet names its Pool in the
 annotation ``POOL_ANNOTATION``.
 """
@@ -112,18 +112,51 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
 def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolSettings]:
     """Every Pool object the build at ``directory`` reads, checked; ``load`` reads each
     kustomization file."""
-    settings = settings or load_settings()
-    # The files kustomize loads as resources, through the one kustomization walker; kustomize
-    # itself reports a path that does not exist.
-    graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
-    pools = []
-    for file in sorted(graph.files(directory)):
-        if file.name in KUSTOMIZATION_NAMES or not file.is_file():
-            continue
-        text, _ = read_text(file, settings.relative(file))
-        if not _POOL_LINE.search(text):
-            continue
-        for document in load_documents(text, settings.relative(file)):
-            if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION:
-                pools.append(_pool_of(document, file, settings))
-    return pools
+    return PoolReader()(directory, settings or load_settings(), load)
+
+
+class PoolReader:
+    """The Pool objects of every build of one run (``accelcap.model.build_cache`` hands one to
+    the render layer): the kustomization graph of the run is walked once, and each file read
+    once, however many builds share it (every pool's build reads the same bases).
+
+    Safe to call from the run's build threads: at worst two threads read the same file.
+    """
+
+    def __init__(self) -> None:
+        self._graph: KustomizationGraph | None = None
+        #: What each file holds: its Pool objects, or the error that refuses it.
+        self._files: dict[Path, list[PoolSettings] | InputError] = {}
+
+    def __call__(self, directory: Path, settings: Settings, load: Loader) -> list[PoolSettings]:
+        if self._graph is None:
+            # The files kustomize loads as resources, through the one kustomization walker;
+            # kustomize itself reports a path that does not exist.
+            self._graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
+        return [pool for file in sorted(self._graph.files(directory)) for pool in self._pools_in(file, settings)]
+
+    def _pools_in(self, file: Path, settings: Settings) -> list[PoolSettings]:
+        found = self._files.get(file)
+        if found is None:
+            try:
+                found = _read_pools(file, settings)
+            except InputError as error:
+                found = error
+            self._files[file] = found
+        if isinstance(found, InputError):
+            raise found
+        return found
+
+
+def _read_pools(file: Path, settings: Settings) -> list[PoolSettings]:
+    """The Pool objects of one file a build loads (none in a kustomization or a directory)."""
+    if file.name in KUSTOMIZATION_NAMES or not file.is_file():
+        return []
+    text, _ = read_text(file, settings.relative(file))
+    if not _POOL_LINE.search(text):
+        return []
+    return [
+        _pool_of(document, file, settings)
+        for document in load_documents(text, settings.relative(file))
+        if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION
+    ]

@@ -97,3 +97,26 @@ def test_the_facts_are_read_once_per_cluster(monkeypatch: pytest.MonkeyPatch) ->
         (model,) = list(models)
     assert model.facts is not None and model.facts.name == "prod"
     assert read == [REPO / "overlays" / "prod" / "facts" / "cluster.yaml"]
+
+
+def test_a_run_reads_each_file_once_however_many_builds_share_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import accelcap.pool_settings as pool_files
+    from accelcap.config import load_settings
+
+    read: list[Path] = []
+    real = pool_files._read_pools
+
+    def counting(file: Path, settings: t.Any) -> t.Any:
+        read.append(file)
+        return real(file, settings)
+
+    monkeypatch.setattr(pool_files, "_read_pools", counting)
+    settings = load_settings(REPO)
+    reader = pool_files.PoolReader()
+    capacity = REPO / "overlays" / "prod" / "capacity"
+    first = reader(capacity, settings, pool_files.load_single)
+    assert [pool.name for pool in first] == [POOL] and read
+    assert len(read) == len(set(read))
+    before = len(read)
+    assert reader(capacity, settings, pool_files.load_single) == first
+    assert len(read) == before  # nothing read again

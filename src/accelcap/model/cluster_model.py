@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_facts_file
-from ..pool_settings import PoolSettings, pools_of_build
+from ..pool_settings import PoolReader, PoolSettings
 from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay, resolve_targets
 from ..render import rendering_targets as _rendering_targets
 from .machinesets import ScaledMachineSet, find_machinesets
@@ -24,8 +24,9 @@ from .pools import GpuLimit, Pool, gpu_limits, join_pools
 
 
 def build_cache(settings: Settings, jobs: int | None = None) -> BuildCache:
-    """The builds of one run, each reading its pools' pool.yaml before kustomize runs."""
-    return BuildCache(settings, jobs, read_local=pools_of_build)
+    """The builds of one run, each reading its pools' pool.yaml before kustomize runs (the run's
+    kustomization graph walked once, each file read once)."""
+    return BuildCache(settings, jobs, read_local=PoolReader())
 
 
 @dataclass
