@@ -298,6 +298,28 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
+def _notice_text(tool: str, line: str, stream: t.TextIO) -> None:
+    """Nothing more on standard output: the caller has said it on standard error."""
+
+
+def _notice_github(tool: str, line: str, stream: t.TextIO) -> None:
+    stream.write(f"::warning title={_escape_property(tool)}::{_escape_data(line)}\n")
+
+
+def _notice_markdown(tool: str, line: str, stream: t.TextIO) -> None:
+    stream.write(f"\n> **{line}**\n")
+
+
+#: A line a run adds after its report (``verify-quotas`` with ``SKIP_QUOTAS=1``), per format;
+#: every tool says it on standard error too.
+NOTICES: dict[str, t.Callable[[str, str, t.TextIO], None]] = {
+    "text": _notice_text,
+    "json": _notice_text,
+    "github": _notice_github,
+    "markdown": _notice_markdown,
+}
+
+
 def write_output(fmt: str, output: Output, stream: t.TextIO) -> None:
     """``output`` in format ``fmt`` (a key of ``REPORTERS``)."""
     REPORTERS[fmt](output, stream)

@@ -15,6 +15,7 @@ from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, Input
 from ..facts import ClusterFacts, list_clusters, load_facts
 from ..model import ClusterModel, build_cache
 from ..render import rendering_overlays
+from ..report import NOTICES
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
@@ -150,10 +151,7 @@ def not_enforced(code: int, fmt: str) -> int:
         line = f"{SKIP_ENV}=1 is set, but the check passed: nothing was skipped"
         result = code
     print(f"{TOOL}: {line}", file=sys.stderr)
-    if fmt == "github":
-        print(f"::warning title={TOOL} {SKIP_ENV}::{line}")
-    elif fmt == "markdown":
-        print(f"\n> **{line}**")
+    NOTICES[fmt](f"{TOOL} {SKIP_ENV}", line, sys.stdout)
     return result
 
 
