@@ -32,7 +32,8 @@ from pathlib import Path
 from accelcap.config import load_settings
 from accelcap.generate import write_derived
 from accelcap.lint.engine import lint_overlays
-from accelcap.render import RenderedOverlay, kustomize_command, render_overlay
+from accelcap.model import render_model
+from accelcap.render import RenderedOverlay, kustomize_command
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = "prod"
@@ -124,7 +125,7 @@ def measure(clusters: int) -> dict[str, float]:
         overlays = build_fleet(root, clusters)
         settings = load_settings(root)
         start = time.perf_counter()
-        rendered: list[RenderedOverlay] = [render_overlay(overlay, settings) for overlay in overlays]
+        rendered: list[RenderedOverlay] = [render_model(overlay, settings) for overlay in overlays]
         render_layer = time.perf_counter() - start
         raw = raw_render_seconds(root, rendered)
         lint_overlays(rendered[:1])  # warm up: import and register the rules

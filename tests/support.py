@@ -27,7 +27,8 @@ from pathlib import Path
 
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
-from accelcap.render import Document, RenderedOverlay, render_overlay
+from accelcap.model import ClusterModel, render_model
+from accelcap.render import Document, RenderedOverlay
 
 REPO = Path(__file__).resolve().parent.parent
 #: What a repository copy needs: the manifests and the settings.
@@ -65,9 +66,9 @@ def shared_dir() -> Path:
     return shared
 
 
-def render_prod() -> RenderedOverlay:
+def render_prod() -> ClusterModel:
     settings = load_settings(REPO)
-    return render_overlay(settings.overlays / "prod", settings)
+    return render_model(settings.overlays / "prod", settings)
 
 
 def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:

@@ -131,11 +131,20 @@ class KustomizationGraph:
 
     The boundary is the repository root; a directory a user names outside the repository
     (``lint /tmp/build``) is its own boundary. ``missing_ok`` leaves paths that do not exist
-    to kustomize, which says more about them (the render layer's guard).
+    to kustomize, which says more about them (the render layer's guard). ``fields`` limits
+    the walk to those path fields (``LOADED_FIELDS``: what kustomize loads as resources, where
+    a pool's pool.yaml is found); default every path field.
     """
 
-    def __init__(self, settings: Settings, missing_ok: bool = False, load: Loader = load_single) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        missing_ok: bool = False,
+        load: Loader = load_single,
+        fields: t.Collection[str] | None = None,
+    ) -> None:
         self.settings = settings
+        self.fields = fields
         self.root = settings.root.resolve()
         self.missing_ok = missing_ok
         #: Reads one kustomization file (a run's render shares the parsed files: ``render.builds``).
@@ -159,7 +168,7 @@ class KustomizationGraph:
             cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
             raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
         reached = {file.resolve()}
-        for raw in local_paths(self.load(file, where), where):
+        for raw in self._local_paths(self.load(file, where), where):
             target = (directory / raw).resolve()
             if not is_inside(boundary, target):
                 outside = "the repository" if boundary == self.root else str(boundary)
@@ -173,6 +182,15 @@ class KustomizationGraph:
                 raise InputError(where, f"names {raw!r}, which does not exist")
         self._files[directory] = frozenset(reached)
         return self._files[directory]
+
+    def _local_paths(self, kustomization: dict[str, t.Any], where: str) -> list[str]:
+        if self.fields is None:
+            return local_paths(kustomization, where)
+        return [
+            value
+            for field, value in path_entries(kustomization, where)
+            if field in self.fields and not fetched(field, value)
+        ]
 
 
 def cluster_roots(cluster_dir: Path) -> list[Path]:

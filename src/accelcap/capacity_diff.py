@@ -13,27 +13,23 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import tarfile
 import tempfile
-import typing as t
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .catalog.machine_api import AUTOSCALING_GROUP
 from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git
 from .instance_types import require
+from .model import ClusterModel, rendering_models
 from .pool_settings import MARKETS
-from .pools import AUTOSCALING_GROUP, find_pools
 from .quotas.demand import PoolPlan, plan_pools
-from .render import RenderedOverlay, rendering_overlays
-from .report import use_colour
-from .tables import markdown_table, text_table
-from .yamlload import value_at
+from .report import Output, Table, write_output
 
 TOOL = "capacity-diff"
 
@@ -161,21 +157,20 @@ def capacities(root: Path) -> Capacities:
     settings = load_settings(root)
     found = Capacities({}, {})
     clusters = list_clusters(settings)
-    # The clusters render at once, each build once (accelcap.render.rendering_overlays).
-    with rendering_overlays([settings.overlays / cluster for cluster in clusters], settings) as renders:
+    # The clusters render at once, each build once (accelcap.model.rendering_models).
+    with rendering_models([str(settings.overlays / cluster) for cluster in clusters], settings) as renders:
         for cluster, rendered in zip(clusters, renders, strict=True):
             _add_cluster(found, cluster, rendered)
     return found
 
 
-def _add_cluster(found: Capacities, cluster: str, rendered: RenderedOverlay) -> None:
+def _add_cluster(found: Capacities, cluster: str, rendered: ClusterModel) -> None:
     """Every pool of one rendered cluster, and its GPU limits, into ``found``."""
-    pools = find_pools(rendered.documents)
+    pools = rendered.machinesets
     # The same reading of pools as verify-quotas --plan: type, market, maximum, class.
     for pool, plan in zip(pools, plan_pools(pools, rendered.name), strict=True):
-        zone = value_at(pool.provider, "placement", "availabilityZone")
-        zone = zone if isinstance(zone, str) else None
-        settings = rendered.settings_of(pool)
+        zone = pool.zone
+        settings = rendered.file_of(pool)
         pool_yaml = settings.file if settings is not None else None
         found.pools[(cluster, plan.name)] = _capacity(cluster, plan, rendered.name, zone, pool_yaml)
     for autoscaler in rendered.of_kind("ClusterAutoscaler"):
@@ -275,29 +270,10 @@ class Report:
     limits: list[GpuLimitChange]
 
 
-def render_text(report: Report, stream: t.TextIO) -> None:
-    bold, reset = ("\033[1m", "\033[0m") if use_colour(stream) else ("", "")
-    stream.write(
-        f"{bold}Pools (most they can launch){reset}\n{text_table(POOL_HEADER, map(_pool_row, report.changes))}\n"
-    )
-    stream.write(
-        f"{bold}Per quota class and market{reset}\n{text_table(CLASS_HEADER, map(_class_row, report.classes))}\n"
-    )
-    stream.write(
-        f"{bold}ClusterAutoscaler GPU limits{reset}\n{text_table(LIMIT_HEADER, map(_limit_row, report.limits))}\n"
-    )
-
-
-def render_markdown(report: Report, stream: t.TextIO) -> None:
+def output(report: Report) -> Output:
+    """The report for ``accelcap.report``'s reporters; capacity-diff has no findings: it reports."""
     moved = [c for c in report.changes if c.change != "unchanged"]
-    stream.write(f"### Capacity diff\n\n{len(moved)} pool(s) changed of {len(report.changes)}.\n\n")
-    stream.write(markdown_table(POOL_HEADER, map(_pool_row, report.changes)) + "\n")
-    stream.write(markdown_table(CLASS_HEADER, map(_class_row, report.classes)) + "\n")
-    stream.write(markdown_table(LIMIT_HEADER, map(_limit_row, report.limits)) + "\n")
-
-
-def render_json(report: Report, stream: t.TextIO) -> None:
-    document = {
+    summary = {
         "pools": [{**asdict(c), "detail": c.detail} for c in report.changes],
         "classes": [
             {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators}
@@ -305,11 +281,13 @@ def render_json(report: Report, stream: t.TextIO) -> None:
         ],
         "gpu_limits": [asdict(c) for c in report.limits],
     }
-    json.dump(document, stream, indent=2, sort_keys=True)
-    stream.write("\n")
-
-
-RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+    tables = [
+        Table(POOL_HEADER, [_pool_row(c) for c in report.changes], title="Pools (most they can launch)"),
+        Table(CLASS_HEADER, [_class_row(c) for c in report.classes], title="Per quota class and market"),
+        Table(LIMIT_HEADER, [_limit_row(c) for c in report.limits], title="ClusterAutoscaler GPU limits"),
+    ]
+    verdict = f"{len(moved)} pool(s) changed of {len(report.changes)}"
+    return Output(TOOL, [], summary, tables, verdict=verdict, headline=verdict, title="Capacity diff")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -333,7 +311,7 @@ def execute(args: argparse.Namespace) -> int:
         ]
         base, head = capacities(trees[0]), capacities(trees[1])
     changes, classes = compare(base.pools, head.pools)
-    RENDERERS[args.format](Report(changes, classes, compare_gpu_limits(base, head)), sys.stdout)
+    write_output(args.format, output(Report(changes, classes, compare_gpu_limits(base, head))), sys.stdout)
     return EXIT_OK
 
 

@@ -23,35 +23,15 @@ import io
 import os
 import signal
 import sys
-import threading
 import traceback
 import typing as t
 
 from .errors import EXIT_BAD_INPUT, InputError, ToolError
+from .signals import CATCHABLE_SIGNALS, signals_handled
 
 #: Standard output could not be written and the verdict was 0 (128 + SIGPIPE, as a shell
 #: reports a command that SIGPIPE stopped).
 EXIT_OUTPUT_LOST = 141
-#: Signals that end a process by default and that a process can catch; ``run_tool`` turns
-#: each into ``Interrupted`` (SIGINT stays Python's KeyboardInterrupt; SIGPIPE is ignored by
-#: Python, a closed pipe is a write error instead).
-CATCHABLE_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    getattr(signal, name)
-    for name in (
-        "SIGTERM",
-        "SIGHUP",
-        "SIGQUIT",
-        "SIGUSR1",
-        "SIGUSR2",
-        "SIGALRM",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGVTALRM",
-        "SIGPROF",
-    )
-    if hasattr(signal, name)
-)
-
 #: The exit codes every tool shares beyond its own (``new_parser`` adds them to every epilog).
 COMMON_EXITS_HELP = """  141  standard output could not be written (a closed pipe) and the verdict was 0;
      otherwise the verdict's code
@@ -160,21 +140,6 @@ def one_line(text: str) -> str:
 
 def _raise_interrupted(signum: int, _frame: t.Any) -> None:
     raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def signals_handled(signals: t.Iterable[int], handler: t.Callable[[int, t.Any], None]) -> t.Iterator[None]:
-    """Inside: ``handler`` handles each of ``signals``; the previous handlers come back on
-    leaving. Python sets handlers in the main thread only, so elsewhere this changes nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, handler) for s in signals}
-    try:
-        yield
-    finally:
-        for number, former in previous.items():
-            signal.signal(number, former)
 
 
 def signals_raise() -> t.ContextManager[None]:

@@ -4,7 +4,7 @@
   settings and zone subnets into the pools (``accelcap.worker.wiring``), from ``cluster.yaml``;
 - ``gpu-limits.yaml`` beside every kustomization of the cluster that lists it under
   ``patches``: the ClusterAutoscaler's ``resourceLimits.gpus``, from the pools the cluster's
-  overlay renders (``accelcap.pools.gpu_limits``), so "allow 4 GPU nodes" stays one line in
+  overlay renders (``accelcap.model.gpu_limits``), so "allow 4 GPU nodes" stays one line in
   a pool.yaml.
 
 ``python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
@@ -23,12 +23,9 @@ from .affected import cluster_roots, kustomization_file
 from .config import Settings
 from .errors import InputError
 from .facts import facts_path, load_facts
-from .pools import GpuLimit, find_pools, gpu_limits
+from .model import ClusterModel, GpuLimit, rendering_models
 from .worker import wiring_path, wiring_text
 from .yamlload import load_single
-
-if t.TYPE_CHECKING:
-    from .render import RenderedOverlay
 
 GPU_LIMITS_FILE = "gpu-limits.yaml"
 GENERATOR = "python -m accelcap.generate"
@@ -74,9 +71,9 @@ def gpu_limits_text(cluster: str, limits: list[GpuLimit]) -> str:
     return "\n".join(header + body) + "\n"
 
 
-def gpu_limits_of(rendered: RenderedOverlay) -> list[GpuLimit]:
+def gpu_limits_of(rendered: ClusterModel) -> list[GpuLimit]:
     """The GPU limits that follow from the pools of a rendered cluster."""
-    limits, unknown = gpu_limits(find_pools(rendered.documents))
+    limits, unknown = rendered.gpu_limits
     if unknown:
         pool = unknown[0]
         raise InputError(
@@ -96,13 +93,11 @@ class ClusterRenders:
         self._limits: dict[str, list[GpuLimit]] = {}
 
     def prefetch(self, clusters: t.Iterable[str]) -> None:
-        from .render import rendering_overlays  # the render layer imports this module's neighbours
-
         missing = [cluster for cluster in dict.fromkeys(clusters) if cluster not in self._limits]
         if not missing:
             return
-        overlays = [self.settings.overlays / cluster for cluster in missing]
-        with rendering_overlays(overlays, self.settings) as rendered:
+        overlays = [str(self.settings.overlays / cluster) for cluster in missing]
+        with rendering_models(overlays, self.settings) as rendered:
             for cluster, overlay in zip(missing, rendered, strict=True):
                 self._limits[cluster] = gpu_limits_of(overlay)
 

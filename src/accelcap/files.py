@@ -18,11 +18,12 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from .cli import CATCHABLE_SIGNALS, signals_handled
 from .errors import InputError
+from .signals import CATCHABLE_SIGNALS, signals_handled
 
-#: Held back while a file is written and replaced (the signals ``accelcap.cli`` turns into
-#: ``Interrupted``, plus SIGINT); the first is raised again as soon as the file is in place.
+#: Held back while a file is written and replaced (the signals ``accelcap.signals`` lists,
+#: which ``accelcap.cli`` turns into ``Interrupted``, plus SIGINT); the first is raised again
+#: as soon as the file is in place.
 _HELD_SIGNALS = frozenset({signal.SIGINT, *CATCHABLE_SIGNALS})
 
 

@@ -4,10 +4,12 @@ Each pool-and-zone directory under ``overlays/<cluster>/`` holds one Pool object
 kustomize reads it and never emits it) with every setting a platform engineer changes for that
 pool; kustomize fills the pool's MachineSet and MachineAutoscaler from it. The rendered
 objects carry the values, and tools read those; the Pool objects themselves are found by
-walking the kustomizations a build is made of, and checked strictly against
-``schemas/pool.schema.json`` (a misspelt optional key would otherwise be ignored), so the
-render layer (``accelcap.render``) can hand them to the lint rules that compare them with what
-was rendered. The rendered MachineSet names its Pool in the annotation ``POOL_ANNOTATION``.
+walking the kustomizations a build is made of (``KustomizationGraph``, the fields kustomize
+loads resources from), and checked strictly against ``schemas/pool.schema.json`` (a misspelt
+optional key would otherwise be ignored) before kustomize renders the build: the cluster model
+hands a ``PoolReader`` to the render layer (``accelcap.model.build_cache``) and joins each
+pool from its file and what was rendered. The rendered MachineSet names its Pool in the
+annotation ``POOL_ANNOTATION``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .affected import LOADED_FIELDS, Loader, is_remote, kustomization_file
+from .affected import KUSTOMIZATION_NAMES, LOADED_FIELDS, KustomizationGraph, Loader
 from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
@@ -32,13 +34,15 @@ KIND = "Pool"
 #: Annotations components/pool writes on the pool's MachineSet.
 POOL_ANNOTATION = "accel-capacity.io/pool"
 ZONE_ANNOTATION = "accel-capacity.io/zone"
-#: ``market`` of pool.yaml -> ``accelcap.pools.Pool.market`` of the rendered MachineSet.
+#: ``market`` of pool.yaml -> ``accelcap.model.ScaledMachineSet.market`` of the rendered MachineSet.
 MARKETS = {"Spot": "spot", "OnDemand": "on-demand"}
 _POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class PoolSettings:
+    """One pool.yaml, checked: the settings a platform engineer edits for one pool."""
+
     name: str
     zone: str
     instance_type: str
@@ -105,39 +109,54 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def _resource_files(directory: Path, settings: Settings, seen: set[Path], load: Loader) -> t.Iterator[Path]:
-    """Files inside the repository that a kustomization takes resources from, through every
-    field kustomize loads them from (``LOADED_FIELDS``: kustomize itself reports what it
-    cannot reach)."""
-    file = kustomization_file(directory)
-    if file is None or directory in seen:
-        return
-    seen.add(directory)
-    root = settings.root.resolve()
-    kustomization = load(file, settings.relative(file))
-    for key in LOADED_FIELDS:
-        for entry in kustomization.get(key) or []:
-            if not isinstance(entry, str) or is_remote(entry):
-                continue
-            target = (directory / entry).resolve()
-            if root not in target.parents:
-                continue  # a pool.yaml lives in the repository
-            if target.is_dir():
-                yield from _resource_files(target, settings, seen, load)
-            elif target.is_file():
-                yield target
-
-
 def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolSettings]:
     """Every Pool object the build at ``directory`` reads, checked; ``load`` reads each
     kustomization file."""
-    settings = settings or load_settings()
-    pools = []
-    for file in _resource_files(directory.resolve(), settings, set(), load):
-        text, _ = read_text(file, settings.relative(file))
-        if not _POOL_LINE.search(text):
-            continue
-        for document in load_documents(text, settings.relative(file)):
-            if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION:
-                pools.append(_pool_of(document, file, settings))
-    return pools
+    return PoolReader()(directory, settings or load_settings(), load)
+
+
+class PoolReader:
+    """The Pool objects of every build of one run (``accelcap.model.build_cache`` hands one to
+    the render layer): the kustomization graph of the run is walked once, and each file read
+    once, however many builds share it (every pool's build reads the same bases).
+
+    Safe to call from the run's build threads: at worst two threads read the same file.
+    """
+
+    def __init__(self) -> None:
+        self._graph: KustomizationGraph | None = None
+        #: What each file holds: its Pool objects, or the error that refuses it.
+        self._files: dict[Path, list[PoolSettings] | InputError] = {}
+
+    def __call__(self, directory: Path, settings: Settings, load: Loader) -> list[PoolSettings]:
+        if self._graph is None:
+            # The files kustomize loads as resources, through the one kustomization walker;
+            # kustomize itself reports a path that does not exist.
+            self._graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
+        return [pool for file in sorted(self._graph.files(directory)) for pool in self._pools_in(file, settings)]
+
+    def _pools_in(self, file: Path, settings: Settings) -> list[PoolSettings]:
+        found = self._files.get(file)
+        if found is None:
+            try:
+                found = _read_pools(file, settings)
+            except InputError as error:
+                found = error
+            self._files[file] = found
+        if isinstance(found, InputError):
+            raise found
+        return found
+
+
+def _read_pools(file: Path, settings: Settings) -> list[PoolSettings]:
+    """The Pool objects of one file a build loads (none in a kustomization or a directory)."""
+    if file.name in KUSTOMIZATION_NAMES or not file.is_file():
+        return []
+    text, _ = read_text(file, settings.relative(file))
+    if not _POOL_LINE.search(text):
+        return []
+    return [
+        _pool_of(document, file, settings)
+        for document in load_documents(text, settings.relative(file))
+        if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION
+    ]

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import jsonschema
 
+from .catalog.install_naming import naming_of, tag_names
+from .catalog.machine_api import CLUSTER_LABEL, ROLE_LABELS
 from .errors import InputError
 from .identifiers import AMI_ID, AVAILABILITY_ZONE, INFRA_ID, OBJECT_NAME, REGION, with_ecma_patterns
 from .pool_settings import ZONE_ANNOTATION
-from .pools import CLUSTER_LABEL, ROLE_LABELS, naming_of, tag_names
 from .yamlload import package_schema, value_at
 
 PROVIDER_PATH = "spec.template.spec.providerSpec.value"

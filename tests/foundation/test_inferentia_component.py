@@ -8,18 +8,18 @@ import pytest
 
 from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
-from accelcap.pools import find_pools
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import find_machinesets, render_model
+from accelcap.render import RenderedOverlay
 from support import REPO, enable_inferentia, one
 
 
 def render(root: Path) -> RenderedOverlay:
-    return render_overlay(root / "overlays" / "prod", load_settings(root))
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 def test_off_by_default(repo_copy: Path) -> None:
     rendered = render(repo_copy)
-    assert {p.accelerator for p in find_pools(rendered.documents)} == {Accelerator.NVIDIA_GPU}
+    assert {p.accelerator for p in find_machinesets(rendered.documents)} == {Accelerator.NVIDIA_GPU}
     assert not rendered.of_kind("DeviceConfig", "NodeFeatureRule")
     assert {d.name for d in rendered.of_kind("Pod")} == {"cuda-vectoradd"}
 
@@ -33,7 +33,7 @@ def test_one_line_turns_it_on(repo_copy: Path) -> None:
     root_paths = [f.path for f in rendered.applications if f.application.name == "prod-root"]
     assert root_paths == ["overlays/prod/apps", "overlays/prod/inferentia/apps"]
     assert {apps[name].parent for name in ("prod-neuron-operators", "prod-inferentia-capacity")} == {"prod-root"}
-    (neuron_pool,) = [p for p in find_pools(rendered.documents) if p.accelerator is Accelerator.NEURON]
+    (neuron_pool,) = [p for p in find_machinesets(rendered.documents) if p.accelerator is Accelerator.NEURON]
     assert neuron_pool.machineset.application == "prod-inferentia-capacity"
     assert neuron_pool.name == "prod-x7k2p-inferentia-us-west-2a"
     assert (neuron_pool.instance_type, neuron_pool.market, neuron_pool.replicas) == ("inf2.xlarge", "spot", 0)

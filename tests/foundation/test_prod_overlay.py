@@ -8,7 +8,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.facts import ClusterFacts, load_facts
-from accelcap.pools import find_pools
+from accelcap.model import find_machinesets
 from accelcap.render import Document, RenderedOverlay
 from support import REPO, one
 
@@ -120,7 +120,7 @@ def test_autoscaling(prod: RenderedOverlay, gpu_machineset: Document) -> None:
     autoscaler = one(prod, "ClusterAutoscaler")
     assert autoscaler.name == "default" and autoscaler.namespace is None
     assert autoscaler.get("spec", "resourceLimits", "gpus") == [{"type": "nvidia-a10g", "min": 0, "max": 2}]
-    (pool,) = find_pools(prod.documents)
+    (pool,) = find_machinesets(prod.documents)
     assert pool.autoscaler is not None
     assert pool.autoscaler.get("spec", "scaleTargetRef") == {
         "apiVersion": "machine.openshift.io/v1beta1",

@@ -10,8 +10,7 @@ import pytest
 from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
-from accelcap.pools import find_pools
-from accelcap.render import render_overlay
+from accelcap.model import find_machinesets, render_model
 
 ZONES = ("eu-west-1a", "eu-west-1b")
 SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaaa", "eu-west-1b": "subnet-0bbbbbbbbbbbbbbbb"}
@@ -64,9 +63,9 @@ def add_staging_with_two_zones(root: Path) -> Path:
 @pytest.mark.slow
 def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
     staging = add_staging_with_two_zones(repo_copy)
-    rendered = render_overlay(staging, load_settings(repo_copy))
+    rendered = render_model(staging, load_settings(repo_copy))
     assert rendered.facts is not None and rendered.facts.name == "staging"
-    pools = {p.name: p for p in find_pools(rendered.documents)}
+    pools = {p.name: p for p in find_machinesets(rendered.documents)}
     assert set(pools) == {f"stg-k3m9z-gpu-{zone}" for zone in ZONES}
     for zone in ZONES:
         pool = pools[f"stg-k3m9z-gpu-{zone}"]
@@ -95,8 +94,8 @@ def test_on_demand_is_one_line(repo_copy: Path) -> None:
     before = pool_file.read_text()
     pool_file.write_text(before.replace("  market: Spot ", "  market: OnDemand "))
     assert len([1 for a, b in zip(before.splitlines(), pool_file.read_text().splitlines(), strict=True) if a != b]) == 1
-    rendered = render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
-    (pool,) = find_pools(rendered.documents)
+    rendered = render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+    (pool,) = find_machinesets(rendered.documents)
     assert pool.market == "on-demand" and "spotMarketOptions" not in pool.provider
     assert pool.machineset.annotations["accel-capacity.io/market"] == "OnDemand"
     assert lint_overlay(rendered) == []

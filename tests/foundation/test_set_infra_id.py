@@ -12,7 +12,7 @@ import pytest
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import render_overlay
+from accelcap.model import render_model
 from support import REPO
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -34,13 +34,13 @@ def facts_file(root: Path) -> Path:
 
 def rendered_text(root: Path) -> str:
     load_settings.cache_clear()
-    rendered = render_overlay(root / "overlays" / "prod", load_settings(root))
+    rendered = render_model(root / "overlays" / "prod", load_settings(root))
     return json.dumps([d.obj for d in rendered.documents])
 
 
 def lint_codes(root: Path) -> set[str]:
     load_settings.cache_clear()
-    return {f.code for f in lint_overlay(render_overlay(root / "overlays" / "prod", load_settings(root)))}
+    return {f.code for f in lint_overlay(render_model(root / "overlays" / "prod", load_settings(root)))}
 
 
 @pytest.mark.slow

@@ -21,8 +21,7 @@ from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.lint.engine import lint_overlay
-from accelcap.pools import find_pools
-from accelcap.render import render_overlay
+from accelcap.model import find_machinesets, render_model
 from accelcap.worker import worker_machinesets
 from accelcap.yamlload import load_file
 from support import REPO, shared_dir
@@ -120,8 +119,8 @@ def test_capture_round_trips_the_worker(name: str, repo_copy: Path) -> None:
     assert captured.returncode == 0, captured.stderr
     load_settings.cache_clear()
     generate.write_derived(repo_copy)
-    rendered = render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
-    (pool,) = find_pools(rendered.documents)
+    rendered = render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+    (pool,) = find_machinesets(rendered.documents)
     expected = copy.deepcopy(provider_of(worker))
     expected.pop("metadata", None)
     expected["apiVersion"] = "machine.openshift.io/v1beta1"  # both are served; pools use this one
@@ -190,7 +189,7 @@ def test_user_defined_tags_are_copied(repo_copy: Path) -> None:
     assert result.returncode == 0 and result.stderr == "", result.stderr
     load_settings.cache_clear()
     generate.write_derived(repo_copy)
-    (pool,) = find_pools(render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy)).documents)
+    (pool,) = find_machinesets(render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy)).documents)
     assert {"name": "guid", "value": "df2jq"} in pool.provider["tags"]
     assert pool.provider["subnet"] == {"id": "subnet-05a9a72c36b6099c5"}
     assert "capacityReservationId" not in pool.provider  # empty on the worker; each pool's own anyway

@@ -1,7 +1,7 @@
 """A corpus of bad and hostile inputs across the tools, each held to the rules every tool shares.
 
 Every case runs a tool on a fresh copy of the repository (a git repository for
-capacity-diff) and is held to the rules of ``accelcap.cli`` and the README ("exit codes", from
+capacity-diff) and is held to the rules of ``accelcap.cli`` and README.md, "Tools" (from
 ``accelcap.toolbox.EXIT_RULES``):
 
 - the exit code is one the case expects (the documented code for that input);

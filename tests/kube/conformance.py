@@ -46,7 +46,8 @@ from kube_support import LocalApiServer, service_account_user
 
 from accelcap.catalog import gitops
 from accelcap.config import load_settings
-from accelcap.render import Document, RenderedOverlay, list_overlays, render_overlay
+from accelcap.model import render_model
+from accelcap.render import Document, RenderedOverlay, list_overlays
 from support import INFERENTIA_LINE, REPO, copy_repository, enable_inferentia
 
 #: The field manager Argo CD's server-side apply uses (gitops-engine).
@@ -369,7 +370,7 @@ def render_cluster(name: str, scratch: Path) -> RenderedOverlay:
     ``scratch`` with Inferentia on."""
     settings = load_settings(REPO)
     if not name.endswith(INFERENTIA):
-        return render_overlay(settings.overlays / name, settings)
+        return render_model(settings.overlays / name, settings)
     cluster = name.removesuffix(INFERENTIA)
     root = copy_repository(scratch / name)
     enable_inferentia(root, cluster)
@@ -378,7 +379,7 @@ def render_cluster(name: str, scratch: Path) -> RenderedOverlay:
     load_settings.cache_clear()
     try:
         copied = load_settings(root)
-        return render_overlay(copied.overlays / cluster, copied)
+        return render_model(copied.overlays / cluster, copied)
     finally:
         for key, value in saved.items():
             if value is None:

@@ -42,7 +42,8 @@ from kube_support import (
 
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import render_model
+from accelcap.render import RenderedOverlay
 from accelcap.validate import cli as validate_cli
 from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
 
@@ -107,7 +108,7 @@ def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
     """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on."""
     if request.param == "prod-inferentia":
         enable_inferentia(repo_copy)
-    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+    return render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
 @pytest.fixture(scope="session")

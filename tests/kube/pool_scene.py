@@ -20,7 +20,7 @@ from kube_support import LocalApiServer
 
 from accelcap.catalog.accelerator_stack import kmm_module_ready_label
 from accelcap.catalog.instance_types import Accelerator
-from accelcap.pools import Pool, find_pools
+from accelcap.model import ScaledMachineSet, find_machinesets
 from accelcap.render import Document, RenderedOverlay, is_application
 
 #: Marks the Nodes and Pods a scene writes, so clean() finds them.
@@ -43,7 +43,9 @@ class PoolScene:
     def __init__(self, server: LocalApiServer, rendered: RenderedOverlay, accelerator: Accelerator) -> None:
         self.server = server
         self.rendered = rendered
-        self.pool: Pool = next(p for p in find_pools(rendered.documents) if p.accelerator == accelerator)
+        self.pool: ScaledMachineSet = next(
+            p for p in find_machinesets(rendered.documents) if p.accelerator == accelerator
+        )
         self.accelerator = accelerator
         self.kubelet_port = 10250
 
@@ -248,7 +250,7 @@ class PoolScene:
         for document in [*self.rendered_of("ClusterPolicy"), *self.rendered_of("DeviceConfig")]:
             if server.admin.resource_for(document.api_version, document.kind):
                 server.delete(document.api_version, document.kind, document.name, document.namespace)
-        for pool in find_pools(self.rendered.documents):
+        for pool in find_machinesets(self.rendered.documents):
             server.delete(pool.machineset.api_version, "MachineSet", pool.name, pool.machineset.namespace)
             if pool.autoscaler is not None:
                 server.delete(

@@ -29,7 +29,8 @@ from accelcap.catalog.machine_api import FAILURE_CAUSES, failure_cause
 from accelcap.cluster import Cluster, PodWriter
 from accelcap.config import load_settings
 from accelcap.errors import InputError
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import render_model
+from accelcap.render import RenderedOverlay
 from accelcap.verify_pools import cli
 from accelcap.verify_pools.access import READ_RULES, WORKLOAD_RULES
 from accelcap.verify_pools.workload import neuron_devices
@@ -367,7 +368,7 @@ def test_no_gpu_operator_yet(gpu: PoolScene) -> None:
 
 
 def _render(root: Path) -> RenderedOverlay:
-    return render_overlay(root / "overlays" / "prod", load_settings(root))
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 def test_an_instance_type_the_catalog_lacks_cannot_be_checked(

@@ -17,13 +17,14 @@ import pytest
 from accelcap.config import load_settings
 from accelcap.lint import cli as lint_cli
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import render_model
+from accelcap.render import RenderedOverlay
 from accelcap.validate import cli as validate_cli
 from support import codes, enable_inferentia, run_in_process
 
 
 def render(root: Path) -> RenderedOverlay:
-    return render_overlay(root / "overlays" / "prod", load_settings(root), allow_remote=True)
+    return render_model(root / "overlays" / "prod", load_settings(root), allow_remote=True)
 
 
 def edit(root: Path, relative: str, old: str, new: str) -> None:

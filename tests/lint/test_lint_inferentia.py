@@ -8,14 +8,14 @@ from accelcap.catalog.instance_types import Accelerator
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import NEURON_TAINT
-from accelcap.pools import find_pools
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import find_machinesets, render_model
+from accelcap.render import RenderedOverlay
 from support import codes, enable_inferentia
 
 
 def prod_with_inferentia(root: Path) -> RenderedOverlay:
     enable_inferentia(root)
-    return render_overlay(root / "overlays" / "prod", load_settings(root))
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 def test_inferentia_opt_in_lints_clean(repo_copy: Path) -> None:
@@ -26,7 +26,7 @@ def test_inferentia_opt_in_lints_clean(repo_copy: Path) -> None:
 def test_hard_taint_on_the_real_neuron_pool_fires_cap014(repo_copy: Path) -> None:
     overlay = prod_with_inferentia(repo_copy)
     before = codes(lint_overlay(overlay))
-    neuron = [p for p in find_pools(overlay.documents) if p.accelerator is Accelerator.NEURON]
+    neuron = [p for p in find_machinesets(overlay.documents) if p.accelerator is Accelerator.NEURON]
     assert neuron, "the Inferentia build has no Neuron pool"
     assert any(d.kind == "DeviceConfig" for d in overlay.documents)
     neuron[0].machineset.obj["spec"]["template"]["spec"]["taints"] = [dict(NEURON_TAINT)]

@@ -55,7 +55,7 @@ def test_odd_shapes_do_not_crash(spec: t.Any) -> None:
     documents.append(
         Document({"apiVersion": "v1", "kind": "Pod", "metadata": "not a mapping"}, "odd", "odd/validation")
     )
-    findings = lint_overlay(RenderedOverlay(Path("odd"), "odd", documents, [], None))
+    findings = lint_overlay(RenderedOverlay(Path("odd"), "odd", documents, []))
     assert all(f.code.startswith("CAP") for f in findings)
 
 

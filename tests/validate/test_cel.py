@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from accelcap.config import load_settings
-from accelcap.render import RenderedOverlay, render_overlay
+from accelcap.model import render_model
+from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
 from accelcap.validate.cel import RULES, Error, Unsupported, evaluate, parse, rule_errors
 from accelcap.validate.pinned import convert_pinned, pinned_crds
@@ -136,7 +137,7 @@ def test_rule_paths_escape_keys_as_json_pointers() -> None:
 @pytest.fixture
 def deviceconfig_render(repo_copy: Path) -> RenderedOverlay:
     enable_inferentia(repo_copy)
-    return render_overlay(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+    return render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
 
 
 def test_the_deviceconfig_without_its_empty_dra_image_is_refused(deviceconfig_render: RenderedOverlay) -> None:

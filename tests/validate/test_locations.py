@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from accelcap.errors import InputError
+from accelcap.model import ClusterModel
 from accelcap.render import RenderedOverlay
 from accelcap.validate import ValidateOptions, Validator
 from accelcap.validate.core_schemas import DEFAULT_KUBERNETES_VERSION, bundle_directory
@@ -92,7 +93,7 @@ def test_kubernetes_version_comes_from_the_facts(prod: RenderedOverlay, settings
     validator = Validator(settings)
     assert prod.facts is not None
     assert validator.kubernetes_version(prod) == prod.facts.kubernetes_version
-    bare = RenderedOverlay(prod.path, "file", prod.documents, [], None)
+    bare = ClusterModel(prod.overlay, None)
     assert validator.kubernetes_version(bare) == DEFAULT_KUBERNETES_VERSION
     assert Validator(settings, ValidateOptions(kubernetes_version="1.29")).kubernetes_version(prod) == "1.29"
     assert bundle_directory("1.31").name == "v1.31.0-local-strict"

@@ -47,12 +47,14 @@ def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
     head = commit_all(repo_copy, "on-demand")
 
     report = json.loads(capacity_diff(repo_copy, base, head).stdout)
-    assert [(p["pool"], p["change"], p["detail"]) for p in report["pools"]] == [
+    assert [(p["pool"], p["change"], p["detail"]) for p in report["summary"]["pools"]] == [
         ("prod-x7k2p-gpu-us-west-2a", "changed", "market Spot -> OnDemand")
     ]
-    classes = {(c["quota_class"], c["market"]): (c["base_vcpus"], c["head_vcpus"]) for c in report["classes"]}
+    classes = {
+        (c["quota_class"], c["market"]): (c["base_vcpus"], c["head_vcpus"]) for c in report["summary"]["classes"]
+    }
     assert classes == {("G and VT", "spot"): (16, 0), ("G and VT", "on-demand"): (0, 16)}
-    assert report["gpu_limits"] == [{"cluster": "prod", "type": "nvidia-a10g", "base": 2, "head": 2}]
+    assert report["summary"]["gpu_limits"] == [{"cluster": "prod", "type": "nvidia-a10g", "base": 2, "head": 2}]
 
     listing = repo_copy / "overlays" / "prod" / "capacity" / "kustomization.yaml"
     listing.write_text(
@@ -62,7 +64,7 @@ def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
     result = capacity_diff(repo_copy, head, removed)
     assert result.returncode == 0, result.stderr
     gone = json.loads(result.stdout)
-    assert [(p["pool"], p["change"]) for p in gone["pools"]] == [("prod-x7k2p-gpu-us-west-2a", "removed")]
+    assert [(p["pool"], p["change"]) for p in gone["summary"]["pools"]] == [("prod-x7k2p-gpu-us-west-2a", "removed")]
 
     markdown = capacity_diff(repo_copy, base, head, "markdown").stdout
     assert markdown.startswith("### Capacity diff") and "| prod | G and VT | on-demand | 0 | 16 | +16 |" in markdown

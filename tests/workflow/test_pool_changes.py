@@ -20,7 +20,7 @@ from test_capacity_diff import capacity_diff, commit_all, git
 from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import render_overlay
+from accelcap.model import render_model
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
 NEW_ZONE = "us-west-2b"
@@ -77,7 +77,7 @@ def add_zone(root: Path) -> None:
 
 def lint_codes(root: Path) -> dict[str, set[str]]:
     load_settings.cache_clear()
-    findings = lint_overlay(render_overlay(root / "overlays" / "prod", load_settings(root)))
+    findings = lint_overlay(render_model(root / "overlays" / "prod", load_settings(root)))
     found: dict[str, set[str]] = {}
     for finding in findings:
         found.setdefault(finding.code, set()).add(finding.message)
@@ -132,8 +132,8 @@ def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -
         result = capacity_diff(repo_copy, base, revisions[name])
         assert result.returncode == 0, result.stderr
         document = json.loads(result.stdout)
-        pools = {p["pool"]: (p["change"], p["detail"]) for p in document["pools"]}
-        limits = {g["type"]: (g["base"], g["head"]) for g in document["gpu_limits"]}
+        pools = {p["pool"]: (p["change"], p["detail"]) for p in document["summary"]["pools"]}
+        limits = {g["type"]: (g["base"], g["head"]) for g in document["summary"]["gpu_limits"]}
         return pools, limits
 
     assert report("changed maximum") == (
@@ -152,7 +152,7 @@ def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -
         {"nvidia-a10g": (2, 4)},
     )
     document = json.loads(capacity_diff(repo_copy, base, revisions["new zone"]).stdout)
-    (added,) = [p for p in document["pools"] if p["change"] == "added"]
+    (added,) = [p for p in document["summary"]["pools"] if p["change"] == "added"]
     assert added["head"]["pool_yaml"] == f"overlays/prod/capacity/gpu-{NEW_ZONE}/pool.yaml"
     text = capacity_diff(repo_copy, base, revisions["changed maximum"], "text").stdout
     assert "maxReplicas 2 -> 4" in text and "ClusterAutoscaler GPU limits" in text

@@ -10,7 +10,7 @@ Application that syncs MachineSets on such a cluster to ignore these fields (wit
 
 from __future__ import annotations
 
-from ..pools import PROVIDER
+from .machine_api import PROVIDER
 
 #: The first OpenShift minor version whose MCO manages AWS MachineSet boot images by default.
 MANAGED_BY_DEFAULT_FROM = (4, 19)

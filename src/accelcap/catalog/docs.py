@@ -6,9 +6,9 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
-from ..instance_types import family_of
 from ..tables import markdown_table
 from . import boot_images, gitops, install_naming, instance_types, kinds, openshift_versions, operators
+from .instance_types import family_of
 
 DOCS_FILE = "docs/catalog.md"
 

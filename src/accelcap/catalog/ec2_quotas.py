@@ -27,7 +27,7 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..instance_types import family_of
+from .instance_types import family_of
 
 
 class Market(enum.StrEnum):

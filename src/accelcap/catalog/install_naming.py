@@ -7,6 +7,7 @@ era it was installed in (``installNaming``).
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass
 
 #: Where the names come from.
@@ -52,3 +53,26 @@ def describe(key: str, infra_id: str = "<infraID>") -> str:
     naming = INSTALL_NAMING[key]
     groups = " and ".join(f"`{name}`" for name in naming.security_group_names(infra_id))
     return f"{key}: {groups}, subnet `{naming.subnet_prefix(infra_id)}<zone>`"
+
+
+def naming_of(names: t.Iterable[str], infra_id: str) -> str | None:
+    """Which ``INSTALL_NAMING`` the security-group and subnet ``names`` of a worker follow."""
+    names = list(names)
+    for key, naming in INSTALL_NAMING.items():
+        groups = naming.security_group_names(infra_id)
+        if any(n in groups for n in names) or any(n.startswith(naming.subnet_prefix(infra_id)) for n in names):
+            return key
+    return None
+
+
+def tag_names(filters: t.Any) -> list[str] | None:
+    """Values of a ``tag:Name`` filter list; None when the reference names no tag (an id, an ARN)."""
+    if not isinstance(filters, list):
+        return None
+    names = [
+        str(value)
+        for item in filters
+        if isinstance(item, dict) and item.get("name") == "tag:Name"
+        for value in (item.get("values") or [])
+    ]
+    return names or None

@@ -2,13 +2,16 @@
 
 The one table of instance types in the project. ``tools/verify-quotas`` asks EC2 for vCPUs
 instead; this table serves the checks that run without AWS (linter, capacity diff,
-``--plan``). ``accelcap.instance_types`` reads it.
+``--plan``). Its readers (``family_of``, ``accelerator_of``, ``lookup``, ``require``) are at
+the end.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from ..errors import InputError
 
 #: Where the numbers come from; the counts agree with kubernetes/autoscaler's table.
 SOURCES = (
@@ -89,3 +92,37 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
     **_sizes("r5a", None, ("large", 2, 0), ("xlarge", 4, 0), ("2xlarge", 8, 0), ("4xlarge", 16, 0)),
 }
 # fmt: on
+
+
+def family_of(instance_type: str) -> str:
+    """``g5.2xlarge`` -> ``g5``."""
+    return instance_type.split(".", 1)[0].lower()
+
+
+def accelerator_of(instance_type: str) -> Accelerator:
+    """The accelerator kind of ``instance_type``, from its family name alone.
+
+    Labels can be edited away; the instance type is what AWS launches, so pool rules key on
+    this. The longest matching prefix of ``ACCELERATOR_BY_FAMILY_PREFIX`` decides.
+    """
+    family = family_of(instance_type)
+    for length in range(len(family), 0, -1):
+        found = ACCELERATOR_BY_FAMILY_PREFIX.get(family[:length])
+        if found is not None:
+            return found
+    return Accelerator.NONE
+
+
+def lookup(instance_type: str) -> InstanceType | None:
+    return INSTANCE_TYPES.get(instance_type)
+
+
+def require(instance_type: str, where: str, why: str) -> InstanceType:
+    """The table's entry for ``instance_type``; a type missing there is bad input at ``where``.
+
+    ``why`` says what needs the entry (shown in the error).
+    """
+    known = INSTANCE_TYPES.get(instance_type)
+    if known is None:
+        raise InputError(where, f"instanceType {instance_type} is not in accelcap.catalog.instance_types; {why}")
+    return known

@@ -19,6 +19,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+MACHINE_GROUP = "machine.openshift.io"
+AUTOSCALING_GROUP = "autoscaling.openshift.io"
+
+# Labels and tags the OpenShift machine API reads and writes on MachineSets and instances.
+CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
+MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
+ROLE_LABELS = ("machine.openshift.io/cluster-api-machine-role", "machine.openshift.io/cluster-api-machine-type")
+#: The node label the autoscaler counts GPUs by (ClusterAutoscaler resourceLimits.gpus[].type).
+ACCELERATOR_LABEL = "cluster-api/accelerator"
+#: EC2 tag ``kubernetes.io/cluster/<infraID>: owned`` on every machine of the cluster.
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+#: JSON pointer of the providerSpec value inside a MachineSet.
+PROVIDER = "/spec/template/spec/providerSpec/value"
+
 SOURCES = (
     (
         "openshift/api machine/v1beta1/types_machine.go: Machine phases (Provisioning, Provisioned, Running, "
@@ -89,7 +103,7 @@ FAILURE_CAUSES: tuple[FailureCause, ...] = (
             re.IGNORECASE,
         ),
         "AWS has no capacity for the type in this zone and market now: wait, add another zone, or (Spot) run "
-        "the pool On-Demand (components/on-demand)",
+        "the pool On-Demand (market: OnDemand in its pool.yaml)",
         f"{_EC2_ERRORS}: InsufficientInstanceCapacity, UnfulfillableCapacity",
         "error creating EC2 instance: InsufficientInstanceCapacity: There is no Spot capacity available that "
         "matches your request.",

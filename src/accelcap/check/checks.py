@@ -22,8 +22,8 @@ from pathlib import Path
 from ..config import Settings
 from ..lint.engine import lint_overlay
 from ..lint.rule import Rule
+from ..model import ClusterModel
 from ..quotas.plan import QuotaPlan, plan_overlay
-from ..render import RenderedOverlay
 from ..report import Finding
 from ..set_infra_id import unset_message
 from ..validate.validator import ValidateOptions, ValidationRun, Validator
@@ -40,12 +40,12 @@ class OverlayCheck(abc.ABC):
     #: content is bad input, as its tool says (lint reports such builds instead: CAP021).
     needs_every_build: t.ClassVar[bool] = False
 
-    def findings(self, overlay: RenderedOverlay) -> list[Finding]:
+    def findings(self, overlay: ClusterModel) -> list[Finding]:
         """This check's findings on ``overlay``, each naming the check."""
         return [dataclasses.replace(finding, check=self.name) for finding in self.run(overlay)]
 
     @abc.abstractmethod
-    def run(self, overlay: RenderedOverlay) -> t.Iterable[Finding]: ...
+    def run(self, overlay: ClusterModel) -> t.Iterable[Finding]: ...
 
     @abc.abstractmethod
     def summary(self) -> dict[str, t.Any]:
@@ -60,7 +60,7 @@ class InfraIdCheck(OverlayCheck):
         self.settings = settings
         self.clusters: dict[str, bool] = {}
 
-    def run(self, overlay: RenderedOverlay) -> list[Finding]:
+    def run(self, overlay: ClusterModel) -> list[Finding]:
         facts = overlay.facts
         if facts is None:
             return []
@@ -97,7 +97,7 @@ class ValidateCheck(OverlayCheck):
         # Built before anything renders: a bad option or engine is bad input at once.
         self.validation = ValidationRun(Validator(settings, options))
 
-    def run(self, overlay: RenderedOverlay) -> list[Finding]:
+    def run(self, overlay: ClusterModel) -> list[Finding]:
         return self.validation.add(overlay).findings
 
     def summary(self) -> dict[str, t.Any]:
@@ -112,7 +112,7 @@ class LintCheck(OverlayCheck):
         self.rules = list(rules)
         self.objects = 0
 
-    def run(self, overlay: RenderedOverlay) -> list[Finding]:
+    def run(self, overlay: ClusterModel) -> list[Finding]:
         self.objects += len(overlay.documents)
         return lint_overlay(overlay, self.rules)
 
@@ -134,7 +134,7 @@ class QuotaPlanCheck(OverlayCheck):
         #: Overlays without cluster facts: no cluster, so no account to plan for.
         self.without_facts: list[str] = []
 
-    def run(self, overlay: RenderedOverlay) -> list[Finding]:
+    def run(self, overlay: ClusterModel) -> list[Finding]:
         if overlay.facts is None:
             self.without_facts.append(overlay.name)
             return []

@@ -9,7 +9,8 @@ from ..cli import add_format_option, add_paths_argument, entry_point, new_parser
 from ..config import MIRROR_ENV, Settings, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..lint.cli import select_rules
-from ..render import JOBS_ENV, BuildCache, rendering_targets
+from ..model import build_cache, rendering_models
+from ..render import JOBS_ENV
 from ..report import Finding, failed
 from ..validate.cli import add_schema_options, validate_options
 from ..validate.locations import LOCATIONS_ENV
@@ -105,8 +106,8 @@ def execute(args: argparse.Namespace) -> int:
     overlays: list[str] = []
     objects = 0
     with (
-        BuildCache(settings, args.jobs) as builds,
-        rendering_targets(
+        build_cache(settings, args.jobs) as builds,
+        rendering_models(
             args.paths, settings, cluster=args.cluster, changed=args.changed, allow_remote=allow_remote, cache=builds
         ) as rendered,
     ):

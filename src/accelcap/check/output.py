@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from ..quotas.output import table_cells
 from ..quotas.plan import QuotaPlan
-from ..report import Finding, failed, report, verdict_text, write_findings_text
-from ..tables import markdown_table, text_table
+from ..report import Finding, Output, Table, verdict_text, write_output
 from .checks import OverlayCheck, QuotaPlanCheck
 
 TOOL = "check"
@@ -60,44 +59,27 @@ class CheckRun:
         return [plan for check in self.checks if isinstance(check, QuotaPlanCheck) for plan in check.plans]
 
 
-def write_text(run: CheckRun, stream: t.TextIO) -> None:
-    for plan in run.plans:
-        header, body = table_cells(plan.rows, plan=True)
-        stream.write(f"{TOOL}: quota-plan: {plan.context}\n")
-        stream.write(text_table(header, body) if body else "no pools\n")
-    write_findings_text(run.findings, stream)
-    stream.writelines(
-        f"{TOOL}: {check.name}: {verdict_text(run.of(check), check.summary()['checked'])}\n" for check in run.checks
-    )
-    stream.write(f"{TOOL}: {verdict_text(run.findings, run.checked)}\n")
-
-
-def write_markdown(run: CheckRun, stream: t.TextIO) -> None:
-    icon = ":x:" if failed(run.findings) else (":warning:" if run.findings else ":white_check_mark:")
-    out = [f"### {TOOL}: {icon} {verdict_text(run.findings)}", "", run.checked, ""]
-    rows = [
+def output(run: CheckRun) -> Output:
+    """The run for ``accelcap.report``'s reporters."""
+    checks = [
         (f"`{check.name}`", f"`{check.tool}`", verdict_text(run.of(check)), check.summary()["checked"])
         for check in run.checks
     ]
-    out.append(markdown_table(("check", "alone", "verdict", "checked"), rows).rstrip("\n"))
-    if run.findings:
-        out += ["", "#### Findings", ""]
-        findings = [
-            (f"`{f.check}`", f.overlay or "", f.object or f.file or "", f"`{f.code}`", f.level, f.message)
-            for f in run.findings
-        ]
-        out.append(markdown_table(("check", "overlay", "object", "code", "level", "message"), findings).rstrip("\n"))
+    tables = [Table(("check", "alone", "verdict", "checked"), checks, markdown_only=True)]
     for plan in run.plans:
         header, body = table_cells(plan.rows, plan=True)
-        out += ["", f"#### Quota plan `{plan.cluster}`", "", plan.context, ""]
-        out.append(markdown_table(header, body).rstrip("\n") if body else "No pools.")
-    stream.write("\n".join(out) + "\n")
+        tables.append(Table(header, body, title=f"Quota plan `{plan.cluster}`", note=plan.context, empty="No pools."))
+    return Output(
+        TOOL,
+        run.findings,
+        run.summary(),
+        tables,
+        details=[
+            f"{TOOL}: {check.name}: {verdict_text(run.of(check), check.summary()['checked'])}" for check in run.checks
+        ],
+        findings_table=True,
+    )
 
 
 def write(fmt: str, run: CheckRun, stream: t.TextIO) -> None:
-    if fmt == "text":
-        write_text(run, stream)
-    elif fmt == "markdown":
-        write_markdown(run, stream)
-    else:
-        report(fmt, TOOL, run.findings, run.summary(), stream)
+    write_output(fmt, output(run), stream)

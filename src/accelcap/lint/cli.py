@@ -7,7 +7,7 @@ import sys
 
 from ..cli import add_format_option, add_paths_argument, entry_point, new_parser
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..render import rendering_targets
+from ..model import rendering_models
 from ..report import Finding, failed, report
 from .engine import lint_overlay
 from .rule import Rule, all_rules
@@ -69,7 +69,7 @@ def execute(args: argparse.Namespace) -> int:
     documents = 0
     # Builds that pull remote content are recorded, not refused: CAP021 reports them. Each
     # overlay is linted as soon as it rendered, while the others render.
-    with rendering_targets(args.paths, cluster=args.cluster, changed=args.changed, allow_remote=True) as rendered:
+    with rendering_models(args.paths, cluster=args.cluster, changed=args.changed, allow_remote=True) as rendered:
         for overlay in rendered:
             findings += lint_overlay(overlay, rules)
             overlays.append(overlay.name)

@@ -11,10 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog import kinds
+from ..catalog.machine_api import AUTOSCALING_GROUP, MACHINE_GROUP
 from ..facts import ClusterFacts
+from ..model import ClusterModel, ScaledMachineSet
 from ..pool_settings import PoolSettings
-from ..pools import AUTOSCALING_GROUP, MACHINE_GROUP, Pool, find_pools
-from ..render import MANUAL_BUILD, Document, FollowedApplication, RenderedOverlay
+from ..render import MANUAL_BUILD, Document, FollowedApplication
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -69,12 +70,13 @@ def sync_wave(document: Document) -> int:
 class LintContext:
     """One overlay, indexed: what the rules see."""
 
-    overlay: RenderedOverlay
+    overlay: ClusterModel
     documents: list[Document]
     facts: ClusterFacts | None
     machinesets: list[Document]
     machineautoscalers: list[Document]
-    pools: list[Pool]
+    #: Each MachineSet with its MachineAutoscaler (``ClusterModel.machinesets``).
+    pools: list[ScaledMachineSet]
     #: Every Argo CD Application of the overlay, by name (followed or not).
     applications: dict[str, Document]
     #: The Applications that were followed, with the documents each one syncs.
@@ -87,7 +89,7 @@ class LintContext:
     followed_by: dict[int, list[FollowedApplication]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, overlay: RenderedOverlay) -> LintContext:
+    def of(cls, overlay: ClusterModel) -> LintContext:
         by_kind: dict[tuple[str, str], list[Document]] = defaultdict(list)
         for document in overlay.documents:
             by_kind[(document.group, document.kind)].append(document)
@@ -100,23 +102,23 @@ class LintContext:
             facts=overlay.facts,
             machinesets=list(by_kind.get((MACHINE_GROUP, "MachineSet"), [])),
             machineautoscalers=list(by_kind.get((AUTOSCALING_GROUP, "MachineAutoscaler"), [])),
-            pools=find_pools(overlay.documents),
+            pools=overlay.machinesets,
             applications={d.name: d for d in by_kind.get(("argoproj.io", "Application"), [])},
             followed=list(overlay.applications),
             validation=[
                 d for d in overlay.documents if d.application is None and d.rendered_from.endswith(f"/{MANUAL_BUILD}")
             ],
             by_kind=dict(by_kind),
-            pool_settings={p.name: p for p in overlay.pool_settings},
+            pool_settings={p.name: p for p in overlay.pool_files},
             followed_by=dict(followed_by),
         )
 
     def of_kind(self, group: str, kind: str) -> list[Document]:
         return self.by_kind.get((group, kind), [])
 
-    def settings_of(self, pool: Pool) -> PoolSettings | None:
+    def settings_of(self, pool: ScaledMachineSet) -> PoolSettings | None:
         """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
-        return self.overlay.settings_of(pool)
+        return self.overlay.file_of(pool)
 
     def followed_of(self, application: Document) -> list[FollowedApplication]:
         """What the render followed of ``application``: one entry per path it syncs; empty

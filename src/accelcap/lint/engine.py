@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ..model import ClusterModel, model_of
 from ..render import RenderedOverlay
 from ..report import CANNOT_CHECK, ERROR, Finding
 from .context import LintContext
@@ -11,8 +12,11 @@ from .rule import Rule, Violation, all_rules
 from .silence import ignore_reason
 
 
-def lint_overlay(overlay: RenderedOverlay, rules: t.Sequence[Rule] | None = None) -> list[Finding]:
-    """Every finding of ``rules`` (default: all) on one overlay, sorted and without repeats."""
+def lint_overlay(overlay: ClusterModel | RenderedOverlay, rules: t.Sequence[Rule] | None = None) -> list[Finding]:
+    """Every finding of ``rules`` (default: all) on one overlay's model (built here, with the
+    facts of its cluster directory, when given the render alone), sorted and without repeats."""
+    if isinstance(overlay, RenderedOverlay):
+        overlay = model_of(overlay)
     context = LintContext.of(overlay)
     findings: set[Finding] = set()
     selected = rules if rules is not None else all_rules()
@@ -28,7 +32,7 @@ def lint_overlay(overlay: RenderedOverlay, rules: t.Sequence[Rule] | None = None
     return sorted(findings, key=_order)
 
 
-def lint_overlays(overlays: t.Iterable[RenderedOverlay], rules: t.Sequence[Rule] | None = None) -> list[Finding]:
+def lint_overlays(overlays: t.Iterable[ClusterModel], rules: t.Sequence[Rule] | None = None) -> list[Finding]:
     rules = list(rules) if rules is not None else all_rules()
     return [finding for overlay in overlays for finding in lint_overlay(overlay, rules)]
 

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 
 from ..catalog.gitops import IN_CLUSTER_SERVER, SYNC_VERBS
 from ..catalog.operators import NEURON_SCHEDULER_IMAGES, OLM_PACKAGES
-from ..render import Document, RemoteReference, RenderedOverlay
+from ..model import ClusterModel
+from ..pool_settings import PoolSettings
+from ..render import Document, RemoteReference
 from ..yamlload import pointer_step
 from .context import SYNC_OPTIONS, SYNC_WAVE
 from .provider import PROVIDER
@@ -47,7 +49,7 @@ def annotation(key: str) -> str:
     return f"/metadata/annotations/{pointer_step(key)}"
 
 
-def _expand(value: t.Any, overlay: RenderedOverlay) -> t.Any:
+def _expand(value: t.Any, overlay: ClusterModel) -> t.Any:
     if isinstance(value, str):
         if overlay.facts is not None:
             value = value.replace("{infraID}", overlay.facts.infra_id).replace("{cluster}", overlay.facts.name)
@@ -59,7 +61,7 @@ def _expand(value: t.Any, overlay: RenderedOverlay) -> t.Any:
     return value
 
 
-def _select(overlay: RenderedOverlay, kind: str, name: str | None) -> Document:
+def _select(overlay: ClusterModel, kind: str, name: str | None) -> Document:
     wanted = _expand(name, overlay)
     for document in overlay.documents:
         if document.kind == kind and (wanted is None or document.name == wanted):
@@ -84,7 +86,7 @@ class Set:
     value: t.Any
     name: str | None = None
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         document = _select(overlay, self.kind, self.name)
         parent = document.obj
         if self.path.startswith("/metadata/annotations/"):
@@ -99,7 +101,7 @@ class Remove:
     path: str
     name: str | None = None
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
         del container[step]
 
@@ -111,7 +113,7 @@ class Append:
     value: t.Any
     name: str | None = None
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
         container[step].append(_expand(self.value, overlay))
 
@@ -121,7 +123,7 @@ class Detach:
     kind: str
     name: str | None = None
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         document = _select(overlay, self.kind, self.name)
         for followed in overlay.applications:
             if document in followed.documents:
@@ -135,7 +137,7 @@ class Remote:
     field: str
     value: str
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         overlay.remote_references.append(RemoteReference(self.file, self.field, self.value, overlay.name))
 
 
@@ -144,7 +146,7 @@ class Drop:
     kind: str
     name: str | None = None
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         overlay.documents.remove(_select(overlay, self.kind, self.name))
 
 
@@ -153,7 +155,7 @@ class Add:
     obj: dict[str, t.Any]
     beside: str
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         like = _select(overlay, self.beside, None)
         document = Document(
             _expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.file, like.line
@@ -169,7 +171,7 @@ class Copy:
     kind: str
     changes: dict[str, t.Any] = field(default_factory=dict)
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         obj = copy.deepcopy(_select(overlay, self.kind, None).obj)
         for path, value in self.changes.items():
             container, step = _walk(obj, path)
@@ -184,7 +186,7 @@ class Facts:
     def __init__(self, **changes: t.Any) -> None:
         object.__setattr__(self, "changes", changes)
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         if overlay.facts is None:
             raise LookupError(f"example: {overlay.name} has no facts to change")
         overlay.facts = dataclasses.replace(overlay.facts, **self.changes)
@@ -192,7 +194,7 @@ class Facts:
 
 @dataclass(frozen=True)
 class NoFacts:
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         overlay.facts = None
 
 
@@ -201,7 +203,7 @@ class Worker:
     path: str
     value: t.Any
 
-    def apply(self, overlay: RenderedOverlay) -> None:
+    def apply(self, overlay: ClusterModel) -> None:
         if overlay.facts is None:
             raise LookupError(f"example: {overlay.name} has no facts to change")
         worker = copy.deepcopy(overlay.facts.worker)
@@ -217,10 +219,12 @@ class PoolYaml:
     def __init__(self, **changes: t.Any) -> None:
         object.__setattr__(self, "changes", changes)
 
-    def apply(self, overlay: RenderedOverlay) -> None:
-        if not overlay.pool_settings:
+    def apply(self, overlay: ClusterModel) -> None:
+        local = overlay.overlay.local_config
+        index = next((i for i, c in enumerate(local) if isinstance(c, PoolSettings)), None)
+        if index is None:
             raise LookupError(f"example: {overlay.name} has no pool.yaml to change")
-        overlay.pool_settings[0] = dataclasses.replace(overlay.pool_settings[0], **self.changes)
+        local[index] = dataclasses.replace(t.cast(PoolSettings, local[index]), **self.changes)
 
 
 Change = Set | Remove | Append | Drop | Add | Copy | Detach | Remote | Facts | NoFacts | Worker | PoolYaml
@@ -236,7 +240,7 @@ def example(description: str, *changes: Change) -> Example:
     return Example(description, changes)
 
 
-def apply(example: Example, overlay: RenderedOverlay) -> None:
+def apply(example: Example, overlay: ClusterModel) -> None:
     """Make the changes of ``example`` to ``overlay``, in order."""
     for change in example.changes:
         change.apply(overlay)

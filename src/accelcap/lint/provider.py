@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..pools import PROVIDER
+from ..catalog.machine_api import PROVIDER
 
 __all__ = ["PROVIDER"]

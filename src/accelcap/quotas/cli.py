@@ -13,8 +13,9 @@ from ..cli import add_format_option, entry_point, new_parser, one_line
 from ..config import Settings, load_settings
 from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from ..facts import ClusterFacts, list_clusters, load_facts
-from ..pools import find_pools
-from ..render import RenderedOverlay, rendering_overlays
+from ..model import ClusterModel, build_cache
+from ..render import rendering_overlays
+from ..report import NOTICES
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
@@ -150,10 +151,7 @@ def not_enforced(code: int, fmt: str) -> int:
         line = f"{SKIP_ENV}=1 is set, but the check passed: nothing was skipped"
         result = code
     print(f"{TOOL}: {line}", file=sys.stderr)
-    if fmt == "github":
-        print(f"::warning title={TOOL} {SKIP_ENV}::{line}")
-    elif fmt == "markdown":
-        print(f"\n> **{line}**")
+    NOTICES[fmt](f"{TOOL} {SKIP_ENV}", line, sys.stdout)
     return result
 
 
@@ -174,11 +172,16 @@ def execute(args: argparse.Namespace) -> int:
     facts = [load_facts(cluster, settings) for cluster in clusters]
     threshold = warn_percent(args, settings)
     codes = []
-    # The clusters render at once, each build once, while the first is checked.
-    with rendering_overlays([f.path.parent.parent for f in facts], settings) as rendered:
+    # The clusters render at once, each build once, while the first is checked; each
+    # cluster's facts are the ones parsed above.
+    with (
+        build_cache(settings) as builds,
+        rendering_overlays([f.path.parent.parent for f in facts], settings, cache=builds) as rendered,
+    ):
         for cluster_facts in facts:
             try:
-                codes.append(check_cluster(cluster_facts, next(rendered), args, threshold))
+                model = ClusterModel(next(rendered), cluster_facts)
+                codes.append(check_cluster(cluster_facts, model, args, threshold))
             except ExternalError as error:
                 if not skip:
                     raise
@@ -189,7 +192,7 @@ def execute(args: argparse.Namespace) -> int:
     return not_enforced(code, args.format) if skip else code
 
 
-def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.Namespace, threshold: float) -> int:
+def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Namespace, threshold: float) -> int:
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
         "account": facts.account_id,
@@ -208,7 +211,7 @@ def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.
         write(args.format, planned.rows, planned.findings, summary, sys.stdout, plan=True)
         return EXIT_FINDINGS if any(f.severity == "error" for f in planned.findings) else EXIT_OK
 
-    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    plans = plan_pools(overlay.machinesets, overlay.name)
     summary["pools"] = len(plans)
 
     account = AwsAccount(facts.region, args.profile)

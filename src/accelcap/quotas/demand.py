@@ -1,6 +1,6 @@
 """What the cluster's pools can launch at most: vCPUs per quota class and market.
 
-Pure functions over ``accelcap.pools.Pool``; the vCPUs per instance type come from the
+Pure functions over ``accelcap.model.ScaledMachineSet``; the vCPUs per instance type come from the
 caller (EC2's DescribeInstanceTypes in a real check, ``accelcap.instance_types`` in
 ``--plan``), so both paths add up the same way.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..catalog.ec2_quotas import FamilyQuotas, Market, Quota, family_quotas, require_quota
 from ..errors import InputError
-from ..pools import Pool
+from ..model import ScaledMachineSet as Pool
 
 #: (quota key, market) - the unit every quota is kept in: one Service Quotas code, or, for a
 #: class without a quota in that market, the class and market that have none.

@@ -1,17 +1,16 @@
 """The quota table in each ``--format``; findings go through ``accelcap.report``.
 
-text and github print the table (text) or annotations (github) and then the shared
-reporter; json puts the rows into the shared reporter's summary; markdown is a table for
-``$GITHUB_STEP_SUMMARY`` (the shared reporters have no markdown, and a table is what a
-summary page needs).
+The table and the findings go to the shared reporters (``accelcap.report.REPORTERS``): text
+prints the table before the findings, json puts the rows into the summary, github annotates
+the findings, markdown is the table and the findings with what to do, for
+``$GITHUB_STEP_SUMMARY``.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ..report import Finding, report
-from ..tables import markdown_table, text_table
+from ..report import Finding, Output, Table, write_output
 from .verdict import CHECKS, Row
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -47,26 +46,6 @@ def table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], lis
     return _CHECK_COLUMNS, body
 
 
-def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dict[str, t.Any], plan: bool) -> str:
-    header, body = table_cells(rows, plan)
-    errors = [f for f in findings if f.severity == "error"]
-    status = "not enough quota" if errors else ("enough quota" if not plan else "demand only (--plan)")
-    icon = ":x:" if errors else (":warning:" if findings else ":white_check_mark:")
-    out = [f"### {TOOL} `{summary['cluster']}`: {icon} {status}", ""]
-    out.append(f"{summary['context']}")
-    out.append("")
-    if body:
-        out.append(markdown_table(header, body).rstrip("\n"))
-    else:
-        out.append("No pools.")
-    if findings:
-        out.append("")
-        for f in findings:
-            out.append(f"- **{f.severity}** `{f.code}` {f.object or ''}: {f.message}")
-            out.append(f"  - fix: {CHECKS[f.code].remediation}")
-    return "\n".join(out) + "\n"
-
-
 def write(
     fmt: str,
     rows: t.Sequence[Row],
@@ -76,11 +55,18 @@ def write(
     plan: bool,
 ) -> None:
     summary = {**summary, "rows": [r.as_dict() for r in rows]}
-    if fmt == "markdown":
-        stream.write(_markdown(rows, findings, summary, plan))
-        return
-    if fmt == "text":
-        stream.write(f"{TOOL}: {summary['context']}\n")
-        header, body = table_cells(rows, plan)
-        stream.write(text_table(header, body) if body else "no pools\n")
-    report(fmt, TOOL, findings, summary, stream)
+    header, body = table_cells(rows, plan)
+    errors = any(f.severity == "error" for f in findings)
+    write_output(
+        fmt,
+        Output(
+            TOOL,
+            findings,
+            summary,
+            [Table(header, body, title=None, note=f"{TOOL}: {summary['context']}", empty="no pools")],
+            headline="not enough quota" if errors else ("enough quota" if not plan else "demand only (--plan)"),
+            subject=str(summary["cluster"]),
+            remedy=lambda f: CHECKS[f.code].remediation if f.code in CHECKS else None,
+        ),
+        stream,
+    )

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from ..facts import ClusterFacts
 from ..instance_types import require
-from ..pools import find_pools
-from ..render import RenderedOverlay
+from ..model import ClusterModel
 from ..report import Finding
 from .demand import PoolPlan, plan_pools, pool_demands
 from .verdict import Row, plan_rows
@@ -37,9 +36,9 @@ def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
     return {plan.instance_type: require(plan.instance_type, f"{overlay}: {plan.ref}", why).vcpus for plan in plans}
 
 
-def plan_overlay(overlay: RenderedOverlay, facts: ClusterFacts) -> QuotaPlan:
+def plan_overlay(overlay: ClusterModel, facts: ClusterFacts) -> QuotaPlan:
     """The demand of every pool ``overlay`` renders; bad input raises ``InputError``."""
-    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    plans = plan_pools(overlay.machinesets, overlay.name)
     rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
     context = (
         f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "

@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog.ec2_quotas import Market, NoQuota, UnsupportedInstanceType, quota_for
-from ..pools import CLUSTER_TAG_PREFIX
+from ..catalog.machine_api import CLUSTER_TAG_PREFIX
 from .demand import PoolPlan, QuotaKey
 
 #: The suffix the API server appends to a generateName (5 characters of [a-z0-9]).

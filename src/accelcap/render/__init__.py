@@ -29,9 +29,9 @@ from .applications import (
     render_overlay,
     rendering_overlays,
 )
-from .builds import JOBS_ENV, BuildCache, default_jobs
+from .builds import JOBS_ENV, BuildCache, LocalConfigReader, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
-from .model import Document, FollowedApplication, RenderedOverlay
+from .model import Document, FollowedApplication, LocalConfig, RenderedOverlay
 from .remote import RemoteReference
 from .targets import load_rendered, render_targets, rendering_targets, resolve_targets
 
@@ -43,6 +43,8 @@ __all__ = [
     "BuildCache",
     "Document",
     "FollowedApplication",
+    "LocalConfig",
+    "LocalConfigReader",
     "RemoteReference",
     "RenderedOverlay",
     "application_sources",

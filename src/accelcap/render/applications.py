@@ -23,11 +23,9 @@ from pathlib import Path
 from ..affected import kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
-from ..facts import FACTS_FILE, cluster_dir_of, load_facts_file
 from ..paths import inside
-from ..pool_settings import PoolSettings
 from .builds import Build, BuildCache
-from .model import Document, FollowedApplication, RenderedOverlay
+from .model import Document, FollowedApplication, LocalConfig, RenderedOverlay
 from .remote import RemoteReference
 
 #: A hand-applied build that no Application syncs but every check must see. It sits beside
@@ -116,8 +114,8 @@ class _Builds:
         self.allow_remote = allow_remote
         self.cache = cache
         self.remote: list[RemoteReference] = []
-        #: The pool.yaml of every pool the builds read, by pool name.
-        self.pools: dict[str, PoolSettings] = {}
+        #: The local-config objects (pool.yaml) the builds read, by name.
+        self.pools: dict[str, LocalConfig] = {}
 
     def render(self, directory: Path, application: str | None) -> list[Document]:
         return self.render_all([(directory, application)])[0]
@@ -215,8 +213,6 @@ def render_overlay(
     name = settings.relative(path)
     if not path.is_dir():
         raise InputError(name, "no such overlay directory")
-    cluster_dir = cluster_dir_of(path)
-    facts = load_facts_file(cluster_dir / FACTS_FILE, settings) if cluster_dir else None
     builds = _Builds(name, settings, allow_remote, cache)
     own = builds.render(path, None)
     applications = _follow(own, name, path, settings, builds) if follow else []
@@ -224,7 +220,7 @@ def render_overlay(
     manual = [d / MANUAL_BUILD for d in beside if kustomization_file(d / MANUAL_BUILD) is not None]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
-    return RenderedOverlay(path, name, documents, applications, facts, builds.remote, list(builds.pools.values()))
+    return RenderedOverlay(path, name, documents, applications, builds.remote, list(builds.pools.values()))
 
 
 #: Overlays rendered at once per build slot: an overlay waits for one level of its builds at a

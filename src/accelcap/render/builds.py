@@ -5,7 +5,8 @@ hand-applied ``validation/`` build. ``BuildCache`` renders each directory (by it
 path) at most once per run, however many overlays or Applications reach it, and runs up to
 ``jobs`` builds at once in worker threads: kustomize is a subprocess, so builds of different
 overlays and of one overlay's Applications overlap. Each build is checked as before, in its
-worker: the pools' ``pool.yaml`` first (``accelcap.pool_settings``), then remote content
+worker: the local-config objects first (the pools' ``pool.yaml``, read by the reader the
+cache was given: ``accelcap.model``), then remote content
 (``render.remote``), then the kustomization graph and kustomize itself, under its deadline
 (``render.kustomize``). The bound is on kustomize processes: more threads than that do the
 builds' own work meanwhile, and each kustomization file is parsed once per run.
@@ -24,12 +25,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..affected import Loader
 from ..config import Settings
 from ..errors import InputError, ToolError
-from ..pool_settings import PoolSettings, pools_of_build
 from ..yamlload import load_single
 from .kustomize import RenderedObject, kustomize_objects
-from .model import Document
+from .model import Document, LocalConfig
 from .remote import RemoteReference, remote_references
 
 #: Overrides the most kustomize builds at once (default: the cores this process may use).
@@ -70,8 +71,8 @@ class Build:
     objects: tuple[RenderedObject, ...]
     #: Remote content in its kustomization graph; when there is any, nothing was rendered.
     remote: tuple[RemoteReference, ...]
-    #: The pool.yaml of every pool it reads, checked.
-    pools: tuple[PoolSettings, ...]
+    #: The local-config objects (pool.yaml) it reads, checked.
+    pools: tuple[LocalConfig, ...]
     #: Why kustomize could not render it, raised when an overlay uses the build (after the
     #: overlay has compared the build's pools with its others, as before kustomize ran).
     failure: ToolError | None = None
@@ -100,18 +101,25 @@ class KustomizationFiles:
         return parsed
 
 
+#: Reads and checks the local-config objects of the build at a directory (each kustomization
+#: file through the ``Loader``); raises ``InputError`` on a bad one.
+LocalConfigReader = t.Callable[[Path, Settings, Loader], t.Sequence[LocalConfig]]
+
+
 def render_build(
     directory: Path,
     settings: Settings,
     files: KustomizationFiles | None = None,
     slot: t.ContextManager[t.Any] | None = None,
+    read_local: LocalConfigReader | None = None,
 ) -> Build:
     """Check and render one directory (the work of one build, in a worker thread); ``files``
-    and ``slot`` are the run's parsed kustomization files and its bound on kustomize."""
+    and ``slot`` are the run's parsed kustomization files and its bound on kustomize;
+    ``read_local`` reads its local-config objects (none when not given)."""
     load = (files or KustomizationFiles()).load
     where = settings.relative(directory)
     # The pools' settings (pool.yaml) are checked before kustomize reads them.
-    pools = tuple(pools_of_build(directory, settings, load))
+    pools = tuple(read_local(directory, settings, load)) if read_local is not None else ()
     try:
         remote = tuple(remote_references(directory, settings, load))
         objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot))
@@ -127,9 +135,13 @@ class BuildCache:
     waits for and waits for the running ones, so no kustomize process outlives the run.
     """
 
-    def __init__(self, settings: Settings, jobs: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, jobs: int | None = None, read_local: LocalConfigReader | None = None
+    ) -> None:
         self.settings = settings
         self.jobs = jobs if jobs is not None else default_jobs()
+        #: Reads each build's local-config objects (``accelcap.model.build_cache`` gives the pools').
+        self.read_local = read_local
         # kustomize runs in at most ``jobs`` builds at once; the other threads meanwhile do a
         # build's own work (its pools, its graph, reading what kustomize printed).
         self._slots = threading.BoundedSemaphore(self.jobs)
@@ -170,7 +182,9 @@ class BuildCache:
             self.requests += 1
             future = self._builds.get(key)
             if future is None:
-                future = self._executor.submit(render_build, directory, self.settings, self._files, self._slots)
+                future = self._executor.submit(
+                    render_build, directory, self.settings, self._files, self._slots, self.read_local
+                )
                 self._builds[key] = future
             return future
 

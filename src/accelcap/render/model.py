@@ -2,7 +2,9 @@
 
 ``Document`` is one Kubernetes object; ``RenderedOverlay`` is everything one overlay puts on
 its cluster (its own objects, what its Argo CD Applications sync, the hand-applied
-``validation/`` build) with the cluster's facts and its pools' settings.
+``validation/`` build) with the local-config objects its builds read (the pools' pool.yaml).
+The cluster's facts and its pools joined from all of these are the cluster model above this
+layer (``accelcap.model``).
 """
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..facts import ClusterFacts
-from ..pool_settings import POOL_ANNOTATION, PoolSettings
-
 if t.TYPE_CHECKING:
-    from ..pools import Pool
     from .remote import RemoteReference
+
+
+class LocalConfig(t.Protocol):
+    """An object a build reads that kustomize never emits (a pool's ``pool.yaml``): read and
+    checked before kustomize runs by the reader the caller hands the build cache
+    (``accelcap.model`` hands ``accelcap.pool_settings.pools_of_build``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
 
 
 @dataclass
@@ -117,19 +127,11 @@ class RenderedOverlay:
     name: str
     documents: list[Document]
     applications: list[FollowedApplication]
-    facts: ClusterFacts | None
     #: Remote content found in the kustomization graphs (``render.remote``); a build that has
     #: any was not rendered, so the overlay is incomplete and only lint's CAP021 judges it.
     remote_references: list[RemoteReference] = field(default_factory=list)
-    #: The pool.yaml of every pool the overlay's builds read (``accelcap.pool_settings``).
-    pool_settings: list[PoolSettings] = field(default_factory=list)
+    #: The local-config objects (pool.yaml) every build of the overlay read, one per name.
+    local_config: list[LocalConfig] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[Document]:
         return [d for d in self.documents if d.kind in kinds]
-
-    def settings_of(self, pool: Pool) -> PoolSettings | None:
-        """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
-        name = pool.machineset.annotations.get(POOL_ANNOTATION)
-        if not isinstance(name, str):
-            return None
-        return {settings.name: settings for settings in self.pool_settings}.get(name)

@@ -14,7 +14,6 @@ from pathlib import Path
 from ..affected import affected_overlays, list_overlays
 from ..config import Settings, load_settings
 from ..errors import InputError
-from ..facts import load_facts
 from ..files import read_bytes, read_stdin
 from ..yamlload import load_documents
 from .applications import rendering_overlays
@@ -72,12 +71,12 @@ def render_targets(
     paths: t.Sequence[str],
     settings: Settings | None = None,
     follow: bool = True,
-    cluster: str | None = None,
     changed: t.Sequence[str] | None = None,
     allow_remote: bool = False,
+    cache: BuildCache | None = None,
 ) -> list[RenderedOverlay]:
     """Render every CLI target; see ``rendering_targets``."""
-    with rendering_targets(paths, settings, follow, cluster, changed, allow_remote) as rendered:
+    with rendering_targets(paths, settings, follow, changed, allow_remote, cache) as rendered:
         return list(rendered)
 
 
@@ -86,20 +85,18 @@ def rendering_targets(
     paths: t.Sequence[str],
     settings: Settings | None = None,
     follow: bool = True,
-    cluster: str | None = None,
     changed: t.Sequence[str] | None = None,
     allow_remote: bool = False,
     cache: BuildCache | None = None,
 ) -> t.Iterator[t.Iterator[RenderedOverlay]]:
     """Every CLI target rendered, in the order given, while the later ones still render.
 
-    A rendered-YAML file or ``-`` becomes an overlay of its own; such a file has no cluster
-    directory, so its facts come from ``cluster`` when given. The overlays render at once,
+    A rendered-YAML file or ``-`` becomes an overlay of its own (with no cluster directory:
+    ``accelcap.model`` gives it the facts of a cluster the user names). The overlays render at once,
     sharing the builds of the run (``rendering_overlays``). ``allow_remote``: see
     ``render_overlay``.
     """
     settings = settings or load_settings()
-    file_facts = load_facts(cluster, settings) if cluster else None
     targets = resolve_targets(paths, settings, changed)
     directories = [target for target in targets if isinstance(target, Path)]
     with rendering_overlays(directories, settings, follow, allow_remote, cache) as overlays:
@@ -111,6 +108,6 @@ def rendering_targets(
                 else:
                     documents = load_rendered(target, settings)
                     name = documents[0].overlay if documents else target
-                    yield RenderedOverlay(Path(target), name, documents, [], file_facts)
+                    yield RenderedOverlay(Path(target), name, documents, [])
 
         yield in_order()

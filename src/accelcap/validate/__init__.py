@@ -18,7 +18,7 @@ Python API for other tools and tests::
 from __future__ import annotations
 
 from ..config import Settings
-from ..render import RenderedOverlay
+from ..model import ClusterModel
 from ..report import Finding
 from .validator import ValidateOptions, Validator
 
@@ -26,7 +26,7 @@ __all__ = ["ValidateOptions", "Validator", "validate_overlay"]
 
 
 def validate_overlay(
-    rendered: RenderedOverlay, settings: Settings | None = None, options: ValidateOptions | None = None
+    rendered: ClusterModel, settings: Settings | None = None, options: ValidateOptions | None = None
 ) -> list[Finding]:
     """Every schema finding of one rendered overlay (raises ``InputError`` on bad input)."""
     return Validator(settings, options).validate_overlay(rendered).findings

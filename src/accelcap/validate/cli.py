@@ -10,7 +10,7 @@ from .. import cluster
 from ..cli import add_format_option, add_paths_argument, entry_point, exit_codes_help, new_parser
 from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..render import render_targets, rendering_targets
+from ..model import render_models, rendering_models
 from ..report import failed, report
 from . import server
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
@@ -104,7 +104,7 @@ def execute_server(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not args.as_user.strip():
         raise InputError("--as", "must name a user or service account")
-    rendered = render_targets(args.paths, settings, cluster=args.cluster, changed=args.changed)
+    rendered = render_models(args.paths, settings, cluster=args.cluster, changed=args.changed)
     if len(rendered) != 1:
         raise InputError("--server", f"checks one cluster at a time: name its overlay ({len(rendered)} targets given)")
     options = server.ServerOptions(cluster.connection_from(args), args.as_user)
@@ -121,7 +121,7 @@ def execute(args: argparse.Namespace) -> int:
     settings = load_settings()
     run = ValidationRun(Validator(settings, validate_options(args)))
     # Each overlay is validated as soon as it rendered, while the others render.
-    with rendering_targets(args.paths, settings, cluster=args.cluster, changed=args.changed) as rendered:
+    with rendering_models(args.paths, settings, cluster=args.cluster, changed=args.changed) as rendered:
         for overlay in rendered:
             run.add(overlay)
     total = run.total

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from ..cluster import Cluster, Connection, require_infrastructure
 from ..errors import InputError
 from ..facts import require_infra_id
-from ..render import Document, RenderedOverlay
+from ..model import ClusterModel
+from ..render import Document
 from .builtin_engine import Outcome, finding
 from .finding_codes import SERVER_FORBIDDEN, SERVER_INVALID, SERVER_KIND_UNKNOWN, SERVER_NOT_CHECKED
 
@@ -58,7 +59,7 @@ def _not_checked(outcome: Outcome, document: Document, why: str) -> None:
     outcome.findings.append(finding(SERVER_NOT_CHECKED, document, None, why))
 
 
-def check_cluster_identity(cluster: Cluster, rendered: RenderedOverlay) -> str:
+def check_cluster_identity(cluster: Cluster, rendered: ClusterModel) -> str:
     """The cluster's infrastructure name; refuses a cluster that is not the overlay's."""
     facts = rendered.facts
     if facts is None:
@@ -75,13 +76,13 @@ def _skips_dry_run(document: Document, application: Document | None) -> bool:
     return SKIP_DRY_RUN in [o.strip() for o in options.split(",")]
 
 
-def check_overlay(rendered: RenderedOverlay, options: ServerOptions) -> tuple[Outcome, Cluster]:
+def check_overlay(rendered: ClusterModel, options: ServerOptions) -> tuple[Outcome, Cluster]:
     """The findings, and the cluster they came from (closed: for the summary only)."""
     with Cluster(options.connection) as cluster:
         return _check(cluster, rendered, options), cluster
 
 
-def _check(cluster: Cluster, rendered: RenderedOverlay, options: ServerOptions) -> Outcome:
+def _check(cluster: Cluster, rendered: ClusterModel, options: ServerOptions) -> Outcome:
     check_cluster_identity(cluster, rendered)
     applications = {a.application.name: a.application for a in rendered.applications}
     created_namespaces = {d.name for d in rendered.documents if d.kind == "Namespace" and d.api_version == "v1"}

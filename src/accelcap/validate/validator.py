@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..errors import InputError
-from ..render import Document, RenderedOverlay
+from ..model import ClusterModel
+from ..render import Document
 from . import cel, nulls, provider_spec
 from .builtin_engine import Outcome, check_documents, finding, resource_type, root_field_findings
 from .core_schemas import DEFAULT_KUBERNETES_VERSION
@@ -61,7 +62,7 @@ class Validator:
     def engine(self) -> str:
         return "kubeconform" if self.kubeconform else "builtin"
 
-    def kubernetes_version(self, rendered: RenderedOverlay) -> str:
+    def kubernetes_version(self, rendered: ClusterModel) -> str:
         if self.options.kubernetes_version:
             return self.options.kubernetes_version
         return rendered.facts.kubernetes_version if rendered.facts else DEFAULT_KUBERNETES_VERSION
@@ -107,7 +108,7 @@ class Validator:
                     outcome.findings.append(finding(PROVIDER_SPEC_INVALID, document, path, message))
         return outcome
 
-    def validate_overlay(self, rendered: RenderedOverlay) -> Outcome:
+    def validate_overlay(self, rendered: ClusterModel) -> Outcome:
         # The overlay's facts file was checked against cluster-facts.schema.json when it was
         # loaded (accelcap.facts.check_facts_document); an invalid one never gets here.
         return self.validate_documents(rendered.documents, self.kubernetes_version(rendered))
@@ -124,7 +125,7 @@ class ValidationRun:
         self.versions: dict[str, str] = {}
         self.facts: dict[str, str] = {}
 
-    def add(self, rendered: RenderedOverlay) -> Outcome:
+    def add(self, rendered: ClusterModel) -> Outcome:
         outcome = self.validator.validate_overlay(rendered)
         self.total.extend(outcome)
         self.objects += len(rendered.documents)

@@ -12,6 +12,7 @@ from ..cli import add_format_option, entry_point, new_parser
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..facts import load_facts, require_infra_id
+from ..model import ClusterModel, build_cache
 from ..render import render_overlay
 from .checks import CHECKS, ClusterContext, Options, PoolContext, cluster_results, pool_results
 from .expected import Expectation, PoolExpectation, expect
@@ -114,7 +115,9 @@ def execute(args: argparse.Namespace) -> int:
     facts = load_facts(args.cluster, settings)
     infra_id = require_infra_id(facts, settings)
     connection = cluster.connection_from(args)
-    rendered = render_overlay(facts.path.parent.parent, settings)
+    # The facts parsed above are the model's: parsed once.
+    with build_cache(settings) as builds:
+        rendered = ClusterModel(render_overlay(facts.path.parent.parent, settings, cache=builds), facts)
     expectation = expect(rendered)
     pools = selected_pools(expectation, args.pool)
     with cluster.Cluster(connection) as live_cluster:

@@ -2,7 +2,7 @@
 
 Everything comes from the rendered overlay (``accelcap.render``) and the facts: the Argo CD
 Applications (every object rendered as ``argoproj.io/Application``, however deep the render
-follows them), the pools (``accelcap.pools.find_pools``: each MachineSet with the
+follows them), the pools (``accelcap.model.ClusterModel.machinesets``: each MachineSet with the
 MachineAutoscaler that sizes it), the operator objects (ClusterPolicy, DeviceConfig) and the
 hand-applied validation pods. Nothing here reads the cluster.
 """
@@ -13,9 +13,8 @@ import typing as t
 from dataclasses import dataclass
 
 from ..catalog.instance_types import Accelerator
-from ..instance_types import lookup
-from ..pools import Pool, find_pools
-from ..render import Document, RenderedOverlay, is_application
+from ..model import ClusterModel, ScaledMachineSet
+from ..render import Document, is_application
 
 #: (group, kind) of the operator objects, in whatever version the render writes them.
 CLUSTER_POLICY = ("nvidia.com", "ClusterPolicy")
@@ -62,57 +61,16 @@ def validation_pods(documents: t.Iterable[Document]) -> dict[Accelerator, Valida
     return found
 
 
-@dataclass(frozen=True)
-class PoolExpectation:
-    """One pool as rendered: its MachineSet, its MachineAutoscaler (if any) and what its
-    instance type carries."""
-
-    pool: Pool
-
-    @property
-    def name(self) -> str:
-        return self.pool.name
-
-    @property
-    def machineset(self) -> Document:
-        return self.pool.machineset
-
-    @property
-    def namespace(self) -> str:
-        return self.machineset.namespace or "default"
-
-    @property
-    def accelerator(self) -> Accelerator:
-        return self.pool.accelerator
-
-    @property
-    def devices(self) -> int | None:
-        """Accelerators per node (the instance table's count); None when the table lacks the type."""
-        known = lookup(self.pool.instance_type) if self.pool.instance_type else None
-        return known.accelerators if known else None
-
-    @property
-    def zone(self) -> str | None:
-        value = (self.pool.provider.get("placement") or {}).get("availabilityZone")
-        return value if isinstance(value, str) and value else None
-
-    @property
-    def bounds(self) -> tuple[int, int] | None:
-        """(minReplicas, maxReplicas) of the pool's MachineAutoscaler; None without one."""
-        if self.pool.autoscaler is None:
-            return None
-        low = self.pool.autoscaler.get("spec", "minReplicas", default=0)
-        high = self.pool.max_replicas
-        if isinstance(low, int) and high is not None and not isinstance(low, bool):
-            return low, high
-        return None
+#: One pool as rendered: its MachineSet, its MachineAutoscaler (if any) and what its
+#: instance type carries (the model's ``ScaledMachineSet``).
+PoolExpectation = ScaledMachineSet
 
 
 @dataclass(frozen=True)
 class Expectation:
     """Everything of one cluster's render that ``verify-pools`` compares with the cluster."""
 
-    rendered: RenderedOverlay
+    rendered: ClusterModel
     applications: list[Document]
     pools: list[PoolExpectation]
     cluster_policies: list[Document]
@@ -124,12 +82,12 @@ def _of_kind(documents: t.Iterable[Document], group: str, kind: str) -> list[Doc
     return [d for d in documents if d.group == group and d.kind == kind]
 
 
-def expect(rendered: RenderedOverlay) -> Expectation:
+def expect(rendered: ClusterModel) -> Expectation:
     documents = rendered.documents
     return Expectation(
         rendered,
         [d for d in documents if is_application(d)],
-        [PoolExpectation(pool) for pool in find_pools(documents)],
+        list(rendered.machinesets),
         _of_kind(documents, *CLUSTER_POLICY),
         _of_kind(documents, *DEVICE_CONFIG),
         validation_pods(documents),

@@ -1,18 +1,16 @@
 """The report in each ``--format``.
 
-text: one line per check (aligned; the result coloured on a terminal unless ``NO_COLOR``)
-and a summary line. json and github go through the shared reporters (``accelcap.report``):
-what is not done becomes a finding (github: an annotation at the rendered source of the
-object), and the JSON summary carries every result. markdown: a table for
-``$GITHUB_STEP_SUMMARY`` with what to do under it.
+Through the shared reporters (``accelcap.report.REPORTERS``): text and markdown show one row
+per check (the result coloured on a terminal unless ``NO_COLOR``), markdown with what to do
+under each that is not done; what is not done becomes a finding (github: an annotation at the
+rendered source of the object), and the JSON summary carries every result.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ..report import Finding, report, use_colour
-from ..tables import markdown_table
+from ..report import Finding, Output, Table, write_output
 from .checks import CHECKS
 from .model import Result, Status
 
@@ -54,40 +52,29 @@ def _rows(results: t.Sequence[Result]) -> list[tuple[str, str, str, str]]:
     return [(str(r.status), r.pool or "-", r.check, _detail(r, machinesets)) for r in results]
 
 
-def _text(results: t.Sequence[Result], summary: dict[str, t.Any], stream: t.TextIO) -> None:
-    colour = use_colour(stream)
-    stream.write(f"{TOOL}: {summary['context']}\n")
-    header = ("RESULT", "POOL", "CHECK", "DETAIL")
-    rows = _rows(results)
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    stream.write("  ".join(h.ljust(w) for h, w in zip(header[:3], widths, strict=True)) + "  " + header[3] + "\n")
-    for result, row in zip(results, rows, strict=True):
-        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
-        if colour:
-            cells[0] = f"{_COLOURS[result.status]}{cells[0]}\033[0m"
-        stream.write("  ".join(cells) + "  " + row[3] + "\n")
-    stream.write(verdict_line(results) + "\n")
-
-
-def _markdown(results: t.Sequence[Result], summary: dict[str, t.Any]) -> str:
-    failed = [r for r in results if not r.status.done]
-    icon = ":x:" if failed else ":white_check_mark:"
-    status = f"{len(failed)} not done" if failed else "all done"
-    out = [f"### {TOOL} `{summary['cluster']}`: {icon} {status}", "", str(summary["context"]), ""]
-    out.append(markdown_table(("Result", "Pool", "Check", "Detail"), _rows(results)).rstrip("\n"))
-    if failed:
-        out.append("")
-        for r in failed:
-            out.append(f"- **{r.status}** `{r.check}` {r.pool or r.subject}: {r.message}")
-            out.append(f"  - what to do: {CHECKS[r.check].remediation}")
-    return "\n".join(out) + "\n"
-
-
 def write(fmt: str, results: t.Sequence[Result], summary: dict[str, t.Any], stream: t.TextIO) -> None:
     summary = {**summary, "counts": counts(results), "checks": [r.as_dict() for r in results]}
-    if fmt == "text":
-        _text(results, summary, stream)
-    elif fmt == "markdown":
-        stream.write(_markdown(results, summary))
-    else:
-        report(fmt, TOOL, findings(results, str(summary["overlay"])), summary, stream)
+    not_done = sum(1 for r in results if not r.status.done)
+    table = Table(
+        ("RESULT", "POOL", "CHECK", "DETAIL"),
+        _rows(results),
+        note=f"{TOOL}: {summary['context']}",
+        colours=[_COLOURS[r.status] for r in results],
+    )
+    write_output(
+        fmt,
+        Output(
+            TOOL,
+            findings(results, str(summary["overlay"])),
+            summary,
+            [table],
+            verdict=verdict_line(results).removeprefix(f"{TOOL}: "),
+            headline=f"{not_done} not done" if not_done else "all done",
+            failed=bool(not_done),
+            subject=str(summary["cluster"]),
+            list_findings=False,
+            remedy=lambda f: CHECKS[f.code].remediation if f.code in CHECKS else None,
+            remedy_label="what to do",
+        ),
+        stream,
+    )

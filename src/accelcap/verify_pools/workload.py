@@ -54,7 +54,7 @@ def pod_for(context: PoolContext, validation: ValidationPod, timeout: float) -> 
     metadata["annotations"] = {**(metadata.get("annotations") or {}), POOL_ANNOTATION: context.pool.name}
     spec = obj.setdefault("spec", {})
     spec["activeDeadlineSeconds"] = int(timeout) + 60
-    wanted = [(INSTANCE_TYPE_LABEL, context.pool.pool.instance_type), (ZONE_LABEL, context.pool.zone)]
+    wanted = [(INSTANCE_TYPE_LABEL, context.pool.instance_type), (ZONE_LABEL, context.pool.zone)]
     expressions = [{"key": key, "operator": "In", "values": [value]} for key, value in wanted if value]
     required = (
         spec.setdefault("affinity", {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...pools import is_machineset
+from ...model import is_machineset
 from ..context import LintContext
 from ..examples import CAPACITY_APPLICATION, Set, example
 from ..rule import Violation, cannot_check, rule

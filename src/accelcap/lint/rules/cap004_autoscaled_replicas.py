@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ...pools import MACHINE_GROUP, autoscaler_target
+from ...catalog.machine_api import MACHINE_GROUP
+from ...model import autoscaler_bounds, autoscaler_target
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext, application_sync_options, ignore_differences, sync_options
 from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, Copy, Facts, PoolYaml, Set, annotation, example
@@ -80,7 +81,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 
 
 def _bounds(autoscaler: Document) -> t.Iterator[Violation]:
-    low, high = autoscaler.get("spec", "minReplicas"), autoscaler.get("spec", "maxReplicas")
+    low, high = autoscaler_bounds(autoscaler)
     if not _whole(low) or not _whole(high):
         yield Violation(f"minReplicas {low!r} and maxReplicas {high!r} must both be whole numbers", autoscaler, "/spec")
     elif low < 0 or high < 1 or low > high:

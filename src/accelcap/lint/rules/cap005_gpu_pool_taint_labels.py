@@ -5,8 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.instance_types import Accelerator
+from ...catalog.machine_api import ACCELERATOR_LABEL
 from ...instance_types import lookup
-from ...pools import ACCELERATOR_LABEL
 from ..context import LintContext
 from ..examples import PoolYaml, Remove, Set, example
 from ..provider import PROVIDER

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.instance_types import Accelerator
-from ...pools import ROLE_LABELS
+from ...catalog.machine_api import ROLE_LABELS
 from ...yamlload import pointer_step
 from ..context import LintContext
 from ..examples import Set, example

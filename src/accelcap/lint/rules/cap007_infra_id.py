@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ...catalog.install_naming import INSTALL_NAMING, describe
+from ...catalog.install_naming import INSTALL_NAMING, describe, tag_names
+from ...catalog.machine_api import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL
 from ...facts import INFRA_ID_UNSET
-from ...pools import CLUSTER_LABEL, CLUSTER_TAG_PREFIX, MACHINESET_LABEL, Pool, tag_names
+from ...model import ScaledMachineSet
 from ...render import Document, application_sources
 from ...yamlload import pointer_step
 from ..context import LintContext
@@ -118,7 +119,7 @@ def _strings(node: t.Any) -> t.Iterator[str]:
             stack.extend(item)
 
 
-def _machineset(pool: Pool, facts_infra_id: str | None, naming: str | None) -> t.Iterator[Violation]:
+def _machineset(pool: ScaledMachineSet, facts_infra_id: str | None, naming: str | None) -> t.Iterator[Violation]:
     machineset = pool.machineset
     own = machineset.labels.get(CLUSTER_LABEL)
     infra_id = facts_infra_id or (own if isinstance(own, str) and own else None)
@@ -164,7 +165,7 @@ def _machineset(pool: Pool, facts_infra_id: str | None, naming: str | None) -> t
 
 
 def _security_groups(
-    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation], by_id_ok: bool
+    pool: ScaledMachineSet, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation], by_id_ok: bool
 ) -> t.Iterator[Violation]:
     path = f"{PROVIDER}/securityGroups"
     groups = pool.provider.get("securityGroups")
@@ -197,7 +198,7 @@ def _security_groups(
 
 
 def _subnet(
-    pool: Pool, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation]
+    pool: ScaledMachineSet, infra_id: str, naming: str | None, wrong: t.Callable[[str, str], Violation]
 ) -> t.Iterator[Violation]:
     subnet = pool.provider.get("subnet")
     names = tag_names(subnet.get("filters")) if isinstance(subnet, dict) else None

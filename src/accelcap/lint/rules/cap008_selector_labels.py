@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
-from ...pools import MACHINESET_LABEL
+from ...catalog.machine_api import MACHINESET_LABEL
 from ...render import Document
 from ..context import SYNC_OPTIONS, LintContext
 from ..examples import Copy, Set, example

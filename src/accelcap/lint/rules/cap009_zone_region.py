@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...pools import tag_names
+from ...catalog.install_naming import tag_names
 from ..context import LintContext
 from ..examples import Facts, Remove, Set, example
 from ..provider import PROVIDER

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ...pools import ACCELERATOR_LABEL, AUTOSCALING_GROUP, gpu_limits
+from ...catalog.machine_api import ACCELERATOR_LABEL, AUTOSCALING_GROUP
+from ...model import gpu_limits
 from ...render import Document
 from ..context import LintContext
 from ..examples import Drop, PoolYaml, Set, example
@@ -20,7 +21,7 @@ GENERATOR = "python -m accelcap.generate"
     "cluster-autoscaler-gpus",
     "The ClusterAutoscaler is `default` and its GPU limits follow from the pools",
     what=f"""A ClusterAutoscaler is named `default`, and its `resourceLimits.gpus` is exactly what the
-    overlay's pools give (`accelcap.pools.gpu_limits`): one entry per `{ACCELERATOR_LABEL}` label of
+    overlay's pools give (`accelcap.model.gpu_limits`): one entry per `{ACCELERATOR_LABEL}` label of
     the NVIDIA GPU pools, `min` 0 and `max` the sum over those pools of their most machines
     (`maxReplicas` of the MachineAutoscaler, else `spec.replicas`: the autoscaler counts every node
     of the type) times the GPUs of the instance type (`accelcap.catalog.instance_types`; an unknown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.instance_types import Accelerator
-from ...pools import Pool
+from ...model import ScaledMachineSet
 from ...render import Document
 from ..context import LintContext
 from ..examples import Remove, Set, example
@@ -44,7 +44,7 @@ ACCELERATOR_RESOURCES = {a.resource for a in Accelerator if a.resource}
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
-    pools_by_resource: dict[str, list[Pool]] = {}
+    pools_by_resource: dict[str, list[ScaledMachineSet]] = {}
     for pool in context.pools:
         if pool.accelerator.resource:
             pools_by_resource.setdefault(pool.accelerator.resource, []).append(pool)
@@ -59,7 +59,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 
 
 def _check_pod(
-    document: Document, spec: dict[str, t.Any], path: str, pools_by_resource: dict[str, list[Pool]]
+    document: Document, spec: dict[str, t.Any], path: str, pools_by_resource: dict[str, list[ScaledMachineSet]]
 ) -> t.Iterator[Violation]:
     requested = _accelerator_requests(spec)
     if not requested:

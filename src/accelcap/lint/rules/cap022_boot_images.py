@@ -5,7 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.boot_images import HOT_LOOP_LIMIT, MACHINE_CONFIGURATION, MANAGED_POINTERS, managed_by_default
-from ...pools import MACHINE_GROUP, is_machineset
+from ...catalog.machine_api import MACHINE_GROUP
+from ...model import is_machineset
 from ...render import Document
 from ..context import LintContext, application_sync_options, ignore_differences, sync_options
 from ..examples import BOOT_IMAGE_IGNORE, CAPACITY_APPLICATION, REPLICAS_IGNORE, Add, Facts, Set, example

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typing as t
 
+from ...catalog.machine_api import ACCELERATOR_LABEL
+from ...model import ScaledMachineSet, autoscaler_bounds
 from ...pool_settings import MARKETS, POOL_ANNOTATION, PoolSettings
-from ...pools import ACCELERATOR_LABEL, Pool
 from ...yamlload import value_at
 from ..context import LintContext
 from ..examples import Example, PoolYaml, Remove, Set, example
@@ -52,7 +53,7 @@ def _raised_to_four() -> Example:
     passing=(_raised_to_four(),),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
-    filled: dict[str, list[Pool]] = {name: [] for name in context.pool_settings}
+    filled: dict[str, list[ScaledMachineSet]] = {name: [] for name in context.pool_settings}
     for pool in context.pools:
         settings = context.settings_of(pool)
         if settings is not None:
@@ -66,7 +67,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
 
 
-def _compare(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
+def _compare(pool: ScaledMachineSet, settings: PoolSettings) -> t.Iterator[Violation]:
     says = f"{settings.file} says"
     machineset = pool.machineset
     if pool.instance_type != settings.instance_type:
@@ -98,7 +99,7 @@ def _compare(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
     yield from _scaling(pool, settings, says)
 
 
-def _scaling(pool: Pool, settings: PoolSettings, says: str) -> t.Iterator[Violation]:
+def _scaling(pool: ScaledMachineSet, settings: PoolSettings, says: str) -> t.Iterator[Violation]:
     if settings.autoscaled:
         if pool.autoscaler is None:
             yield Violation(
@@ -107,7 +108,7 @@ def _scaling(pool: Pool, settings: PoolSettings, says: str) -> t.Iterator[Violat
                 pool.machineset,
             )
             return
-        bounds = (pool.autoscaler.get("spec", "minReplicas"), pool.autoscaler.get("spec", "maxReplicas"))
+        bounds = autoscaler_bounds(pool.autoscaler)
         if bounds != (settings.min_replicas, settings.max_replicas):
             yield Violation(
                 f"bounds are {bounds[0]}..{bounds[1]} but {says} {settings.min_replicas}..{settings.max_replicas}",

@@ -7,7 +7,7 @@ import functools
 import typing as t
 from dataclasses import dataclass
 
-from ...pools import MACHINESET_LABEL
+from ...catalog.machine_api import MACHINESET_LABEL
 from ...render import Document
 from ..expected import Expectation, PoolExpectation
 from ..live import Live, NotServed, condition

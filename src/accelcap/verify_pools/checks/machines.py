@@ -26,7 +26,7 @@ from ...catalog.machine_api import (
     MACHINE_RUNNING,
     failure_cause,
 )
-from ...pools import market_of
+from ...model import market_of
 from ..live import NotServed, condition
 from ..model import Result, Status
 from .context import PoolContext, words
@@ -60,7 +60,7 @@ def check_machineset(context: PoolContext) -> list[Result]:
                 MACHINESET, Status.NOT_DONE, "not on the cluster: Argo CD has not created it (see the Applications)"
             )
         ]
-    pool = context.pool.pool
+    pool = context.pool
     template = ((live.get("spec") or {}).get("template") or {}).get("spec") or {}
     provider = ((template.get("providerSpec") or {}).get("value")) or {}
     problems = []
@@ -102,7 +102,7 @@ def check_replicas(context: PoolContext) -> list[Result]:
     replicas = context.replicas
     bounds = context.pool.bounds
     if bounds is None:
-        wanted = context.pool.pool.replicas
+        wanted = context.pool.replicas
         if wanted is not None and wanted != replicas:
             return [
                 context.result(
@@ -112,7 +112,7 @@ def check_replicas(context: PoolContext) -> list[Result]:
                 )
             ]  # fmt: skip
         return [context.result(REPLICAS, Status.OK, f"{replicas} replica(s), as rendered (no MachineAutoscaler)")]
-    autoscaler = context.pool.pool.autoscaler
+    autoscaler = context.pool.autoscaler
     assert autoscaler is not None
     low, high = bounds
     try:
@@ -177,7 +177,7 @@ def check_machines(context: PoolContext) -> list[Result]:
         if context.options.require_nodes:
             return [context.result(MACHINES, Status.NOT_DONE, "0 replicas, and --require-nodes wants a node")]
         return [context.result(MACHINES, Status.ZERO, "0 replicas: no Machines")]
-    spot = context.pool.pool.market == "spot"
+    spot = context.pool.market == "spot"
     problems = []
     running = 0
     for machine in sorted(machines, key=lambda m: str((m.get("metadata") or {}).get("name", ""))):

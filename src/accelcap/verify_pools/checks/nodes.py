@@ -69,7 +69,7 @@ def check_nodes(context: PoolContext) -> list[Result]:
 
 def check_node_labels(context: PoolContext) -> list[Result]:
     nodes = context.existing_nodes
-    wanted = context.pool.pool.node_labels
+    wanted = context.pool.node_labels
     if not nodes or not wanted:
         return []
     problems = [
@@ -87,7 +87,7 @@ def check_node_labels(context: PoolContext) -> list[Result]:
 
 def check_node_taints(context: PoolContext) -> list[Result]:
     nodes = context.existing_nodes
-    wanted = taints_of(context.pool.pool.taints)
+    wanted = taints_of(context.pool.taints)
     if not nodes or not wanted:
         return []
     problems = [
@@ -117,7 +117,7 @@ def check_accelerator(context: PoolContext) -> list[Result]:
         return [
             context.result(
                 ACCELERATOR, Status.CANNOT_CHECK,
-                f"{context.pool.pool.instance_type} is not in the instance table (accelcap.catalog.instance_types): "
+                f"{context.pool.instance_type} is not in the instance table (accelcap.catalog.instance_types): "
                 f"how many {resource} it has is unknown",
             )
         ]  # fmt: skip
@@ -126,7 +126,7 @@ def check_accelerator(context: PoolContext) -> list[Result]:
         found = _quantity(((node.get("status") or {}).get("allocatable") or {}).get(resource))
         if found != devices:
             what = "none" if found == 0 else str(found)
-            problems.append(f"{name} allocatable {resource} {what}, {context.pool.pool.instance_type} has {devices}")
+            problems.append(f"{name} allocatable {resource} {what}, {context.pool.instance_type} has {devices}")
     if problems:
         return [context.result(ACCELERATOR, Status.NOT_DONE, words(problems) + " (is the device plugin running?)")]
     return [context.result(ACCELERATOR, Status.OK, f"{len(nodes)} node(s) with allocatable {resource} {devices}")]
