@@ -25,7 +25,7 @@ from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
-from .git import last_error_line, resolve_commit, run_git
+from .git import last_error_line, resolve_commit, run_git, toplevel
 from .instance_types import require
 from .pool_settings import MARKETS
 from .pools import AUTOSCALING_GROUP, find_pools
@@ -55,6 +55,13 @@ class PoolCapacity:
     zone: str | None = None
     #: The pool.yaml the MachineSet is filled from, where there is one.
     pool_yaml: str | None = None
+    #: No MachineAutoscaler: ``max_replicas`` is pool.yaml's ``replicas``, set by hand.
+    scaled_by_hand: bool = False
+
+    @property
+    def replicas_key(self) -> str:
+        """The pool.yaml key its most machines come from."""
+        return "replicas" if self.scaled_by_hand else "maxReplicas"
 
 
 @dataclass(frozen=True)
@@ -71,14 +78,18 @@ class PoolChange:
         if self.base is None or self.head is None:
             pool = self.head or self.base
             assert pool is not None
-            return f"zone {pool.zone}, maxReplicas {pool.max_replicas}" if pool.zone else ""
+            scaling = f"{pool.replicas_key} {pool.max_replicas}" + (" (scaled by hand)" if pool.scaled_by_hand else "")
+            return f"zone {pool.zone}, {scaling}" if pool.zone else scaling
         notes = []
         if self.base.instance_type != self.head.instance_type:
             notes.append(f"instanceType {self.base.instance_type} -> {self.head.instance_type}")
         if self.base.market != self.head.market:
             notes.append(f"market {POOL_YAML_MARKET[self.base.market]} -> {POOL_YAML_MARKET[self.head.market]}")
+        if self.base.scaled_by_hand != self.head.scaled_by_hand:
+            notes.append("scaled by hand -> autoscaled" if self.base.scaled_by_hand else "autoscaled -> scaled by hand")
         if self.base.max_replicas != self.head.max_replicas:
-            notes.append(f"maxReplicas {self.base.max_replicas} -> {self.head.max_replicas}")
+            word = self.base.replicas_key if self.base.replicas_key == self.head.replicas_key else "most machines"
+            notes.append(f"{word} {self.base.max_replicas} -> {self.head.max_replicas}")
         return ", ".join(notes)
 
 
@@ -145,6 +156,7 @@ def _capacity(cluster: str, plan: PoolPlan, overlay: str, zone: str | None, pool
         plan.max_replicas * known.accelerators,
         zone,
         pool_yaml,
+        plan.scaled_by_hand,
     )
 
 
@@ -327,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def execute(args: argparse.Namespace) -> int:
     repo = load_settings().root
+    if toplevel(repo) is None:
+        raise InputError(
+            str(repo), "not inside a git repository: capacity-diff compares revisions of a git checkout (run it in one)"
+        )
     with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
         trees = [
             export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))

@@ -7,7 +7,7 @@
   overlay renders (``accelcap.pools.gpu_limits``), so "allow 4 GPU nodes" stays one line in
   a pool.yaml.
 
-``python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
+``.venv/bin/python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
 ``tools/set-infra-id`` rewrites ``facts/worker/`` with the facts it writes; lint rules CAP011 and
 CAP031 fail a render that disagrees with them.
 """
@@ -31,7 +31,7 @@ if t.TYPE_CHECKING:
     from .render import RenderedOverlay
 
 GPU_LIMITS_FILE = "gpu-limits.yaml"
-GENERATOR = "python -m accelcap.generate"
+GENERATOR = ".venv/bin/python -m accelcap.generate"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
+from .suggest import unknown_keys
 from .yamlload import load_single, package_schema
 
 #: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
@@ -142,6 +143,7 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
     ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
     """
+    unknown_keys(_validator(), document, where)
     error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
@@ -198,7 +200,10 @@ def require_infra_id(facts: ClusterFacts, settings: Settings | None = None) -> s
     cluster can then not be told apart from any other."""
     if not facts.infra_id_set:
         where = (settings or load_settings()).relative(facts.path)
-        raise InputError(where, "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
+        raise InputError(
+            where,
+            f"infraID is unset: the cluster cannot be recognised (run tools/set-infra-id {facts.name} --from-cluster)",
+        )
     return facts.infra_id
 
 

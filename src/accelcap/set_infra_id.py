@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from . import cluster
-from .cli import entry_point, new_parser
+from .cli import entry_point, exit_codes_help, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
@@ -218,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Writes: that facts file (comments kept, atomic replace) and facts/worker/kustomization.yaml, the wiring\n"
         "of the worker settings into the pools; prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
+        exit_codes_help(
+            {
+                1: "--check: a cluster's infraID is still the placeholder",
+                3: "--from-cluster: the cluster refused (unreachable, credentials, access) or answered nonsense",
+            },
+            tool=TOOL,
+        ),
     )
     parser.add_argument(
         "cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster"
@@ -239,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def unset_message(cluster: str) -> str:
     """What ``--check`` says of a cluster whose infraID is still the placeholder."""
-    return f"infraID is unset; run {TOOL} {cluster} --from-cluster"
+    return f"infraID is unset; run tools/{TOOL} {cluster} --from-cluster"
 
 
 def _check(cluster_name: str | None) -> int:
@@ -272,7 +279,7 @@ def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
         if learned.infra_id != facts.infra_id:
             notes.append(
                 f"spec.worker, spec.subnets: still the worker settings captured for {facts.infra_id}; capture this "
-                f"cluster's with {TOOL} {facts.name} --from-cluster or --from-machineset (lint fails until then)"
+                f"cluster's with tools/{TOOL} {facts.name} --from-cluster or --from-machineset (lint fails until then)"
             )
         return notes
     notes.extend(learned.workers.notes)

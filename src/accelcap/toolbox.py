@@ -1,12 +1,12 @@
 """The registry of tools: the one place that lists every tool the project ships.
 
 Each ``Tool`` says its name, entry point, one-line purpose, exit codes, output formats and
-its pre-commit hooks. ``python -m accelcap.generate`` writes from it the console scripts of
+its pre-commit hooks. ``.venv/bin/python -m accelcap.generate`` writes from it the console scripts of
 ``pyproject.toml``, the ``tools/<name>`` launchers, ``.pre-commit-hooks.yaml``,
 ``.pre-commit-config.yaml`` and the README's tool table; ``--check`` (run by the tests)
 fails while any of them differs. Adding a tool is one entry here plus its module.
 
-``tools/<name>`` runs ``python -m accelcap.toolbox NAME [ARGS...]``, so a checkout runs
+``tools/<name>`` runs ``.venv/bin/python -m accelcap.toolbox NAME [ARGS...]``, so a checkout runs
 exactly what the installed console script runs.
 """
 
@@ -200,7 +200,7 @@ TOOLS_BY_NAME: dict[str, Tool] = {tool.name: tool for tool in TOOLS}
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in TOOLS_BY_NAME:
         names = ",".join(TOOLS_BY_NAME)
-        print(f"toolbox: usage: python -m accelcap.toolbox {{{names}}} [ARGS...]", file=sys.stderr)
+        print(f"toolbox: usage: .venv/bin/python -m accelcap.toolbox {{{names}}} [ARGS...]", file=sys.stderr)
         sys.exit(2)
     name = sys.argv.pop(1)
     sys.argv[0] = name

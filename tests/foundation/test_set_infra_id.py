@@ -51,7 +51,7 @@ def test_infra_id_alone_changes_one_line_and_says_the_worker_settings_are_not_it
     # The worker settings were captured for the old infraID: said on one line, not rewritten.
     assert result.stderr == (
         "set-infra-id: overlays/prod/facts/cluster.yaml: spec.worker, spec.subnets: still the worker settings "
-        "captured for prod-x7k2p; capture this cluster's with set-infra-id prod --from-cluster or "
+        "captured for prod-x7k2p; capture this cluster's with tools/set-infra-id prod --from-cluster or "
         "--from-machineset (lint fails until then)\n"
     )
     after = facts_file(repo_copy).read_text()

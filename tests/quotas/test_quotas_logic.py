@@ -173,7 +173,7 @@ def test_translate() -> None:
 
 
 def test_docs_list_every_check_code() -> None:
-    # The tables themselves are generated (python -m accelcap.generate; its --check test).
+    # The tables themselves are generated (.venv/bin/python -m accelcap.generate; its --check test).
     text = (REPO / "docs" / "verify-quotas.md").read_text()
     for check in CHECKS.values():
         assert f"`{check.code}`" in text, check.code

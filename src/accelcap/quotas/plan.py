@@ -42,7 +42,8 @@ def plan_overlay(overlay: RenderedOverlay, facts: ClusterFacts) -> QuotaPlan:
     plans = plan_pools(find_pools(overlay.documents), overlay.name)
     rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
     context = (
-        f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "
+        f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum (a pool scaled by hand: "
+        f"its replicas) - QUOTA NOT CHECKED "
         f"against AWS (--plan: no AWS calls, vCPUs from accelcap.instance_types; run "
         f"tools/verify-quotas {facts.name} with credentials for the real check)"
     )

@@ -12,7 +12,7 @@ from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 GPUS_PATH = "/spec/resourceLimits/gpus"
-GENERATOR = "python -m accelcap.generate"
+GENERATOR = ".venv/bin/python -m accelcap.generate"
 
 
 @rule(

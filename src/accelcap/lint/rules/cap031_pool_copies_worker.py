@@ -10,7 +10,7 @@ from ..examples import Set, Worker, example
 from ..provider import PROVIDER
 from ..rule import Violation, rule
 
-GENERATOR = "python -m accelcap.generate"
+GENERATOR = ".venv/bin/python -m accelcap.generate"
 #: Worker fields whose value in a pool CAP023 judges (a pool may be stricter than its workers).
 JUDGED_BY_CAP023 = frozenset({"userDataSecret", "credentialsSecret", "publicIp", "metadataServiceOptions"})
 
