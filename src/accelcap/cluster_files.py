@@ -23,6 +23,7 @@ from .affected import cluster_roots, kustomization_file
 from .config import Settings
 from .errors import InputError
 from .facts import facts_path, load_facts
+from .instance_types import unknown_type_message
 from .pools import GpuLimit, find_pools, gpu_limits
 from .worker import wiring_path, wiring_text
 from .yamlload import load_single
@@ -81,8 +82,7 @@ def gpu_limits_of(rendered: RenderedOverlay) -> list[GpuLimit]:
         pool = unknown[0]
         raise InputError(
             f"{rendered.name}: {pool.machineset.ref}",
-            f"instanceType {pool.instance_type} is not in accelcap.catalog.instance_types, so the GPU limits "
-            "cannot be computed; add it with its AWS specification",
+            f"{unknown_type_message(pool.instance_type or '')}; the GPU limits cannot be computed without it",
         )
     return limits
 

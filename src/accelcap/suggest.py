@@ -27,6 +27,17 @@ def nearest(word: str, known: t.Iterable[str]) -> str | None:
     return choices[found[0]] if found else None
 
 
+def distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace) that turn ``a`` into ``b`` (Levenshtein)."""
+    previous = list(range(len(b) + 1))
+    for i, left in enumerate(a, start=1):
+        current = [i]
+        for j, right in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+        previous = current
+    return previous[-1]
+
+
 def did_you_mean(word: str, known: t.Iterable[str]) -> str:
     """`` (did you mean X?)`` for the nearest known name, or an empty string."""
     match = nearest(word, known)

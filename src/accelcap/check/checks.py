@@ -129,7 +129,9 @@ class QuotaPlanCheck(OverlayCheck):
     tool = "verify-quotas --plan"
     needs_every_build = True
 
-    def __init__(self) -> None:
+    def __init__(self, skip_unknown_types: bool = False) -> None:
+        #: Lint runs too (rule CAP048 names a pool of unknown type): plan the other pools.
+        self.skip_unknown_types = skip_unknown_types
         self.plans: list[QuotaPlan] = []
         #: Overlays without cluster facts: no cluster, so no account to plan for.
         self.without_facts: list[str] = []
@@ -138,7 +140,7 @@ class QuotaPlanCheck(OverlayCheck):
         if overlay.facts is None:
             self.without_facts.append(overlay.name)
             return []
-        plan = plan_overlay(overlay, overlay.facts)
+        plan = plan_overlay(overlay, overlay.facts, skip_unknown=self.skip_unknown_types)
         self.plans.append(plan)
         return plan.findings
 
