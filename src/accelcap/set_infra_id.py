@@ -32,6 +32,7 @@ from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
 from .files import read_text, write_atomically
 from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
+from .staleness import regenerate
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
 
@@ -216,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cluster references them. What cannot be told, or is not copied, is said on one line each.\n\n"
         "Reads: the source chosen below and overlays/<cluster>/facts/cluster.yaml.\n"
         "Writes: that facts file (comments kept, atomic replace) and facts/worker/kustomization.yaml, the wiring\n"
-        "of the worker settings into the pools; prints what changed.\n"
+        "of the worker settings into the pools, then every other generated file that lags (gpu-limits.yaml\n"
+        "names the pools, whose names hold the infraID); prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
         exit_codes_help(
             {
@@ -322,10 +324,14 @@ def execute(args: argparse.Namespace) -> int:
             write_atomically(wiring, new_wiring, wiring_newline, wiring_where)
         write_atomically(facts.path, new_text, newline, where)
         outcome = ", ".join(_changes(facts, learned, subnets)) or "rewritten"
+    # The pools' names follow the infraID: the files generated from them follow too.
+    regenerated = [path for path in regenerate(settings) if path != wiring_where]
     # Said once the run has done its work: a run that fails says one line, its error.
     for note in notes:
         print(f"{TOOL}: {where}: {note}", file=sys.stderr)
     print(f"{TOOL}: {where}: {outcome}")
+    for path in regenerated:
+        print(f"{TOOL}: {path}: regenerated")
     return EXIT_OK
 
 

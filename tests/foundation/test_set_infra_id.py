@@ -115,6 +115,8 @@ def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
         "-> terraform, worker ami, blockDevices, iamInstanceProfile, metadataServiceOptions, securityGroups, tags "
         "(from ocp-legacy-b2c4d-worker-us-west-2a, ocp-legacy-b2c4d-worker-us-west-2b), subnets of us-west-2a, "
         "us-west-2b\n"
+        # The pools' names hold the infraID: the GPU limits' comment names them (issue 22).
+        "set-infra-id: overlays/prod/capacity/gpu-limits.yaml: regenerated\n"
     )
     assert result.stderr == ""
     spec = load_facts("prod", load_settings(repo_copy))

@@ -102,6 +102,10 @@ def rendering_targets(
     file_facts = load_facts(cluster, settings) if cluster else None
     targets = resolve_targets(paths, settings, changed)
     directories = [target for target in targets if isinstance(target, Path)]
+    # A stale generated file would surface as a kustomize error about replacements: name it.
+    from ..staleness import require_current  # it reads the derived files, which read renders
+
+    require_current(directories, settings)
     with rendering_overlays(directories, settings, follow, allow_remote, cache) as overlays:
 
         def in_order() -> t.Iterator[RenderedOverlay]:
