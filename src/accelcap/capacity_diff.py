@@ -1,4 +1,4 @@
-"""tools/capacity-diff BASE HEAD: what a change does to the most capacity each cluster can launch.
+"""tools/capacity-diff BASE [HEAD]: what a change does to the most capacity each cluster can launch.
 
 For each cluster, pool and quota class: the most vCPUs and accelerators the pools can run
 (max replicas x per instance, max replicas being the MachineAutoscaler's maximum where one
@@ -33,9 +33,12 @@ from .quotas.demand import PoolPlan, plan_pools
 from .render import RenderedOverlay, rendering_overlays
 from .report import use_colour
 from .tables import markdown_table, text_table
+from .worktree import export_worktree, is_dirty, untracked
 from .yamlload import value_at
 
 TOOL = "capacity-diff"
+#: HEAD standing for the working tree (also what HEAD is when left out).
+WORKTREE = "."
 
 
 #: The quota market of a pool -> its word in pool.yaml.
@@ -328,11 +331,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(
         TOOL,
         __doc__.split("\n", 1)[1].strip()
-        + "\n\nReads: the repository at BASE and HEAD (git revisions). Writes: the report to stdout.\n"
+        + "\n\nWith one revision (or HEAD '.'), BASE is compared with the working tree as `git commit -a`\n"
+        "would commit it: staged and unstaged edits of tracked files; untracked files are left out\n"
+        "and named on standard error (git add them). With two commits and a working tree that has\n"
+        "uncommitted edits, a warning on standard error says the edits are not in the diff.\n\n"
+        "Reads: the repository at BASE and HEAD (git revisions) or its working tree. Writes: the\n"
+        "report to stdout, warnings to stderr.\n"
         "Exit 0 whatever the change; 2 when a revision or an overlay cannot be read.",
     )
-    parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main)")
-    parser.add_argument("head", metavar="HEAD", help="git revision after the change (e.g. HEAD)")
+    parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main or HEAD)")
+    parser.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        default=WORKTREE,
+        help="git revision after the change (e.g. HEAD); '.' or none: the working tree",
+    )
     add_format_option(parser, ("text", "json", "markdown"))
     return parser
 
@@ -343,11 +357,27 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError(
             str(repo), "not inside a git repository: capacity-diff compares revisions of a git checkout (run it in one)"
         )
+    if args.base == WORKTREE:
+        raise InputError(".", "BASE must be a revision; the working tree can only be HEAD")
+    if args.head == WORKTREE:
+        left_out = untracked(repo)
+        if left_out:
+            print(
+                f"{TOOL}: warning: untracked, so not in the diff (git add them): {', '.join(left_out)}", file=sys.stderr
+            )
+    elif is_dirty(repo):
+        print(
+            f"{TOOL}: warning: the working tree has uncommitted changes, which neither {args.base} nor {args.head} "
+            f"holds; `tools/{TOOL} {args.base}` compares {args.base} with the working tree",
+            file=sys.stderr,
+        )
     with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
-        trees = [
-            export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))
-        ]
-        base, head = capacities(trees[0]), capacities(trees[1])
+        base_tree = export_revision(repo, args.base, Path(scratch) / "base")
+        if args.head == WORKTREE:
+            head_tree = export_worktree(repo, Path(scratch) / "head")
+        else:
+            head_tree = export_revision(repo, args.head, Path(scratch) / "head")
+        base, head = capacities(base_tree), capacities(head_tree)
     changes, classes = compare(base.pools, head.pools)
     RENDERERS[args.format](Report(changes, classes, compare_gpu_limits(base, head)), sys.stdout)
     return EXIT_OK

@@ -170,8 +170,9 @@ TOOLS: tuple[Tool, ...] = (
     Tool(
         "capacity-diff",
         "accelcap.capacity_diff:main",
-        "capacity-diff BASE HEAD",
-        "what a change does to the most vCPUs and accelerators per cluster, pool and quota class",
+        "capacity-diff BASE [HEAD]",
+        "what a change does to the most vCPUs and accelerators per cluster, pool and quota class; "
+        "without HEAD, BASE against the working tree (staged and unstaged)",
         (OK, BAD_INPUT),
         ("text", "json", "markdown"),
     ),
