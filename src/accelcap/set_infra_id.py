@@ -32,6 +32,7 @@ from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
 from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
 from .files import read_text, write_atomically
 from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
+from .ownership import conflicts
 from .staleness import regenerate
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
@@ -259,9 +260,14 @@ def _check(cluster_name: str | None) -> int:
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
     for name in unset:
         print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {unset_message(name)}", file=sys.stderr)
-    if not unset:
+    shared = {name: conflicts(load_facts(name, settings), settings) for name in clusters}
+    for name, messages in shared.items():
+        for message in messages:
+            print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {message}", file=sys.stderr)
+    failed = bool(unset) or any(shared.values())
+    if not failed:
         print(f"{TOOL}: infraID set for {', '.join(clusters)}")
-    return EXIT_FINDINGS if unset else EXIT_OK
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _learn(args: argparse.Namespace) -> LearnedFacts:
@@ -307,6 +313,9 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError(
             where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
         )
+    taken = conflicts(facts, settings, infra_id=learned.infra_id)
+    if taken:
+        raise InputError(where, f"refused: {'; '.join(taken)}")
     notes = _notes(facts, learned)
     subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
     # Both files keep their line endings (a CRLF file stays CRLF) and their comments.

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..config import Settings
 from ..lint.engine import lint_overlay
 from ..lint.rule import Rule
+from ..ownership import conflicts
 from ..quotas.plan import QuotaPlan, plan_overlay
 from ..render import RenderedOverlay
 from ..report import Finding
@@ -65,13 +66,13 @@ class InfraIdCheck(OverlayCheck):
         if facts is None:
             return []
         self.clusters[facts.name] = facts.infra_id_set
-        if facts.infra_id_set:
-            return []
         file = self.settings.relative(facts.path)
+        line = _line_of_infra_id(facts.path)
+        if not facts.infra_id_set:
+            return [Finding("infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=line)]
         return [
-            Finding(
-                "infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=_line_of_infra_id(facts.path)
-            )
+            Finding("infra-id-shared", message, overlay.name, file=file, line=line)
+            for message in conflicts(facts, self.settings)
         ]
 
     def summary(self) -> dict[str, t.Any]:
