@@ -21,6 +21,9 @@ from .yamlload import load_single, package_schema
 #: manifests carry the same token, so it is also what survives rendering when unset.
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
+#: Facts written without the cluster (``new-cluster``, ``set-infra-id --infra-id``) say what
+#: awaits a capture here; ``set-infra-id --from-cluster`` (or ``--from-machineset``) removes it.
+UNCONFIRMED_ANNOTATION = "accel-capacity.io/unconfirmed"
 #: What the installer names the workers' user data and the machine API's AWS credentials; a
 #: cluster's facts say otherwise in ``spec.worker`` when its workers use others.
 INSTALLER_USER_DATA_SECRET = "worker-user-data"
@@ -41,6 +44,9 @@ class ClusterFacts:
     #: The workers' subnet reference in each zone (``spec.subnets``).
     subnets: dict[str, dict[str, t.Any]]
     path: Path
+    #: What was written without the cluster and awaits a capture (``set-infra-id
+    #: --from-cluster``): the ``accel-capacity.io/unconfirmed`` annotation, or None.
+    unconfirmed: str | None = None
 
     @property
     def infra_id_set(self) -> bool:
@@ -192,6 +198,7 @@ def load_facts_file(path: Path, settings: Settings | None = None, capturing: boo
         worker=spec["worker"],
         subnets=spec["subnets"],
         path=path,
+        unconfirmed=document["metadata"]["annotations"].get(UNCONFIRMED_ANNOTATION),
     )
 
 

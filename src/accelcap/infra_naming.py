@@ -29,9 +29,6 @@ from .catalog.install_naming import INSTALL_NAMING
 
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 PROFILE_SUFFIX = "-worker-profile"
-#: The annotation of a facts file whose named settings were written without the cluster
-#: (``new-cluster``, ``set-infra-id --infra-id``); ``--from-cluster`` removes it.
-UNCONFIRMED_ANNOTATION = "accel-capacity.io/unconfirmed"
 
 
 @dataclass

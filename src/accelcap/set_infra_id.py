@@ -29,9 +29,18 @@ from . import cluster
 from .cli import entry_point, exit_codes_help, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
-from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
+from .facts import (
+    INFRA_ID_UNSET,
+    UNCONFIRMED_ANNOTATION,
+    ClusterFacts,
+    check_facts_document,
+    facts_path,
+    list_clusters,
+    load_facts,
+)
 from .files import read_text, write_atomically
 from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
+from .infra_naming import Renamed, rename
 from .ownership import conflicts
 from .staleness import regenerate
 from .worker import Capture, capture, wiring_path, wiring_text
@@ -50,6 +59,9 @@ class LearnedFacts:
     region: str | None = None
     #: What the worker MachineSets say (None for --infra-id).
     workers: Capture | None = None
+    #: --infra-id: the facts' worker settings and subnets renamed for the new infraID by the
+    #: installer's naming (``accelcap.infra_naming``), unconfirmed until a capture.
+    renamed: Renamed | None = None
 
 
 def check_infra_id(value: t.Any, where: str) -> str:
@@ -124,6 +136,8 @@ def learn_from_cluster() -> LearnedFacts:
 # --- editing the facts file -----------------------------------------------------------
 
 _FIELD_LINE = r"^(?P<indent>[ ]+){key}:[ ]*(?P<value>[^#\n]*?)(?P<comment>[ ]+#[^\n]*)?$"
+#: What ``--infra-id`` leaves unconfirmed (the ``UNCONFIRMED_ANNOTATION`` of the facts).
+UNCONFIRMED_WORKER = "infraID, worker, subnets: written by --infra-id by the installer's naming"
 #: The indentation of the keys of ``spec`` in a facts file.
 SPEC_INDENT = "  "
 
@@ -170,6 +184,21 @@ def _set_block(text: str, key: str, value: t.Any) -> str:
     return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
 
 
+_LOCAL_CONFIG_LINE = re.compile(r"^(?P<indent>[ ]+)config\.kubernetes\.io/local-config:[^\n]*\n", re.MULTILINE)
+
+
+def set_unconfirmed(text: str, value: str | None, where: str) -> str:
+    """``text`` with the facts' ``UNCONFIRMED_ANNOTATION`` set to ``value`` (None: removed)."""
+    text = re.sub(rf"^[ ]+{re.escape(UNCONFIRMED_ANNOTATION)}:[^\n]*\n", "", text, flags=re.MULTILINE)
+    if value is None:
+        return text
+    match = _LOCAL_CONFIG_LINE.search(text)
+    if match is None:
+        raise InputError(where, "expected one line 'config.kubernetes.io/local-config: ...' under annotations")
+    line = f"{match['indent']}{UNCONFIRMED_ANNOTATION}: {json.dumps(value)}\n"
+    return text[: match.end()] + line + text[match.end() :]
+
+
 def updated_text(
     text: str, learned: LearnedFacts, subnets: dict[str, t.Any] | None, where: str
 ) -> tuple[str, dict[str, t.Any]]:
@@ -185,6 +214,11 @@ def updated_text(
     if learned.workers is not None and subnets is not None:
         text = _set_block(text, "subnets", subnets)
         text = _set_block(text, "worker", learned.workers.worker)
+        text = set_unconfirmed(text, None, where)  # captured: confirmed
+    elif learned.renamed is not None:
+        text = _set_block(text, "subnets", learned.renamed.spec["subnets"])
+        text = _set_block(text, "worker", learned.renamed.spec["worker"])
+        text = set_unconfirmed(text, UNCONFIRMED_WORKER, where)
     documents = load_documents(text, where)
     if len(documents) != 1:
         raise InputError(where, "the facts file must hold exactly one document")
@@ -233,7 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
         "cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster"
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--infra-id", metavar="ID", help="the infraID to write (the worker settings stay as they are)")
+    source.add_argument(
+        "--infra-id",
+        metavar="ID",
+        help="the infraID to write, without the cluster: the worker settings named after the old one by the "
+        "installer's naming (cluster tag, <id>-worker-profile, security groups, subnets) are renamed and marked "
+        "unconfirmed until --from-cluster; the others are named as needing a capture",
+    )
     source.add_argument(
         "--from-machineset",
         metavar="FILE",
@@ -270,9 +310,13 @@ def _check(cluster_name: str | None) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _learn(args: argparse.Namespace) -> LearnedFacts:
+def _learn(args: argparse.Namespace, facts: ClusterFacts) -> LearnedFacts:
     if args.infra_id is not None:
-        return LearnedFacts(check_infra_id(args.infra_id, "--infra-id"))
+        infra_id = check_infra_id(args.infra_id, "--infra-id")
+        if infra_id == facts.infra_id:
+            return LearnedFacts(infra_id)
+        spec = {"installNaming": facts.install_naming, "worker": facts.worker, "subnets": facts.subnets}
+        return LearnedFacts(infra_id, renamed=rename(spec, facts.infra_id, infra_id))
     if args.from_machineset is not None:
         return learn_from_machinesets(load_file(args.from_machineset), str(args.from_machineset))
     if args.from_cluster:
@@ -284,10 +328,16 @@ def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
     """What the source cannot tell, or what is not copied: one line each."""
     notes: list[str] = []
     if learned.workers is None:
-        if learned.infra_id != facts.infra_id:
+        capture = f"tools/{TOOL} {facts.name} --from-cluster (or --from-machineset FILE)"
+        if learned.renamed is not None and learned.renamed.patched:
             notes.append(
-                f"spec.worker, spec.subnets: still the worker settings captured for {facts.infra_id}; capture this "
-                f"cluster's with tools/{TOOL} {facts.name} --from-cluster or --from-machineset (lint fails until then)"
+                f"renamed for {learned.infra_id} by the installer's naming, unconfirmed until {capture}: "
+                + "; ".join(learned.renamed.patched)
+            )
+        for setting in learned.renamed.not_following if learned.renamed is not None else ():
+            notes.append(
+                f"{setting}: does not follow the installer's naming for {facts.infra_id}, so it is still the old "
+                f"cluster's: it needs a capture, {capture} (lint fails until then)"
             )
         return notes
     notes.extend(learned.workers.notes)
@@ -308,7 +358,7 @@ def execute(args: argparse.Namespace) -> int:
     # A zone just added to the facts has no subnet yet: capturing it is what this run is for.
     facts = load_facts(args.cluster, settings, capturing=args.infra_id is None)
     where = settings.relative(facts.path)
-    learned = _learn(args)
+    learned = _learn(args, facts)
     if learned.region is not None and learned.region != facts.region:
         raise InputError(
             where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
@@ -362,6 +412,10 @@ def _changes(facts: ClusterFacts, learned: LearnedFacts, subnets: dict[str, t.An
             changes.append(f"worker {', '.join(changed)} (from {', '.join(learned.workers.sources)})")
         if subnets is not None and subnets != facts.subnets:
             changes.append(f"subnets of {', '.join(subnets)}")
+    if learned.renamed is not None and learned.renamed.patched:
+        changes.append(
+            f"{len(learned.renamed.patched)} worker setting(s) renamed by the installer's naming (unconfirmed)"
+        )
     return changes
 
 

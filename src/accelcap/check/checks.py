@@ -70,10 +70,17 @@ class InfraIdCheck(OverlayCheck):
         line = _line_of_infra_id(facts.path)
         if not facts.infra_id_set:
             return [Finding("infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=line)]
-        return [
+        found = [
             Finding("infra-id-shared", message, overlay.name, file=file, line=line)
             for message in conflicts(facts, self.settings)
         ]
+        if facts.unconfirmed:  # written without the cluster: said, not failed
+            message = (
+                f"unconfirmed facts ({facts.unconfirmed}): written without the cluster; confirm them with "
+                f"tools/set-infra-id {facts.name} --from-cluster before Argo CD syncs the pools"
+            )
+            found.append(Finding("facts-unconfirmed", message, overlay.name, file=file, line=line, severity="warning"))
+        return found
 
     def summary(self) -> dict[str, t.Any]:
         unset = [name for name, is_set in self.clusters.items() if not is_set]
