@@ -142,6 +142,15 @@ TOOLS: tuple[Tool, ...] = (
         (OK, (1, "unset (`--check`)"), BAD_INPUT, (3, "the cluster refused")),
     ),
     Tool(
+        "new-cluster",
+        "accelcap.new_cluster:main",
+        "new-cluster <name>",
+        "writes a new cluster's overlay from its own template (facts, one GPU pool of `--instance-type` in "
+        "`--zone`, generated files), `git add`s it and prints the next steps; facts `--from-cluster`, "
+        "`--from-machineset FILE` or `--infra-id ID --ami AMI` (unconfirmed until captured)",
+        (OK, BAD_INPUT, (3, "the cluster refused (`--from-cluster`)")),
+    ),
+    Tool(
         "validate",
         "accelcap.validate.cli:main",
         "validate [PATH...]",
