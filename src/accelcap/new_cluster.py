@@ -25,8 +25,6 @@ import shutil
 import typing as t
 from pathlib import Path
 
-import yaml
-
 from .catalog.install_naming import INSTALL_NAMING
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .catalog.operators import GPU_OPERATOR_CHANNELS, NEURON_SCHEDULER_IMAGES
@@ -47,9 +45,9 @@ from .identifiers import AMI_ID, AVAILABILITY_ZONE, REGION
 from .infra_naming import CLUSTER_TAG_PREFIX, PROFILE_SUFFIX
 from .instance_types import lookup, unknown_type_message
 from .ownership import conflicts
-from .set_infra_id import LearnedFacts, check_infra_id, learn_from_cluster, learn_from_machinesets
+from .set_infra_id import LearnedFacts, check_infra_id, learn_from_cluster, learn_from_machinesets, spec_block
 from .staleness import regenerate
-from .yamlload import load_file
+from .yamlload import load_documents, load_file
 
 TOOL = "new-cluster"
 #: The newest OpenShift minor the project knows: the default of --openshift-version.
@@ -339,18 +337,6 @@ def installer_worker(
     return worker, {zone: by_name(f"{naming.subnet_prefix(infra_id)}{zone}")}
 
 
-class _Dumper(yaml.SafeDumper):
-    """Lists indented under their key, as the repository's YAML is written."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _block(key: str, value: t.Any) -> str:
-    body = yaml.dump({key: value}, Dumper=_Dumper, default_flow_style=False, sort_keys=False, indent=2)
-    return "".join(f"  {line}\n" for line in body.splitlines())
-
-
 def facts_text(
     args: argparse.Namespace, learned: LearnedFacts | None, openshift: str, source: str
 ) -> tuple[str, dict[str, t.Any]]:
@@ -368,10 +354,11 @@ def facts_text(
     text = FACTS.format(
         name=args.name, source=source, unconfirmed=unconfirmed, infra_id=infra_id, account=args.account,
         region=args.region, zone=args.zone, install_naming=install_naming, openshift=openshift,
-        subnets=_block("subnets", subnets), worker=_block("worker", worker),
+        subnets=spec_block("subnets", subnets), worker=spec_block("worker", worker),
     )  # fmt: skip
-    document = yaml.safe_load(text)
-    check_facts_document(document, f"overlays/{args.name}/{FACTS_FILE}")
+    where = f"overlays/{args.name}/{FACTS_FILE}"
+    (document,) = load_documents(text, where)
+    check_facts_document(document, where)
     return text, document
 
 

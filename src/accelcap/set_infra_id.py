@@ -161,7 +161,8 @@ class _BlockDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-def _block(key: str, value: t.Any) -> str:
+def spec_block(key: str, value: t.Any) -> str:
+    """``key: value`` as YAML indented under ``spec`` (lists indented under their key)."""
     body = yaml.dump({key: value}, Dumper=_BlockDumper, default_flow_style=False, sort_keys=False, indent=2)
     return "".join(SPEC_INDENT + line + "\n" for line in body.splitlines())
 
@@ -175,13 +176,13 @@ def _set_block(text: str, key: str, value: t.Any) -> str:
     lines = text.splitlines(keepends=True)
     start = next((n for n, line in enumerate(lines) if re.match(rf"^{SPEC_INDENT}{re.escape(key)}:", line)), None)
     if start is None:
-        return (text if text.endswith("\n") else text + "\n") + _block(key, value)
+        return (text if text.endswith("\n") else text + "\n") + spec_block(key, value)
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or lines[end].startswith(SPEC_INDENT + " ")):
         end += 1
     while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay
         end -= 1
-    return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
+    return "".join(lines[:start]) + spec_block(key, value) + "".join(lines[end:])
 
 
 _LOCAL_CONFIG_LINE = re.compile(r"^(?P<indent>[ ]+)config\.kubernetes\.io/local-config:[^\n]*\n", re.MULTILINE)
