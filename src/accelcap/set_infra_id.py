@@ -293,6 +293,14 @@ def unset_message(cluster: str) -> str:
     return f"infraID is unset; run tools/{TOOL} {cluster} --from-cluster"
 
 
+def unconfirmed_message(facts: ClusterFacts) -> str:
+    """What ``--check`` and ``check`` say of facts written without the cluster (a warning)."""
+    return (
+        f"unconfirmed facts ({facts.unconfirmed}): written without the cluster; confirm them with "
+        f"tools/{TOOL} {facts.name} --from-cluster before Argo CD syncs the pools"
+    )
+
+
 def _check(cluster_name: str | None) -> int:
     settings = load_settings()
     clusters = [cluster_name] if cluster_name else list_clusters(settings)
@@ -305,6 +313,10 @@ def _check(cluster_name: str | None) -> int:
     for name, messages in shared.items():
         for message in messages:
             print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {message}", file=sys.stderr)
+    for name in clusters:
+        facts = load_facts(name, settings)
+        if facts.unconfirmed:  # said, not failed
+            print(f"{TOOL}: {settings.relative(facts.path)}: warning: {unconfirmed_message(facts)}", file=sys.stderr)
     failed = bool(unset) or any(shared.values())
     if not failed:
         print(f"{TOOL}: infraID set for {', '.join(clusters)}")

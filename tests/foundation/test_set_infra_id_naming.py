@@ -80,3 +80,11 @@ def test_check_says_unconfirmed_without_failing_and_a_capture_confirms(repo_copy
     assert captured.code == 0, captured.err
     assert "accel-capacity.io/unconfirmed" not in (repo_copy / FACTS).read_text()
     assert "accel-capacity.io/unconfirmed" not in (REPO / FACTS).read_text()
+
+
+def test_set_infra_id_check_warns_about_unconfirmed_facts_without_failing(repo_copy: Path) -> None:
+    assert run_in_process(set_infra_id, "prod", "--infra-id", "prod-a1b2c").code == 0
+    result = run_in_process(set_infra_id, "--check")
+    assert result.code == 0
+    assert result.err.startswith("set-infra-id: overlays/prod/facts/cluster.yaml: warning: unconfirmed facts (")
+    assert result.out == "set-infra-id: infraID set for prod\n"

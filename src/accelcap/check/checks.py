@@ -26,7 +26,7 @@ from ..ownership import conflicts
 from ..quotas.plan import QuotaPlan, plan_overlay
 from ..render import RenderedOverlay
 from ..report import Finding
-from ..set_infra_id import unset_message
+from ..set_infra_id import unconfirmed_message, unset_message
 from ..validate.validator import ValidateOptions, ValidationRun, Validator
 
 
@@ -75,10 +75,7 @@ class InfraIdCheck(OverlayCheck):
             for message in conflicts(facts, self.settings)
         ]
         if facts.unconfirmed:  # written without the cluster: said, not failed
-            message = (
-                f"unconfirmed facts ({facts.unconfirmed}): written without the cluster; confirm them with "
-                f"tools/set-infra-id {facts.name} --from-cluster before Argo CD syncs the pools"
-            )
+            message = unconfirmed_message(facts)
             found.append(Finding("facts-unconfirmed", message, overlay.name, file=file, line=line, severity="warning"))
         return found
 
