@@ -1,4 +1,4 @@
-"""tools/capacity-diff BASE HEAD: what a change does to the most capacity each cluster can launch.
+"""tools/capacity-diff BASE [HEAD]: what a change does to the most capacity each cluster can launch.
 
 For each cluster, pool and quota class: the most vCPUs and accelerators the pools can run
 (max replicas x per instance, max replicas being the MachineAutoscaler's maximum where one
@@ -24,14 +24,17 @@ from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
-from .git import last_error_line, resolve_commit, run_git
+from .git import last_error_line, resolve_commit, run_git, toplevel
 from .instance_types import require
 from .model import ClusterModel, rendering_models
 from .pool_settings import MARKETS
 from .quotas.demand import PoolPlan, plan_pools
 from .report import Output, Table, write_output
+from .worktree import export_worktree, is_dirty, untracked
 
 TOOL = "capacity-diff"
+#: HEAD standing for the working tree (also what HEAD is when left out).
+WORKTREE = "."
 
 
 #: The quota market of a pool -> its word in pool.yaml.
@@ -51,6 +54,13 @@ class PoolCapacity:
     zone: str | None = None
     #: The pool.yaml the MachineSet is filled from, where there is one.
     pool_yaml: str | None = None
+    #: No MachineAutoscaler: ``max_replicas`` is pool.yaml's ``replicas``, set by hand.
+    scaled_by_hand: bool = False
+
+    @property
+    def replicas_key(self) -> str:
+        """The pool.yaml key its most machines come from."""
+        return "replicas" if self.scaled_by_hand else "maxReplicas"
 
 
 @dataclass(frozen=True)
@@ -67,14 +77,18 @@ class PoolChange:
         if self.base is None or self.head is None:
             pool = self.head or self.base
             assert pool is not None
-            return f"zone {pool.zone}, maxReplicas {pool.max_replicas}" if pool.zone else ""
+            scaling = f"{pool.replicas_key} {pool.max_replicas}" + (" (scaled by hand)" if pool.scaled_by_hand else "")
+            return f"zone {pool.zone}, {scaling}" if pool.zone else scaling
         notes = []
         if self.base.instance_type != self.head.instance_type:
             notes.append(f"instanceType {self.base.instance_type} -> {self.head.instance_type}")
         if self.base.market != self.head.market:
             notes.append(f"market {POOL_YAML_MARKET[self.base.market]} -> {POOL_YAML_MARKET[self.head.market]}")
+        if self.base.scaled_by_hand != self.head.scaled_by_hand:
+            notes.append("scaled by hand -> autoscaled" if self.base.scaled_by_hand else "autoscaled -> scaled by hand")
         if self.base.max_replicas != self.head.max_replicas:
-            notes.append(f"maxReplicas {self.base.max_replicas} -> {self.head.max_replicas}")
+            word = self.base.replicas_key if self.base.replicas_key == self.head.replicas_key else "most machines"
+            notes.append(f"{word} {self.base.max_replicas} -> {self.head.max_replicas}")
         return ", ".join(notes)
 
 
@@ -141,6 +155,7 @@ def _capacity(cluster: str, plan: PoolPlan, overlay: str, zone: str | None, pool
         plan.max_replicas * known.accelerators,
         zone,
         pool_yaml,
+        plan.scaled_by_hand,
     )
 
 
@@ -294,22 +309,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(
         TOOL,
         __doc__.split("\n", 1)[1].strip()
-        + "\n\nReads: the repository at BASE and HEAD (git revisions). Writes: the report to stdout.\n"
+        + "\n\nWith one revision (or HEAD '.'), BASE is compared with the working tree as `git commit -a`\n"
+        "would commit it: staged and unstaged edits of tracked files; untracked files are left out\n"
+        "and named on standard error (git add them). With two commits and a working tree that has\n"
+        "uncommitted edits, a warning on standard error says the edits are not in the diff.\n\n"
+        "Reads: the repository at BASE and HEAD (git revisions) or its working tree. Writes: the\n"
+        "report to stdout, warnings to stderr.\n"
         "Exit 0 whatever the change; 2 when a revision or an overlay cannot be read.",
     )
-    parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main)")
-    parser.add_argument("head", metavar="HEAD", help="git revision after the change (e.g. HEAD)")
+    parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main or HEAD)")
+    parser.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        default=WORKTREE,
+        help="git revision after the change (e.g. HEAD); '.' or none: the working tree",
+    )
     add_format_option(parser, ("text", "json", "markdown"))
     return parser
 
 
 def execute(args: argparse.Namespace) -> int:
     repo = load_settings().root
+    if toplevel(repo) is None:
+        raise InputError(
+            str(repo), "not inside a git repository: capacity-diff compares revisions of a git checkout (run it in one)"
+        )
+    if args.base == WORKTREE:
+        raise InputError(".", "BASE must be a revision; the working tree can only be HEAD")
+    if args.head == WORKTREE:
+        left_out = untracked(repo)
+        if left_out:
+            print(
+                f"{TOOL}: warning: untracked, so not in the diff (git add them): {', '.join(left_out)}", file=sys.stderr
+            )
+    elif is_dirty(repo):
+        print(
+            f"{TOOL}: warning: the working tree has uncommitted changes, which neither {args.base} nor {args.head} "
+            f"holds; `tools/{TOOL} {args.base}` compares {args.base} with the working tree",
+            file=sys.stderr,
+        )
     with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
-        trees = [
-            export_revision(repo, rev, Path(scratch) / side) for rev, side in ((args.base, "base"), (args.head, "head"))
-        ]
-        base, head = capacities(trees[0]), capacities(trees[1])
+        base_tree = export_revision(repo, args.base, Path(scratch) / "base")
+        if args.head == WORKTREE:
+            head_tree = export_worktree(repo, Path(scratch) / "head")
+        else:
+            head_tree = export_revision(repo, args.head, Path(scratch) / "head")
+        base, head = capacities(base_tree), capacities(head_tree)
     changes, classes = compare(base.pools, head.pools)
     write_output(args.format, output(Report(changes, classes, compare_gpu_limits(base, head))), sys.stdout)
     return EXIT_OK

@@ -48,13 +48,26 @@ EXIT_MEANINGS: t.Mapping[int, str] = {
 }
 
 
-def exit_codes_help(meanings: t.Mapping[int, str] | None = None) -> str:
+def exit_codes_help(meanings: t.Mapping[int, str] | None = None, tool: str | None = None) -> str:
     """The ``exit codes:`` block of an epilog: ``EXIT_MEANINGS`` with a tool's own meanings
     in place of the shared ones (a tool says what 3 means for it by key, not by rewording
-    text it would have to match exactly)."""
+    text it would have to match exactly). With ``tool``, only the codes the registry
+    (``accelcap.toolbox``) says that tool can return: a help never lists a code the tool
+    cannot return."""
     table = {**EXIT_MEANINGS, **(meanings or {})}
+    codes = registered_exit_codes(tool) if tool is not None else None
+    if codes is not None:
+        table = {code: text for code, text in table.items() if code in codes}
     lines = (f"  {code}  {text}".replace("\n", "\n     ") for code, text in sorted(table.items()))
     return "exit codes:\n" + "\n".join(lines)
+
+
+def registered_exit_codes(tool: str) -> frozenset[int] | None:
+    """The exit codes of ``tool`` in the registry of tools, or None for a tool not listed there."""
+    from .toolbox import TOOLS_BY_NAME  # the registry imports the tools' modules lazily
+
+    registered = TOOLS_BY_NAME.get(tool)
+    return None if registered is None else frozenset(code for code, _ in registered.exit_codes)
 
 
 class Interrupted(BaseException):
@@ -74,7 +87,7 @@ class ToolArgumentParser(argparse.ArgumentParser):
 
 def new_parser(tool: str, description: str, epilog: str | None = None) -> ToolArgumentParser:
     if epilog is None:
-        epilog = exit_codes_help()
+        epilog = exit_codes_help(tool=tool)
     parser = ToolArgumentParser(
         prog=tool,
         description=description,

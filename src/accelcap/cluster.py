@@ -201,6 +201,13 @@ def _load_client(connection: Connection) -> tuple[t.Any, str]:
     where = f"kubeconfig {files}"
     if connection.kubeconfig is not None and not connection.kubeconfig.is_file():
         raise InputError(where, "no such file")
+    if not any(Path(part).expanduser().is_file() for part in files.split(os.pathsep) if part):
+        # The client would say "Invalid kube-config file. No configuration found." of a file
+        # that is not there; say what is missing and how a kubeconfig comes about.
+        raise InputError(
+            where,
+            "no such file: log in first (`oc login` writes ~/.kube/config) or point $KUBECONFIG at a kubeconfig",
+        )
     _check_kubeconfig(files)
     try:
         with _credential_plugin_errors(where):

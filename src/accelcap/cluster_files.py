@@ -7,7 +7,7 @@
   overlay renders (``accelcap.model.gpu_limits``), so "allow 4 GPU nodes" stays one line in
   a pool.yaml.
 
-``python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
+``.venv/bin/python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
 ``tools/set-infra-id`` rewrites ``facts/worker/`` with the facts it writes; lint rules CAP011 and
 CAP031 fail a render that disagrees with them.
 """
@@ -23,12 +23,13 @@ from .affected import cluster_roots, kustomization_file
 from .config import Settings
 from .errors import InputError
 from .facts import facts_path, load_facts
+from .instance_types import unknown_type_message
 from .model import ClusterModel, GpuLimit, rendering_models
+from .toolbox import GENERATOR
 from .worker import wiring_path, wiring_text
 from .yamlload import load_single
 
 GPU_LIMITS_FILE = "gpu-limits.yaml"
-GENERATOR = "python -m accelcap.generate"
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,7 @@ def gpu_limits_of(rendered: ClusterModel) -> list[GpuLimit]:
         pool = unknown[0]
         raise InputError(
             f"{rendered.name}: {pool.machineset.ref}",
-            f"instanceType {pool.instance_type} is not in accelcap.catalog.instance_types, so the GPU limits "
-            "cannot be computed; add it with its AWS specification",
+            f"{unknown_type_message(pool.instance_type or '')}; the GPU limits cannot be computed without it",
         )
     return limits
 

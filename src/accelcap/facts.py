@@ -14,12 +14,16 @@ from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
+from .suggest import unknown_keys
 from .yamlload import load_single, package_schema
 
 #: The value an infraID has until ``tools/set-infra-id`` writes the real one; base
 #: manifests carry the same token, so it is also what survives rendering when unset.
 INFRA_ID_UNSET = "INFRAID"
 FACTS_FILE = Path("facts") / "cluster.yaml"
+#: Facts written without the cluster (``new-cluster``, ``set-infra-id --infra-id``) say what
+#: awaits a capture here; ``set-infra-id --from-cluster`` (or ``--from-machineset``) removes it.
+UNCONFIRMED_ANNOTATION = "accel-capacity.io/unconfirmed"
 #: What the installer names the workers' user data and the machine API's AWS credentials; a
 #: cluster's facts say otherwise in ``spec.worker`` when its workers use others.
 INSTALLER_USER_DATA_SECRET = "worker-user-data"
@@ -40,6 +44,9 @@ class ClusterFacts:
     #: The workers' subnet reference in each zone (``spec.subnets``).
     subnets: dict[str, dict[str, t.Any]]
     path: Path
+    #: What was written without the cluster and awaits a capture (``set-infra-id
+    #: --from-cluster``): the ``accel-capacity.io/unconfirmed`` annotation, or None.
+    unconfirmed: str | None = None
 
     @property
     def infra_id_set(self) -> bool:
@@ -142,6 +149,7 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
     ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
     """
+    unknown_keys(_validator(), document, where)
     error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
@@ -190,6 +198,7 @@ def load_facts_file(path: Path, settings: Settings | None = None, capturing: boo
         worker=spec["worker"],
         subnets=spec["subnets"],
         path=path,
+        unconfirmed=document["metadata"]["annotations"].get(UNCONFIRMED_ANNOTATION),
     )
 
 
@@ -198,7 +207,10 @@ def require_infra_id(facts: ClusterFacts, settings: Settings | None = None) -> s
     cluster can then not be told apart from any other."""
     if not facts.infra_id_set:
         where = (settings or load_settings()).relative(facts.path)
-        raise InputError(where, "infraID is unset: the cluster cannot be recognised (run set-infra-id)")
+        raise InputError(
+            where,
+            f"infraID is unset: the cluster cannot be recognised (run tools/set-infra-id {facts.name} --from-cluster)",
+        )
     return facts.infra_id
 
 
@@ -223,3 +235,16 @@ def list_clusters(settings: Settings | None = None) -> list[str]:
     for name in names:
         cluster_dir(name, settings)
     return names
+
+
+def unset_message(cluster: str) -> str:
+    """What ``--check`` says of a cluster whose infraID is still the placeholder."""
+    return f"infraID is unset; run tools/set-infra-id {cluster} --from-cluster"
+
+
+def unconfirmed_message(facts: ClusterFacts) -> str:
+    """What ``--check`` and ``check`` say of facts written without the cluster (a warning)."""
+    return (
+        f"unconfirmed facts ({facts.unconfirmed}): written without the cluster; confirm them with "
+        f"tools/set-infra-id {facts.name} --from-cluster before Argo CD syncs the pools"
+    )

@@ -1,4 +1,4 @@
-"""``python -m accelcap.generate [--check]``: (re)write every generated file of the project.
+"""``.venv/bin/python -m accelcap.generate [--check]``: (re)write every generated file of the project.
 
 For maintainers. Generated from the registries (``OUTPUTS`` lists them):
 
@@ -46,7 +46,7 @@ from .validate import finding_codes
 from .verify_pools import docs as pool_docs
 
 TOOL = "generate"
-COMMAND = "python -m accelcap.generate"
+COMMAND = ".venv/bin/python -m accelcap.generate"
 #: The launcher every ``tools/<name>`` link points at.
 LAUNCHER = "_run"
 #: The oldest pre-commit that understands the published hooks' keys.

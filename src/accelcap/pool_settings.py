@@ -27,6 +27,7 @@ from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
 from .identifiers import with_ecma_patterns
+from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
 API_VERSION = "accel-capacity.io/v1alpha1"
@@ -69,6 +70,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
     """Raise ``InputError`` unless ``document`` is a valid Pool object."""
+    unknown_keys(_validator(), document, where)
     spec = document.get("spec")
     if isinstance(spec, dict):
         manual, autoscaled = "replicas" in spec, bool({"minReplicas", "maxReplicas"} & set(spec))

@@ -160,6 +160,8 @@ class Output:
     failed: bool | None = None
     #: What the markdown heading names after the tool (``prod``).
     subject: str | None = None
+    #: text: lines before the tables (each check's verdict in ``check``).
+    preamble: t.Sequence[str] = ()
     #: text: lines between the findings and the verdict (each check's verdict in ``check``).
     details: t.Sequence[str] = ()
     #: text: list the findings (False where a table shows them already).
@@ -183,6 +185,7 @@ class Reporter(t.Protocol):
 def report_text(output: Output, stream: t.TextIO) -> None:
     colour = use_colour(stream)
     bold, reset = ("\033[1m", "\033[0m") if colour else ("", "")
+    stream.writelines(f"{line}\n" for line in output.preamble)
     for table in output.tables:
         if table.markdown_only:
             continue

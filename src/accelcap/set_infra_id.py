@@ -26,12 +26,25 @@ from pathlib import Path
 import yaml
 
 from . import cluster
-from .cli import entry_point, new_parser
+from .cli import entry_point, exit_codes_help, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
-from .facts import INFRA_ID_UNSET, ClusterFacts, check_facts_document, facts_path, list_clusters, load_facts
+from .facts import (
+    INFRA_ID_UNSET,
+    UNCONFIRMED_ANNOTATION,
+    ClusterFacts,
+    check_facts_document,
+    facts_path,
+    list_clusters,
+    load_facts,
+    unconfirmed_message,
+    unset_message,
+)
 from .files import read_text, write_atomically
+from .generate import write_derived
 from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
+from .infra_naming import Renamed, rename
+from .ownership import conflicts
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
 
@@ -48,6 +61,9 @@ class LearnedFacts:
     region: str | None = None
     #: What the worker MachineSets say (None for --infra-id).
     workers: Capture | None = None
+    #: --infra-id: the facts' worker settings and subnets renamed for the new infraID by the
+    #: installer's naming (``accelcap.infra_naming``), unconfirmed until a capture.
+    renamed: Renamed | None = None
 
 
 def check_infra_id(value: t.Any, where: str) -> str:
@@ -122,6 +138,8 @@ def learn_from_cluster() -> LearnedFacts:
 # --- editing the facts file -----------------------------------------------------------
 
 _FIELD_LINE = r"^(?P<indent>[ ]+){key}:[ ]*(?P<value>[^#\n]*?)(?P<comment>[ ]+#[^\n]*)?$"
+#: What ``--infra-id`` leaves unconfirmed (the ``UNCONFIRMED_ANNOTATION`` of the facts).
+UNCONFIRMED_WORKER = "infraID, worker, subnets: written by --infra-id by the installer's naming"
 #: The indentation of the keys of ``spec`` in a facts file.
 SPEC_INDENT = "  "
 
@@ -145,7 +163,8 @@ class _BlockDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-def _block(key: str, value: t.Any) -> str:
+def spec_block(key: str, value: t.Any) -> str:
+    """``key: value`` as YAML indented under ``spec`` (lists indented under their key)."""
     body = yaml.dump({key: value}, Dumper=_BlockDumper, default_flow_style=False, sort_keys=False, indent=2)
     return "".join(SPEC_INDENT + line + "\n" for line in body.splitlines())
 
@@ -159,13 +178,28 @@ def _set_block(text: str, key: str, value: t.Any) -> str:
     lines = text.splitlines(keepends=True)
     start = next((n for n, line in enumerate(lines) if re.match(rf"^{SPEC_INDENT}{re.escape(key)}:", line)), None)
     if start is None:
-        return (text if text.endswith("\n") else text + "\n") + _block(key, value)
+        return (text if text.endswith("\n") else text + "\n") + spec_block(key, value)
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or lines[end].startswith(SPEC_INDENT + " ")):
         end += 1
     while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay
         end -= 1
-    return "".join(lines[:start]) + _block(key, value) + "".join(lines[end:])
+    return "".join(lines[:start]) + spec_block(key, value) + "".join(lines[end:])
+
+
+_LOCAL_CONFIG_LINE = re.compile(r"^(?P<indent>[ ]+)config\.kubernetes\.io/local-config:[^\n]*\n", re.MULTILINE)
+
+
+def set_unconfirmed(text: str, value: str | None, where: str) -> str:
+    """``text`` with the facts' ``UNCONFIRMED_ANNOTATION`` set to ``value`` (None: removed)."""
+    text = re.sub(rf"^[ ]+{re.escape(UNCONFIRMED_ANNOTATION)}:[^\n]*\n", "", text, flags=re.MULTILINE)
+    if value is None:
+        return text
+    match = _LOCAL_CONFIG_LINE.search(text)
+    if match is None:
+        raise InputError(where, "expected one line 'config.kubernetes.io/local-config: ...' under annotations")
+    line = f"{match['indent']}{UNCONFIRMED_ANNOTATION}: {json.dumps(value)}\n"
+    return text[: match.end()] + line + text[match.end() :]
 
 
 def updated_text(
@@ -183,6 +217,11 @@ def updated_text(
     if learned.workers is not None and subnets is not None:
         text = _set_block(text, "subnets", subnets)
         text = _set_block(text, "worker", learned.workers.worker)
+        text = set_unconfirmed(text, None, where)  # captured: confirmed
+    elif learned.renamed is not None:
+        text = _set_block(text, "subnets", learned.renamed.spec["subnets"])
+        text = _set_block(text, "worker", learned.renamed.spec["worker"])
+        text = set_unconfirmed(text, UNCONFIRMED_WORKER, where)
     documents = load_documents(text, where)
     if len(documents) != 1:
         raise InputError(where, "the facts file must hold exactly one document")
@@ -216,14 +255,28 @@ def build_parser() -> argparse.ArgumentParser:
         "cluster references them. What cannot be told, or is not copied, is said on one line each.\n\n"
         "Reads: the source chosen below and overlays/<cluster>/facts/cluster.yaml.\n"
         "Writes: that facts file (comments kept, atomic replace) and facts/worker/kustomization.yaml, the wiring\n"
-        "of the worker settings into the pools; prints what changed.\n"
+        "of the worker settings into the pools, then every other generated file that lags (gpu-limits.yaml\n"
+        "names the pools, whose names hold the infraID); prints what changed.\n"
         "--check writes nothing: it exits 1 while a cluster's infraID is still the placeholder.",
+        exit_codes_help(
+            {
+                1: "--check: a cluster's infraID is still the placeholder",
+                3: "--from-cluster: the cluster refused (unreachable, credentials, access) or answered nonsense",
+            },
+            tool=TOOL,
+        ),
     )
     parser.add_argument(
         "cluster", nargs="?", help="cluster name (overlays/<cluster>); --check without it checks every cluster"
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--infra-id", metavar="ID", help="the infraID to write (the worker settings stay as they are)")
+    source.add_argument(
+        "--infra-id",
+        metavar="ID",
+        help="the infraID to write, without the cluster: the worker settings named after the old one by the "
+        "installer's naming (cluster tag, <id>-worker-profile, security groups, subnets) are renamed and marked "
+        "unconfirmed until --from-cluster; the others are named as needing a capture",
+    )
     source.add_argument(
         "--from-machineset",
         metavar="FILE",
@@ -237,11 +290,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def unset_message(cluster: str) -> str:
-    """What ``--check`` says of a cluster whose infraID is still the placeholder."""
-    return f"infraID is unset; run {TOOL} {cluster} --from-cluster"
-
-
 def _check(cluster_name: str | None) -> int:
     settings = load_settings()
     clusters = [cluster_name] if cluster_name else list_clusters(settings)
@@ -250,14 +298,27 @@ def _check(cluster_name: str | None) -> int:
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
     for name in unset:
         print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {unset_message(name)}", file=sys.stderr)
-    if not unset:
+    shared = {name: conflicts(load_facts(name, settings), settings) for name in clusters}
+    for name, messages in shared.items():
+        for message in messages:
+            print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {message}", file=sys.stderr)
+    for name in clusters:
+        facts = load_facts(name, settings)
+        if facts.unconfirmed:  # said, not failed
+            print(f"{TOOL}: {settings.relative(facts.path)}: warning: {unconfirmed_message(facts)}", file=sys.stderr)
+    failed = bool(unset) or any(shared.values())
+    if not failed:
         print(f"{TOOL}: infraID set for {', '.join(clusters)}")
-    return EXIT_FINDINGS if unset else EXIT_OK
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _learn(args: argparse.Namespace) -> LearnedFacts:
+def _learn(args: argparse.Namespace, facts: ClusterFacts) -> LearnedFacts:
     if args.infra_id is not None:
-        return LearnedFacts(check_infra_id(args.infra_id, "--infra-id"))
+        infra_id = check_infra_id(args.infra_id, "--infra-id")
+        if infra_id == facts.infra_id:
+            return LearnedFacts(infra_id)
+        spec = {"installNaming": facts.install_naming, "worker": facts.worker, "subnets": facts.subnets}
+        return LearnedFacts(infra_id, renamed=rename(spec, facts.infra_id, infra_id))
     if args.from_machineset is not None:
         return learn_from_machinesets(load_file(args.from_machineset), str(args.from_machineset))
     if args.from_cluster:
@@ -269,10 +330,16 @@ def _notes(facts: ClusterFacts, learned: LearnedFacts) -> list[str]:
     """What the source cannot tell, or what is not copied: one line each."""
     notes: list[str] = []
     if learned.workers is None:
-        if learned.infra_id != facts.infra_id:
+        capture = f"tools/{TOOL} {facts.name} --from-cluster (or --from-machineset FILE)"
+        if learned.renamed is not None and learned.renamed.patched:
             notes.append(
-                f"spec.worker, spec.subnets: still the worker settings captured for {facts.infra_id}; capture this "
-                f"cluster's with {TOOL} {facts.name} --from-cluster or --from-machineset (lint fails until then)"
+                f"renamed for {learned.infra_id} by the installer's naming, unconfirmed until {capture}: "
+                + "; ".join(learned.renamed.patched)
+            )
+        for setting in learned.renamed.not_following if learned.renamed is not None else ():
+            notes.append(
+                f"{setting}: does not follow the installer's naming for {facts.infra_id}, so it is still the old "
+                f"cluster's: it needs a capture, {capture} (lint fails until then)"
             )
         return notes
     notes.extend(learned.workers.notes)
@@ -293,11 +360,14 @@ def execute(args: argparse.Namespace) -> int:
     # A zone just added to the facts has no subnet yet: capturing it is what this run is for.
     facts = load_facts(args.cluster, settings, capturing=args.infra_id is None)
     where = settings.relative(facts.path)
-    learned = _learn(args)
+    learned = _learn(args, facts)
     if learned.region is not None and learned.region != facts.region:
         raise InputError(
             where, f"the source is in region {learned.region}, the facts say {facts.region}: wrong cluster?"
         )
+    taken = conflicts(facts, settings, infra_id=learned.infra_id)
+    if taken:
+        raise InputError(where, f"refused: {'; '.join(taken)}")
     notes = _notes(facts, learned)
     subnets = merged_subnets(facts, learned.workers, notes) if learned.workers is not None else None
     # Both files keep their line endings (a CRLF file stays CRLF) and their comments.
@@ -315,10 +385,14 @@ def execute(args: argparse.Namespace) -> int:
             write_atomically(wiring, new_wiring, wiring_newline, wiring_where)
         write_atomically(facts.path, new_text, newline, where)
         outcome = ", ".join(_changes(facts, learned, subnets)) or "rewritten"
+    # The pools' names follow the infraID: the files generated from them follow too.
+    regenerated = [path for path in write_derived(settings.root) if path != wiring_where]
     # Said once the run has done its work: a run that fails says one line, its error.
     for note in notes:
         print(f"{TOOL}: {where}: {note}", file=sys.stderr)
     print(f"{TOOL}: {where}: {outcome}")
+    for path in regenerated:
+        print(f"{TOOL}: {path}: regenerated")
     return EXIT_OK
 
 
@@ -340,6 +414,10 @@ def _changes(facts: ClusterFacts, learned: LearnedFacts, subnets: dict[str, t.An
             changes.append(f"worker {', '.join(changed)} (from {', '.join(learned.workers.sources)})")
         if subnets is not None and subnets != facts.subnets:
             changes.append(f"subnets of {', '.join(subnets)}")
+    if learned.renamed is not None and learned.renamed.patched:
+        changes.append(
+            f"{len(learned.renamed.patched)} worker setting(s) renamed by the installer's naming (unconfirmed)"
+        )
     return changes
 
 

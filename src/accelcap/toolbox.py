@@ -1,12 +1,12 @@
 """The registry of tools: the one place that lists every tool the project ships.
 
 Each ``Tool`` says its name, entry point, one-line purpose, exit codes, output formats and
-its pre-commit hooks. ``python -m accelcap.generate`` writes from it the console scripts of
+its pre-commit hooks. ``.venv/bin/python -m accelcap.generate`` writes from it the console scripts of
 ``pyproject.toml``, the ``tools/<name>`` launchers, ``.pre-commit-hooks.yaml``,
 ``.pre-commit-config.yaml`` and the README's tool table; ``--check`` (run by the tests)
 fails while any of them differs. Adding a tool is one entry here plus its module.
 
-``tools/<name>`` runs ``python -m accelcap.toolbox NAME [ARGS...]``, so a checkout runs
+``tools/<name>`` runs ``.venv/bin/python -m accelcap.toolbox NAME [ARGS...]``, so a checkout runs
 exactly what the installed console script runs.
 """
 
@@ -15,6 +15,10 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass
+
+#: The command that rewrites every generated file, as messages and file headers give it: it
+#: works from the repository root once the README's set-up has made ``.venv``.
+GENERATOR = ".venv/bin/python -m accelcap.generate"
 
 #: The files the hooks that render care about: every manifest of the repository.
 MANIFESTS = r"^(base|components|overlays)/"
@@ -142,6 +146,15 @@ TOOLS: tuple[Tool, ...] = (
         (OK, (1, "unset (`--check`)"), BAD_INPUT, (3, "the cluster refused")),
     ),
     Tool(
+        "new-cluster",
+        "accelcap.new_cluster:main",
+        "new-cluster <name>",
+        "writes a new cluster's overlay from its own template (facts, one GPU pool of `--instance-type` in "
+        "`--zone`, generated files), `git add`s it and prints the next steps; facts `--from-cluster`, "
+        "`--from-machineset FILE` or `--infra-id ID --ami AMI` (unconfirmed until captured)",
+        (OK, BAD_INPUT, (3, "the cluster refused (`--from-cluster`)")),
+    ),
+    Tool(
         "validate",
         "accelcap.validate.cli:main",
         "validate [PATH...]",
@@ -170,8 +183,9 @@ TOOLS: tuple[Tool, ...] = (
     Tool(
         "capacity-diff",
         "accelcap.capacity_diff:main",
-        "capacity-diff BASE HEAD",
-        "what a change does to the most vCPUs and accelerators per cluster, pool and quota class",
+        "capacity-diff BASE [HEAD]",
+        "what a change does to the most vCPUs and accelerators per cluster, pool and quota class; "
+        "without HEAD, BASE against the working tree (staged and unstaged)",
         (OK, BAD_INPUT),
         ("text", "json", "markdown"),
     ),
@@ -200,7 +214,7 @@ TOOLS_BY_NAME: dict[str, Tool] = {tool.name: tool for tool in TOOLS}
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in TOOLS_BY_NAME:
         names = ",".join(TOOLS_BY_NAME)
-        print(f"toolbox: usage: python -m accelcap.toolbox {{{names}}} [ARGS...]", file=sys.stderr)
+        print(f"toolbox: usage: .venv/bin/python -m accelcap.toolbox {{{names}}} [ARGS...]", file=sys.stderr)
         sys.exit(2)
     name = sys.argv.pop(1)
     sys.argv[0] = name

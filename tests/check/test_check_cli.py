@@ -210,7 +210,7 @@ def test_changed_files_select_the_overlays_they_touch(repo_copy: Path) -> None:
         (["--jobs", "0"], "usage"),
         (["prod", "--changed", "README.md"], "usage"),
         (["--rule", "CAP999"], "--rule"),
-        (["--kubernetes-version", "one"], "kubernetes version"),
+        (["--kubernetes-version", "one"], "--kubernetes-version"),
         (["nope"], "nope"),
     ],
 )

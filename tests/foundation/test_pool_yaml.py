@@ -39,7 +39,7 @@ def edit(root: Path, old: str, new: str, file: Path = POOL / "pool.yaml") -> Non
         (
             "  maxReplicas: 2 ",
             "  maxReplica: 2 ",
-            "Additional properties are not allowed ('maxReplica' was unexpected)",
+            "unknown key 'maxReplica' (did you mean maxReplicas?)",
         ),
         ("  market: Spot ", "  market: spot ", "spec/market: 'spot' is not one of ['Spot', 'OnDemand']"),
         ("  volumeSize: 120 ", "  volumeSize: 120Gi ", "spec/volumeSize: '120Gi' is not of type 'integer'"),

@@ -44,25 +44,31 @@ def lint_codes(root: Path) -> set[str]:
 
 
 @pytest.mark.slow
-def test_infra_id_alone_changes_one_line_and_says_the_worker_settings_are_not_its(repo_copy: Path) -> None:
+def test_infra_id_alone_renames_what_follows_the_installers_naming(repo_copy: Path) -> None:
+    """Issue 22, part 7: the infraID everywhere it stands by the installer's naming, marked
+    unconfirmed until a capture; the rest of the file untouched."""
     before = facts_file(repo_copy).read_text()
     result = run("prod", "--infra-id", "ocp-blue-9q8w7")
     assert result.returncode == 0, result.stderr
     assert "infraID prod-x7k2p -> ocp-blue-9q8w7" in result.stdout
-    # The worker settings were captured for the old infraID: said on one line, not rewritten.
     assert result.stderr == (
-        "set-infra-id: overlays/prod/facts/cluster.yaml: spec.worker, spec.subnets: still the worker settings "
-        "captured for prod-x7k2p; capture this cluster's with set-infra-id prod --from-cluster or "
-        "--from-machineset (lint fails until then)\n"
+        "set-infra-id: overlays/prod/facts/cluster.yaml: renamed for ocp-blue-9q8w7 by the installer's naming, "
+        "unconfirmed until tools/set-infra-id prod --from-cluster (or --from-machineset FILE): "
+        "spec.worker.tags[0] kubernetes.io/cluster/ocp-blue-9q8w7; spec.worker.iamInstanceProfile "
+        "ocp-blue-9q8w7-worker-profile; spec.worker.securityGroups[0] ocp-blue-9q8w7-node; "
+        "spec.worker.securityGroups[1] ocp-blue-9q8w7-lb; spec.subnets.us-west-2a "
+        "ocp-blue-9q8w7-subnet-private-us-west-2a\n"
     )
     after = facts_file(repo_copy).read_text()
-    # Only the infraID line changed; every comment survived.
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
-    assert changed == [("  infraID: prod-x7k2p", "  infraID: ocp-blue-9q8w7")]
+    assert "prod-x7k2p" not in after
+    assert '    accel-capacity.io/unconfirmed: "infraID, worker, subnets' in after
+    # Every comment survived.
+    assert [line for line in before.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in after.splitlines() if line.lstrip().startswith("#")
+    ]
     text = rendered_text(repo_copy)
-    # name, 2+1 cluster labels, 2 machineset labels, autoscaler x2
-    assert text.count("ocp-blue-9q8w7") >= 8
-    assert "CAP007" in lint_codes(repo_copy)
+    assert "prod-x7k2p" not in text and text.count("ocp-blue-9q8w7") >= 8
+    assert lint_codes(repo_copy) == set()
 
     again = run("prod", "--infra-id", "ocp-blue-9q8w7")
     assert again.returncode == 0 and "unchanged" in again.stdout
@@ -118,6 +124,8 @@ def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
         "-> terraform, worker ami, blockDevices, iamInstanceProfile, metadataServiceOptions, securityGroups, tags "
         "(from ocp-legacy-b2c4d-worker-us-west-2a, ocp-legacy-b2c4d-worker-us-west-2b), subnets of us-west-2a, "
         "us-west-2b\n"
+        # The pools' names hold the infraID: the GPU limits' comment names them (issue 22).
+        "set-infra-id: overlays/prod/capacity/gpu-limits.yaml: regenerated\n"
     )
     assert result.stderr == ""
     spec = load_facts("prod", load_settings(repo_copy))

@@ -17,7 +17,7 @@ TOOL_IDS = [tool.name for tool in TOOLS]
 
 
 def test_generated_files_are_current() -> None:
-    """Run ``python -m accelcap.generate`` when this fails."""
+    """Run ``.venv/bin/python -m accelcap.generate`` when this fails."""
     result = run_in_process(generate, "--check")
     assert (result.code, result.err) == (0, "")
 

@@ -142,6 +142,36 @@ SKELETONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("prod", "--require-nodes", "--timeout"),
         ("nope",),
     ),
+    "new-cluster": (
+        (
+            "staging",
+            "--region",
+            "us-east-1",
+            "--account",
+            "210987654321",
+            "--zone",
+            "us-east-1a",
+            "--instance-type",
+            "g6.xlarge",
+            "--infra-id",
+            "staging-4kq7z",
+            "--ami",
+            "ami-0123456789abcdef0",
+        ),
+        (
+            "staging",
+            "--region",
+            "us-east-1",
+            "--account",
+            "210987654321",
+            "--zone",
+            "us-east-1a",
+            "--instance-type",
+            "g6.xlarge",
+            "--from-machineset",
+            "{yaml}",
+        ),
+    ),
 }
 
 
@@ -203,8 +233,10 @@ def option_strings_all() -> frozenset[str]:
 
 def _allowed_outputs(tool: Tool, repo: Path, scratch: Path, outputs: list[Path]) -> list[Path]:
     allowed = [scratch / "cache", scratch / "tmp", *outputs]
-    if tool.name == "set-infra-id":
-        allowed += [p / "facts" for p in (repo / "overlays").iterdir()]
+    if tool.name == "set-infra-id":  # the facts, and the generated files that follow from them
+        allowed += [p / sub for p in (repo / "overlays").iterdir() for sub in ("facts", "capacity")]
+    if tool.name == "new-cluster":  # a new overlay
+        allowed.append(repo / "overlays")
     return allowed
 
 

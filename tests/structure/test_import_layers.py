@@ -40,6 +40,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.report",
             "accelcap.cli",
             "accelcap.toolbox",
+            "accelcap.suggest",
+            "accelcap.worktree",
         ),
     ),
     ("catalog", ("accelcap.catalog",)),
@@ -58,6 +60,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.facts",
             "accelcap.pool_settings",
             "accelcap.worker",
+            "accelcap.infra_naming",
+            "accelcap.ownership",
+            "accelcap.staleness",
         ),
     ),
     ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files")),
@@ -71,10 +76,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.check",
             "accelcap.check_yaml",
             "accelcap.capacity_diff",
-            "accelcap.set_infra_id",
         ),
     ),
-    ("entry points", ("accelcap.generate",)),
+    # The generator, and the tools that change its inputs and so rewrite what it generates.
+    ("entry points", ("accelcap.generate", "accelcap.set_infra_id", "accelcap.new_cluster")),
 )
 
 

@@ -60,7 +60,9 @@ def test_unknown_template_field(run: t.Callable[..., Result], namespace_file: Pa
 
 
 def test_bad_kubernetes_version(run: t.Callable[..., Result], namespace_file: Path) -> None:
-    _one_line_exit_2(run("validate", str(namespace_file), "--kubernetes-version", "latest"), "'latest' is not X.Y")
+    _one_line_exit_2(
+        run("validate", str(namespace_file), "--kubernetes-version", "latest"), "'latest' is not a Kubernetes version"
+    )
 
 
 def test_unreachable_url(run: t.Callable[..., Result], namespace_file: Path) -> None:

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..suggest import distance, nearest
 
 #: Where the numbers come from; the counts agree with kubernetes/autoscaler's table.
 SOURCES = (
@@ -117,6 +118,47 @@ def lookup(instance_type: str) -> InstanceType | None:
     return INSTANCE_TYPES.get(instance_type)
 
 
+#: The one name of the instance-type table in messages: where it is, and where it is documented.
+TABLE = "the instance-type table (src/accelcap/catalog/instance_types.py, docs/catalog.md)"
+
+
+def sizes_of(family: str) -> list[str]:
+    """The types of ``family`` in the table, smallest first."""
+    return sorted((name for name in INSTANCE_TYPES if family_of(name) == family), key=lambda n: INSTANCE_TYPES[n].vcpus)
+
+
+def _multiplier(size: str) -> int:
+    """``4xlarge`` -> 4, ``xlarge`` -> 1 (``large``, ``metal``: 0)."""
+    digits = size.split("x", 1)[0]
+    return int(digits) if digits.isdigit() else (1 if size.startswith("x") else 0)
+
+
+def _nearest_size(instance_type: str, sizes: list[str]) -> str:
+    """Of a family's ``sizes``, the one whose size is fewest edits away, then nearest in
+    multiplier (``g5.3xlarge`` -> ``g5.2xlarge``)."""
+    wanted = instance_type.partition(".")[2].lower()
+    return min(
+        sizes,
+        key=lambda name: (
+            distance(wanted, name.partition(".")[2]),
+            abs(_multiplier(wanted) - _multiplier(name.partition(".")[2])),
+        ),
+    )
+
+
+def unknown_type_message(instance_type: str) -> str:
+    """What to say of a type the table lacks: the family's known sizes and the nearest name.
+
+    Nothing here invites a row by hand: a type AWS sells goes into the table with its AWS source.
+    """
+    family = family_of(instance_type)
+    sizes = sizes_of(family)
+    guess = _nearest_size(instance_type, sizes) if sizes else nearest(instance_type, INSTANCE_TYPES)
+    known = f"its family {family} has {', '.join(sizes)}" if sizes else f"it has no {family} type"
+    hint = f"; did you mean {guess}?" if guess is not None else ""
+    return f"instanceType {instance_type} is not in {TABLE}: {known}{hint}"
+
+
 def require(instance_type: str, where: str, why: str) -> InstanceType:
     """The table's entry for ``instance_type``; a type missing there is bad input at ``where``.
 
@@ -124,5 +166,5 @@ def require(instance_type: str, where: str, why: str) -> InstanceType:
     """
     known = INSTANCE_TYPES.get(instance_type)
     if known is None:
-        raise InputError(where, f"instanceType {instance_type} is not in accelcap.catalog.instance_types; {why}")
+        raise InputError(where, f"{unknown_type_message(instance_type)} ({why})")
     return known

@@ -147,7 +147,7 @@ FAILURE_CAUSES: tuple[FailureCause, ...] = (
     FailureCause(
         "bad AMI",
         re.compile(r"InvalidAMIID|error getting AMI|no image", re.IGNORECASE),
-        "the AMI does not exist in the Region: set the facts' ami (set-infra-id --from-cluster)",
+        "the AMI does not exist in the Region: set the facts' ami (tools/set-infra-id CLUSTER --from-cluster)",
         f"{_AWS_ACTUATOR} ('error getting AMI'); {_EC2_ERRORS}: InvalidAMIID.NotFound",
         "error getting blockDeviceMappings: error describing AMI: InvalidAMIID.NotFound: The image id "
         "'[ami-0123]' does not exist",

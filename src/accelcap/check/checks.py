@@ -20,12 +20,13 @@ import typing as t
 from pathlib import Path
 
 from ..config import Settings
+from ..facts import unconfirmed_message, unset_message
 from ..lint.engine import lint_overlay
 from ..lint.rule import Rule
 from ..model import ClusterModel
+from ..ownership import conflicts
 from ..quotas.plan import QuotaPlan, plan_overlay
 from ..report import Finding
-from ..set_infra_id import unset_message
 from ..validate.validator import ValidateOptions, ValidationRun, Validator
 
 
@@ -65,14 +66,18 @@ class InfraIdCheck(OverlayCheck):
         if facts is None:
             return []
         self.clusters[facts.name] = facts.infra_id_set
-        if facts.infra_id_set:
-            return []
         file = self.settings.relative(facts.path)
-        return [
-            Finding(
-                "infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=_line_of_infra_id(facts.path)
-            )
+        line = _line_of_infra_id(facts.path)
+        if not facts.infra_id_set:
+            return [Finding("infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=line)]
+        found = [
+            Finding("infra-id-shared", message, overlay.name, file=file, line=line)
+            for message in conflicts(facts, self.settings)
         ]
+        if facts.unconfirmed:  # written without the cluster: said, not failed
+            message = unconfirmed_message(facts)
+            found.append(Finding("facts-unconfirmed", message, overlay.name, file=file, line=line, severity="warning"))
+        return found
 
     def summary(self) -> dict[str, t.Any]:
         unset = [name for name, is_set in self.clusters.items() if not is_set]
@@ -129,7 +134,9 @@ class QuotaPlanCheck(OverlayCheck):
     tool = "verify-quotas --plan"
     needs_every_build = True
 
-    def __init__(self) -> None:
+    def __init__(self, skip_unknown_types: bool = False) -> None:
+        #: Lint runs too (rule CAP048 names a pool of unknown type): plan the other pools.
+        self.skip_unknown_types = skip_unknown_types
         self.plans: list[QuotaPlan] = []
         #: Overlays without cluster facts: no cluster, so no account to plan for.
         self.without_facts: list[str] = []
@@ -138,7 +145,7 @@ class QuotaPlanCheck(OverlayCheck):
         if overlay.facts is None:
             self.without_facts.append(overlay.name)
             return []
-        plan = plan_overlay(overlay, overlay.facts)
+        plan = plan_overlay(overlay, overlay.facts, skip_unknown=self.skip_unknown_types)
         self.plans.append(plan)
         return plan.findings
 

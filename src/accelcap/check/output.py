@@ -1,7 +1,7 @@
 """``tools/check``'s report: every finding names its check; the quota plan is a table.
 
-- text: the quota plan of each cluster (as ``verify-quotas --plan`` prints it), the findings
-  aligned (``lint CAP001``), one verdict line per check, then the run's verdict;
+- text: one verdict line per check, the quota plan of each cluster (as ``verify-quotas
+  --plan`` prints it), the findings aligned (``lint CAP001``), then the run's verdict;
 - json: the shared reporter's document; ``summary.checks`` holds each check's summary (the
   quota plan's rows among them), ``summary.render`` what was rendered;
 - github: one workflow annotation per finding, titled as its own tool titles it;
@@ -74,7 +74,9 @@ def output(run: CheckRun) -> Output:
         run.findings,
         run.summary(),
         tables,
-        details=[
+        # What each check made of the run first, then the quota tables, then the findings next
+        # to the run's verdict at the end, where a reader of a long table looks.
+        preamble=[
             f"{TOOL}: {check.name}: {verdict_text(run.of(check), check.summary()['checked'])}" for check in run.checks
         ],
         findings_table=True,

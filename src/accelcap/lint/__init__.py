@@ -13,6 +13,6 @@ Layout (one job per module):
 - ``tolerations``: taint and toleration matching, as the scheduler does it;
 - ``provider``: where the AWS providerSpec sits in a MachineSet;
 - ``engine``: runs the rules over one rendered overlay and turns violations into findings;
-- ``docs``: ``docs/lint-rules.md`` from the rules (``python -m accelcap.generate``);
+- ``docs``: ``docs/lint-rules.md`` from the rules (``.venv/bin/python -m accelcap.generate``);
 - ``cli``: the command line.
 """

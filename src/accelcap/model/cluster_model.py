@@ -19,6 +19,7 @@ from ..facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_f
 from ..pool_settings import PoolReader, PoolSettings
 from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay, resolve_targets
 from ..render import rendering_targets as _rendering_targets
+from ..staleness import require_current
 from .machinesets import ScaledMachineSet, find_machinesets
 from .pools import GpuLimit, Pool, gpu_limits, join_pools
 
@@ -112,15 +113,23 @@ def rendering_models(
     changed: t.Sequence[str] | None = None,
     allow_remote: bool = False,
     cache: BuildCache | None = None,
+    generated_current: bool = True,
 ) -> t.Iterator[t.Iterator[ClusterModel]]:
     """The model of every CLI target (``render.resolve_targets``), in the order given, while
     the later ones still render. Every cluster's facts are read before anything renders (a
     bad facts file is named, not the kustomize error it would cause). A rendered-YAML file or
-    ``-`` has no cluster directory: its facts are those of ``cluster`` when given."""
+    ``-`` has no cluster directory: its facts are those of ``cluster`` when given.
+
+    ``generated_current``: a generated file that needs no render and lags its inputs stops the
+    run first (the tools' way); False renders the tree as it is (lint rules CAP009 and CAP031
+    then name the lag)."""
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
     targets = resolve_targets(paths, settings, changed)
     facts = [facts_of_overlay(target, settings) if isinstance(target, Path) else file_facts for target in targets]
+    # A stale generated file would surface as a kustomize error about replacements: name it.
+    if generated_current:
+        require_current([target for target in targets if isinstance(target, Path)], settings)
     if not targets:
         yield iter(())
         return
@@ -155,9 +164,11 @@ def render_model(
     allow_remote: bool = False,
     cache: BuildCache | None = None,
 ) -> ClusterModel:
-    """The model of the overlay at ``path``."""
+    """The model of the overlay at ``path`` as it is (generated files are not compared first)."""
     settings = settings or load_settings()
-    with rendering_models([str(path)], settings, follow, allow_remote=allow_remote, cache=cache) as models:
+    with rendering_models(
+        [str(path)], settings, follow, allow_remote=allow_remote, cache=cache, generated_current=False
+    ) as models:
         return next(models)
 
 

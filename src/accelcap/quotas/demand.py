@@ -33,6 +33,8 @@ class PoolPlan:
     #: Where the MachineSet came from, for findings.
     file: str | None = None
     line: int | None = None
+    #: No MachineAutoscaler: ``max_replicas`` is the MachineSet's ``replicas``, set by hand.
+    scaled_by_hand: bool = False
 
     @property
     def quota(self) -> Quota | None:
@@ -97,6 +99,7 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
                 family=family,
                 file=pool.machineset.file,
                 line=pool.machineset.line,
+                scaled_by_hand=pool.autoscaler is None,
             )
         )
     return plans

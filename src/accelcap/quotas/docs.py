@@ -1,6 +1,6 @@
 """The generated parts of docs/verify-quotas.md, from the registries they describe.
 
-``python -m accelcap.generate`` writes them into the document (``--check``: a test keeps the
+``.venv/bin/python -m accelcap.generate`` writes them into the document (``--check``: a test keeps the
 document in step).
 """
 

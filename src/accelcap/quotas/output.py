@@ -28,11 +28,20 @@ def _cell(value: t.Any) -> str:
     return str(value)
 
 
+#: How a pool scaled by hand is named in the plan: it draws its ``replicas``, not a maximum.
+HAND_SCALED = "scaled by hand: replicas, no autoscaler"
+
+
+def pool_names(row: Row) -> str:
+    """The pools of a row, each scaled by hand said so (its vCPUs are its replicas')."""
+    return ", ".join(f"{name} ({HAND_SCALED})" if name in row.hand_scaled else name for name in row.pools)
+
+
 def table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], list[list[str]]]:
     """The quota table's header and cells: the demand alone (``plan``) or the full check."""
     if plan:
         return _PLAN_COLUMNS, [
-            [r.quota_class, r.market.value, _cell(r.code), str(r.planned), ", ".join(r.pools)] for r in rows
+            [r.quota_class, r.market.value, _cell(r.code), str(r.planned), pool_names(r)] for r in rows
         ]
     body = []
     for r in rows:

@@ -11,7 +11,7 @@ import typing as t
 from dataclasses import dataclass
 
 from ..facts import ClusterFacts
-from ..instance_types import require
+from ..instance_types import lookup, require
 from ..model import ClusterModel
 from ..report import Finding
 from .demand import PoolPlan, plan_pools, pool_demands
@@ -28,21 +28,33 @@ class QuotaPlan:
     pools: int
     #: One sentence for people: whose demand, and that no quota was checked.
     context: str
+    #: Pools left out because the instance-type table lacks their type (``skip_unknown``).
+    unsized: tuple[str, ...] = ()
 
 
 def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
     """vCPUs from ``accelcap.instance_types``; a type missing there is exit 2."""
-    why = "--plan cannot size it (run without --plan to ask EC2)"
+    why = "--plan cannot size it; without --plan, EC2 is asked"
     return {plan.instance_type: require(plan.instance_type, f"{overlay}: {plan.ref}", why).vcpus for plan in plans}
 
 
-def plan_overlay(overlay: ClusterModel, facts: ClusterFacts) -> QuotaPlan:
-    """The demand of every pool ``overlay`` renders; bad input raises ``InputError``."""
-    plans = plan_pools(overlay.machinesets, overlay.name)
+def plan_overlay(overlay: ClusterModel, facts: ClusterFacts, skip_unknown: bool = False) -> QuotaPlan:
+    """The demand of every pool ``overlay`` renders; bad input raises ``InputError``.
+
+    ``skip_unknown``: a pool whose type the instance-type table lacks is left out and named
+    in ``unsized`` instead (``tools/check``, where lint rule CAP048 reports it once, and the
+    other pools are still planned).
+    """
+    machinesets = overlay.machinesets
+    unsized = tuple(m.name for m in machinesets if skip_unknown and m.instance_type and lookup(m.instance_type) is None)
+    plans = plan_pools([m for m in machinesets if m.name not in unsized], overlay.name)
     rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
     context = (
-        f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "
-        f"against AWS (--plan: no AWS calls, vCPUs from accelcap.instance_types; run "
+        f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum (a pool scaled by hand: "
+        f"its replicas) - QUOTA NOT CHECKED "
+        f"against AWS (--plan: no AWS calls, vCPUs from the instance-type table; run "
         f"tools/verify-quotas {facts.name} with credentials for the real check)"
     )
-    return QuotaPlan(facts.name, rows, findings, len(plans), context)
+    if unsized:
+        context += f"; left out, their instance type unknown (lint CAP048): {', '.join(unsized)}"
+    return QuotaPlan(facts.name, rows, findings, len(plans), context, unsized)

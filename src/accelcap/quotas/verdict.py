@@ -71,6 +71,8 @@ class Row:
     in_use: int | None = None
     own: int | None = None
     verdict: str = "planned"  # planned | ok | warn | fail | unknown | no-spot-market
+    #: Of ``pools``: those scaled by hand (no autoscaler), counted at their ``replicas``.
+    hand_scaled: tuple[str, ...] = ()
 
     @property
     def needed(self) -> int | None:
@@ -106,6 +108,7 @@ class Row:
             "percent": None if percent is None or percent == float("inf") else round(percent, 1),
             "verdict": self.verdict,
             "pools": list(self.pools),
+            "handScaled": list(self.hand_scaled),
         }
 
 
@@ -161,6 +164,7 @@ def plan_rows(demands: t.Sequence[PoolDemand], overlay: str) -> tuple[list[Row],
                 pools=tuple(m.plan.name for m in members),
                 pool_vcpus=tuple(m.vcpus for m in members),
                 verdict=verdict,
+                hand_scaled=tuple(m.plan.name for m in members if m.plan.scaled_by_hand),
             )
         )
     return rows, findings

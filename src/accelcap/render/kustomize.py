@@ -32,6 +32,7 @@ from ..config import Settings, load_settings
 from ..errors import InputError
 from ..files import signals_held
 from ..yamlload import load_documents, load_single
+from .crash import crash_message, go_crash, timeout_hint
 from .model import Document
 
 #: Overrides the kustomize command, e.g. ``kubectl kustomize`` or ``/opt/bin/kustomize build``.
@@ -88,12 +89,16 @@ def kustomize_build(
                 result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
         except subprocess.TimeoutExpired:
             raise InputError(
-                where, f"kustomize build timed out: not done after {deadline:g}s (kustomize.total)"
+                where,
+                f"kustomize build timed out: not done after {deadline:g}s (kustomize.total)" + timeout_hint(directory),
             ) from None
         except OSError as error:
             raise InputError(where, f"cannot run {command[0]}: {error.strerror}") from None
         if result.returncode != 0:
             stderr = result.stderr.decode(errors="replace")
+            crash = go_crash(stderr)
+            if crash is not None:  # a Go trace, not a message: name the file instead
+                raise InputError(where, crash_message(crash, directory))
             raise InputError(where, f"kustomize failed: {kustomize_message(stderr, wrapper)}")
         objects = load_documents(result.stdout, f"{where} (rendered)")
         # Origins are relative to the wrapper: resolve them before it is deleted.

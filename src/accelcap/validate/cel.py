@@ -287,7 +287,7 @@ def _rule_errors(value: Value, rules: t.Any, path: str) -> t.Iterator[tuple[str,
         try:
             result = evaluate(parse(rule), value)
         except Unsupported as why:
-            yield path, f"cannot evaluate the CRD's rule {rule!r} ({why}); check with validate --server"
+            yield path, f"cannot evaluate the CRD's rule {rule!r} ({why}); check with tools/validate --server"
             continue
         if isinstance(result, Error):
             yield path, f"{result.message} evaluating rule: {entry.get('message') or rule}"

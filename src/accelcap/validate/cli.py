@@ -13,6 +13,7 @@ from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..model import render_models, rendering_models
 from ..report import failed, report
 from . import server
+from .core_schemas import known_kubernetes_version
 from .locations import LOCATIONS_ENV, SETTINGS_KEY
 from .validator import ENGINES, ValidateOptions, ValidationRun, Validator
 
@@ -49,7 +50,8 @@ EPILOG = exit_codes_help(
         "differs, kustomize failure)",
         3: "--server: the cluster refused (unreachable, no answer in --timeout, credentials,\n"
         "impersonation) or is not the overlay's cluster (infrastructure name != infraID)",
-    }
+    },
+    tool=TOOL,
 )
 
 
@@ -78,8 +80,9 @@ def add_schema_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
         "start with {generated}, {project} or {repo}",
     )  # fmt: skip
     parser.add_argument(
-        "--kubernetes-version", metavar="X.Y", help="instead of the version of each cluster's OpenShift"
-    )
+        "--kubernetes-version", metavar="X.Y", type=known_kubernetes_version,
+        help="instead of the version of each cluster's OpenShift (one whose schemas kubernetes-validate bundles)",
+    )  # fmt: skip
     parser.add_argument(
         "--ignore-missing-schemas", action="store_true",
         help="report objects without a schema as warnings instead of failing (exit 2)",

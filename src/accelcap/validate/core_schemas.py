@@ -51,6 +51,17 @@ def bundled_versions() -> tuple[str, ...]:
     return tuple(sorted(names, key=_minor))
 
 
+def known_kubernetes_version(text: str) -> str:
+    """``--kubernetes-version``: ``X.Y`` (or ``X.Y.Z``, ``vX.Y``) of a Kubernetes minor whose
+    schemas are bundled, or ``master``; anything else (``9.99``) is bad input, never quietly
+    the newest schemas."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text)
+    if text == "master" or (match is not None and (int(match[1]), int(match[2])) in map(_minor, bundled_versions())):
+        return text
+    known = ", ".join(version.removeprefix("v").rsplit(".", 1)[0] for version in bundled_versions())
+    raise InputError("--kubernetes-version", f"{text!r} is not a Kubernetes version with schemas here (known: {known})")
+
+
 def bundle_directory(kubernetes_version: str) -> Path:
     """The newest bundled version not newer than ``kubernetes_version`` (as kubernetes-validate picks)."""
     wanted = _minor(kubernetes_version)

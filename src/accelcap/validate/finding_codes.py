@@ -28,7 +28,7 @@ CEL_RULE_FAILED = Check(
     "evaluates it (also a rule that errs, e.g. reads an absent field without has()); or the rule uses CEL "
     "the project's evaluator does not implement, so it cannot be checked offline.",
     "Change the object as the rule's message says (set the field the rule reads, even empty, when the CRD's "
-    "rule lacks has()); for a rule that cannot be evaluated offline, check with validate --server.",
+    "rule lacks has()); for a rule that cannot be evaluated offline, check with tools/validate --server.",
 )
 SCHEMA_MISSING = Check(
     "schema-missing",

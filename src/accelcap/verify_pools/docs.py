@@ -1,5 +1,5 @@
 """The generated parts of docs/verify-pools.md: the checks and the machine failure causes,
-from the registries they describe (``python -m accelcap.generate`` writes them; ``--check``
+from the registries they describe (``.venv/bin/python -m accelcap.generate`` writes them; ``--check``
 keeps the document in step)."""
 
 from __future__ import annotations

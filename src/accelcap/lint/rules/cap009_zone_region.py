@@ -28,7 +28,7 @@ from ..rule import Violation, cannot_check, rule
     fix="""Set the pool's zone in its `pool.yaml`. A zone must be in `spec.zones` of
     `overlays/<cluster>/facts/cluster.yaml` with its subnet in `spec.subnets`:
     `tools/set-infra-id <cluster> --from-cluster` captures the subnet of every zone with workers,
-    and `python -m accelcap.generate` wires it into the pools (`facts/worker/kustomization.yaml`).""",
+    and `.venv/bin/python -m accelcap.generate` wires it into the pools (`facts/worker/kustomization.yaml`).""",
     needs_facts=True,
     failing=(
         example("zone not the cluster's", Facts(zones=("us-west-2b",))),
@@ -71,7 +71,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             if subnet is None:
                 yield Violation(
                     f"no subnet, though the facts have one for {zone}: overlays/{facts.name}/facts/worker/kustomization.yaml "
-                    "is stale; run python -m accelcap.generate",
+                    "is stale; run .venv/bin/python -m accelcap.generate",
                     machineset,
                     f"{PROVIDER}/subnet",
                 )

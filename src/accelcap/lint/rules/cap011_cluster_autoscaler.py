@@ -7,13 +7,12 @@ import typing as t
 from ...catalog.machine_api import ACCELERATOR_LABEL, AUTOSCALING_GROUP
 from ...model import gpu_limits
 from ...render import Document
+from ...toolbox import GENERATOR
 from ..context import LintContext
 from ..examples import Drop, PoolYaml, Set, example
-from ..provider import PROVIDER
 from ..rule import Violation, rule
 
 GPUS_PATH = "/spec/resourceLimits/gpus"
-GENERATOR = "python -m accelcap.generate"
 
 
 @rule(
@@ -24,26 +23,21 @@ GENERATOR = "python -m accelcap.generate"
     overlay's pools give (`accelcap.model.gpu_limits`): one entry per `{ACCELERATOR_LABEL}` label of
     the NVIDIA GPU pools, `min` 0 and `max` the sum over those pools of their most machines
     (`maxReplicas` of the MachineAutoscaler, else `spec.replicas`: the autoscaler counts every node
-    of the type) times the GPUs of the instance type (`accelcap.catalog.instance_types`; an unknown
-    instance type is a finding). Autoscaled pools need a ClusterAutoscaler at all.""",
+    of the type) times the GPUs of the instance type (the instance-type table; a type it lacks is
+    CAP048's finding, and the limits are then not compared). Autoscaled pools need a
+    ClusterAutoscaler at all.""",
     why="""The operator ignores a ClusterAutoscaler with another name; a `gpus` type that matches no
     pool's label limits nothing; a GPU max below what the pools may reach stops scale-up early with
     pods Pending, silently, and one above it hides a forgotten limit. Counting GPUs from names is
     wrong for sizes such as g5.16xlarge (one GPU). The limits are generated so that raising a
     pool's maxReplicas in its pool.yaml is the whole change.""",
     fix=f"""Name it `default`. Run `{GENERATOR}`: it writes the limits into the capacity build's
-    `gpu-limits.yaml` (the pre-commit hook does it on commit). Add an unknown instance type to
-    `accelcap/catalog/instance_types.py` with its AWS specification.""",
+    `gpu-limits.yaml` (the pre-commit hook does it on commit).""",
     failing=(
         example("not named default", Set("ClusterAutoscaler", "/metadata/name", "cluster")),
         example("GPU max too low", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/max", 1)),
         example("GPU max above what the pools give", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/max", 100)),
         example("stale gpus type", Set("ClusterAutoscaler", f"{GPUS_PATH}/0/type", "nvidia.com/gpu")),
-        example(
-            "unknown instance type",
-            PoolYaml(instance_type="g5.3xlarge"),
-            Set("MachineSet", f"{PROVIDER}/instanceType", "g5.3xlarge"),
-        ),
         example(
             "maxReplicas raised in pool.yaml, GPU limits not regenerated",
             PoolYaml(max_replicas=4),
@@ -67,14 +61,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             yield Violation("has a MachineAutoscaler but the overlay has no ClusterAutoscaler", pool.machineset)
         return
     limits, unknown = gpu_limits(context.pools)
-    for pool in unknown:
-        yield Violation(
-            f"GPU pool with instance type {pool.instance_type}, whose GPU count is not in "
-            "accelcap.instance_types, so the GPU limits cannot be computed",
-            pool.machineset,
-            f"{PROVIDER}/instanceType",
-        )
-    if unknown:
+    if unknown:  # the limits cannot be computed; CAP048 names each pool's type
         return
     wanted = [limit.entry() for limit in limits]
     for autoscaler in autoscalers:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typing as t
 
+from ...toolbox import GENERATOR
 from ...worker import CAPTURED, POOL_OWNED, without_unset
 from ..context import LintContext
 from ..examples import Set, Worker, example
 from ..provider import PROVIDER
 from ..rule import Violation, rule
 
-GENERATOR = "python -m accelcap.generate"
 #: Worker fields whose value in a pool CAP023 judges (a pool may be stricter than its workers).
 JUDGED_BY_CAP023 = frozenset({"userDataSecret", "credentialsSecret", "publicIp", "metadataServiceOptions"})
 

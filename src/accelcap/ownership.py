@@ -1,0 +1,64 @@
+"""Facts that belong to one cluster: no two clusters share an infraID, nor name each other's.
+
+A cluster copied from another (``cp -r overlays/prod overlays/staging``) keeps the other's
+infraID, or its worker capture (the instance profile, security groups, subnets and the
+``kubernetes.io/cluster/<infraID>`` tag name the other cluster's infraID by the installer's
+naming, ``accelcap.infra_naming``): its pools would be cut from the other cluster's network
+and render the other cluster's MachineSet names. ``conflicts`` names both clusters:
+
+- the same infraID in two clusters' facts, whatever their accounts;
+- in the same account and Region, an infraID that the other cluster's facts or worker
+  capture hold, either way round.
+"""
+
+from __future__ import annotations
+
+from .config import Settings
+from .errors import InputError
+from .facts import ClusterFacts, list_clusters, load_facts
+from .infra_naming import held_infra_ids
+
+
+def _held(facts: ClusterFacts) -> set[str]:
+    return held_infra_ids({"installNaming": facts.install_naming, "worker": facts.worker, "subnets": facts.subnets})
+
+
+def _others(facts: ClusterFacts, settings: Settings) -> list[ClusterFacts]:
+    """The other clusters' facts; one that does not load is its own check's finding."""
+    others = []
+    for name in list_clusters(settings):
+        if name == facts.name:
+            continue
+        try:
+            others.append(load_facts(name, settings))
+        except InputError:
+            continue
+    return others
+
+
+def conflicts(facts: ClusterFacts, settings: Settings, infra_id: str | None = None) -> list[str]:
+    """What of ``facts`` (with ``infra_id`` in place of its own, when given) another cluster holds."""
+    own_id = infra_id or facts.infra_id
+    if not facts.infra_id_set and infra_id is None:
+        return []
+    found = []
+    for other in _others(facts, settings):
+        where = settings.relative(other.path)
+        same_place = other.account_id == facts.account_id and other.region == facts.region
+        if other.infra_id == own_id:
+            found.append(
+                f"infraID {own_id} is also cluster {other.name}'s ({where}): two clusters cannot share one "
+                "(a copied overlay keeps it); each cluster's own comes from tools/set-infra-id CLUSTER --from-cluster"
+            )
+        elif same_place and own_id in _held(other):
+            found.append(
+                f"infraID {own_id} in account {facts.account_id}, {facts.region} is named by cluster {other.name}'s "
+                f"worker capture ({where}): one of the two holds the other cluster's settings"
+            )
+        elif same_place and infra_id is None and other.infra_id in _held(facts):
+            found.append(
+                f"the worker capture names cluster {other.name}'s infraID {other.infra_id} (same account "
+                f"{facts.account_id} and Region {facts.region}, {where}): these are {other.name}'s settings; capture "
+                f"{facts.name}'s with tools/set-infra-id {facts.name} --from-cluster"
+            )
+    return found
