@@ -204,6 +204,7 @@ def test_bootstrap_is_the_overlay_itself(prod: RenderedOverlay) -> None:
     """What a cluster-admin applies once: projects, controller RBAC, health check, root Application."""
     bootstrap = {d.ref for d in prod.documents if d.application is None and d.rendered_from == "overlays/prod"}
     assert bootstrap == {
+        "AppProject/openshift-gitops/default",
         "AppProject/openshift-gitops/accelerator-capacity",
         "AppProject/openshift-gitops/accelerator-capacity-apps",
         "ClusterRole/accelerator-capacity-argocd-sync",

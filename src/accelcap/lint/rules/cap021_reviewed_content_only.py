@@ -27,7 +27,7 @@ from ..rule import Violation, rule
     else, or nothing.""",
     fix="""Copy what you need into `base/` or `components/` (pinning its origin and commit in a comment) and
     refer to it by a relative path; an operator from a catalog belongs in an OLM Subscription.""",
-    silenceable=False,
+    guard=True,
     runs_unrendered=True,
     failing=(
         example(

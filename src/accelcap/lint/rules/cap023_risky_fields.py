@@ -50,6 +50,7 @@ def _namespace(name: str) -> Add:
     to `OLM_PACKAGES` in src/accelcap/catalog/operators.py with its source in a reviewed change; never
     list a system namespace.""",
     needs_facts=True,
+    guard=True,
     failing=(
         example("another user data secret", Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "master-user-data")),
         example("other credentials", Set("MachineSet", f"{PROVIDER}/credentialsSecret/name", "my-aws-keys")),
