@@ -402,7 +402,7 @@ spec:
           apiVersion: machine.openshift.io/v1beta1
           kind: AWSMachineProviderConfig
           ami:
-            id: ami-0c5f5e9b2a7d4e1f3
+            id: ami-0870c7a3d5ef4d2b3
           instanceType: m6i.xlarge
           iamInstanceProfile:
             id: prod-x7k2p-worker-profile
@@ -487,9 +487,9 @@ WORKER_BREAKAGE: dict[str, str] = {
         "      providerSpec:\n        value:", "      providerSpec: null\n      other:\n        value:"
     ),
     "ami-list": _worker(
-        "          ami:\n            id: ami-0c5f5e9b2a7d4e1f3\n", "          ami: [ami-0c5f5e9b2a7d4e1f3]\n"
+        "          ami:\n            id: ami-0870c7a3d5ef4d2b3\n", "          ami: [ami-0870c7a3d5ef4d2b3]\n"
     ),
-    "ami-id-mapping": _worker("            id: ami-0c5f5e9b2a7d4e1f3\n", "            id: {a: b}\n"),
+    "ami-id-mapping": _worker("            id: ami-0870c7a3d5ef4d2b3\n", "            id: {a: b}\n"),
     "placement-string": _worker(
         "          placement:\n            availabilityZone: us-west-2a\n            region: us-west-2\n",
         "          placement: us-west-2a\n",
@@ -503,7 +503,7 @@ WORKER_BREAKAGE: dict[str, str] = {
     "infra-id-number": _worker("cluster-api-cluster: prod-x7k2p", "cluster-api-cluster: 12345"),
     "infra-id-list": _worker("cluster-api-cluster: prod-x7k2p", "cluster-api-cluster: [prod-x7k2p]"),
     "infra-id-newline": _worker("cluster-api-cluster: prod-x7k2p", 'cluster-api-cluster: "prod-x7k2p\\n"'),
-    "ami-newline": _worker("id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'),
+    "ami-newline": _worker("id: ami-0870c7a3d5ef4d2b3", 'id: "ami-0870c7a3d5ef4d2b3\\n"'),
     "zone-newline": _worker("availabilityZone: us-west-2a", 'availabilityZone: "us-west-2a\\n"'),
     "zone-number": _worker("availabilityZone: us-west-2a", "availabilityZone: 2"),
     "name-newline": _worker("name: prod-x7k2p-worker-us-west-2a", 'name: "prod-x7k2p-worker-us-west-2a\\n"'),
@@ -1306,7 +1306,7 @@ def internal_cases() -> list[Case]:
             _expect(0),
             setup=_file_with("workers.yaml", WORKER),
             outputs=(FACTS, WIRING),
-            verify=_facts_say("  worker:\n    ami:\n      id: ami-0c5f5e9b2a7d4e1f3\n", "volumeType: gp3"),
+            verify=_facts_say("  worker:\n    ami:\n      id: ami-0870c7a3d5ef4d2b3\n", "volumeType: gp3"),
         )
     )
     for name, text in WORKER_BREAKAGE.items():
@@ -1763,7 +1763,7 @@ def files_cases() -> list[Case]:
             ("prod",),
             _expect(2),
             (FACTS,),
-            lambda env: env.edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'),
+            lambda env: env.edit(FACTS, "id: ami-0870c7a3d5ef4d2b3", 'id: "ami-0870c7a3d5ef4d2b3\\n"'),
         ),
         Case(
             "set-infra-id/crlf-facts",
@@ -2166,9 +2166,9 @@ POOL_BREAKAGE: dict[str, tuple[Setup, str]] = {
 FACTS_BREAKAGE: dict[str, tuple[Setup, str]] = {
     "worker-list": (_block(FACTS, "  worker:", "  worker: []\n"), "worker"),
     "worker-null": (_block(FACTS, "  worker:", "  worker: null\n"), "worker"),
-    "worker-ami-string": (_block(FACTS, "    ami:", "    ami: ami-0c5f5e9b2a7d4e1f3\n"), "ami"),
-    "worker-ami-without-id": (_edit(FACTS, "      id: ami-0c5f5e9b2a7d4e1f3\n", "      arn: arn:aws:ec2:x\n"), "ami"),
-    "worker-ami-newline": (_edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'), "ami"),
+    "worker-ami-string": (_block(FACTS, "    ami:", "    ami: ami-0870c7a3d5ef4d2b3\n"), "ami"),
+    "worker-ami-without-id": (_edit(FACTS, "      id: ami-0870c7a3d5ef4d2b3\n", "      arn: arn:aws:ec2:x\n"), "ami"),
+    "worker-ami-newline": (_edit(FACTS, "id: ami-0870c7a3d5ef4d2b3", 'id: "ami-0870c7a3d5ef4d2b3\\n"'), "ami"),
     "worker-tags-mapping": (
         _block(FACTS, "    tags:", "    tags: {kubernetes.io/cluster/prod-x7k2p: owned}\n"),
         "tags",
