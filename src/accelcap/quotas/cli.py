@@ -15,6 +15,7 @@ from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, Input
 from ..facts import ClusterFacts, list_clusters, load_facts
 from ..pools import find_pools
 from ..render import RenderedOverlay, rendering_overlays
+from ..report import Finding
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
@@ -189,6 +190,32 @@ def execute(args: argparse.Namespace) -> int:
     return not_enforced(code, args.format) if skip else code
 
 
+def boot_images(plans: t.Sequence[PoolPlan], overlay: RenderedOverlay) -> dict[str, PoolPlan]:
+    """The AMI ID each pool boots (``ami.id`` of its providerSpec), with the first pool naming it.
+    A pool that names none is lint's (CAP033) to refuse."""
+    by_name = {pool.machineset.name: pool for pool in find_pools(overlay.documents)}
+    amis: dict[str, PoolPlan] = {}
+    for plan in plans:
+        pool = by_name.get(plan.name)
+        ami = pool.provider.get("ami") if pool is not None else None
+        ami_id = ami.get("id") if isinstance(ami, dict) else None
+        if isinstance(ami_id, str) and ami_id:
+            amis.setdefault(ami_id, plan)
+    return amis
+
+
+def ami_missing(ami: str, plan: PoolPlan, region: str, overlay: str) -> Finding:
+    return Finding(
+        code="ami-missing",
+        message=f"AMI {ami} does not exist in {region} (ec2:DescribeImages): the pool's machines cannot launch",
+        overlay=overlay,
+        object=plan.ref,
+        file=plan.file,
+        line=plan.line,
+        severity=CHECKS["ami-missing"].severity,
+    )
+
+
 def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.Namespace, threshold: float) -> int:
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
@@ -220,6 +247,8 @@ def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.
             f"the credentials are for account {caller or '(none)'}, but cluster {facts.name} is in account "
             f"{facts.account_id}; nothing else was called",
         )
+    amis = boot_images(plans, overlay)
+    missing_amis = sorted(set(amis) - account.existing_images(amis))
     instances = account.running_instances()
     spot_requests = account.open_spot_requests()
     wanted = {p.instance_type for p in plans} | instance_types_in_use(instances, spot_requests)
@@ -244,6 +273,7 @@ def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.
     usage = count_usage(instances, spot_requests, vcpus, plans, facts.infra_id)
     rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
     findings += judged
+    findings += [ami_missing(ami, amis[ami], facts.region, overlay.name) for ami in missing_amis]
     above = sum(row.above_maximum for row in rows)
     summary["context"] = (
         f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum"
