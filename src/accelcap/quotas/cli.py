@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import typing as t
+from pathlib import Path
 
 from ..affected import affected_overlays
 from ..cli import add_format_option, entry_point, new_parser, one_line
@@ -17,6 +17,7 @@ from ..pools import find_pools
 from ..render import RenderedOverlay, rendering_overlays
 from ..report import Finding
 from .aws import AwsAccount, UnknownInstanceTypes
+from .clusters import list_for_matrix
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
@@ -43,7 +44,10 @@ reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the 
          the quota was NOT enforced.
 writes:  the report on standard output (text, json, markdown for $GITHUB_STEP_SUMMARY,
          github annotations); errors as one line on standard error. --list-clusters prints
-         every cluster with its account and Region as JSON (the CI job matrix).
+         every cluster with its account and Region as JSON (the CI job matrix); an empty list,
+         or one without a cluster of --base-repo, exits 1; an account that changes from
+         --base-repo is named on standard error. ACCELCAP_SETTINGS: take [tool.accelcap] from
+         that pyproject.toml (the base branch's) instead of the repository's.
 """
 
 EPILOG = f"""\
@@ -86,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-clusters",
         action="store_true",
         help="print every cluster under overlays/ with its account and Region as JSON, and exit",
+    )
+    parser.add_argument(
+        "--base-repo",
+        type=Path,
+        metavar="DIR",
+        help="with --list-clusters: the base branch's checkout; the list fails (1) when it lacks a cluster "
+        "of the base branch, and names a cluster whose account changes",
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
     parser.add_argument(
@@ -164,9 +175,9 @@ def execute(args: argparse.Namespace) -> int:
     if args.list_clusters:
         if args.cluster or args.changed is not None:
             raise InputError("usage", "--list-clusters takes no CLUSTER and no --changed (see --help)")
-        listed = [load_facts(name, settings) for name in list_clusters(settings)]
-        print(json.dumps([{"cluster": f.name, "account": f.account_id, "region": f.region} for f in listed]))
-        return EXIT_OK
+        return list_for_matrix(args.base_repo)
+    if args.base_repo is not None:
+        raise InputError("usage", "--base-repo goes with --list-clusters (see --help)")
     clusters = clusters_to_check(args, settings)
     if not clusters:
         print(f"{TOOL}: the changed files touch no cluster; nothing to check")
