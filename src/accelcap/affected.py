@@ -77,18 +77,18 @@ def is_remote(entry: str) -> bool:
     return bool(_REMOTE.search(entry.strip()))
 
 
-def fetched(field: str, entry: str, directory: Path | None = None, root: Path | None = None) -> bool:
+def fetched(field: str, entry: str, directory: Path | None = None) -> bool:
     """Whether ``entry`` of ``field`` (as ``path_entries`` names it) is remote: the one answer
     for the graph, the pools and the render's remote check, so none follows a path another
     treats as remote. Remote is whatever is not a file or directory of this repository: any
-    form kustomize may fetch (``is_remote``) and, given the kustomization's ``directory`` and
-    the repository ``root``, a path that does not exist there (kustomize tries a path that is
-    not on disk as a repository). A path that exists outside the repository is not remote:
-    the graph refuses it as bad input."""
+    form kustomize may fetch (``is_remote``) and, given the kustomization's ``directory``, a
+    path that does not exist there (kustomize tries a path that is not on disk as a
+    repository). A path that exists outside the repository is not remote: the graph refuses it
+    as bad input."""
     del field  # every field alike: a form kustomize's loader or file loader would fetch
     if is_remote(entry):
         return True
-    if directory is None or root is None:
+    if directory is None:
         return False
     target = directory / entry.strip()
     return not (target.exists() or target.is_symlink())

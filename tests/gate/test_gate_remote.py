@@ -139,7 +139,7 @@ def test_every_form_is_remote_in_every_field(tmp_path: Path, field: str) -> None
     # A directory of the repository named like a form is still remote: kustomize's loader tries
     # the repository first (fileloader.go, New).
     (tmp_path / "github.com:org/repo/dir").mkdir(parents=True)
-    assert fetched(field, "github.com:org/repo/dir", tmp_path, tmp_path)
+    assert fetched(field, "github.com:org/repo/dir", tmp_path)
 
 
 @pytest.mark.parametrize("field", sorted(FIELDS))
@@ -156,10 +156,10 @@ def test_the_render_finds_every_form_in_every_field(repo_copy: Path, field: str)
 
 def test_a_missing_path_is_remote_and_a_path_of_the_repository_is_not(repo_copy: Path) -> None:
     directory = repo_copy / "overlays/prod/capacity"
-    assert fetched("resources", "nowhere", directory, repo_copy)
-    assert fetched("patches[].path", "missing.yaml", directory, repo_copy)
-    assert not fetched("resources", "gpu-us-west-2a", directory, repo_copy)
-    assert not fetched("patches[].path", "gpu-limits.yaml", directory, repo_copy)
+    assert fetched("resources", "nowhere", directory)
+    assert fetched("patches[].path", "missing.yaml", directory)
+    assert not fetched("resources", "gpu-us-west-2a", directory)
+    assert not fetched("patches[].path", "gpu-limits.yaml", directory)
 
 
 @pytest.mark.parametrize(

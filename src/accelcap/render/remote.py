@@ -57,7 +57,7 @@ def remote_references(directory: Path, settings: Settings, load: Loader = load_s
         where = settings.relative(file)
         kustomization = load(file, where)
         for field, entry in path_entries(kustomization, where):
-            if fetched(field, entry, current, root):
+            if fetched(field, entry, current):
                 found.append(RemoteReference(where, field, entry, build))
                 continue
             target = (current / entry.strip()).resolve() if field in LOADED_FIELDS else None
