@@ -34,6 +34,7 @@ PATH_LISTS = (
     "components",
     "bases",
     "crds",
+    "configurations",
     "patchesStrategicMerge",
     "generators",
     "transformers",
@@ -42,17 +43,24 @@ PATH_LISTS = (
 #: Fields that hold a list of objects with an optional ``path``.
 OBJECT_LISTS = ("patches", "patchesJson6902", "replacements")
 GENERATORS = ("configMapGenerator", "secretGenerator")
-#: Fields whose entries kustomize loads as kustomizations or files, remote ones included.
-LOADED_FIELDS = ("resources", "components", "bases")
-#: What kustomize's loader fetches instead of reading from disk, for resources, components
-#: and bases: URLs, go-getter and git forms, hosting shorthands, ``repo//path?ref=`` references.
+#: Fields whose entries kustomize loads as files, kustomization directories or remote
+#: repositories (``accumulateResources``: generators, transformers and validators are loaded
+#: like resources, api/internal/target/kusttarget.go).
+LOADED_FIELDS = ("resources", "components", "bases", "generators", "transformers", "validators")
+#: Fields of PATH_LISTS whose entries may be inline YAML instead of a path.
+INLINE_FIELDS = frozenset({"patchesStrategicMerge", "generators", "transformers", "validators"})
+#: What kustomize may fetch instead of reading from disk: every form its repospec parser
+#: accepts (api/internal/git/repospec.go at kustomize/v5.5.0) and its file loader's http(s)
+#: URLs, matched loosely so that no accepted form slips through: a go-getter forced getter
+#: (``git::``), any URL (``scheme://``), a colon or ``@`` before the first slash (SCP forms
+#: ``user@host:org/repo``, ``github.com:org/repo``, ``org-1@github.com/org/repo``), the
+#: ``github.com/`` shorthand, a ``repo//path`` separator and any query (``?ref=``,
+#: ``?version=``, ``?submodules=``, ``?timeout=``). A local path of this repository never
+#: needs any of them.
 _REMOTE = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*::|[a-z][a-z0-9+.-]*://|git@|gh:|github\.com/|gitlab\.com/|bitbucket\.org/)"
-    r"|\?(?:ref|version|submodules|timeout)=|[^:/]//",
+    r"^[a-z][a-z0-9+.-]*::|://|^[^/]*[:@]|^github\.com/|[^:/]//|\?",
     re.IGNORECASE,
 )
-#: What kustomize's file loader fetches instead of reading from disk (every other path field).
-_REMOTE_FILE = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -64,15 +72,26 @@ def kustomization_file(directory: Path) -> Path | None:
 
 
 def is_remote(entry: str) -> bool:
-    """Whether kustomize fetches ``entry`` of resources, components or bases from elsewhere."""
+    """Whether ``entry`` has a form kustomize may fetch (a URL, a git or SCP reference), in any
+    field; a local path of this repository never has one."""
     return bool(_REMOTE.search(entry.strip()))
 
 
-def fetched(field: str, entry: str) -> bool:
-    """Whether kustomize fetches ``entry`` of ``field`` (as ``path_entries`` names it) instead
-    of reading it from this repository: the one answer for the graph, the pools and the
-    render's remote check, so none follows a path another treats as remote."""
-    return is_remote(entry) if field in LOADED_FIELDS else bool(_REMOTE_FILE.match(entry.strip()))
+def fetched(field: str, entry: str, directory: Path | None = None) -> bool:
+    """Whether ``entry`` of ``field`` (as ``path_entries`` names it) is remote: the one answer
+    for the graph, the pools and the render's remote check, so none follows a path another
+    treats as remote. Remote is whatever is not a file or directory of this repository: any
+    form kustomize may fetch (``is_remote``) and, given the kustomization's ``directory``, a
+    path that does not exist there (kustomize tries a path that is not on disk as a
+    repository). A path that exists outside the repository is not remote: the graph refuses it
+    as bad input."""
+    del field  # every field alike: a form kustomize's loader or file loader would fetch
+    if is_remote(entry):
+        return True
+    if directory is None:
+        return False
+    target = directory / entry.strip()
+    return not (target.exists() or target.is_symlink())
 
 
 def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: str) -> list[t.Any]:
@@ -106,8 +125,8 @@ def path_entries(kustomization: dict[str, t.Any], where: str) -> list[tuple[str,
 
     for key in PATH_LISTS:
         for entry in _typed_list(kustomization, key, str, where):
-            if key == "patchesStrategicMerge" and "\n" in entry:
-                continue  # an inline patch, not a file
+            if key in INLINE_FIELDS and "\n" in entry:
+                continue  # inline YAML (a patch, a generator's configuration), not a path
             add(entry, key)
     for key in OBJECT_LISTS:
         for entry in _typed_list(kustomization, key, dict, where):

@@ -20,6 +20,11 @@ from .paths import inside
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
 REPO_ENV = "ACCELCAP_REPO"
+#: Environment variable naming a ``pyproject.toml`` whose ``[tool.accelcap]`` the tools take
+#: instead of the repository's: a trusted job reads a pull request's tree as data, and takes
+#: its settings (repository URL, overlays directory, mirror) from the base branch's checkout,
+#: never from the pull request. A file that cannot be read is bad input.
+SETTINGS_ENV = "ACCELCAP_SETTINGS"
 #: Environment variable naming where the pinned upstream files (``accelcap/validate/crds.yaml``)
 #: are fetched from: a directory or an http(s) base URL laid out ``<owner>/<repo>/<commit>/<path>``.
 #: Default: ``crd-mirror`` from the settings, else GitHub's raw file URLs.
@@ -117,17 +122,28 @@ def _mirror_setting(root: Path, value: str | None) -> str | None:
 
 @functools.cache
 def load_settings(root: Path | None = None) -> Settings:
-    """Settings of the repository at ``root`` (default: see ``REPO_ENV``)."""
+    """Settings of the repository at ``root`` (default: see ``REPO_ENV``), from its
+    ``pyproject.toml`` or the one ``SETTINGS_ENV`` names."""
     if root is None:
         env = os.environ.get(REPO_ENV)
         root = Path(env) if env else (toplevel(Path.cwd()) or Path.cwd())
     root = root.resolve()
-    pyproject = root / "pyproject.toml"
-    table = _settings_table(pyproject) if pyproject.is_file() else {}
+    trusted = os.environ.get(SETTINGS_ENV, "").strip()
+    if trusted:
+        pyproject = Path(trusted).resolve()
+        if not pyproject.is_file():
+            raise InputError(SETTINGS_ENV, f"{trusted} is not a file (the pyproject.toml to take settings from)")
+        table = _settings_table(pyproject)
+        # A relative mirror is the trusted checkout's, beside its pyproject.toml.
+        mirror = _mirror_setting(pyproject.parent, table.get(MIRROR_SETTING))
+    else:
+        pyproject = root / "pyproject.toml"
+        table = _settings_table(pyproject) if pyproject.is_file() else {}
+        mirror = _mirror_setting(root, table.get(MIRROR_SETTING))
     return Settings(
         root=root,
         repo_url=table.get("repo-url"),
         overlays_dir=table.get("overlays-dir", "overlays"),
         raw=table,
-        mirror=_mirror_setting(root, table.get(MIRROR_SETTING)),
+        mirror=mirror,
     )

@@ -15,7 +15,7 @@ from support import enable_inferentia, run_in_process
 
 DATA = Path(__file__).resolve().parent / "data"
 STAGING = ("staging", "--region", "us-east-1", "--account", "210987654321", "--zone", "us-east-1a")
-WITHOUT_CLUSTER = ("--instance-type", "g6.xlarge", "--infra-id", "staging-4kq7z", "--ami", "ami-0123456789abcdef0")
+WITHOUT_CLUSTER = ("--instance-type", "g6.xlarge", "--infra-id", "staging-4kq7z", "--ami", "ami-0b32f2ab78dc2189b")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
 GIT_ENV |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 

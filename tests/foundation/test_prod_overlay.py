@@ -66,7 +66,7 @@ def test_the_gpu_pool_is_the_worker_with_the_pool_yaml_settings(gpu_machineset: 
     assert gpu_machineset.get("spec", "template", "spec", "providerSpec", "value") == {
         "apiVersion": "machine.openshift.io/v1beta1",
         "kind": "AWSMachineProviderConfig",
-        "ami": {"id": "ami-0c5f5e9b2a7d4e1f3"},
+        "ami": {"id": "ami-0870c7a3d5ef4d2b3"},
         "instanceType": "g5.2xlarge",
         "iamInstanceProfile": {"id": f"{infra}-worker-profile"},
         "securityGroups": [
@@ -204,6 +204,7 @@ def test_bootstrap_is_the_overlay_itself(prod: RenderedOverlay) -> None:
     """What a cluster-admin applies once: projects, controller RBAC, health check, root Application."""
     bootstrap = {d.ref for d in prod.documents if d.application is None and d.rendered_from == "overlays/prod"}
     assert bootstrap == {
+        "AppProject/openshift-gitops/default",
         "AppProject/openshift-gitops/accelerator-capacity",
         "AppProject/openshift-gitops/accelerator-capacity-apps",
         "ClusterRole/accelerator-capacity-argocd-sync",

@@ -46,14 +46,15 @@ def kustomize_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator
     enough that builds run at once overlap."""
     log = tmp_path / "kustomize.log"
     wrapper = tmp_path / "slow-kustomize"
+    # The log's path is written into the wrapper: kustomize runs with an environment of its own.
     wrapper.write_text(
-        '#!/bin/sh\necho "$$ start $(date +%s.%N)" >> "$KUSTOMIZE_LOG"\nsleep 0.4\n'
+        f"#!/bin/sh\nKUSTOMIZE_LOG={shlex.quote(str(log))}\n"
+        'echo "$$ start $(date +%s.%N)" >> "$KUSTOMIZE_LOG"\nsleep 0.4\n'
         '"$@"\nstatus=$?\necho "$$ end $(date +%s.%N)" >> "$KUSTOMIZE_LOG"\nexit $status\n'
     )
     wrapper.chmod(0o755)
     real = kustomize_command()
     monkeypatch.setenv(KUSTOMIZE_ENV, shlex.join([str(wrapper), *real]))
-    monkeypatch.setenv("KUSTOMIZE_LOG", str(log))
     kustomize_command.cache_clear()
     yield log
     kustomize_command.cache_clear()
@@ -120,7 +121,8 @@ def test_the_first_error_in_the_order_asked_is_raised(west: Path) -> None:
         assert next(rendered).name == "overlays/prod"
         with pytest.raises(InputError) as raised:
             next(rendered)
-    assert raised.value.where == "overlays/west/operators"
+    # A path that is not in the repository is remote content (render.remote), named by its file.
+    assert raised.value.where == "overlays/west/operators/kustomization.yaml"
 
 
 def test_how_many_builds_at_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -129,7 +129,7 @@ def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
     )
     assert result.stderr == ""
     spec = load_facts("prod", load_settings(repo_copy))
-    assert (spec.infra_id, spec.install_naming, spec.ami) == ("ocp-legacy-b2c4d", "terraform", "ami-0a1b2c3d4e5f60718")
+    assert (spec.infra_id, spec.install_naming, spec.ami) == ("ocp-legacy-b2c4d", "terraform", "ami-0870e36ac57a691a4")
     assert spec.worker["metadataServiceOptions"] == {"authentication": "Required"}
     assert spec.worker["blockDevices"][0]["ebs"]["kmsKey"]["arn"].startswith("arn:aws:kms:us-west-2:")
     assert "volumeSize" not in spec.worker["blockDevices"][0]["ebs"]  # each pool's own

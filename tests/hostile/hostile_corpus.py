@@ -1351,7 +1351,7 @@ def internal_cases() -> list[Case]:
             _expect(0),
             setup=_file_with("workers.yaml", WORKER),
             outputs=(FACTS, WIRING),
-            verify=_facts_say("  worker:\n    ami:\n      id: ami-0c5f5e9b2a7d4e1f3\n", "volumeType: gp3"),
+            verify=_facts_say("  worker:\n    ami:\n      id: ami-0870c7a3d5ef4d2b3\n", "volumeType: gp3"),
         )
     )
     for name, text in WORKER_BREAKAGE.items():
@@ -1808,7 +1808,7 @@ def files_cases() -> list[Case]:
             ("prod",),
             _expect(2),
             (FACTS,),
-            lambda env: env.edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'),
+            lambda env: env.edit(FACTS, "id: ami-0870c7a3d5ef4d2b3", 'id: "ami-0870c7a3d5ef4d2b3\\n"'),
         ),
         Case(
             "set-infra-id/crlf-facts",
@@ -2211,9 +2211,9 @@ POOL_BREAKAGE: dict[str, tuple[Setup, str]] = {
 FACTS_BREAKAGE: dict[str, tuple[Setup, str]] = {
     "worker-list": (_block(FACTS, "  worker:", "  worker: []\n"), "worker"),
     "worker-null": (_block(FACTS, "  worker:", "  worker: null\n"), "worker"),
-    "worker-ami-string": (_block(FACTS, "    ami:", "    ami: ami-0c5f5e9b2a7d4e1f3\n"), "ami"),
-    "worker-ami-without-id": (_edit(FACTS, "      id: ami-0c5f5e9b2a7d4e1f3\n", "      arn: arn:aws:ec2:x\n"), "ami"),
-    "worker-ami-newline": (_edit(FACTS, "id: ami-0c5f5e9b2a7d4e1f3", 'id: "ami-0c5f5e9b2a7d4e1f3\\n"'), "ami"),
+    "worker-ami-string": (_block(FACTS, "    ami:", "    ami: ami-0870c7a3d5ef4d2b3\n"), "ami"),
+    "worker-ami-without-id": (_edit(FACTS, "      id: ami-0870c7a3d5ef4d2b3\n", "      arn: arn:aws:ec2:x\n"), "ami"),
+    "worker-ami-newline": (_edit(FACTS, "id: ami-0870c7a3d5ef4d2b3", 'id: "ami-0870c7a3d5ef4d2b3\\n"'), "ami"),
     "worker-tags-mapping": (
         _block(FACTS, "    tags:", "    tags: {kubernetes.io/cluster/prod-x7k2p: owned}\n"),
         "tags",

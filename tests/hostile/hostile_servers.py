@@ -104,6 +104,19 @@ def default_answers() -> dict[str, Script]:
     return {
         "GetCallerIdentity": lambda _: (200, _sts_identity(), xml),
         "DescribeInstances": lambda _: (200, _ec2("DescribeInstances", "<reservationSet/>"), xml),
+        # verify-quotas asks whether the pools' AMI exists (issue 19): every asked image does.
+        "DescribeImages": lambda form: (
+            200,
+            _ec2(
+                "DescribeImages",
+                "<imagesSet>"
+                + "".join(
+                    f"<item><imageId>{v[0]}</imageId></item>" for k, v in form.items() if k.startswith("ImageId.")
+                )
+                + "</imagesSet>",
+            ),
+            xml,
+        ),
         "DescribeSpotInstanceRequests": lambda _: (
             200,
             _ec2("DescribeSpotInstanceRequests", "<spotInstanceRequestSet/>"),

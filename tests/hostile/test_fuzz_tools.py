@@ -156,7 +156,7 @@ SKELETONS: dict[str, tuple[tuple[str, ...], ...]] = {
             "--infra-id",
             "staging-4kq7z",
             "--ami",
-            "ami-0123456789abcdef0",
+            "ami-0b32f2ab78dc2189b",
         ),
         (
             "staging",

@@ -466,7 +466,7 @@ def test_a_derived_file_keeps_its_crlf_when_a_pool_change_rewrites_it(repo_copy:
 
 @pytest.mark.parametrize(
     "ami",
-    ["ami-0c5f5e9b2a7d4e1f3", "ami-0c5f5e9b", "ami-0c5f5e9b2a7d4e1f3\n", "ami-0C5F5E9B", "ami-12", " ami-0c5f5e9b"],
+    ["ami-0870c7a3d5ef4d2b3", "ami-0c5f5e9b", "ami-0870c7a3d5ef4d2b3\n", "ami-0C5F5E9B", "ami-12", " ami-0c5f5e9b"],
 )
 def test_the_facts_schema_and_the_identifier_agree_on_amis(ami: str) -> None:
     from accelcap.facts import _validator
@@ -500,7 +500,8 @@ def test_kustomize_runs_without_a_cluster(repo_copy: Path, monkeypatch: pytest.M
     monkeypatch.setenv("KUBECONFIG", str(repo_copy / "a-cluster"))
     monkeypatch.setattr(kustomize.subprocess, "run", run)
     kustomize.kustomize_build(repo_copy / "base" / "machineset", "base/machineset")
-    assert seen == [os.devnull]
+    # Every kustomize call (its version check first, then the build) gets no cluster.
+    assert seen and set(seen) == {os.devnull}
 
 
 @pytest.mark.parametrize(

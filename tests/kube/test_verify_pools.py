@@ -644,14 +644,38 @@ def test_workload_interrupted_deletes_its_pod(gpu: PoolScene, sent: signal.Signa
     assert validation_pods(gpu.server, "gpu-validation") == []
 
 
-def test_workload_without_its_namespace(gpu: PoolScene, repo_copy: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("namespace: gpu-validation", "namespace: openshift-machine-api",
+         "at /metadata/namespace: namespace openshift-machine-api is not one of gpu-validation, neuron-validation"),
+        ("  automountServiceAccountToken: false\n",
+         "  automountServiceAccountToken: false\n  hostPID: true\n  serviceAccountName: machine-api-controllers\n",
+         "at /spec/hostPID: hostPID: true shares the node's namespaces (and 1 more)"),
+        ("        allowPrivilegeEscalation: false\n", "        privileged: true\n",
+         "at /spec/containers/0/securityContext/privileged: container cuda-vectoradd is privileged (and 1 more)"),
+    ],
+    ids=["another-namespace", "host-pid-and-service-account", "privileged"],
+)  # fmt: skip
+def test_workload_refuses_a_pod_that_is_not_restricted(
+    gpu: PoolScene, repo_copy: Path, old: str, new: str, says: str
+) -> None:
+    """verify-pools creates the validation pod as rendered, with the rights of whoever runs it:
+    a pod that is not Pod Security restricted (issue 19) is refused before anything is created."""
     pod = repo_copy / "base" / "validation" / "gpu" / "cuda-vectoradd.yaml"
-    pod.write_text(pod.read_text().replace("namespace: gpu-validation", "namespace: gpu-validation-gone"))
+    text = pod.read_text()
+    assert old in text
+    pod.write_text(text.replace(old, new, 1))
     gpu.healthy()
     result = verify(gpu.server, "prod", "--workload", "--format", "json")
-    assert only(result, "workload")["message"] == (
-        "namespace gpu-validation-gone does not exist: apply its Namespace first (oc apply -k overlays/prod/validation)"
+    assert result.code == 2 and result.out == ""
+    assert result.err == (
+        "verify-pools: base/validation/gpu/cuda-vectoradd.yaml: Pod/gpu-validation/cuda-vectoradd: not created: "
+        f"not Pod Security restricted {says}\n"
+    ).replace(
+        "Pod/gpu-validation/", "Pod/openshift-machine-api/" if "openshift-machine-api" in new else "Pod/gpu-validation/"
     )
+    assert validation_pods(gpu.server, "gpu-validation") == []
 
 
 # --- access ------------------------------------------------------------------------------------

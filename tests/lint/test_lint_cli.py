@@ -63,9 +63,11 @@ def test_bad_yaml_on_stdin(tool: Path, name: str) -> None:
 
 
 def test_kustomize_failure(tool: Path, tmp_path: Path) -> None:
+    # A file kustomize cannot make a resource of (a missing one is remote content: CAP021).
     (tmp_path / "kustomization.yaml").write_text(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - missing.yaml\n"
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - odd.yaml\n"
     )
+    (tmp_path / "odd.yaml").write_text("kind: ConfigMap\nmetadata: {}\n")
     result = run(tool, str(tmp_path))
     assert_one_line_error(result)
     assert "kustomize failed" in result.stderr

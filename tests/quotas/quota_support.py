@@ -5,12 +5,16 @@ copies with edited pools, and a recorder of every AWS operation the tool perform
 
 from __future__ import annotations
 
+import gzip
+import importlib.resources
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import typing as t
 import urllib.error
@@ -62,6 +66,28 @@ class MotoServer:
         )
 
 
+#: The RHCOS AMI prod's facts name (verify-quotas asks DescribeImages for it).
+RHCOS_AMI = "ami-0870c7a3d5ef4d2b3"
+
+
+def moto_amis() -> Path:
+    """moto's own AMIs plus the RHCOS AMI of prod, as a MOTO_AMIS_PATH file (moto then loads
+    exactly these in every Region)."""
+    packaged = importlib.resources.files("moto").joinpath("ec2/resources/amis.json.gz").read_bytes()
+    amis = json.loads(gzip.decompress(packaged))
+    amis.append(
+        {
+            "ami_id": RHCOS_AMI, "state": "available", "public": True, "owner_id": "531415883065",
+            "image_location": "rhcos", "root_device_type": "ebs", "root_device_name": "/dev/xvda",
+            "description": "OpenShift 4.16 RHCOS x86_64", "image_type": "machine", "architecture": "x86_64",
+            "name": "rhcos-416.94.202406251923-0-x86_64", "virtualization_type": "hvm", "hypervisor": "xen",
+        }
+    )  # fmt: skip
+    path = Path(tempfile.mkdtemp(prefix="moto-amis-")) / "amis.json"
+    path.write_text(json.dumps(amis))
+    return path
+
+
 def start_moto(account: str) -> MotoServer:
     binary = Path(sys.executable).with_name("moto_server")
     # moto[server] is in the test extra: without it the set-up is broken, and skipping would
@@ -69,7 +95,12 @@ def start_moto(account: str) -> MotoServer:
     if not binary.exists():
         pytest.fail(f"{binary} not installed: run the README's test command (it installs moto[server])")
     port = free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": account, "MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION": "true"}
+    env = {
+        **os.environ,
+        "MOTO_ACCOUNT_ID": account,
+        "MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION": "true",
+        "MOTO_AMIS_PATH": str(moto_amis()),
+    }
     process = subprocess.Popen(
         [str(binary), "-H", "127.0.0.1", "-p", str(port)],
         env=env,

@@ -22,6 +22,7 @@ POLICY = REPO / "docs" / "iam-policy.json"
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
 EXPECTED = {
     "sts:GetCallerIdentity",
+    "ec2:DescribeImages",
     "ec2:DescribeInstances",
     "ec2:DescribeSpotInstanceRequests",
     "ec2:DescribeInstanceTypes",

@@ -235,3 +235,22 @@ def test_every_format(aws: MotoServer, standin: ServiceQuotasStandIn, run_quotas
     github = run_quotas("prod", "--format", "github")
     assert github.code == 1
     assert github.out.startswith("::error title=verify-quotas quota-exceeded::")
+
+
+def test_an_ami_the_region_does_not_have_fails(
+    aws: MotoServer, standin: ServiceQuotasStandIn, repo_copy: RepoCopy, run_quotas: Run
+) -> None:
+    """An RHCOS AMI (lint's CAP033 admits it) that EC2 does not have in the Region: the pool's
+    machines cannot launch (issue 19); DescribeImages tells, moto serves it."""
+    from accelcap import generate
+    from accelcap.config import load_settings
+
+    facts = repo_copy.root / "overlays/prod/facts/cluster.yaml"
+    facts.write_text(facts.read_text().replace("id: ami-0870c7a3d5ef4d2b3", "id: ami-0870e36ac57a691a4"))
+    load_settings.cache_clear()
+    generate.write_derived(repo_copy.root)
+    standin.applied.update({G_SPOT: 64, G_OD: 64})
+    result = run_quotas("prod", "--format", "json")
+    assert result.code == 1, result.err
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["code"] == "ami-missing" and "ami-0870e36ac57a691a4" in finding["message"]

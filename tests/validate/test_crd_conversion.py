@@ -13,34 +13,38 @@ import pytest
 from accelcap.errors import InputError
 from accelcap.render import RenderedOverlay
 from accelcap.validate.convert import convert_crd, convert_documents
-from accelcap.validate.pinned import PinnedCRD, convert_pinned, pinned_crds, pinned_schemas
+from accelcap.validate.pinned import PinnedFile, convert_pinned, pinned_crds, pinned_data_files, pinned_schemas
 from accelcap.validate.resolver import compile_schema
 from support import Result, mutated, shared_dir
 
 PINNED = pinned_crds()
 
 
-def shared_copy(crd: PinnedCRD) -> Path:
-    """The byte-exact copy of a pinned CRD in the shared test data."""
-    owner, repo = crd.repo.split("/")
-    return shared_dir() / "crds" / f"{owner}__{repo}" / crd.path
-
-
-def test_the_pins_match_the_sources_of_the_shared_copies() -> None:
-    """Every pin names a file the shared data holds, at the commit and sha256 it records (the
-    shared data holds more: a path at several commits, told apart by commit)."""
+def _source_rows() -> dict[tuple[str, str, str], list[str]]:
+    """The rows of the shared data's crds/SOURCES.txt by (repo, path, commit): one path may be
+    there at several commits (Argo CD's CRDs at several tags)."""
     sources = (shared_dir() / "crds" / "SOURCES.txt").read_text().splitlines()
-    rows = {
+    return {
         (fields[0], fields[1], fields[2]): fields
         for fields in (line.split("\t") for line in sources if not line.startswith("#"))
         if len(fields) > 7
     }
-    missing = {(crd.repo, crd.path, crd.commit) for crd in PINNED} - set(rows)
-    assert not missing, f"pins without a row in SOURCES.txt: {sorted(missing)}"
-    for crd in PINNED:
-        _repo, _path, _commit, _last, _date, sha256, _size, saved_as, *_rest = rows[(crd.repo, crd.path, crd.commit)]
-        assert crd.sha256 == sha256
-        assert hashlib.sha256((shared_dir() / "crds" / saved_as).read_bytes()).hexdigest() == crd.sha256
+
+
+def shared_copy(pin: PinnedFile) -> Path:
+    """The byte-exact copy of a pinned file in the shared test data (the row's saved_as)."""
+    return shared_dir() / "crds" / _source_rows()[(pin.repo, pin.path, pin.commit)][7]
+
+
+def test_the_pins_match_the_sources_of_the_shared_copies() -> None:
+    """Every pin names a row of the shared data, at its commit, with the sha256 it records; the
+    shared data may hold rows no pin uses."""
+    rows = _source_rows()
+    for pin in (*PINNED, *pinned_data_files().values()):
+        assert (pin.repo, pin.path, pin.commit) in rows, f"no shared row for {pin.repo}/{pin.path}@{pin.commit}"
+        sha256 = rows[(pin.repo, pin.path, pin.commit)][5]
+        assert pin.sha256 == sha256
+        assert hashlib.sha256(shared_copy(pin).read_bytes()).hexdigest() == pin.sha256
     catalog = (shared_dir() / "schemas" / "SOURCES.txt").read_text()
     for pin in pinned_schemas():
         assert f"{pin.sha256[:16]}  {pin.path}  <=  {pin.repo}@{pin.commit}:{pin.path}" in catalog

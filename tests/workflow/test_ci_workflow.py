@@ -8,8 +8,12 @@ property by property so that a later edit cannot undo one silently.
   it is on the base branch).
 - That job runs the base branch's tool, installed from a hash-pinned lock file before any
   credentials exist, and reads the pull request's tree only as data.
-- The trust policy pins the role to that environment of this repository and to this file on
-  main; SKIP_QUOTAS reaches the tool only from that environment's variables.
+- The gate (``policy``) is the base branch's check on the pull request's tree, without
+  credentials; the trusted jobs take their settings from the base branch (ACCELCAP_SETTINGS)
+  and the cluster list must hold every cluster of the base branch.
+- The trust policy conditions only on what IAM evaluates (``aud``, ``sub``), and the customised
+  ``sub`` pins this repository, the environment and this file on main; SKIP_QUOTAS reaches the
+  tool only from that environment's variables. CODEOWNERS covers what the gate is made of.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 LOCK = REPO / "requirements" / "verify-quotas.lock"
 ENVIRONMENT = "aws-quotas"
 ROLE_JOB = "quotas"
+POLICY_JOB = "policy"
+#: The jobs that run the base branch's tool on the pull request's tree.
+TRUSTED_JOBS = (POLICY_JOB, "quota-clusters", ROLE_JOB)
+BASE_SETTINGS = "${{ github.workspace }}/tool/pyproject.toml"
 TOOL_CHECKOUT = {"ref": "${{ github.event.pull_request.base.sha }}", "path": "tool", "persist-credentials": False}
 PR_CHECKOUT = {
     "repository": "${{ github.event.pull_request.head.repo.full_name }}",
@@ -122,10 +130,10 @@ def test_the_tests_get_go_and_the_test_data_and_nothing_else_does() -> None:
 def test_triggers_and_which_jobs_run_on_pull_request_target() -> None:
     assert set(triggers()) == {"pull_request", "pull_request_target", "push"}
     assert triggers()["push"] == {"branches": ["main"]}
-    assert set(jobs()) == {"checks", "quota-clusters", ROLE_JOB, "quota-verdict"}
+    assert set(jobs()) == {"checks", POLICY_JOB, "quota-clusters", ROLE_JOB, "quota-verdict"}
     # The pull request's own code runs only where there is nothing to steal.
     assert jobs()["checks"]["if"] == "github.event_name != 'pull_request_target'"
-    for name in ("quota-clusters", ROLE_JOB, "quota-verdict"):
+    for name in (*TRUSTED_JOBS, "quota-verdict"):
         assert runs_on_pull_request_target(jobs()[name]), name
 
 
@@ -133,6 +141,7 @@ def test_smallest_permissions_per_job() -> None:
     assert workflow()["permissions"] == {}
     expected = {
         "checks": {"contents": "read"},
+        POLICY_JOB: {"contents": "read"},
         "quota-clusters": {"contents": "read"},
         ROLE_JOB: {"contents": "read", "id-token": "write"},
         "quota-verdict": {},
@@ -162,7 +171,7 @@ def test_every_action_is_pinned_by_commit_with_its_version_in_a_comment() -> Non
 
 def test_checkouts_keep_no_credentials() -> None:
     checkouts = [s for job in jobs() for s in steps(job) if uses(s, "actions/checkout")]
-    assert len(checkouts) == 5  # checks: 1; quota-clusters and quotas: tool + pull request each
+    assert len(checkouts) == 7  # checks: 1; policy, quota-clusters and quotas: tool + pull request each
     for step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False, step
 
@@ -177,12 +186,14 @@ def test_no_expression_is_pasted_into_a_script() -> None:
 
 
 def test_quota_jobs_check_out_the_base_tool_and_the_pull_request_apart() -> None:
-    for name in ("quota-clusters", ROLE_JOB):
+    for name in TRUSTED_JOBS:
         checkouts = [s["with"] for s in steps(name) if uses(s, "actions/checkout")]
         assert checkouts == [TOOL_CHECKOUT, PR_CHECKOUT], name
         env = jobs()[name]["env"]
         assert env["TOOL_DIR"] == "${{ github.workspace }}/tool"
         assert env["ACCELCAP_REPO"] == "${{ github.workspace }}/pull-request"
+        # The settings are the base branch's: the pull request's pyproject.toml is never read.
+        assert env["ACCELCAP_SETTINGS"] == BASE_SETTINGS
         assert env["TOOL_VENV"].startswith("${{ runner.temp }}/")
 
 
@@ -197,7 +208,7 @@ def test_the_tool_is_installed_from_the_lock_file_before_any_credentials() -> No
         '-r "$TOOL_DIR/requirements/verify-quotas.lock"\n'
         '"$TOOL_VENV/bin/pip" install --quiet --no-deps --no-build-isolation --no-index "$TOOL_DIR"\n'
     )
-    for name in ("quota-clusters", ROLE_JOB):
+    for name in TRUSTED_JOBS:
         assert _install_steps(name) == [expected], name
     install = index_of(ROLE_JOB, lambda s: "--require-hashes" in str(s.get("run", "")))
     symlinks = index_of(ROLE_JOB, lambda s: "-type l" in str(s.get("run", "")))
@@ -218,7 +229,7 @@ def test_with_credentials_only_the_base_tool_runs() -> None:
         "set -o pipefail",
         '"$TOOL_VENV/bin/verify-quotas" "$CLUSTER" --format markdown | tee -a "$GITHUB_STEP_SUMMARY"',
     ]
-    for name in ("quota-clusters", ROLE_JOB):
+    for name in TRUSTED_JOBS:
         for step in steps(name):
             script = str(step.get("run", ""))
             assert "pull-request" not in script, (name, step.get("name"))
@@ -228,13 +239,19 @@ def test_with_credentials_only_the_base_tool_runs() -> None:
 
 def test_every_cluster_is_checked() -> None:
     listing = steps("quota-clusters")[-1]
-    assert listing["id"] == "list" and '"$TOOL_VENV/bin/verify-quotas" --list-clusters' in listing["run"]
+    assert listing["id"] == "list"
+    assert '"$TOOL_VENV/bin/verify-quotas" --list-clusters --base-repo "$TOOL_DIR"' in listing["run"]
+    # A failed list (empty, or a base cluster missing) fails the job; its notes reach the summary.
+    assert 'exit "$status"' in listing["run"] and '>> "$GITHUB_STEP_SUMMARY"' in listing["run"]
+    assert jobs()[ROLE_JOB]["if"] == "github.event_name == 'pull_request_target'"  # never skipped by an empty list
     assert jobs()["quota-clusters"]["outputs"]["clusters"] == "${{ steps.list.outputs.clusters }}"
     matrix = jobs()[ROLE_JOB]["strategy"]
     assert matrix["matrix"] == {"include": "${{ fromJSON(needs.quota-clusters.outputs.clusters) }}"}
     assert matrix["fail-fast"] is False
     verdict = jobs()["quota-verdict"]
     assert verdict["needs"] == ["quota-clusters", ROLE_JOB] and verdict["if"].startswith("always() && ")
+    (verdict_step,) = verdict["steps"]
+    assert "skipped" not in verdict_step["run"]  # a skipped quota check is no pass
     credentials = steps(ROLE_JOB)[index_of(ROLE_JOB, lambda s: uses(s, "aws-actions/configure-aws-credentials"))]
     assert credentials["with"] == {
         "role-to-assume": "arn:aws:iam::${{ matrix.account }}:role/${{ vars.QUOTA_CHECK_ROLE_NAME }}",
@@ -253,11 +270,21 @@ def test_skip_quotas_comes_only_from_the_environment_job() -> None:
 # --- the trust policy and the lock file -------------------------------------------------------
 
 
-def test_trust_policy_pins_the_environment_of_this_repository_and_this_file_on_main() -> None:
+def _repository() -> str:
     url = load_settings(REPO).repo_url or ""
     match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(\.git)?", url)
     assert match, url
-    repository = match.group(1)
+    return match.group(1)
+
+
+#: The claim keys the repository's subject claim is customised with (docs/runbook.md), in order.
+SUB_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"]
+
+
+def test_trust_policy_conditions_only_on_what_iam_evaluates_and_pins_the_whole_sub() -> None:
+    """IAM evaluates only aud and sub of GitHub's tokens; sub, customised with repo, context and
+    job_workflow_ref, names this repository, the quota job's environment and this file on main."""
+    repository = _repository()
     document = json.loads((REPO / "docs" / "iam-trust-policy.json").read_text())
     (statement,) = document["Statement"]
     assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -265,15 +292,57 @@ def test_trust_policy_pins_the_environment_of_this_repository_and_this_file_on_m
     assert {statement["Principal"]["Federated"]} == {
         f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com" for account in accounts
     }
-    assert statement["Condition"] == {
-        "StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": f"repo:{repository}:environment:{ENVIRONMENT}",
-            "token.actions.githubusercontent.com:job_workflow_ref": (
-                f"{repository}/.github/workflows/{WORKFLOW.name}@refs/heads/main"
-            ),
-        }
-    }
+    assert list(statement["Condition"]) == ["StringEquals"]
+    conditions = statement["Condition"]["StringEquals"]
+    assert set(conditions) == {"token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"}
+    assert conditions["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    environment = jobs()[ROLE_JOB]["environment"]
+    workflow_ref = f"{repository}/{WORKFLOW.relative_to(REPO).as_posix()}@refs/heads/main"
+    # GitHub writes each included claim as key:value, in the order of include_claim_keys, and
+    # "context" as it appears in the default sub (environment:<name>).
+    expected = f"repo:{repository}:environment:{environment}:job_workflow_ref:{workflow_ref}"
+    assert SUB_CLAIM_KEYS == ["repo", "context", "job_workflow_ref"]
+    assert conditions["token.actions.githubusercontent.com:sub"] == expected
+    assert "*" not in expected and "?" not in expected  # StringEquals: no wildcard wanted either
+
+
+def test_the_runbook_gives_the_one_time_subject_claim_command() -> None:
+    runbook = (REPO / "docs" / "runbook.md").read_text()
+    (line,) = [line.strip() for line in runbook.splitlines() if "actions/oidc/customization/sub --input" in line]
+    assert line.startswith(f"gh api --method PUT repos/{_repository()}/actions/oidc/customization/sub ")
+    payload = json.loads(line.split("<<< ", 1)[1].strip("'"))
+    assert payload == {"use_default": False, "include_claim_keys": SUB_CLAIM_KEYS}
+
+
+# --- the gate: the base branch's check, CODEOWNERS ----------------------------------------------
+
+
+def test_the_policy_job_runs_the_base_check_on_the_pull_request_without_credentials() -> None:
+    job = jobs()[POLICY_JOB]
+    assert "environment" not in job and job["permissions"] == {"contents": "read"}
+    install = index_of(POLICY_JOB, lambda s: "--require-hashes" in str(s.get("run", "")))
+    symlinks = index_of(POLICY_JOB, lambda s: "-type l" in str(s.get("run", "")))
+    check = index_of(POLICY_JOB, lambda s: "bin/check" in str(s.get("run", "")))
+    assert install < symlinks < check == len(steps(POLICY_JOB)) - 1
+    step = steps(POLICY_JOB)[check]
+    assert step["run"] == '"$TOOL_VENV/bin/check"' and step["working-directory"] == "${{ runner.temp }}"
+    # The branch protection the runbook sets up requires it.
+    assert "require the `policy` and `quota-verdict` checks" in (REPO / "docs" / "runbook.md").read_text()
+
+
+CODEOWNED = ("src/", "pyproject.toml", "requirements/", "base/bootstrap/", ".github/", "docs/iam-*.json")
+
+
+def test_codeowners_cover_what_the_gate_is_made_of() -> None:
+    rules = [
+        line.split()
+        for line in (REPO / ".github" / "CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    owned = {pattern.lstrip("/"): owners for pattern, *owners in rules}
+    for path in CODEOWNED:
+        assert owned.get(path), f"CODEOWNERS does not cover {path}"
+    assert all(owner.startswith("@") for owners in owned.values() for owner in owners)
 
 
 def _locked() -> dict[str, tuple[str, list[str]]]:

@@ -149,7 +149,7 @@ def test_a_newcomers_first_day(day: Day) -> None:
     out = day.ok(
         "tools/new-cluster", "staging", "--region", "us-east-1", "--account", "210987654321",
         "--zone", "us-east-1a", "--instance-type", "g6.xlarge",
-        "--infra-id", "staging-4kq7z", "--ami", "ami-0123456789abcdef0",
+        "--infra-id", "staging-4kq7z", "--ami", "ami-0b32f2ab78dc2189b",
     )  # fmt: skip
     assert "new-cluster: git add overlays/staging" in out and "next steps:" in out
     assert "prod" not in (day.root / "overlays/staging/validation/kustomization.yaml").read_text()

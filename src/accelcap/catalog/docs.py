@@ -7,7 +7,7 @@ import typing as t
 from collections import defaultdict
 
 from ..tables import markdown_table
-from . import boot_images, gitops, install_naming, instance_types, kinds, openshift_versions, operators
+from . import boot_images, gitops, images, install_naming, instance_types, kinds, openshift_versions, operators
 from .instance_types import family_of
 
 DOCS_FILE = "docs/catalog.md"
@@ -133,6 +133,29 @@ def _operators() -> list[str]:
     ]  # fmt: skip
 
 
+def _images() -> list[str]:
+    return [
+        "## Operand images",
+        "",
+        "The registries each vendor publishes operand images to (`accelcap.catalog.images`; CAP034). An",
+        "operand or validation image must come from its vendor's registries, by `@sha256:` digest or by",
+        "one of the tags below.",
+        "",
+        markdown_table(
+            ("Vendor", "Registry", "Read from"),
+            [(r.vendor, f"`{r.prefix}`", r.source) for r in images.REGISTRIES],
+        ).rstrip("\n"),
+        "",
+        markdown_table(
+            ("Repository", "Known tags"),
+            [(f"`{repo}`", ", ".join(f"`{tag}`" for tag in sorted(tags))) for repo, tags in sorted(images.KNOWN_TAGS.items())],
+        ).rstrip("\n"),
+        "",
+        f"Subscription `spec.config` may set only {', '.join(f'`{k}`' for k in sorted(operators.SUBSCRIPTION_CONFIG_KEYS))};",
+        f"`installPlanApproval` is one of {', '.join(f'`{v}`' for v in sorted(operators.INSTALL_PLAN_APPROVALS))} (CAP035).",
+    ]  # fmt: skip
+
+
 def _install_naming() -> list[str]:
     rows = [
         (
@@ -239,6 +262,8 @@ def render_docs() -> str:
         *_openshift_versions(),
         "",
         *_operators(),
+        "",
+        *_images(),
         "",
         *_install_naming(),
         "",

@@ -222,3 +222,12 @@ def node_feature_rule_api(version: str) -> NodeFeatureRuleApi | None:
         if row.openshift.covers(version):
             return row
     return None
+
+
+#: What ``Subscription.spec.config`` may set (OLM's SubscriptionConfig,
+#: operator-framework/api pkg/operators/v1alpha1/subscription_types.go): where the operator's
+#: pods run and how big they are. Volumes, volume mounts, ``envFrom`` and selectors are not
+#: allowed: they hand the operator's pod (cluster rights) a host path or other data.
+SUBSCRIPTION_CONFIG_KEYS = frozenset({"nodeSelector", "tolerations", "resources", "affinity", "env"})
+#: ``installPlanApproval`` values a Subscription may use (the CRD's enum).
+INSTALL_PLAN_APPROVALS = frozenset({"Automatic", "Manual"})

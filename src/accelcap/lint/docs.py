@@ -56,6 +56,13 @@ def render_docs(rules: list[Rule] | None = None) -> str:
         "An empty reason silences nothing and is itself a finding (CAP101). Findings about the",
         "overlay as a whole and rules marked *not silenceable* cannot be silenced.",
         "",
+        "## Guard rules",
+        "",
+        "The guard rules fence what Argo CD applies with its controller's rights and how pools boot:",
+        f"{', '.join(r.id for r in rules if r.guard) or 'none'}. A pull request must not be able to talk the",
+        "gate out of its verdict, so no annotation silences a guard rule, and an ignore annotation that",
+        "names one is itself an error (CAP101), whatever reason it gives. Each is marked *guard rule* below.",
+        "",
         "## Rules",
         "",
         markdown_table(
@@ -66,7 +73,9 @@ def render_docs(rules: list[Rule] | None = None) -> str:
         notes = []
         if r.needs_facts:
             notes.append("compares with the cluster's facts")
-        if not r.silenceable:
+        if r.guard:
+            notes.append("guard rule: cannot be silenced")
+        elif not r.silenceable:
             notes.append("not silenceable")
         lines += [
             "",

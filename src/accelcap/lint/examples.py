@@ -328,8 +328,8 @@ def _operand(api_version: str, kind: str, namespace: str, spec: dict[str, t.Any]
 
 #: The DeviceConfig of a 4.20 cluster (the prod facts' version).
 DEVICE_CONFIG_SPEC = {
-    "driversImage": "x",
-    "nodeMetricsImage": "x",
+    "driversImage": "public.ecr.aws/os-partners/neuron-openshift/neuron-kernel-module:2.28.0.0",
+    "nodeMetricsImage": "public.ecr.aws/neuron/neuron-monitor:1.10.0",
     "customSchedulerImage": NEURON_SCHEDULER_IMAGES["4.20"].image,
 }
 

@@ -70,8 +70,14 @@ class Rule:
     check: Check
     #: The module that defines the rule.
     module: str
-    #: False for rules about the ignore annotations themselves, which must not be silenced.
+    #: False for rules about the ignore annotations themselves, which must not be silenced, and
+    #: for the guard rules.
     silenceable: bool = True
+    #: A guard rule: it fences what Argo CD may apply with the controller's rights (projects,
+    #: RBAC, remote content, how pools boot). A pull request must not be able to talk it out of
+    #: its verdict, so no annotation silences it and an ignore annotation naming it is itself a
+    #: finding (CAP101).
+    guard: bool = False
     #: Part of the rule compares with the cluster's facts; without facts CAP102 fires.
     needs_facts: bool = False
     #: The rule judges an overlay the render layer left incomplete on purpose (a build that
@@ -96,19 +102,20 @@ def rule(
     fix: str,
     *,
     silenceable: bool = True,
+    guard: bool = False,
     needs_facts: bool = False,
     runs_unrendered: bool = False,
     failing: t.Sequence[Example] = (),
     passing: t.Sequence[Example] = (),
 ) -> t.Callable[[Check], Rule]:
-    """Make the decorated check function rule ``id``."""
+    """Make the decorated check function rule ``id`` (``guard``: see ``Rule.guard``)."""
     if not RULE_ID.match(id):
         raise RuleDefinitionError(f"rule ID {id!r} does not match {RULE_ID.pattern}")
 
     def define(check: Check) -> Rule:
         return Rule(
             id, name, title, _clean(what), _clean(why), _clean(fix), check, check.__module__,
-            silenceable, needs_facts, runs_unrendered, tuple(failing), tuple(passing),
+            silenceable and not guard, guard, needs_facts, runs_unrendered, tuple(failing), tuple(passing),
         )  # fmt: skip
 
     return define
@@ -143,6 +150,11 @@ def _discover() -> tuple[Rule, ...]:
 def all_rules() -> list[Rule]:
     """Every rule of ``accelcap.lint.rules``, by ID."""
     return list(_discover())
+
+
+def guard_rules() -> list[Rule]:
+    """The guard rules (``Rule.guard``), by ID."""
+    return [r for r in _discover() if r.guard]
 
 
 def rules_by_id() -> dict[str, Rule]:

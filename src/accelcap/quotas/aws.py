@@ -24,6 +24,7 @@ The calls, and therefore ``docs/iam-policy.json``:
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 
@@ -239,6 +240,32 @@ class AwsAccount:
         if not isinstance(account, str) or not ACCOUNT_ID.fullmatch(account):
             raise nonsense("sts:GetCallerIdentity", f"Account is {account!r}, not a 12-digit account ID")
         return account
+
+    def existing_images(self, image_ids: t.Iterable[str]) -> set[str]:
+        """Which of ``image_ids`` exist in the Region (and this account may launch): EC2 answers
+        DescribeImages by ID with the images it has, and with InvalidAMIID.NotFound or
+        .Malformed when one of them is not an image there, so each is asked alone."""
+        action = "ec2:DescribeImages"
+        client = self.client("ec2")
+        found = set()
+        for image_id in sorted(set(image_ids)):
+            try:
+                answer = self.request(
+                    client,
+                    "describe_images",
+                    functools.partial(client.describe_images, ImageIds=[image_id]),
+                    expected=(botocore.exceptions.ClientError,),
+                )
+            except botocore.exceptions.ClientError as error:
+                if str(error.response.get("Error", {}).get("Code", "")).startswith("InvalidAMIID."):
+                    continue
+                raise translate(error, action) from error
+            if not isinstance(answer, dict):
+                raise nonsense(action, "not an object")
+            images = records(answer.get("Images", []), action, "Images")
+            if any(image.get("ImageId") == image_id for image in images):
+                found.add(image_id)
+        return found
 
     def running_instances(self) -> list[dict[str, t.Any]]:
         action = "ec2:DescribeInstances"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import typing as t
+from pathlib import Path
 
 from ..affected import affected_overlays
 from ..cli import add_format_option, entry_point, new_parser, one_line
@@ -15,8 +15,9 @@ from ..errors import EXIT_EXTERNAL, EXIT_FINDINGS, EXIT_OK, ExternalError, Input
 from ..facts import ClusterFacts, list_clusters, load_facts
 from ..model import ClusterModel, build_cache
 from ..render import rendering_overlays
-from ..report import NOTICES
+from ..report import NOTICES, Finding
 from .aws import AwsAccount, UnknownInstanceTypes
+from .clusters import list_for_matrix
 from .demand import PoolPlan, plan_pools, pool_demands
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
@@ -43,7 +44,10 @@ reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the 
          the quota was NOT enforced.
 writes:  the report on standard output (text, json, markdown for $GITHUB_STEP_SUMMARY,
          github annotations); errors as one line on standard error. --list-clusters prints
-         every cluster with its account and Region as JSON (the CI job matrix).
+         every cluster with its account and Region as JSON (the CI job matrix); an empty list,
+         or one without a cluster of --base-repo, exits 1; an account that changes from
+         --base-repo is named on standard error. ACCELCAP_SETTINGS: take [tool.accelcap] from
+         that pyproject.toml (the base branch's) instead of the repository's.
 """
 
 EPILOG = f"""\
@@ -86,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-clusters",
         action="store_true",
         help="print every cluster under overlays/ with its account and Region as JSON, and exit",
+    )
+    parser.add_argument(
+        "--base-repo",
+        type=Path,
+        metavar="DIR",
+        help="with --list-clusters: the base branch's checkout; the list fails (1) when it lacks a cluster "
+        "of the base branch, and names a cluster whose account changes",
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
     parser.add_argument(
@@ -161,9 +172,9 @@ def execute(args: argparse.Namespace) -> int:
     if args.list_clusters:
         if args.cluster or args.changed is not None:
             raise InputError("usage", "--list-clusters takes no CLUSTER and no --changed (see --help)")
-        listed = [load_facts(name, settings) for name in list_clusters(settings)]
-        print(json.dumps([{"cluster": f.name, "account": f.account_id, "region": f.region} for f in listed]))
-        return EXIT_OK
+        return list_for_matrix(args.base_repo)
+    if args.base_repo is not None:
+        raise InputError("usage", "--base-repo goes with --list-clusters (see --help)")
     clusters = clusters_to_check(args, settings)
     if not clusters:
         print(f"{TOOL}: the changed files touch no cluster; nothing to check")
@@ -190,6 +201,32 @@ def execute(args: argparse.Namespace) -> int:
                 codes.append(error.exit_code)
     code = max(codes)
     return not_enforced(code, args.format) if skip else code
+
+
+def boot_images(plans: t.Sequence[PoolPlan], overlay: ClusterModel) -> dict[str, PoolPlan]:
+    """The AMI ID each pool boots (``ami.id`` of its providerSpec), with the first pool naming it.
+    A pool that names none is lint's (CAP033) to refuse."""
+    by_name = {machineset.name: machineset for machineset in overlay.machinesets}
+    amis: dict[str, PoolPlan] = {}
+    for plan in plans:
+        pool = by_name.get(plan.name)
+        ami = pool.provider.get("ami") if pool is not None else None
+        ami_id = ami.get("id") if isinstance(ami, dict) else None
+        if isinstance(ami_id, str) and ami_id:
+            amis.setdefault(ami_id, plan)
+    return amis
+
+
+def ami_missing(ami: str, plan: PoolPlan, region: str, overlay: str) -> Finding:
+    return Finding(
+        code="ami-missing",
+        message=f"AMI {ami} does not exist in {region} (ec2:DescribeImages): the pool's machines cannot launch",
+        overlay=overlay,
+        object=plan.ref,
+        file=plan.file,
+        line=plan.line,
+        severity=CHECKS["ami-missing"].severity,
+    )
 
 
 def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Namespace, threshold: float) -> int:
@@ -223,6 +260,8 @@ def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Nam
             f"the credentials are for account {caller or '(none)'}, but cluster {facts.name} is in account "
             f"{facts.account_id}; nothing else was called",
         )
+    amis = boot_images(plans, overlay)
+    missing_amis = sorted(set(amis) - account.existing_images(amis))
     instances = account.running_instances()
     spot_requests = account.open_spot_requests()
     wanted = {p.instance_type for p in plans} | instance_types_in_use(instances, spot_requests)
@@ -247,6 +286,7 @@ def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Nam
     usage = count_usage(instances, spot_requests, vcpus, plans, facts.infra_id)
     rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
     findings += judged
+    findings += [ami_missing(ami, amis[ami], facts.region, overlay.name) for ami in missing_amis]
     above = sum(row.above_maximum for row in rows)
     summary["context"] = (
         f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum"

@@ -47,6 +47,11 @@ CHECKS: dict[str, Check] = {
             "in the EC2 quota table, or AWS documents no quota for it in that market (P6 Spot).",
             "Add the family with its AWS source to accelcap.catalog.ec2_quotas; until then the check fails closed.",
         ),
+        Check(
+            "ami-missing",
+            "A pool's AMI (ami.id) does not exist in the cluster's Region: DescribeImages does not know it.",
+            "Use the RHCOS AMI of the cluster's Region (tools/set-infra-id <cluster> --from-cluster captures it).",
+        ),
     )
 }
 

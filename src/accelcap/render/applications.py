@@ -141,8 +141,8 @@ class _Builds:
                 first = build.remote[0]
                 raise InputError(
                     first.file,
-                    f"{first.field} entry {first.value!r} is fetched from outside this repository when "
-                    "kustomize builds it; only reviewed content may sync (lint rule CAP021)",
+                    f"{first.field} entry {first.value!r} is not a file or directory of this repository, so "
+                    "kustomize would fetch it from elsewhere; only reviewed content may sync (lint rule CAP021)",
                 )
             self.remote.extend(build.remote)
             return []

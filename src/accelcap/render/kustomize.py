@@ -11,14 +11,18 @@ Before kustomize runs, the directory's kustomization graph is walked
 cycle, or a path field of the wrong type is bad input naming the kustomization file, so
 nothing from outside the repository is ever checked as if it were the repository's. Each
 build has a total deadline (``accelcap.timeouts``, call ``kustomize``): kustomize itself
-waits without limit for a remote resource on a silent server.
+waits without limit for a remote resource on a silent server. kustomize runs with an
+environment of its own (``kustomize_env``): no credentials, and no way to fetch, so remote
+content the remote check (``render.remote``) missed fails the build instead of arriving.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -42,23 +46,107 @@ ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 
 @functools.cache
 def kustomize_command() -> tuple[str, ...]:
-    """The command that renders a kustomization directory given as its last argument."""
+    """The command that renders a kustomization directory given as its last argument; its
+    kustomize must be v5 or newer (``check_kustomize_version``)."""
     configured = os.environ.get(KUSTOMIZE_ENV)
     if configured:
-        return tuple(shlex.split(configured))
-    for binary, args in (("kustomize", ("build",)), ("kubectl", ("kustomize",)), ("oc", ("kustomize",))):
-        found = shutil.which(binary)
-        if found:
-            return (found, *args)
-    raise InputError("kustomize", "none of kustomize, kubectl or oc is on PATH")
+        command = tuple(shlex.split(configured))
+    else:
+        for binary, args in (("kustomize", ("build",)), ("kubectl", ("kustomize",)), ("oc", ("kustomize",))):
+            found = shutil.which(binary)
+            if found:
+                command = (found, *args)
+                break
+        else:
+            raise InputError("kustomize", "none of kustomize, kubectl or oc is on PATH")
+    check_kustomize_version(command)
+    return command
 
 
-def _offline_env() -> dict[str, str]:
-    """The environment kustomize runs in: without a cluster. ``kubectl kustomize`` (v1.32)
-    asks the API server of the current kubeconfig context for its version before it builds
-    (``GET /version?timeout=5s``: 5 s per build when that server does not answer, and a
-    discovery cache under ~/.kube/cache when it does); a build needs no cluster."""
-    return {**os.environ, "KUBECONFIG": os.devnull}
+#: The oldest kustomize the render trusts: v4 copied value-less ``envs:`` lines from the
+#: environment into ConfigMaps, and v5 is what the tests and CI run (v5.5).
+MINIMUM_KUSTOMIZE = 5
+_VERSION = re.compile(r"\bv?(\d+)\.(\d+)(?:\.\d+)?")
+
+
+def check_kustomize_version(command: tuple[str, ...]) -> None:
+    """Refuse a kustomize older than v5: ``kustomize version``, or the ``kustomizeVersion`` of
+    ``kubectl``/``oc version --client -o json``. A command of another program (a wrapper named
+    in ``ACCELCAP_KUSTOMIZE`` by whoever runs the tools) is theirs to vouch for."""
+    if not command:
+        raise InputError(KUSTOMIZE_ENV, "is empty")
+    program = Path(command[0]).name
+    if program == "kustomize":
+        probe = [command[0], "version"]
+    elif program in ("kubectl", "oc"):
+        probe = [command[0], "version", "--client", "-o", "json"]
+    else:
+        return
+    deadline = timeouts.limits("kustomize").total
+    try:
+        result = subprocess.run(probe, capture_output=True, timeout=deadline, check=False, env=kustomize_env())
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            program, f"kustomize version check timed out: not done after {deadline:g}s (kustomize.total)"
+        ) from None
+    except OSError as error:
+        raise InputError(program, f"cannot run {command[0]}: {error.strerror}") from None
+    text = result.stdout.decode(errors="replace")
+    if program != "kustomize":
+        try:
+            text = str(json.loads(text).get("kustomizeVersion") or "")
+        except (ValueError, AttributeError):
+            text = ""
+    match = _VERSION.search(text)
+    if result.returncode != 0 or match is None:
+        raise InputError(program, f"cannot tell its kustomize version from {' '.join(probe[1:])!r}")
+    if int(match.group(1)) < MINIMUM_KUSTOMIZE:
+        raise InputError(
+            program, f"kustomize {match.group(0)} is too old: the render needs kustomize v{MINIMUM_KUSTOMIZE} or newer"
+        )
+
+
+#: The variables of the caller's environment kustomize may see: what a process needs to run
+#: and read files, nothing that holds a credential (AWS_*, ACTIONS_*, GITHUB_TOKEN, ...) or
+#: says where to fetch from. Everything else is dropped.
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+#: A loopback port nothing listens on (the discard port): every proxy points there, so an
+#: HTTP fetch kustomize attempts fails at once instead of reaching the network.
+CLOSED_PROXY = "http://127.0.0.1:9"
+
+
+def kustomize_env(home: str | None = None) -> dict[str, str]:
+    """The environment kustomize runs in: unable to fetch, without credentials or a cluster.
+
+    - only ``PASSED_ENV`` of the caller's environment;
+    - ``HOME`` an empty directory (``home``; else /nonexistent): no git or kube configuration,
+      no credential helper, no SSH keys;
+    - git: no protocol at all (``GIT_ALLOW_PROTOCOL``), no system or global configuration, no
+      prompt, no SSH: a remote form the remote check missed fails to clone;
+    - every proxy variable at a closed loopback port and ``NO_PROXY`` empty: kustomize's http(s)
+      file loader cannot reach anything;
+    - ``KUBECONFIG`` empty: ``kubectl kustomize`` (v1.32) asks the current context's API server
+      for its version before it builds (5 s per build when that server does not answer).
+    """
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env.update(
+        HOME=home or "/nonexistent",
+        KUBECONFIG=os.devnull,
+        # A protocol name git does not have: every transport is refused, file:// included
+        # (with "file", kustomize clones a file:// repository from anywhere on the machine).
+        GIT_ALLOW_PROTOCOL="none",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_TERMINAL_PROMPT="0",
+        GIT_SSH_COMMAND="false",
+        GIT_ASKPASS="false",
+        NO_PROXY="",
+        no_proxy="",
+    )
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        env[name] = CLOSED_PROXY
+    return env
 
 
 def kustomize_build(
@@ -78,6 +166,7 @@ def kustomize_build(
         # would leave it behind; raised once it is entered, it removes it on the way out.
         with signals_held():
             wrapper = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-render-"))
+            home = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-home-"))
         target = os.path.relpath(directory.resolve(), wrapper)
         Path(wrapper, "kustomization.yaml").write_text(
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
@@ -86,7 +175,9 @@ def kustomize_build(
         command = [*kustomize_command(), wrapper]
         try:
             with slot or contextlib.nullcontext():
-                result = subprocess.run(command, capture_output=True, timeout=deadline, check=False, env=_offline_env())
+                result = subprocess.run(
+                    command, capture_output=True, timeout=deadline, check=False, env=kustomize_env(home)
+                )
         except subprocess.TimeoutExpired:
             raise InputError(
                 where,

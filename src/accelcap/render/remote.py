@@ -1,13 +1,16 @@
-"""Content a kustomization pulls from outside the repository: remote bases, resources,
-components, files and Helm charts.
+"""Content a kustomization pulls from outside the repository.
 
-Kustomize fetches a resource, component or base that is a URL or a git reference at build
-time, and every file it loads (a patch, a replacement or generator file, an openapi schema,
-a CRD, a transformer) that is an http(s) URL (its file loader fetches those:
-``api/internal/loader/fileloader.go``), so what it adds was never reviewed in this repository
-and may change under it. The render layer looks for them before it runs kustomize (which would
-otherwise try the network): other tools refuse such a build as bad input, ``tools/lint``
-reports it as CAP021.
+Remote is whatever is not a file or directory of this repository, in every field from which
+kustomize loads content: resources, components, bases, generators, transformers, validators,
+crds, configurations, openapi, patches, patchesStrategicMerge, patchesJson6902, replacements,
+the files and env files of configMapGenerator and secretGenerator (``accelcap.affected``
+``path_entries``), and Helm charts (``helmCharts``, ``helmGlobals``,
+``helmChartInflationGenerator``: helm fetches them). A form kustomize's repospec parser or file
+loader may fetch counts as remote even when a path of that name exists, because kustomize
+tries the repository first (``api/internal/loader/fileloader.go`` ``New``). The render layer
+looks for them before it runs kustomize: other tools refuse such a build as bad input,
+``tools/lint`` reports it as CAP021. kustomize itself runs unable to fetch
+(``render.kustomize``), so a form this misses fails the render instead of fetching.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ class RemoteReference:
 
     #: The kustomization file, relative to the repository.
     file: str
-    #: ``resources``, ``components``, ``bases`` or ``helmCharts``.
+    #: The field, as ``path_entries`` names it (``resources``, ``patches[].path``, ...), or a
+    #: Helm field.
     field: str
     value: str
     #: The build (directory kustomize renders) whose graph reaches the file.
@@ -53,17 +57,28 @@ def remote_references(directory: Path, settings: Settings, load: Loader = load_s
         where = settings.relative(file)
         kustomization = load(file, where)
         for field, entry in path_entries(kustomization, where):
-            if fetched(field, entry):
+            if fetched(field, entry, current):
                 found.append(RemoteReference(where, field, entry, build))
                 continue
-            target = (current / entry).resolve() if field in LOADED_FIELDS else None
+            target = (current / entry.strip()).resolve() if field in LOADED_FIELDS else None
             # Paths that leave the repository are the render's bad input (not followed here).
             if target is not None and target.is_dir() and (target == root or root in target.parents):
                 pending.append(target)
         for chart in _entries(kustomization.get("helmCharts"), dicts=True):
             name = chart.get("repo") or chart.get("name") or "?"
             found.append(RemoteReference(where, "helmCharts", str(name), build))
+        for key in HELM_FIELDS:
+            if kustomization.get(key):
+                found.append(RemoteReference(where, key, _describe(kustomization[key]), build))
     return sorted(found, key=lambda r: (r.file, r.field, r.value))
+
+
+#: Helm fields besides ``helmCharts``: helm pulls or reads charts wherever they say.
+HELM_FIELDS = ("helmGlobals", "helmChartInflationGenerator")
+
+
+def _describe(value: t.Any) -> str:
+    return " ".join(str(value).split())[:80]
 
 
 @t.overload

@@ -131,8 +131,24 @@ def pinned_schemas() -> tuple[PinnedSchema, ...]:
     )
 
 
+@functools.cache
+def pinned_data_files() -> dict[str, PinnedFile]:
+    """The rows of ``files:``: upstream files that are data, by ``name``."""
+    return {
+        str(row["name"]): PinnedFile(**_common(row)) for row in _rows(_manifest(), "files", ("name", *_FILE_FIELDS))
+    }
+
+
+def pinned_file(name: str) -> PinnedFile:
+    """The ``files:`` row ``name``; a missing one is a broken installation (bad input)."""
+    found = pinned_data_files().get(name)
+    if found is None:
+        raise InputError(WHERE, f"no pinned file named {name!r} under files:")
+    return found
+
+
 def pinned_files() -> tuple[PinnedFile, ...]:
-    return (*pinned_crds(), *pinned_schemas())
+    return (*pinned_crds(), *pinned_schemas(), *pinned_data_files().values())
 
 
 def find_pinned(group: str, kind: str) -> PinnedCRD | None:

@@ -26,7 +26,8 @@ import typing as t
 
 from ..catalog.instance_types import Accelerator
 from ..cluster import Cluster, PodWriter
-from ..errors import ExternalError
+from ..errors import ExternalError, InputError
+from ..pod_policy import restricted_problems
 from .checks import WORKLOAD
 from .checks.context import PoolContext
 from .expected import ValidationPod
@@ -165,6 +166,16 @@ class Workload:
                 WORKLOAD.code, Status.CANNOT_CHECK, f"no validation pod in the render asks for {resource}"
             )
         subject = validation.document.ref
+        problems = restricted_problems(validation.document.obj)
+        if problems:
+            # The pod would run on a pool node with the rights of whoever runs this tool:
+            # refused as it is rendered, whatever lint said (accelcap.pod_policy, lint CAP037).
+            path, problem = problems[0]
+            raise InputError(
+                f"{validation.document.file or validation.document.rendered_from}: {subject}",
+                f"not created: not Pod Security restricted at {path}: {problem}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            )
         if not context.ready_nodes:
             if context.present_machineset is not None and context.replicas == 0 and not context.options.require_nodes:
                 return context.result(WORKLOAD.code, Status.ZERO, "not run: the pool is at 0 replicas", subject)

@@ -20,7 +20,14 @@ from ..rule import Violation, rule
     fix="""Delete `spec.operand.image` and `spec.customConfig`; put worker settings in
     `spec.workerConfig.configData`.""",
     failing=(
-        example("operand image", Set("NodeFeatureDiscovery", "/spec/operand", {"image": "quay.io/nfd:latest"})),
+        example(
+            "operand image",
+            Set(
+                "NodeFeatureDiscovery",
+                "/spec/operand",
+                {"image": "registry.redhat.io/openshift4/ose-node-feature-discovery-rhel9@sha256:" + "0" * 64},
+            ),
+        ),
         example("customConfig", Set("NodeFeatureDiscovery", "/spec/customConfig", {"configMapName": "x"})),
     ),
 )

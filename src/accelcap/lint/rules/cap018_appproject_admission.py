@@ -38,6 +38,7 @@ DEFAULT_PROJECT = "default"
     the project names; move objects to the build whose Application's project admits them, or widen
     the project in the bootstrap (base/bootstrap/appproject.yaml, or components/inferentia) when the
     cluster really needs the kind: a reviewed change a cluster-admin applies.""",
+    guard=True,
     failing=(
         example(
             "destination without namespace", Remove("Application", "/spec/destination/namespace", name=CAPACITY_APPLICATION)
@@ -119,12 +120,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         name = str(application.get("spec", "project") or DEFAULT_PROJECT)
         project = projects.get(name)
         if project is None:
-            yield Violation(
-                f"project {name!r} is not in this render (AppProjects: {sorted(projects) or 'none'}); "
-                "Argo CD refuses the Application",
-                application,
-                "/spec/project",
-            )
+            yield Violation(_missing_project(name, sorted(projects)), application, "/spec/project")
             continue
         yield from _application(application, project)
         yield from _synced(context, application, project)
@@ -190,3 +186,18 @@ def _synced(context: LintContext, application: Document, project: Project) -> t.
                         document,
                         "/metadata/namespace",
                     )
+
+
+def _missing_project(name: str, defined: list[str]) -> str:
+    if name == DEFAULT_PROJECT:
+        # Argo CD creates `default` itself and never lets it be deleted: an Application naming
+        # it is admitted by whatever the live `default` allows (anything, unless restricted).
+        return (
+            f"project {DEFAULT_PROJECT!r} is Argo CD's built-in project, which always exists and admits what the "
+            f"live object allows (any source, destination and kind unless restricted); name a project of the "
+            f"bootstrap ({', '.join(defined) or 'none'})"
+        )
+    return (
+        f"project {name!r} is not in this render (AppProjects: {', '.join(defined) or 'none'}); "
+        "Argo CD refuses the Application"
+    )

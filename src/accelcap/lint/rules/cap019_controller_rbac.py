@@ -54,6 +54,7 @@ class _Rule:
     or the component that adds the kind), with the verbs create, delete, get, list, patch, update,
     watch, and have a cluster-admin apply the bootstrap again (docs/runbook.md, "Bootstrap"); remove
     grants no Application needs.""",
+    guard=True,
     failing=(
         example("bootstrap ClusterRole removed", Drop("ClusterRole", name=BOOTSTRAP_CLUSTER_ROLE)),
         example(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typing as t
 
-from ...affected import LOADED_FIELDS
 from ..context import LintContext
 from ..examples import Remote, example
 from ..rule import Violation, rule
@@ -14,20 +13,26 @@ from ..rule import Violation, rule
     "CAP021",
     "reviewed-content-only",
     "Only reviewed content syncs: no remote kustomize content",
-    what=f"""No kustomization that a build of the overlay reaches (the bootstrap, every path an
-    Application syncs, the validation builds) names remote content: a URL, a git reference
-    (`git::`, `github.com/...`, `repo//path?ref=`) or another fetched location under
-    {", ".join(f"`{f}`" for f in LOADED_FIELDS)}, an http(s) URL in any other field kustomize
-    loads a file from (`patches`, `replacements`, generator `files` and `envs`, `openapi`, `crds`,
-    ...), or a Helm chart (`helmCharts`). Such a build is not rendered at all (the linter never
-    fetches it), so no other rule judges the overlay until the reference is gone.""",
+    what="""No kustomization that a build of the overlay reaches (the bootstrap, every path an
+    Application syncs, the validation builds) names content that is not a file or directory of
+    this repository, in any field kustomize loads content from: resources, components, bases,
+    generators, transformers, validators, crds, configurations, openapi, patches,
+    patchesStrategicMerge, patchesJson6902, replacements, and the files and env files of
+    configMapGenerator and secretGenerator. Remote is any form kustomize's repospec parser or
+    file loader may fetch (a URL, `git::`, an SCP form `user@host:org/repo` or
+    `github.com:org/repo`, `github.com/...`, `repo//path`, a `?ref=` query), even where a path
+    of that name exists, and any path that does not exist in the repository; Helm charts
+    (`helmCharts`, `helmGlobals`, `helmChartInflationGenerator`) always. Such a build is not
+    rendered at all (the linter never fetches it), so no other rule judges the overlay until the
+    reference is gone; kustomize itself runs unable to fetch, so a form this misses fails the
+    render instead.""",
     why="""Kustomize fetches remote content when it builds, so what it adds was never reviewed in a pull
     request here and can change under the same Git revision (a branch, a moved tag). Argo CD would
     apply it with the controller's rights; the checks of this repository would have seen something
     else, or nothing.""",
     fix="""Copy what you need into `base/` or `components/` (pinning its origin and commit in a comment) and
     refer to it by a relative path; an operator from a catalog belongs in an OLM Subscription.""",
-    silenceable=False,
+    guard=True,
     runs_unrendered=True,
     failing=(
         example(
@@ -47,7 +52,7 @@ from ..rule import Violation, rule
 def check(context: LintContext) -> t.Iterator[Violation]:
     for reference in context.overlay.remote_references:
         yield Violation(
-            f"{reference.file} names {reference.field} entry {reference.value!r}, which kustomize would fetch from "
-            f"outside this repository; build {reference.build} was not rendered",
+            f"{reference.file} names {reference.field} entry {reference.value!r}, which is not a file or directory "
+            f"of this repository: kustomize would fetch it from elsewhere; build {reference.build} was not rendered",
             file=reference.file,
         )

@@ -13,6 +13,15 @@ from ..examples import Add, Set, Worker, example
 from ..provider import PROVIDER
 from ..rule import Violation, rule
 
+#: The user data secrets of workers: the installer's, and the one the MCO writes when it manages
+#: boot images (its stub ignition upgrade, pkg/controller/machine-set-boot-image). Fixed here,
+#: never read from the facts a pull request may edit.
+WORKER_USER_DATA = (INSTALLER_USER_DATA_SECRET, "worker-user-data-managed")
+#: The machine API's AWS credentials (the installer's CredentialsRequest of the machine API).
+CREDENTIALS = INSTALLER_CREDENTIALS_SECRET
+#: Instance profiles of the control plane and the bootstrap node: the installer names them
+#: <infraID>-master-profile, <infraID>-bootstrap-profile (and control-plane in CAPI terms).
+CONTROL_PLANE_PROFILE = re.compile(r"(master|control-?plane|bootstrap)", re.IGNORECASE)
 #: Namespaces OpenShift and Kubernetes own: a repository relabelling them changes the platform.
 SYSTEM_NAMESPACE = re.compile(r"^(default|openshift|kube-.*|openshift-.*)$")
 #: The namespaces the repository creates for its operators (their OLM install namespaces).
@@ -29,12 +38,12 @@ def _namespace(name: str) -> Add:
     "CAP023",
     "risky-fields",
     "Pools boot as workers, stay private and on IMDSv2; only listed operators, owned namespaces",
-    what=f"""Each pool's providerSpec names the workers' user data secret (`userDataSecret`, the facts'
-    `spec.worker.userDataSecret.name`, else the installer's `{INSTALLER_USER_DATA_SECRET}`) and the
-    machine API's AWS credentials (`credentialsSecret`, `spec.worker.credentialsSecret.name`, else
-    `{INSTALLER_CREDENTIALS_SECRET}`); `publicIp` is not true; `metadataServiceOptions.authentication`
-    is `Required` (IMDSv2) unless the facts say the cluster's workers use `Optional`
-    (`spec.worker.metadataServiceOptions.authentication`). Every Subscription names a (package,
+    what=f"""Fixed rules, never copies of the facts: each pool's providerSpec names a workers' user data
+    secret (`userDataSecret`: {" or ".join(f"`{n}`" for n in WORKER_USER_DATA)}), the machine API's AWS
+    credentials (`credentialsSecret`: `{CREDENTIALS}`) and an instance profile that is not the control
+    plane's or the bootstrap node's (`iamInstanceProfile` naming `master`, `control-plane` or
+    `bootstrap`); `publicIp` is not true; `metadataServiceOptions.authentication` is `Required`
+    (IMDSv2). Every Subscription names a (package,
     catalog source) pair of `accelcap.catalog.operators` ({PAIRS}), from `{MARKETPLACE_NAMESPACE}`, in
     the package's namespace. Namespace objects are only the repository's own: no `default`,
     `kube-*`, `openshift` or `openshift-*` namespace except the operators' install namespaces
@@ -44,18 +53,34 @@ def _namespace(name: str) -> Add:
     that reaches the metadata service take the node's AWS role. A Subscription to an unlisted package
     or catalog runs an operator nobody reviewed with cluster rights. A Namespace object for a system
     namespace makes Argo CD own it: relabelling (pod security, monitoring) or deleting it changes the
-    platform for everything in it.""",
-    fix="""Keep the pool bases' secrets and `metadataServiceOptions.authentication: Required` (base/machineset),
-    or record what the cluster's workers really use in `spec.worker` of the facts; add a new operator
+    platform for everything in it. The facts cannot lower the bar: a pull request edits them too.""",
+    fix="""Keep the installer's worker secrets, a worker instance profile and
+    `metadataServiceOptions.authentication: Required` (base/machineset) in the facts' `spec.worker`
+    and the pools; add a new operator
     to `OLM_PACKAGES` in src/accelcap/catalog/operators.py with its source in a reviewed change; never
     list a system namespace.""",
-    needs_facts=True,
+    guard=True,
     failing=(
         example("another user data secret", Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "master-user-data")),
         example("other credentials", Set("MachineSet", f"{PROVIDER}/credentialsSecret/name", "my-aws-keys")),
         example("public IP", Set("MachineSet", f"{PROVIDER}/publicIp", True)),
         example("IMDSv1 allowed by default", Set("MachineSet", f"{PROVIDER}/metadataServiceOptions", {})),
         example("IMDS optional", Set("MachineSet", f"{PROVIDER}/metadataServiceOptions/authentication", "Optional")),
+        example(
+            "IMDS optional in the facts too",
+            Worker("/metadataServiceOptions", {"authentication": "Optional"}),
+            Set("MachineSet", f"{PROVIDER}/metadataServiceOptions/authentication", "Optional"),
+        ),
+        example(
+            "master user data in the facts too",
+            Worker("/userDataSecret", {"name": "master-user-data"}),
+            Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "master-user-data"),
+        ),
+        example(
+            "the control plane's instance profile",
+            Worker("/iamInstanceProfile", {"id": "{infraID}-master-profile"}),
+            Set("MachineSet", f"{PROVIDER}/iamInstanceProfile", {"id": "{infraID}-master-profile"}),
+        ),
         example(
             "Subscription from another catalog",
             Set("Subscription", "/spec/source", "community-operators", name="gpu-operator-certified"),
@@ -65,44 +90,49 @@ def _namespace(name: str) -> Add:
     ),
     passing=(
         example(
-            "workers use IMDS Optional",
-            Worker("/metadataServiceOptions", {"authentication": "Optional"}),
-            Set("MachineSet", f"{PROVIDER}/metadataServiceOptions/authentication", "Optional"),
-        ),
-        example(
-            "the workers' own user data secret",
-            Worker("/userDataSecret", {"name": "worker-user-data-2"}),
-            Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "worker-user-data-2"),
+            "the MCO's managed user data secret",
+            Set("MachineSet", f"{PROVIDER}/userDataSecret/name", "worker-user-data-managed"),
         ),
         example("a namespace of the repository's own", _namespace("gpu-burn-in")),
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
-    facts = context.facts
-    user_data = facts.worker_user_data_secret if facts else INSTALLER_USER_DATA_SECRET
-    credentials = facts.worker_credentials_secret if facts else INSTALLER_CREDENTIALS_SECRET
-    imds = facts.worker_imds_authentication if facts else "Required"
     for pool in context.pools:
         provider, machineset = pool.provider, pool.machineset
-        for key, wanted, role in (
-            ("userDataSecret", user_data, "the workers' user data"),
-            ("credentialsSecret", credentials, "the machine API's AWS credentials"),
-        ):
-            name = _name(provider.get(key))
-            if name != wanted:
-                yield Violation(
-                    f"{key} is {name or '(none)'}, not {wanted} ({role})", machineset, f"{PROVIDER}/{key}/name"
-                )
+        user_data = _name(provider.get("userDataSecret"))
+        if user_data not in WORKER_USER_DATA:
+            yield Violation(
+                f"userDataSecret is {user_data or '(none)'}, not a workers' user data secret "
+                f"({' or '.join(WORKER_USER_DATA)})",
+                machineset,
+                f"{PROVIDER}/userDataSecret/name",
+            )
+        credentials = _name(provider.get("credentialsSecret"))
+        if credentials != CREDENTIALS:
+            yield Violation(
+                f"credentialsSecret is {credentials or '(none)'}, not {CREDENTIALS} (the machine API's AWS credentials)",
+                machineset,
+                f"{PROVIDER}/credentialsSecret/name",
+            )
+        profile = provider.get("iamInstanceProfile")
+        named = " ".join(str(v) for v in profile.values()) if isinstance(profile, dict) else str(profile or "")
+        if CONTROL_PLANE_PROFILE.search(named):
+            yield Violation(
+                f"iamInstanceProfile {named} is a control-plane (or bootstrap) instance profile: the pool's nodes "
+                "would act with the control plane's AWS rights",
+                machineset,
+                f"{PROVIDER}/iamInstanceProfile",
+            )
         if provider.get("publicIp") is True:
             yield Violation(
                 "publicIp: true gives the pool's nodes public addresses", machineset, f"{PROVIDER}/publicIp"
             )
         options = provider.get("metadataServiceOptions")
         authentication = options.get("authentication") if isinstance(options, dict) else None
-        if authentication != "Required" and not (imds == "Optional" and authentication == "Optional"):
+        if authentication != "Required":
             yield Violation(
                 f"metadataServiceOptions.authentication is {authentication or '(unset: IMDSv1 allowed)'}, not "
-                f"Required (IMDSv2); the cluster's workers use {imds}",
+                "Required (IMDSv2)",
                 machineset,
                 f"{PROVIDER}/metadataServiceOptions",
             )

@@ -15,7 +15,9 @@ from ..silence import IGNORE_PREFIX, ignore_annotations
     "ignore-needs-reason",
     "Ignore annotations name a rule and say why",
     what=f"""An annotation `{IGNORE_PREFIX}<RULE-ID>` names a rule that exists and can be silenced, and
-    its value, the reason, is not empty. An annotation without a reason silences nothing.""",
+    its value, the reason, is not empty. An annotation without a reason silences nothing. An
+    annotation naming a guard rule (CAP018, CAP019, CAP021, CAP023 and the others marked *guard
+    rule*) is an error whatever its reason: those rules hold for every object.""",
     why="""An exception to a safety rule must be explained where it is made, so a reviewer can judge it
     and a later reader can remove it when the reason is gone.""",
     fix=f"""Write the reason as the value: `{IGNORE_PREFIX}CAP005: "validation pool, untainted on
@@ -25,6 +27,10 @@ from ..silence import IGNORE_PREFIX, ignore_annotations
         example("ignore without a reason", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP003"), " ")),
         example("ignore of an unknown rule", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP999"), "why")),
         example("ignore of CAP101 itself", Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP101"), "why")),
+        example(
+            "ignore of a guard rule, with a reason",
+            Set("MachineSet", annotation(f"{IGNORE_PREFIX}CAP023"), "public on purpose"),
+        ),
     ),
     passing=(
         example(
@@ -40,6 +46,13 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             target = rules.get(rule_id)
             if target is None:
                 yield Violation(f"ignores unknown rule {rule_id!r}", document, path)
+            elif target.guard:
+                yield Violation(
+                    f"rule {rule_id} is a guard rule: no annotation silences it, and naming it here is an error; "
+                    "fix what it reports instead",
+                    document,
+                    path,
+                )
             elif not target.silenceable:
                 yield Violation(f"rule {rule_id} cannot be silenced", document, path)
             elif not isinstance(reason, str) or not reason.strip():
