@@ -70,6 +70,10 @@ def render_prod() -> RenderedOverlay:
     return render_overlay(settings.overlays / "prod", settings)
 
 
+#: prod's GPU pool MachineSet (its On-Demand fallback is ``PROD_POOL + "-ondemand"``).
+PROD_POOL = "prod-x7k2p-gpu-us-west-2a"
+
+
 def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:
     """The one object of ``kind`` (named ``name``) in ``rendered``; none or several fail."""
     found = [d for d in rendered.documents if d.kind == kind and (name is None or d.name == name)]
