@@ -53,14 +53,28 @@ def test_each_market_is_a_valid_pool_yaml(spec: dict[str, t.Any]) -> None:
     ("spec", "says"),
     [
         ({"market": "CapacityBlock"}, "market CapacityBlock needs capacityReservationId"),
-        ({"market": "Spot", "capacityReservationId": RESERVATION}, "a Spot pool cannot launch into a capacity reservation"),
-        ({"market": "OnDemand", "capacityReservationId": "cr-123"}, "spec/capacityReservationId: 'cr-123' does not match"),
+        (
+            {"market": "Spot", "capacityReservationId": RESERVATION},
+            "a Spot pool cannot launch into a capacity reservation",
+        ),
+        (
+            {"market": "OnDemand", "capacityReservationId": "cr-123"},
+            "spec/capacityReservationId: 'cr-123' does not match",
+        ),
         ({"market": "OnDemand", "fallback": "OnDemand", "fallbackMaxReplicas": 1}, "fallback is for Spot pools"),
         ({"market": "Spot", "fallback": "OnDemand"}, "fallback needs fallbackMaxReplicas"),
         ({"market": "Spot", "fallbackMaxReplicas": 2}, "fallbackMaxReplicas without fallback"),
         ({"market": "Spot", "fallback": "Spot", "fallbackMaxReplicas": 2}, "spec/fallback: 'Spot' is not one of"),
     ],
-    ids=["block-without-id", "spot-with-id", "bad-id", "fallback-not-spot", "fallback-no-max", "max-alone", "fallback-spot"],
+    ids=[
+        "block-without-id",
+        "spot-with-id",
+        "bad-id",
+        "fallback-not-spot",
+        "fallback-no-max",
+        "max-alone",
+        "fallback-spot",
+    ],
 )
 def test_a_market_combination_the_machine_api_refuses_is_bad_input(spec: dict[str, t.Any], says: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -85,9 +99,15 @@ def test_fallback_needs_an_autoscaled_pool() -> None:
         ({"capacityReservationId": RESERVATION}, []),
         ({"marketType": "CapacityBlock", "capacityReservationId": RESERVATION}, []),
         ({"marketType": "CapacityBlock"}, ["capacityReservationId"]),
-        ({"marketType": "CapacityBlock", "capacityReservationId": RESERVATION, "spotMarketOptions": {}}, ["marketType"]),
+        (
+            {"marketType": "CapacityBlock", "capacityReservationId": RESERVATION, "spotMarketOptions": {}},
+            ["marketType"],
+        ),
         ({"marketType": "OnDemand", "spotMarketOptions": {}}, ["marketType"]),
-        ({"marketType": "Spot", "spotMarketOptions": {}, "capacityReservationId": RESERVATION}, ["capacityReservationId"]),
+        (
+            {"marketType": "Spot", "spotMarketOptions": {}, "capacityReservationId": RESERVATION},
+            ["capacityReservationId"],
+        ),
         ({"spotMarketOptions": {}, "capacityReservationId": RESERVATION}, ["capacityReservationId"]),
         ({"capacityReservationId": "cr-0123456789ABCDEF0"}, ["capacityReservationId"]),
         ({"marketType": "Reserved"}, ["marketType"]),
@@ -134,7 +154,12 @@ def without_fallback(root: Path) -> None:
 
 def reserved(root: Path, market: str, instance_type: str = "g5.2xlarge") -> None:
     without_fallback(root)
-    edit(root, f"{POOL_DIR}/pool.yaml", "  market: Spot ", f"  market: {market}\n  capacityReservationId: {RESERVATION}\n#")
+    edit(
+        root,
+        f"{POOL_DIR}/pool.yaml",
+        "  market: Spot ",
+        f"  market: {market}\n  capacityReservationId: {RESERVATION}\n#",
+    )
     edit(root, f"{POOL_DIR}/pool.yaml", "instanceType: g5.2xlarge", f"instanceType: {instance_type}")
     edit(
         root,
@@ -157,9 +182,9 @@ def test_prod_renders_the_spot_pool_and_its_on_demand_fallback(prod: RenderedOve
     assert fallback.autoscaler.name == fallback.name
     labels = fallback.machineset.get("spec", "template", "metadata", "labels")
     assert labels["machine.openshift.io/cluster-api-machineset"] == fallback.name
-    assert fallback.machineset.get("spec", "selector", "matchLabels")["machine.openshift.io/cluster-api-machineset"] == (
-        fallback.name
-    )
+    assert fallback.machineset.get("spec", "selector", "matchLabels")[
+        "machine.openshift.io/cluster-api-machineset"
+    ] == (fallback.name)
     assert lint_overlay(prod) == []
 
 
