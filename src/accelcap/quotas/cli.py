@@ -17,6 +17,7 @@ from ..pools import find_pools
 from ..render import RenderedOverlay, rendering_overlays
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
+from .offerings import CapacitySettings, capacity_settings, check_capacity, not_checked_offline, targets
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
 from .usage import count_usage, instance_types_in_use
@@ -33,7 +34,11 @@ reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the 
          overlay with the Argo CD Applications it points at; AWS (read only, see
          docs/iam-policy.json): sts:GetCallerIdentity first - a different account stops
          the check before any other call - then EC2 instances, Spot requests and instance
-         types, and Service Quotas. Credentials: the standard AWS chain (environment,
+         types, and Service Quotas; then, in the same session, whether each pool's type is
+         offered in its zone, each reservation-backed pool's reservation or Capacity Block,
+         and each Spot pool's Spot placement score (accelcap.quotas.offerings; settings
+         spot-score-threshold, spot-score-blocking, capacity-block-warn-days in
+         [tool.accelcap.verify-quotas]). Credentials: the standard AWS chain (environment,
          --profile / AWS_PROFILE, SSO, instance role); endpoints only from AWS_ENDPOINT_URL*.
          --plan makes no AWS call and takes vCPUs from the project's instance-type table
          (the pre-commit hook plans only; run the real check by hand or in CI).
@@ -88,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
     parser.add_argument(
+        "--spot-score-threshold",
+        type=int,
+        choices=range(1, 11),
+        metavar="SCORE",
+        help="Spot placement score (1-10) below which a Spot pool is reported (default 5, or "
+        f"[tool.accelcap.{SETTINGS_TABLE}] spot-score-threshold; advisory unless spot-score-blocking = true)",
+    )
+    parser.add_argument(
+        "--capacity-block-warn-days",
+        type=int,
+        metavar="DAYS",
+        help="warn when a Capacity Block ends within DAYS (default 7, or "
+        f"[tool.accelcap.{SETTINGS_TABLE}] capacity-block-warn-days)",
+    )
+    parser.add_argument(
         "--warn-at",
         type=_percent,
         metavar="PERCENT",
@@ -110,6 +130,18 @@ def warn_percent(args: argparse.Namespace, settings: Settings) -> float:
             f"pyproject.toml [tool.accelcap.{SETTINGS_TABLE}]", f"warn-percent {configured!r} is not 0-100"
         )
     return float(configured)
+
+
+def capacity_options(args: argparse.Namespace, settings: Settings) -> CapacitySettings:
+    """The capacity checks' settings: pyproject.toml's table, then the flags."""
+    configured = capacity_settings(settings.raw.get(SETTINGS_TABLE), f"pyproject.toml [tool.accelcap.{SETTINGS_TABLE}]")
+    if args.capacity_block_warn_days is not None and args.capacity_block_warn_days < 0:
+        raise InputError("--capacity-block-warn-days", f"{args.capacity_block_warn_days} is not a number of days")
+    return CapacitySettings(
+        args.spot_score_threshold or configured.spot_score_threshold,
+        configured.spot_score_blocking,
+        configured.capacity_block_warn_days if args.capacity_block_warn_days is None else args.capacity_block_warn_days,
+    )
 
 
 def _pool_of(instance_type: str, plans: t.Sequence[PoolPlan]) -> PoolPlan | None:
@@ -173,12 +205,13 @@ def execute(args: argparse.Namespace) -> int:
     # Every name is checked (load_facts) before anything renders.
     facts = [load_facts(cluster, settings) for cluster in clusters]
     threshold = warn_percent(args, settings)
+    capacity = capacity_options(args, settings)
     codes = []
     # The clusters render at once, each build once, while the first is checked.
     with rendering_overlays([f.path.parent.parent for f in facts], settings) as rendered:
         for cluster_facts in facts:
             try:
-                codes.append(check_cluster(cluster_facts, next(rendered), args, threshold))
+                codes.append(check_cluster(cluster_facts, next(rendered), args, threshold, capacity))
             except ExternalError as error:
                 if not skip:
                     raise
@@ -189,7 +222,13 @@ def execute(args: argparse.Namespace) -> int:
     return not_enforced(code, args.format) if skip else code
 
 
-def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.Namespace, threshold: float) -> int:
+def check_cluster(
+    facts: ClusterFacts,
+    overlay: RenderedOverlay,
+    args: argparse.Namespace,
+    threshold: float,
+    capacity: CapacitySettings | None = None,
+) -> int:
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
         "account": facts.account_id,
@@ -202,13 +241,15 @@ def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.
         planned = plan_overlay(overlay, facts)
         summary |= {
             "pools": planned.pools,
-            "context": planned.context,
+            "context": f"{planned.context}. {not_checked_offline(targets(find_pools(overlay.documents), overlay.name))}",
             "checked": f"{planned.pools} pool(s), demand only",
         }
         write(args.format, planned.rows, planned.findings, summary, sys.stdout, plan=True)
         return EXIT_FINDINGS if any(f.severity == "error" for f in planned.findings) else EXIT_OK
 
-    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    pools = find_pools(overlay.documents)
+    plans = plan_pools(pools, overlay.name)
+    capacity_targets = targets(pools, overlay.name)
     summary["pools"] = len(plans)
 
     account = AwsAccount(facts.region, args.profile)
@@ -244,6 +285,10 @@ def check_cluster(facts: ClusterFacts, overlay: RenderedOverlay, args: argparse.
     usage = count_usage(instances, spot_requests, vcpus, plans, facts.infra_id)
     rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
     findings += judged
+    # Offerings, reservations and Spot scores: the same session, after the guardrail.
+    checked = check_capacity(account, capacity_targets, overlay.name, capacity or CapacitySettings())
+    findings += checked.findings
+    summary["capacity"] = checked.pools
     above = sum(row.above_maximum for row in rows)
     summary["context"] = (
         f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum"

@@ -47,6 +47,25 @@ def table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], lis
     return _CHECK_COLUMNS, body
 
 
+def capacity_line(entry: dict[str, t.Any]) -> str:
+    """One pool's capacity checks for people (``accelcap.quotas.offerings``)."""
+    parts = [f"{entry['pool']} in {entry['zone']} ({entry.get('zoneId') or 'zone ID unknown'}), {entry['market']}"]
+    parts.append("offered" if entry.get("offered") else "NOT offered")
+    if entry.get("reservation"):
+        state = entry.get("reservationState", "missing")
+        size = (
+            f", {entry['reservationInUse']}/{entry['reservationTotal']} in use" if "reservationTotal" in entry else ""
+        )
+        end = f", ends {entry['reservationEnd']}" if entry.get("reservationEnd") else ""
+        parts.append(f"reservation {entry['reservation']} {state}{size}{end}")
+    if "spotScore" in entry:
+        score = entry["spotScore"]
+        parts.append(
+            f"Spot score {score if score is not None else 'not listed'}/10 (threshold {entry['spotScoreThreshold']})"
+        )
+    return "; ".join(parts)
+
+
 def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dict[str, t.Any], plan: bool) -> str:
     header, body = table_cells(rows, plan)
     errors = [f for f in findings if f.severity == "error"]
@@ -59,6 +78,10 @@ def _markdown(rows: t.Sequence[Row], findings: t.Sequence[Finding], summary: dic
         out.append(markdown_table(header, body).rstrip("\n"))
     else:
         out.append("No pools.")
+    capacity = summary.get("capacity") or []
+    if capacity:
+        out.append("")
+        out += [f"- {capacity_line(entry)}" for entry in capacity]
     if findings:
         out.append("")
         for f in findings:
@@ -83,4 +106,5 @@ def write(
         stream.write(f"{TOOL}: {summary['context']}\n")
         header, body = table_cells(rows, plan)
         stream.write(text_table(header, body) if body else "no pools\n")
+        stream.writelines(f"capacity: {capacity_line(entry)}\n" for entry in summary.get("capacity") or [])
     report(fmt, TOOL, findings, summary, stream)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..catalog.ec2_quotas import Market, NoQuota
 from ..report import Check, Finding
 from .demand import PoolDemand, PoolPlan, QuotaKey
+from .offerings import CAPACITY_CHECKS
 from .usage import Usage
 
 DEFAULT_WARN_PERCENT = 80.0
@@ -48,7 +49,7 @@ CHECKS: dict[str, Check] = {
             "Add the family with its AWS source to accelcap.catalog.ec2_quotas; until then the check fails closed.",
         ),
     )
-}
+} | CAPACITY_CHECKS  # the capacity checks of the same session (accelcap.quotas.offerings)
 
 
 @dataclass(frozen=True)
