@@ -6,7 +6,9 @@ exists, else ``spec.replicas``), at BASE and at HEAD, and the ClusterAutoscaler'
 A changed pool is described in the terms of its pool.yaml (``maxReplicas 2 -> 4``,
 ``instanceType g5.2xlarge -> g6.2xlarge``, ``market Spot -> OnDemand``); a pool added in a new
 zone shows as added, with its zone. Both revisions are rendered from git with the same render
-layer as every other tool; nothing is read from AWS.
+layer as every other tool. The hourly cost of each pool and cluster at its maximum, before and
+after (accelcap.costs), comes from the pinned price table, an estimate marked as such; only
+--prices aws reads prices from AWS.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from pathlib import Path
 
 from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
+from .costs import CostReport, as_json, cost_report, price_book
+from .costs import write_markdown as write_costs_markdown
+from .costs import write_text as write_costs_text
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git
@@ -273,6 +278,8 @@ class Report:
     changes: list[PoolChange]
     classes: list[ClassTotal]
     limits: list[GpuLimitChange]
+    #: The hourly cost at maximum, before and after (accelcap.costs).
+    costs: CostReport | None = None
 
 
 def render_text(report: Report, stream: t.TextIO) -> None:
@@ -286,6 +293,8 @@ def render_text(report: Report, stream: t.TextIO) -> None:
     stream.write(
         f"{bold}ClusterAutoscaler GPU limits{reset}\n{text_table(LIMIT_HEADER, map(_limit_row, report.limits))}\n"
     )
+    if report.costs is not None:
+        write_costs_text(report.costs, stream, f"{bold}Hourly cost at maximum{reset}")
 
 
 def render_markdown(report: Report, stream: t.TextIO) -> None:
@@ -294,10 +303,12 @@ def render_markdown(report: Report, stream: t.TextIO) -> None:
     stream.write(markdown_table(POOL_HEADER, map(_pool_row, report.changes)) + "\n")
     stream.write(markdown_table(CLASS_HEADER, map(_class_row, report.classes)) + "\n")
     stream.write(markdown_table(LIMIT_HEADER, map(_limit_row, report.limits)) + "\n")
+    if report.costs is not None:
+        write_costs_markdown(report.costs, stream)
 
 
 def render_json(report: Report, stream: t.TextIO) -> None:
-    document = {
+    document: dict[str, t.Any] = {
         "pools": [{**asdict(c), "detail": c.detail} for c in report.changes],
         "classes": [
             {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators}
@@ -305,6 +316,8 @@ def render_json(report: Report, stream: t.TextIO) -> None:
         ],
         "gpu_limits": [asdict(c) for c in report.limits],
     }
+    if report.costs is not None:
+        document["costs"] = as_json(report.costs)
     json.dump(document, stream, indent=2, sort_keys=True)
     stream.write("\n")
 
@@ -321,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("base", metavar="BASE", help="git revision before the change (e.g. origin/main)")
     parser.add_argument("head", metavar="HEAD", help="git revision after the change (e.g. HEAD)")
+    parser.add_argument(
+        "--prices",
+        choices=("pinned", "aws"),
+        default="pinned",
+        help="hourly cost at maximum from the pinned price table (default, offline, an estimate) or from "
+        "AWS (Pricing API, Spot price history; credentials from the standard chain, exit 3 when AWS refuses)",
+    )
+    parser.add_argument("--profile", help="AWS profile for --prices aws (default: the standard chain)")
     add_format_option(parser, ("text", "json", "markdown"))
     return parser
 
@@ -333,7 +354,8 @@ def execute(args: argparse.Namespace) -> int:
         ]
         base, head = capacities(trees[0]), capacities(trees[1])
     changes, classes = compare(base.pools, head.pools)
-    RENDERERS[args.format](Report(changes, classes, compare_gpu_limits(base, head)), sys.stdout)
+    costs = cost_report(changes, price_book(args.prices, args.profile))
+    RENDERERS[args.format](Report(changes, classes, compare_gpu_limits(base, head), costs), sys.stdout)
     return EXIT_OK
 
 
