@@ -113,15 +113,29 @@ class LivePrices:
                 ("capacitystatus", "Used"),
             )
         ]
-        items = self._in(self.PRICING_REGION).paginate(
-            "pricing", "get_products", "PriceList", ServiceCode="AmazonEC2", Filters=filters
-        )
+        items = self._price_list(ServiceCode="AmazonEC2", Filters=filters)
         found = sorted({usd for usd in (on_demand_usd(item, action) for item in items) if usd is not None})
         if not found:
             return None
         if len(found) > 1:
             raise ExternalError(action, f"{len(found)} On-Demand prices for {instance_type} in {region}: {found}")
         return Price(found[0], "Pricing API", False)
+
+    def _price_list(self, **kwargs: t.Any) -> list[str]:
+        """Every ``PriceList`` item over all pages: JSON strings, not the objects
+        ``AwsAccount.paginate`` reads; each page one request within the ``aws`` deadline."""
+        account = self._in(self.PRICING_REGION)
+        client = account.client("pricing")
+        pages = iter(client.get_paginator("get_products").paginate(**kwargs))
+        items: list[str] = []
+        while True:
+            page = account.request(client, "get_products", lambda: next(pages, None))
+            if page is None:
+                return items
+            listed = page.get("PriceList") if isinstance(page, dict) else None
+            if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+                raise ExternalError("pricing:GetProducts", "unreadable answer: PriceList is not a list of JSON strings")
+            items += listed
 
     def _spot(self, region: str, zone: str, instance_type: str) -> Price | None:
         action = "ec2:DescribeSpotPriceHistory"
@@ -136,6 +150,8 @@ class LivePrices:
         )
         latest = None
         for entry in history:
+            if entry.get("AvailabilityZone") not in (None, zone):
+                continue  # the zone was asked for; an answer about another is not this pool's price
             stamp, value = entry.get("Timestamp"), entry.get("SpotPrice")
             try:
                 usd = float(value) if isinstance(value, str) else None

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
+from pricing_standin import PricingStandIn
 from test_capacity_diff import capacity_diff, commit_all, git, pool_dir
 
 from accelcap.costs import LivePrices, PinnedPrices, on_demand_usd, region_of
 from accelcap.errors import ExternalError
+from support import REPO
 
 G5_2XL = 1.212  # accelcap/catalog/prices.py, us-west-2
 
@@ -116,6 +120,7 @@ def live(pages: dict[str, list[t.Any]]) -> tuple[LivePrices, FakeAccount]:
     account = FakeAccount(pages)
     prices._accounts = {"us-east-1": account, "us-west-2": account}
     prices._cache = {}
+    prices._price_list = lambda **kwargs: account.paginate("pricing", "get_products", "PriceList", **kwargs)  # type: ignore[method-assign]
     return prices, account
 
 
@@ -149,3 +154,87 @@ def test_live_prices_that_make_no_sense_fail_naming_the_call() -> None:
     prices, _ = live({"get_products": [product("1.0"), product("2.0")]})
     with pytest.raises(ExternalError, match="2 On-Demand prices"):
         prices.price("us-west-2", "us-west-2a", "g5.2xlarge", "on-demand")
+
+
+# --- the live path over HTTP: moto (Spot price history) and the Pricing stand-in ---------------
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> t.Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def pricing(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[PricingStandIn]:
+    with PricingStandIn() as stand_in:
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", stand_in.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+        monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        stand_in.prices[("g5.2xlarge", "us-west-2")] = 1.5
+        yield stand_in
+
+
+def live_diff(raised: tuple[Path, str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    root, base, head = raised
+    return subprocess.run(
+        [str(REPO / "tools" / "capacity-diff"), base, head, "--format", "json", "--prices", "aws", *extra],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "ACCELCAP_REPO": str(root)}, check=False,
+    )  # fmt: skip
+
+
+def test_live_prices_from_the_pricing_api_and_the_spot_history(
+    raised: tuple[Path, str, str], pricing: PricingStandIn
+) -> None:
+    pricing.padding = 2  # three SKUs of one price over three pages
+    result = live_diff(raised)
+    assert result.returncode == 0, result.stderr
+    costs = json.loads(result.stdout)["costs"]
+    assert costs["estimate"] is False and costs["prices"].startswith("live:")
+    pools = {p["pool"]: p for p in costs["pools"]}
+    # moto's Spot price history answers 0.00001 for every zone
+    assert pools["prod-x7k2p-gpu-us-west-2a"]["head_usd_per_hour"] == round(4 * 0.00001, 4)
+    assert pools["prod-x7k2p-gpu-us-west-2a"]["price"].startswith("Spot price ")
+    assert (
+        pools["prod-x7k2p-gpu-us-west-2a-ondemand"]["head_usd_per_hour"],
+        pools["prod-x7k2p-gpu-us-west-2a-ondemand"]["price"],
+    ) == (3.0, "Pricing API")
+    assert [c["operation"] for c in pricing.calls] == ["GetProducts"] * 3
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("AccessDeniedException", "pricing:GetProducts: access denied"),
+        ("ThrottlingException", "pricing:GetProducts: throttled"),
+    ],
+)
+def test_live_prices_refused_are_exit_3_naming_the_call(
+    raised: tuple[Path, str, str], pricing: PricingStandIn, error: str, says: str
+) -> None:
+    pricing.fail_with = error
+    result = live_diff(raised)
+    assert result.returncode == 3 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_silent_pricing_endpoint_times_out(
+    raised: tuple[Path, str, str], pricing: PricingStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=2")
+    pricing.silent = 3
+    result = live_diff(raised)
+    assert result.returncode == 3 and "pricing:GetProducts: timed out" in result.stderr
