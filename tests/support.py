@@ -20,6 +20,7 @@ import contextlib
 import copy
 import io
 import os
+import re
 import shutil
 import types
 import typing as t
@@ -44,6 +45,31 @@ def copy_repository(destination: Path) -> Path:
         else:
             shutil.copy2(source, destination / part)
     return destination
+
+
+def without_fallback(root: Path) -> Path:
+    """A repository copy at ``root`` whose prod GPU pool is one Spot MachineSet without its On-Demand
+    fallback, and so without the priority expander: the single pool the quota and verify-pools
+    tests were written for (the fallback's own tests: tests/lint/test_markets.py,
+    tests/quotas/test_capacity_checks.py)."""
+    pool_dir = root / "overlays" / "prod" / "capacity" / "gpu-us-west-2a"
+    pool = pool_dir / "pool.yaml"
+    pool.write_text(re.sub(r"^  fallback(MaxReplicas)?:.*\n", "", pool.read_text(), flags=re.MULTILINE))
+    listing = pool_dir / "kustomization.yaml"
+    listing.write_text(re.sub(r"^  - .*/components/gpu-pool-fallback.*\n", "", listing.read_text(), flags=re.MULTILINE))
+    capacity = root / "overlays" / "prod" / "capacity"
+    build = capacity / "kustomization.yaml"  # no fallback, no priority expander (lint CAP043/CAP044)
+    build.write_text(
+        re.sub(
+            r"^  - (priority-expander\.yaml|.*/components/autoscaling/priority)\n",
+            "",
+            build.read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+    limits = capacity / "gpu-limits.yaml"
+    limits.write_text(limits.read_text().replace("max: 4", "max: 2"))
+    return root
 
 
 def path_without_kubeconform() -> str:

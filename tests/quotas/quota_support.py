@@ -26,7 +26,7 @@ from sq_standin import ServiceQuotasStandIn
 
 from accelcap.config import load_settings
 from accelcap.quotas import cli as quotas_cli
-from support import REPO, Result, run_in_process
+from support import REPO, Result, run_in_process, without_fallback
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
 OTHER_ACCOUNT = "111122223333"
@@ -195,28 +195,6 @@ def aws_operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
 
     monkeypatch.setattr(boto3.session.Session, "client", client)
     return recorded
-
-
-def without_fallback(root: Path) -> None:
-    """prod's GPU pool as these tests were written for: one Spot MachineSet, no On-Demand
-    fallback (its own quota row, offerings and score: test_capacity_checks.py)."""
-    pool_dir = root / "overlays" / "prod" / "capacity" / "gpu-us-west-2a"
-    pool = pool_dir / "pool.yaml"
-    pool.write_text(re.sub(r"^  fallback(MaxReplicas)?:.*\n", "", pool.read_text(), flags=re.MULTILINE))
-    listing = pool_dir / "kustomization.yaml"
-    listing.write_text(re.sub(r"^  - .*/components/gpu-pool-fallback.*\n", "", listing.read_text(), flags=re.MULTILINE))
-    capacity = root / "overlays" / "prod" / "capacity"
-    build = capacity / "kustomization.yaml"  # no fallback, no priority expander (lint CAP043/CAP044)
-    build.write_text(
-        re.sub(
-            r"^  - (priority-expander\.yaml|.*/components/autoscaling/priority)\n",
-            "",
-            build.read_text(),
-            flags=re.MULTILINE,
-        )
-    )
-    limits = capacity / "gpu-limits.yaml"
-    limits.write_text(limits.read_text().replace("max: 4", "max: 2"))
 
 
 @pytest.fixture(scope="session")
