@@ -230,7 +230,8 @@ def test_each_application_syncs_only_its_concern(prod: RenderedOverlay) -> None:
     synced: dict[str, set[str]] = {}
     for followed in prod.applications:
         synced[followed.application.name] = {d.kind for d in followed.documents}
-    assert synced["prod-capacity"] == {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler"}
+    # ConfigMap: the cluster autoscaler's priority expander (Spot before On-Demand)
+    assert synced["prod-capacity"] == {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler", "ConfigMap"}
     assert not synced["prod-operators"] & {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler", "Pod"}
 
 

@@ -17,7 +17,7 @@ from ..pools import find_pools
 from ..render import RenderedOverlay, rendering_overlays
 from .aws import AwsAccount, UnknownInstanceTypes
 from .demand import PoolPlan, plan_pools, pool_demands
-from .offerings import CapacitySettings, capacity_settings, check_capacity, not_checked_offline, targets
+from .offerings import CapacitySettings, capacity_settings, check_capacity, targets
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
 from .usage import count_usage, instance_types_in_use
@@ -241,7 +241,7 @@ def check_cluster(
         planned = plan_overlay(overlay, facts)
         summary |= {
             "pools": planned.pools,
-            "context": f"{planned.context}. {not_checked_offline(targets(find_pools(overlay.documents), overlay.name))}",
+            "context": planned.context,
             "checked": f"{planned.pools} pool(s), demand only",
         }
         write(args.format, planned.rows, planned.findings, summary, sys.stdout, plan=True)

@@ -16,6 +16,7 @@ from ..pools import find_pools
 from ..render import RenderedOverlay
 from ..report import Finding
 from .demand import PoolPlan, plan_pools, pool_demands
+from .offerings import not_checked_offline, targets
 from .verdict import Row, plan_rows
 
 
@@ -39,11 +40,13 @@ def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
 
 def plan_overlay(overlay: RenderedOverlay, facts: ClusterFacts) -> QuotaPlan:
     """The demand of every pool ``overlay`` renders; bad input raises ``InputError``."""
-    plans = plan_pools(find_pools(overlay.documents), overlay.name)
+    pools = find_pools(overlay.documents)
+    plans = plan_pools(pools, overlay.name)
     rows, findings = plan_rows(pool_demands(plans, offline_vcpus(plans, overlay.name)), overlay.name)
     context = (
         f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum - QUOTA NOT CHECKED "
         f"against AWS (--plan: no AWS calls, vCPUs from accelcap.instance_types; run "
-        f"tools/verify-quotas {facts.name} with credentials for the real check)"
+        f"tools/verify-quotas {facts.name} with credentials for the real check). "
+        + not_checked_offline(targets(pools, overlay.name))
     )
     return QuotaPlan(facts.name, rows, findings, len(plans), context)
