@@ -20,6 +20,7 @@ import contextlib
 import copy
 import io
 import os
+import re
 import shutil
 import types
 import typing as t
@@ -47,6 +48,31 @@ def copy_repository(destination: Path) -> Path:
     return destination
 
 
+def without_fallback(root: Path) -> Path:
+    """A repository copy at ``root`` whose prod GPU pool is one Spot MachineSet without its On-Demand
+    fallback, and so without the priority expander: the single pool the quota and verify-pools
+    tests were written for (the fallback's own tests: tests/lint/test_markets.py,
+    tests/quotas/test_capacity_checks.py)."""
+    pool_dir = root / "overlays" / "prod" / "capacity" / "gpu-us-west-2a"
+    pool = pool_dir / "pool.yaml"
+    pool.write_text(re.sub(r"^  fallback(MaxReplicas)?:.*\n", "", pool.read_text(), flags=re.MULTILINE))
+    listing = pool_dir / "kustomization.yaml"
+    listing.write_text(re.sub(r"^  - .*/components/gpu-pool-fallback.*\n", "", listing.read_text(), flags=re.MULTILINE))
+    capacity = root / "overlays" / "prod" / "capacity"
+    build = capacity / "kustomization.yaml"  # no fallback, no priority expander (lint CAP043/CAP044)
+    build.write_text(
+        re.sub(
+            r"^  - (priority-expander\.yaml|.*/components/autoscaling/priority)\n",
+            "",
+            build.read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+    limits = capacity / "gpu-limits.yaml"
+    limits.write_text(limits.read_text().replace("max: 4", "max: 2"))
+    return root
+
+
 def path_without_kubeconform() -> str:
     """``$PATH`` without the directories that hold a kubeconform: the tools' ``auto`` engine is
     then the built-in validator, whatever the machine has installed."""
@@ -69,6 +95,10 @@ def shared_dir() -> Path:
 def render_prod() -> ClusterModel:
     settings = load_settings(REPO)
     return render_model(settings.overlays / "prod", settings)
+
+
+#: prod's GPU pool MachineSet (its On-Demand fallback is ``PROD_POOL + "-ondemand"``).
+PROD_POOL = "prod-x7k2p-gpu-us-west-2a"
 
 
 def one(rendered: RenderedOverlay, kind: str, name: str | None = None) -> Document:

@@ -6,7 +6,9 @@ exists, else ``spec.replicas``), at BASE and at HEAD, and the ClusterAutoscaler'
 A changed pool is described in the terms of its pool.yaml (``maxReplicas 2 -> 4``,
 ``instanceType g5.2xlarge -> g6.2xlarge``, ``market Spot -> OnDemand``); a pool added in a new
 zone shows as added, with its zone. Both revisions are rendered from git with the same render
-layer as every other tool; nothing is read from AWS.
+layer as every other tool. The hourly cost of each pool and cluster at its maximum, before and
+after (accelcap.costs), comes from the pinned price table, an estimate marked as such; only
+--prices aws reads prices from AWS.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import io
 import sys
 import tarfile
 import tempfile
+import typing as t
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .catalog.machine_api import AUTOSCALING_GROUP
 from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
+from .costs import POOL_COST_HEADER, CostReport, as_json, cost_report, pool_rows, price_book, summary_lines
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git, toplevel
@@ -283,12 +287,14 @@ class Report:
     changes: list[PoolChange]
     classes: list[ClassTotal]
     limits: list[GpuLimitChange]
+    #: The hourly cost at maximum, before and after (accelcap.costs).
+    costs: CostReport | None = None
 
 
 def output(report: Report) -> Output:
     """The report for ``accelcap.report``'s reporters; capacity-diff has no findings: it reports."""
     moved = [c for c in report.changes if c.change != "unchanged"]
-    summary = {
+    summary: dict[str, t.Any] = {
         "pools": [{**asdict(c), "detail": c.detail} for c in report.changes],
         "classes": [
             {**asdict(c), "delta_vcpus": c.delta_vcpus, "delta_accelerators": c.delta_accelerators}
@@ -301,6 +307,17 @@ def output(report: Report) -> Output:
         Table(CLASS_HEADER, [_class_row(c) for c in report.classes], title="Per quota class and market"),
         Table(LIMIT_HEADER, [_limit_row(c) for c in report.limits], title="ClusterAutoscaler GPU limits"),
     ]
+    if report.costs is not None:
+        summary["costs"] = as_json(report.costs)
+        tables.append(
+            Table(
+                POOL_COST_HEADER,
+                pool_rows(report.costs),
+                title="Hourly cost at maximum",
+                note=report.costs.description,
+                highlights=summary_lines(report.costs),
+            )
+        )
     verdict = f"{len(moved)} pool(s) changed of {len(report.changes)}"
     return Output(TOOL, [], summary, tables, verdict=verdict, headline=verdict, title="Capacity diff")
 
@@ -325,6 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=WORKTREE,
         help="git revision after the change (e.g. HEAD); '.' or none: the working tree",
     )
+    parser.add_argument(
+        "--prices",
+        choices=("pinned", "aws"),
+        default="pinned",
+        help="hourly cost at maximum from the pinned price table (default, offline, an estimate) or from "
+        "AWS (Pricing API, Spot price history; credentials from the standard chain, exit 3 when AWS refuses)",
+    )
+    parser.add_argument("--profile", help="AWS profile for --prices aws (default: the standard chain)")
     add_format_option(parser, ("text", "json", "markdown"))
     return parser
 
@@ -357,7 +382,8 @@ def execute(args: argparse.Namespace) -> int:
             head_tree = export_revision(repo, args.head, Path(scratch) / "head")
         base, head = capacities(base_tree), capacities(head_tree)
     changes, classes = compare(base.pools, head.pools)
-    write_output(args.format, output(Report(changes, classes, compare_gpu_limits(base, head))), sys.stdout)
+    costs = cost_report(changes, price_book(args.prices, args.profile))
+    write_output(args.format, output(Report(changes, classes, compare_gpu_limits(base, head), costs)), sys.stdout)
     return EXIT_OK
 
 

@@ -5,7 +5,10 @@
 - ``gpu-limits.yaml`` beside every kustomization of the cluster that lists it under
   ``patches``: the ClusterAutoscaler's ``resourceLimits.gpus``, from the pools the cluster's
   overlay renders (``accelcap.model.gpu_limits``), so "allow 4 GPU nodes" stays one line in
-  a pool.yaml.
+  a pool.yaml;
+- ``priority-expander.yaml`` beside every kustomization of the cluster that lists it under
+  ``resources``: the cluster autoscaler's priority expander ConfigMap, every MachineSet of the
+  cluster's pools by priority (``accelcap.priority_expander``).
 
 ``.venv/bin/python -m accelcap.generate`` writes them (and ``--check`` names the stale ones);
 ``tools/set-infra-id`` rewrites ``facts/worker/`` with the facts it writes; lint rules CAP011 and
@@ -25,6 +28,8 @@ from .errors import InputError
 from .facts import facts_path, load_facts
 from .instance_types import unknown_type_message
 from .model import ClusterModel, GpuLimit, rendering_models
+from .priority_expander import FILE as PRIORITY_EXPANDER_FILE
+from .priority_expander import configmap_text, priorities
 from .toolbox import GENERATOR
 from .worker import wiring_path, wiring_text
 from .yamlload import load_single
@@ -91,6 +96,7 @@ class ClusterRenders:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._limits: dict[str, list[GpuLimit]] = {}
+        self._priorities: dict[str, dict[int, list[str]]] = {}
 
     def prefetch(self, clusters: t.Iterable[str]) -> None:
         missing = [cluster for cluster in dict.fromkeys(clusters) if cluster not in self._limits]
@@ -100,10 +106,16 @@ class ClusterRenders:
         with rendering_models(overlays, self.settings) as rendered:
             for cluster, overlay in zip(missing, rendered, strict=True):
                 self._limits[cluster] = gpu_limits_of(overlay)
+                self._priorities[cluster] = priorities(overlay.machinesets, overlay.file_of)
 
     def gpu_limits(self, cluster: str) -> list[GpuLimit]:
         self.prefetch([cluster])
         return self._limits[cluster]
+
+    def priorities(self, cluster: str) -> dict[int, list[str]]:
+        """The priority expander's tiers of the cluster's MachineSets (accelcap.priority_expander)."""
+        self.prefetch([cluster])
+        return self._priorities[cluster]
 
 
 def _lists_gpu_limits(directory: Path) -> bool:
@@ -129,9 +141,33 @@ def gpu_limits_files(cluster: str, settings: Settings, renders: ClusterRenders |
     ]
 
 
+def _lists_resource(directory: Path, name: str) -> bool:
+    file = kustomization_file(directory)
+    return file is not None and name in (load_single(file).get("resources") or [])
+
+
+def priority_expander_files(
+    cluster: str, settings: Settings, renders: ClusterRenders | None = None
+) -> list[ClusterFile]:
+    directories = [d for d in cluster_roots(settings.overlays / cluster) if _lists_resource(d, PRIORITY_EXPANDER_FILE)]
+    cluster_renders = renders or ClusterRenders(settings)
+
+    def text() -> str:
+        return configmap_text(cluster, cluster_renders.priorities(cluster))
+
+    return [
+        ClusterFile(d / PRIORITY_EXPANDER_FILE, text, bootstrap=configmap_text(cluster, {}), renders=cluster)
+        for d in directories
+    ]
+
+
 def cluster_files(cluster: str, settings: Settings, renders: ClusterRenders | None = None) -> list[ClusterFile]:
     """Every derived file of one cluster, the facts' wiring first (the GPU limits render);
     ``renders``: the run's renders, shared by every cluster's files."""
     if not facts_path(cluster, settings).is_file():
         return []
-    return [worker_wiring(cluster, settings), *gpu_limits_files(cluster, settings, renders)]
+    return [
+        worker_wiring(cluster, settings),
+        *gpu_limits_files(cluster, settings, renders),
+        *priority_expander_files(cluster, settings, renders),
+    ]

@@ -14,6 +14,7 @@ annotation ``POOL_ANNOTATION``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import typing as t
@@ -27,6 +28,7 @@ from .config import Settings, load_settings
 from .errors import InputError
 from .files import read_text
 from .identifiers import with_ecma_patterns
+from .markets import check_market_settings
 from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
@@ -55,6 +57,11 @@ class PoolSettings:
     replicas: int | None
     #: The pool.yaml, relative to the repository.
     file: str
+    #: A reservation-backed pool's reservation (an ODCR, or a Capacity Block's), accelcap.markets.
+    capacity_reservation_id: str | None = None
+    #: A Spot pool's On-Demand fallback (``OnDemand``) and that MachineSet's maximum.
+    fallback: str | None = None
+    fallback_max_replicas: int | None = None
 
     @property
     def autoscaled(self) -> bool:
@@ -81,7 +88,17 @@ def check_pool_document(document: dict[str, t.Any], where: str) -> None:
                 "maxReplicas (an autoscaled pool, components/autoscaling/pool), "
                 + ("not both" if manual else "one of them"),
             )
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    errors = list(_validator().iter_errors(document))
+    # The market combinations (spec's allOf after the first) are said more clearly by
+    # accelcap.markets, once nothing else is wrong.
+    plain = [
+        e
+        for e in errors
+        if list(e.absolute_schema_path)[:3] != ["properties", "spec", "allOf"] or e.absolute_schema_path[3] == 0
+    ]
+    if not plain and isinstance(spec, dict):
+        check_market_settings(spec, where)
+    error = jsonschema.exceptions.best_match(plain or errors)
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")
@@ -108,6 +125,9 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
         max_replicas=spec.get("maxReplicas"),
         replicas=spec.get("replicas"),
         file=where,
+        capacity_reservation_id=spec.get("capacityReservationId"),
+        fallback=spec.get("fallback"),
+        fallback_max_replicas=spec.get("fallbackMaxReplicas"),
     )
 
 
@@ -162,3 +182,16 @@ def _read_pools(file: Path, settings: Settings) -> list[PoolSettings]:
         for document in load_documents(text, settings.relative(file))
         if document.get("kind") == KIND and document.get("apiVersion") == API_VERSION
     ]
+
+
+def fallback_settings(settings: PoolSettings) -> PoolSettings:
+    """What a pool's fallback MachineSet must be: the pool.yaml with the fallback's market and
+    bounds (0..fallbackMaxReplicas) and no reservation; everything else is the pool's own."""
+    return dataclasses.replace(
+        settings,
+        market=settings.fallback or "",
+        min_replicas=0,
+        max_replicas=settings.fallback_max_replicas,
+        replicas=None,
+        capacity_reservation_id=None,
+    )

@@ -139,6 +139,9 @@ class Table:
     markdown_only: bool = False
     #: text on a colour terminal: an ANSI colour for the first cell of each row.
     colours: t.Sequence[str] = ()
+    #: Lines a reader must not miss (a change's cost): under the table in text, as bold items
+    #: above it in markdown.
+    highlights: t.Sequence[str] = ()
 
 
 @dataclass
@@ -195,15 +198,16 @@ def report_text(output: Output, stream: t.TextIO) -> None:
             stream.write(f"{table.note}\n")
         if not table.rows:
             stream.write(f"{table.empty}\n")
-            continue
-        lines = text_table(table.header, table.rows).splitlines(keepends=True)
-        stream.write(lines[0])
-        for index, line in enumerate(lines[1:]):
-            paint = table.colours[index] if colour and index < len(table.colours) else ""
-            if paint:
-                first = len(str(table.rows[index][0]))
-                line = f"{paint}{line[:first]}{reset}{line[first:]}"
-            stream.write(line)
+        else:
+            lines = text_table(table.header, table.rows).splitlines(keepends=True)
+            stream.write(lines[0])
+            for index, line in enumerate(lines[1:]):
+                paint = table.colours[index] if colour and index < len(table.colours) else ""
+                if paint:
+                    first = len(str(table.rows[index][0]))
+                    line = f"{paint}{line[:first]}{reset}{line[first:]}"
+                stream.write(line)
+        stream.writelines(f"{bold}{line}{reset}\n" for line in table.highlights)
     if output.list_findings:
         write_findings_text(output.findings, stream)
     stream.writelines(f"{line}\n" for line in output.details)
@@ -272,6 +276,8 @@ def report_markdown(output: Output, stream: t.TextIO) -> None:
     for table in output.tables:
         if table.title:
             out += [f"#### {table.title}", ""]
+        if table.highlights:
+            out += [*(f"- **{line}**" for line in table.highlights), ""]
         if table.note:
             out += [table.note, ""]
         # A terminal's upper-case header (RESULT, IN USE) in sentence case on a page.

@@ -53,7 +53,9 @@ CAPTURED = (
 #: Fields each pool or zone sets itself (``metadata`` is the webhook's): never copied from a
 #: worker, and nothing said about it.
 POOL_OWNED = frozenset(
+    # capacityReservationId: pool.yaml's (components/pool/reservation, rule CAP042)
     {"apiVersion", "kind", "metadata", "instanceType", "placement", "subnet", "spotMarketOptions", "marketType"}
+    | {"capacityReservationId"}
 )
 #: Fields a worker may have that are not the cluster's but would be wrong on another instance
 #: type or pool: not copied, and said so.

@@ -92,7 +92,8 @@ def test_findings_are_those_of_lint_and_validate_alone(repo_copy: Path) -> None:
     assert "title=lint CAP001::" in github.out and "title=validate " in github.out
     text = check()
     assert re.search(r"  lint CAP001 +argocd\.argoproj\.io/sync-options lacks Prune=false", text.out)
-    assert "check: lint: 1 error(s)" in text.out and "check: infra-id: ok" in text.out
+    # CAP001 on prod's Spot MachineSet and on its On-Demand fallback (both from base/pools/gpu)
+    assert "check: lint: 2 error(s)" in text.out and "check: infra-id: ok" in text.out
 
 
 def test_an_unset_infra_id_is_what_set_infra_id_check_reports(repo_copy: Path) -> None:
@@ -179,7 +180,8 @@ def test_the_report_does_not_depend_on_how_many_builds_run_at_once(repo_copy: Pa
         document["summary"].pop("checked")
         reports.append(document)
     assert reports[0] == reports[1] == reports[2]
-    assert [f["overlay"] for f in reports[0]["findings"]] == ["overlays/prod", "overlays/west"]
+    # each cluster's Spot MachineSet and its On-Demand fallback
+    assert [f["overlay"] for f in reports[0]["findings"]] == ["overlays/prod"] * 2 + ["overlays/west"] * 2
     # The first error named is the first overlay's, whichever build fails first.
     edit(repo_copy, "overlays/west/capacity/kustomization.yaml", "resources:\n", "resources:\n  - missing\n")
     edit(repo_copy, "overlays/prod/operators/kustomization.yaml", "resources:\n", "resources:\n  - missing\n")

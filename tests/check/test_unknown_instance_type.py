@@ -13,7 +13,7 @@ from accelcap.check import cli as check_cli
 from accelcap.errors import InputError
 from accelcap.instance_types import TABLE, unknown_type_message
 from accelcap.quotas import cli as quotas_cli
-from support import enable_inferentia, run_in_process
+from support import enable_inferentia, run_in_process, without_fallback
 
 POOL = "overlays/prod/capacity/gpu-us-west-2a/pool.yaml"
 G5_SIZES = "g5.xlarge, g5.2xlarge, g5.4xlarge, g5.8xlarge, g5.12xlarge, g5.16xlarge, g5.24xlarge, g5.48xlarge"
@@ -39,6 +39,7 @@ def test_the_message_names_the_family_and_the_nearest_size() -> None:
 
 
 def test_check_reports_one_finding_and_runs_every_other_check(repo_copy: Path) -> None:
+    without_fallback(repo_copy)  # one MachineSet, so one finding
     _set_type(repo_copy, "g5.2xlarge", "g5.3xlarge")
     enable_inferentia(repo_copy)  # a second pool, still planned
     result = run_in_process(check_cli, "prod", "--format", "json")
@@ -58,6 +59,7 @@ def test_check_reports_one_finding_and_runs_every_other_check(repo_copy: Path) -
 
 
 def test_check_text_has_every_summary(repo_copy: Path) -> None:
+    without_fallback(repo_copy)  # one MachineSet, so one finding
     _set_type(repo_copy, "g5.2xlarge", "g5.3xlarge")
     result = run_in_process(check_cli, "prod")
     assert result.code == 1

@@ -95,7 +95,7 @@ def planned_rows(root: Path) -> dict[tuple[str, str], tuple[int, list[str]]]:
 
 @pytest.mark.slow
 def test_quota_plan_shows_inf_only_when_on(repo_copy: Path) -> None:
-    assert set(planned_rows(repo_copy)) == {("G", "spot")}
+    assert set(planned_rows(repo_copy)) == {("G", "spot"), ("G", "on-demand")}  # the GPU pool and its fallback
     enable_inferentia(repo_copy)
     rows = planned_rows(repo_copy)
     assert rows[("Inf", "spot")] == (0, ["prod-x7k2p-inferentia-us-west-2a"])  # replicas: 0 until scaled

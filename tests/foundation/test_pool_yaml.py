@@ -41,7 +41,11 @@ def edit(root: Path, old: str, new: str, file: Path = POOL / "pool.yaml") -> Non
             "  maxReplica: 2 ",
             "unknown key 'maxReplica' (did you mean maxReplicas?)",
         ),
-        ("  market: Spot ", "  market: spot ", "spec/market: 'spot' is not one of ['Spot', 'OnDemand']"),
+        (
+            "  market: Spot ",
+            "  market: spot ",
+            "spec/market: 'spot' is not one of ['Spot', 'OnDemand', 'CapacityBlock']",
+        ),
         ("  volumeSize: 120 ", "  volumeSize: 120Gi ", "spec/volumeSize: '120Gi' is not of type 'integer'"),
         ("  minReplicas: 0\n", "  minReplicas: 3\n", "spec: minReplicas 3 is above maxReplicas 2"),
         (

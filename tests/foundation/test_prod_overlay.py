@@ -10,12 +10,12 @@ from accelcap.config import load_settings
 from accelcap.facts import ClusterFacts, load_facts
 from accelcap.model import find_machinesets
 from accelcap.render import Document, RenderedOverlay
-from support import REPO, one
+from support import PROD_POOL, REPO, one
 
 
 @pytest.fixture
 def gpu_machineset(prod: RenderedOverlay) -> Document:
-    return one(prod, "MachineSet")
+    return one(prod, "MachineSet", PROD_POOL)
 
 
 @pytest.fixture
@@ -119,8 +119,11 @@ def test_no_placeholder_survives(prod: RenderedOverlay) -> None:
 def test_autoscaling(prod: RenderedOverlay, gpu_machineset: Document) -> None:
     autoscaler = one(prod, "ClusterAutoscaler")
     assert autoscaler.name == "default" and autoscaler.namespace is None
-    assert autoscaler.get("spec", "resourceLimits", "gpus") == [{"type": "nvidia-a10g", "min": 0, "max": 2}]
-    (pool,) = find_machinesets(prod.documents)
+    # 2 Spot nodes and the 2 of the On-Demand fallback, one GPU each
+    assert autoscaler.get("spec", "resourceLimits", "gpus") == [{"type": "nvidia-a10g", "min": 0, "max": 4}]
+    pool, fallback = find_machinesets(prod.documents)
+    assert (pool.name, fallback.name) == (PROD_POOL, f"{PROD_POOL}-ondemand")
+    assert fallback.market == "on-demand" and fallback.max_replicas == 2
     assert pool.autoscaler is not None
     assert pool.autoscaler.get("spec", "scaleTargetRef") == {
         "apiVersion": "machine.openshift.io/v1beta1",
@@ -228,7 +231,8 @@ def test_each_application_syncs_only_its_concern(prod: RenderedOverlay) -> None:
     synced: dict[str, set[str]] = {}
     for followed in prod.applications:
         synced[followed.application.name] = {d.kind for d in followed.documents}
-    assert synced["prod-capacity"] == {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler"}
+    # ConfigMap: the cluster autoscaler's priority expander (Spot before On-Demand)
+    assert synced["prod-capacity"] == {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler", "ConfigMap"}
     assert not synced["prod-operators"] & {"MachineSet", "MachineAutoscaler", "ClusterAutoscaler", "Pod"}
 
 
@@ -245,7 +249,7 @@ def test_every_object_names_its_source(prod: RenderedOverlay) -> None:
     for document in prod.documents:
         assert document.file and (REPO / document.file).is_file(), document.ref
         assert document.line and "config.kubernetes.io/origin" not in document.annotations, document.ref
-    machineset = one(prod, "MachineSet")
+    machineset = one(prod, "MachineSet", PROD_POOL)
     assert (machineset.file, machineset.rendered_from) == (
         "base/pools/gpu/kustomization.yaml",
         "overlays/prod/capacity",

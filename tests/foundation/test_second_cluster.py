@@ -11,6 +11,7 @@ from accelcap import generate
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
 from accelcap.model import find_machinesets, render_model
+from support import without_fallback
 
 ZONES = ("eu-west-1a", "eu-west-1b")
 SUBNETS = {"eu-west-1a": "subnet-0aaaaaaaaaaaaaaaa", "eu-west-1b": "subnet-0bbbbbbbbbbbbbbbb"}
@@ -62,6 +63,7 @@ def add_staging_with_two_zones(root: Path) -> Path:
 
 @pytest.mark.slow
 def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
+    without_fallback(repo_copy)  # one MachineSet per zone (the fallback: tests/lint/test_markets.py)
     staging = add_staging_with_two_zones(repo_copy)
     rendered = render_model(staging, load_settings(repo_copy))
     assert rendered.facts is not None and rendered.facts.name == "staging"
@@ -90,6 +92,7 @@ def test_two_zones_each_get_their_subnet_and_zone(repo_copy: Path) -> None:
 
 
 def test_on_demand_is_one_line(repo_copy: Path) -> None:
+    without_fallback(repo_copy)  # a pool with an On-Demand fallback is Spot by definition
     pool_file = repo_copy / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "pool.yaml"
     before = pool_file.read_text()
     pool_file.write_text(before.replace("  market: Spot ", "  market: OnDemand "))

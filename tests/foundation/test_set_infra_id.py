@@ -13,7 +13,7 @@ from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.lint.engine import lint_overlay
 from accelcap.model import render_model
-from support import REPO
+from support import REPO, without_fallback
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -115,6 +115,7 @@ def test_unreadable_machineset_file(repo_copy: Path, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_from_machineset_captures_the_workers(repo_copy: Path) -> None:
+    without_fallback(repo_copy)
     facts = facts_file(repo_copy)
     facts.write_text(facts.read_text().replace("    - us-west-2a\n", "    - us-west-2a\n    - us-west-2b\n"))
     result = run("prod", "--from-machineset", str(DATA / "worker-machineset-terraform.yaml"))

@@ -24,7 +24,7 @@ from accelcap.lint.engine import lint_overlay
 from accelcap.model import find_machinesets, render_model
 from accelcap.worker import worker_machinesets
 from accelcap.yamlload import load_file
-from support import REPO, shared_dir
+from support import REPO, shared_dir, without_fallback
 
 CORPUS = shared_dir() / "corpus" / "realworld"
 #: Every worker MachineSet of the corpus (machine role ``worker``), valid or not.
@@ -72,6 +72,7 @@ def corpus_cluster(root: Path, worker: Path) -> subprocess.CompletedProcess[str]
     """prod's overlay turned into the worker's cluster: facts in its region and zone with nothing
     captured yet, then ``set-infra-id prod --from-machineset`` on the worker, then the pool's
     pool.yaml repeating the worker's own instance type, zone, market and root volume size."""
+    without_fallback(root)  # a Spot pool's On-Demand fallback would not survive a worker that is On-Demand
     provider = provider_of(worker)
     placement = provider["placement"]
     facts = root / "overlays" / "prod" / "facts" / "cluster.yaml"

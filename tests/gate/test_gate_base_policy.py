@@ -45,7 +45,7 @@ def test_the_base_branchs_settings_win_over_the_pull_requests(repo_copy: Path, m
     # The Applications are followed with the base's repository URL: prod's pool is there.
     plan = quotas("prod", "--plan", "--format", "json")
     assert plan.code == 0, plan.err
-    assert json.loads(plan.out)["summary"]["pools"] == 1
+    assert json.loads(plan.out)["summary"]["pools"] == 2  # the Spot MachineSet and its On-Demand fallback
     settings = load_settings()
     assert (settings.root, settings.overlays_dir) == (repo_copy.resolve(), "overlays")
 

@@ -127,6 +127,41 @@ def default_answers() -> dict[str, Script]:
             _instance_types([v[0] for k, v in form.items() if k.startswith("InstanceType.")]),
             xml,
         ),
+        # verify-quotas' capacity checks (accelcap.quotas.offerings): prod's zone, every asked type
+        # offered there, a good Spot placement score.
+        "DescribeAvailabilityZones": lambda _: (
+            200,
+            _ec2(
+                "DescribeAvailabilityZones",
+                "<availabilityZoneInfo><item><zoneName>us-west-2a</zoneName><zoneId>usw2-az1</zoneId></item>"
+                "</availabilityZoneInfo>",
+            ),
+            xml,
+        ),
+        "DescribeInstanceTypeOfferings": lambda form: (
+            200,
+            _ec2(
+                "DescribeInstanceTypeOfferings",
+                "<instanceTypeOfferingSet>"
+                + "".join(
+                    f"<item><instanceType>{v[0]}</instanceType><locationType>availability-zone</locationType>"
+                    "<location>us-west-2a</location></item>"
+                    for k, v in form.items()
+                    if k.startswith("Filter.1.Value.")
+                )
+                + "</instanceTypeOfferingSet>",
+            ),
+            xml,
+        ),
+        "GetSpotPlacementScores": lambda _: (
+            200,
+            _ec2(
+                "GetSpotPlacementScores",
+                "<spotPlacementScoreSet><item><region>us-west-2</region><availabilityZoneId>usw2-az1"
+                "</availabilityZoneId><score>9</score></item></spotPlacementScoreSet>",
+            ),
+            xml,
+        ),
         "ListServiceQuotas": lambda _: (200, json.dumps({"Quotas": []}), js),
         "GetAWSDefaultServiceQuota": lambda form: (
             200,

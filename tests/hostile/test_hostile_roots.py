@@ -461,7 +461,8 @@ def test_a_derived_file_keeps_its_crlf_when_a_pool_change_rewrites_it(repo_copy:
     pool.write_text(pool.read_text().replace("maxReplicas: 2 ", "maxReplicas: 4 "))
     assert generate.write_derived(repo_copy) == ["overlays/prod/capacity/gpu-limits.yaml"]
     data = limits.read_bytes()
-    assert b"max: 4\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+    # 4 Spot nodes and the 2 of prod's On-Demand fallback
+    assert b"max: 6\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
 
 
 @pytest.mark.parametrize(

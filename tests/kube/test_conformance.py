@@ -97,9 +97,10 @@ def test_the_server_defaults_are_reported(runs: dict[str, ClusterRun]) -> None:
 
 
 def _mutated(rendered: RenderedOverlay, kind: str, change: t.Callable[[Document], None]) -> RenderedOverlay:
-    """A deep copy of ``rendered`` with ``change`` applied to its one object of ``kind``."""
+    """A deep copy of ``rendered`` with ``change`` applied to its first object of ``kind`` (prod's
+    Spot MachineSet, before its On-Demand fallback)."""
     mutant = copy.deepcopy(rendered)
-    (document,) = mutant.of_kind(kind)
+    document = mutant.of_kind(kind)[0]
     change(document)
     return mutant
 
@@ -123,6 +124,7 @@ def test_mutant_the_bootstrap_rbac_removed(
         "NodeFeatureDiscovery/openshift-nfd/nfd-instance": "Forbidden",
         "ClusterAutoscaler/default": "Forbidden",
         "MachineAutoscaler/openshift-machine-api/prod-x7k2p-gpu-us-west-2a": "Forbidden",
+        "MachineAutoscaler/openshift-machine-api/prod-x7k2p-gpu-us-west-2a-ondemand": "Forbidden",
     }
     assert CONTROLLER in refused["ClusterAutoscaler/default"][1]
 

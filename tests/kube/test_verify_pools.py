@@ -34,11 +34,30 @@ from accelcap.render import RenderedOverlay
 from accelcap.verify_pools import cli
 from accelcap.verify_pools.access import READ_RULES, WORKLOAD_RULES
 from accelcap.verify_pools.workload import neuron_devices
-from support import REPO, Result, enable_inferentia, run_in_process
+from support import REPO, Result, copy_repository, enable_inferentia, run_in_process, without_fallback
 
 GPU_POOL = "prod-x7k2p-gpu-us-west-2a"
 NEURON_POOL = "prod-x7k2p-inferentia-us-west-2a"
 MANAGED = "app.kubernetes.io/managed-by=verify-pools"
+
+
+@pytest.fixture(scope="module")
+def single_pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """These tests are about one pool: prod without its On-Demand fallback (support.without_fallback)."""
+    return without_fallback(copy_repository(tmp_path_factory.mktemp("single-pool") / "repo"))
+
+
+@pytest.fixture(autouse=True)
+def on_single_pool(single_pool: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[None]:
+    monkeypatch.setenv("ACCELCAP_REPO", str(single_pool))
+    load_settings.cache_clear()
+    yield
+    load_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def prod_render(single_pool: Path) -> RenderedOverlay:
+    return render_model(single_pool / "overlays" / "prod", load_settings(single_pool)).overlay
 
 
 @pytest.fixture

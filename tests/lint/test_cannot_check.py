@@ -18,7 +18,7 @@ from accelcap.lint.rule import all_rules
 from accelcap.render import Document, RenderedOverlay
 from accelcap.report import CANNOT_CHECK, Finding, report
 from accelcap.yamlload import load_file
-from support import one, run_in_process, shared_dir
+from support import PROD_POOL, one, run_in_process, shared_dir
 
 PROVIDER = ("spec", "template", "spec", "providerSpec", "value")
 CORPUS = "corpus/realworld/valid"
@@ -31,7 +31,7 @@ def corpus(name: str) -> dict[str, object]:
 
 def ordinary_machineset(prod: RenderedOverlay, subnet: dict[str, object]) -> dict[str, object]:
     """prod's pool turned into an ordinary (no accelerator) one, with ``subnet``."""
-    obj = copy.deepcopy(one(prod, "MachineSet").obj)
+    obj = copy.deepcopy(one(prod, "MachineSet", PROD_POOL).obj)
     provider = obj["spec"]["template"]["spec"]["providerSpec"]["value"]
     provider["instanceType"] = "m6i.xlarge"
     provider["subnet"] = subnet
@@ -60,7 +60,7 @@ def test_subnet_by_id_is_reported_and_does_not_fail(prod_render: RenderedOverlay
 
 def test_security_group_by_id_is_cannot_check(prod: RenderedOverlay) -> None:
     # Without facts: with them, CAP031 compares the security groups with the workers' own.
-    machineset = one(prod, "MachineSet")
+    machineset = one(prod, "MachineSet", PROD_POOL)
     provider = machineset.get(*PROVIDER)
     provider["securityGroups"] = [{"id": "sg-0123456789abcdef0"}]
     prod.facts = None

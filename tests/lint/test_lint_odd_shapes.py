@@ -10,6 +10,7 @@ import pytest
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import PROVIDER, Example, Set, apply
 from accelcap.render import Document, RenderedOverlay
+from support import PROD_POOL
 
 ODD_SPECS: list[t.Any] = [
     None,
@@ -70,6 +71,6 @@ def test_odd_shapes_do_not_crash(spec: t.Any) -> None:
 def test_pool_yaml_rule_reports_a_provider_field_of_odd_shape(
     prod: RenderedOverlay, field: str, value: t.Any, says: str
 ) -> None:
-    apply(Example("", (Set("MachineSet", f"{PROVIDER}/{field}", value),)), prod)
+    apply(Example("", (Set("MachineSet", f"{PROVIDER}/{field}", value, PROD_POOL),)), prod)
     findings = [f for f in lint_overlay(prod) if f.code == "CAP030"]
     assert [f.message.split(" but ")[0] for f in findings] == [says]

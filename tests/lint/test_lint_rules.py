@@ -14,7 +14,7 @@ from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import CAPACITY_APPLICATION, PROVIDER, Example, Remove, Set, annotation, apply
 from accelcap.lint.rule import Rule, RuleDefinitionError, all_rules
 from accelcap.render import RenderedOverlay
-from support import codes, one
+from support import PROD_POOL, codes, one
 
 RULES = all_rules()
 FAILING = [(rule, example) for rule in RULES for example in rule.failing]
@@ -59,32 +59,34 @@ def test_passing_example_stays_clean(prod: RenderedOverlay, rule: Rule, example:
 
 
 def test_findings_name_rule_object_overlay_and_source(prod: RenderedOverlay) -> None:
-    apply(Example("", (Remove("MachineSet", "/spec/replicas"),)), prod)
+    apply(Example("", (Remove("MachineSet", "/spec/replicas", PROD_POOL),)), prod)
     [finding] = lint_overlay(prod)
     assert finding.code == "CAP003"
     assert finding.overlay == "overlays/prod"
-    assert finding.object == one(prod, "MachineSet").ref
+    assert finding.object == one(prod, "MachineSet", PROD_POOL).ref
     assert finding.file == "base/pools/gpu/kustomization.yaml" and finding.line
     assert finding.path == "/spec/replicas"
 
 
 def ignore(rule_id: str, reason: str) -> Set:
-    return Set("MachineSet", annotation(f"lint.accel-capacity.io/ignore-{rule_id}"), reason)
+    return Set("MachineSet", annotation(f"lint.accel-capacity.io/ignore-{rule_id}"), reason, PROD_POOL)
 
 
 def test_ignore_annotation_with_reason_silences(prod: RenderedOverlay) -> None:
-    apply(Example("", (Remove("MachineSet", "/spec/replicas"), ignore("CAP003", "replicas set by hand"))), prod)
+    apply(
+        Example("", (Remove("MachineSet", "/spec/replicas", PROD_POOL), ignore("CAP003", "replicas set by hand"))), prod
+    )
     assert lint_overlay(prod) == []
 
 
 def test_ignore_annotation_without_reason_does_not_silence(prod: RenderedOverlay) -> None:
-    apply(Example("", (Remove("MachineSet", "/spec/replicas"), ignore("CAP003", ""))), prod)
+    apply(Example("", (Remove("MachineSet", "/spec/replicas", PROD_POOL), ignore("CAP003", ""))), prod)
     assert codes(lint_overlay(prod)) == {"CAP003", "CAP101"}
 
 
 def test_ignore_annotation_applies_to_its_object_only(prod: RenderedOverlay) -> None:
     """Silencing CAP001 on the MachineSet does not silence it on another one."""
-    gpu = one(prod, "MachineSet")
+    gpu = one(prod, "MachineSet", PROD_POOL)
     twin = copy.deepcopy(gpu)
     twin.obj["metadata"]["name"] = gpu.name.replace("-gpu-", "-gpu2-")
     del twin.obj["metadata"]["annotations"]["accel-capacity.io/pool"]  # written by hand, not from a pool.yaml

@@ -12,12 +12,35 @@ import pytest
 
 from accelcap import model as model_package
 from accelcap.catalog.machine_api import ACCELERATOR_LABEL
+from accelcap.markets import FALLBACK_ANNOTATION
 from accelcap.model import ClusterModel, autoscaler_bounds, rendering_models
 from accelcap.pool_settings import POOL_ANNOTATION
 from accelcap.render import Document
 from support import REPO, mutated, one
 
 POOL = "gpu-us-west-2a"
+
+
+@pytest.fixture
+def prod(prod: ClusterModel) -> ClusterModel:
+    """prod with its GPU pool's one Spot MachineSet: the On-Demand fallback (``markets``) and its
+    MachineAutoscaler taken out, so each test adds the second MachineSet it is about."""
+    fallbacks = {d.name for d in prod.documents if d.kind == "MachineSet" and FALLBACK_ANNOTATION in d.annotations}
+    assert fallbacks, "prod's GPU pool has an On-Demand fallback"
+    prod.documents[:] = [
+        d
+        for d in prod.documents
+        if d.name not in fallbacks
+        and not (d.kind == "MachineAutoscaler" and d.get("spec", "scaleTargetRef", "name") in fallbacks)
+    ]
+    return prod
+
+
+def test_prods_pool_holds_its_spot_machineset_and_its_fallback(prod_render: ClusterModel) -> None:
+    (pool,) = prod_render.pools
+    assert [m.market for m in pool.machinesets] == ["spot", "on-demand"]
+    assert [FALLBACK_ANNOTATION in m.machineset.annotations for m in pool.machinesets] == [False, True]
+    assert all(m.autoscaler is not None for m in pool.machinesets)
 
 
 def test_prod_has_one_gpu_pool_joined_from_all_its_parts(prod: ClusterModel) -> None:

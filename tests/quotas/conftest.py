@@ -4,11 +4,14 @@ directory uses, so test modules can import its helpers without clashing on ``con
 from quota_support import (  # noqa: F401 - fixtures are found by name
     aws,
     aws_operations,
+    ec2_standin,
+    ec2_standin_server,
     moto_other_account,
     moto_server,
     real_repo,
     repo_copy,
     run_quotas,
+    single_pool_repo,
     standin,
     standin_server,
 )

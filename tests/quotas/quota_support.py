@@ -25,11 +25,12 @@ from pathlib import Path
 import boto3
 import botocore.session
 import pytest
+from ec2_standin import Ec2StandIn
 from sq_standin import ServiceQuotasStandIn
 
 from accelcap.config import load_settings
 from accelcap.quotas import cli as quotas_cli
-from support import REPO, Result, run_in_process
+from support import REPO, Result, run_in_process, without_fallback
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
 OTHER_ACCOUNT = "111122223333"
@@ -157,6 +158,20 @@ def standin(standin_server: ServiceQuotasStandIn) -> ServiceQuotasStandIn:
     return standin_server
 
 
+@pytest.fixture(scope="session")
+def ec2_standin_server(moto_server: MotoServer) -> t.Iterator[Ec2StandIn]:
+    with Ec2StandIn(moto_server.url) as server:
+        yield server
+
+
+@pytest.fixture
+def ec2_standin(ec2_standin_server: Ec2StandIn) -> Ec2StandIn:
+    """EC2 for the capacity calls moto lacks (DescribeCapacityReservations,
+    GetSpotPlacementScores); every other EC2 call goes on to moto."""
+    ec2_standin_server.reset()
+    return ec2_standin_server
+
+
 def point_aws_at(monkeypatch: pytest.MonkeyPatch, moto_url: str, standin_url: str) -> None:
     """Dummy credentials and endpoints by the standard variables only; no host config."""
     for name in list(os.environ):
@@ -173,9 +188,12 @@ def point_aws_at(monkeypatch: pytest.MonkeyPatch, moto_url: str, standin_url: st
 
 
 @pytest.fixture
-def aws(moto_server: MotoServer, standin: ServiceQuotasStandIn, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+def aws(
+    moto_server: MotoServer, standin: ServiceQuotasStandIn, ec2_standin: Ec2StandIn, monkeypatch: pytest.MonkeyPatch
+) -> MotoServer:
     moto_server.reset()
     point_aws_at(monkeypatch, moto_server.url, standin.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_standin.url)
     return moto_server
 
 
@@ -210,10 +228,17 @@ def aws_operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
     return recorded
 
 
+@pytest.fixture(scope="session")
+def single_pool_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's manifests with prod's pool without its fallback (``without_fallback``)."""
+    return RepoCopy(tmp_path_factory.mktemp("single-pool") / "repo").root
+
+
 @pytest.fixture(autouse=True)
-def real_repo(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[None]:
-    """Every test starts on this checkout, with fresh cached settings."""
-    monkeypatch.setenv("ACCELCAP_REPO", str(REPO))
+def real_repo(monkeypatch: pytest.MonkeyPatch, single_pool_repo: Path) -> t.Iterator[None]:
+    """Every test starts on this checkout's manifests (prod without its On-Demand fallback),
+    with fresh cached settings."""
+    monkeypatch.setenv("ACCELCAP_REPO", str(single_pool_repo))
     load_settings.cache_clear()
     yield
     load_settings.cache_clear()
@@ -227,6 +252,7 @@ class RepoCopy:
         for part in ("base", "components", "overlays"):
             shutil.copytree(REPO / part, root / part)
         shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+        without_fallback(root)
 
     @property
     def capacity(self) -> Path:

@@ -108,6 +108,7 @@ def test_a_changed_src_in_the_pull_request_cannot_change_what_the_role_holding_j
     aws: MotoServer, standin: ServiceQuotasStandIn, workspace: dict[str, t.Any], tmp_path: Path
 ) -> None:
     standin.applied["L-3819A6DF"] = 64
+    standin.applied["L-DB2E81BA"] = 64  # prod's On-Demand fallback
     marker = tmp_path / "pwned"
 
     # Control: the planted code does act wherever the pull request's code is run or imported.

@@ -63,9 +63,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.infra_naming",
             "accelcap.ownership",
             "accelcap.staleness",
+            "accelcap.markets",
         ),
     ),
-    ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files")),
+    ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files", "accelcap.priority_expander")),
     (
         "tools",
         (
@@ -76,6 +77,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.check",
             "accelcap.check_yaml",
             "accelcap.capacity_diff",
+            "accelcap.costs",
         ),
     ),
     # The generator, and the tools that change its inputs and so rewrite what it generates.

@@ -43,31 +43,36 @@ def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
     git(repo_copy, "init", "-q")
     base = commit_all(repo_copy, "base")
     pool = pool_dir(repo_copy) / "pool.yaml"
-    pool.write_text(pool.read_text().replace("  market: Spot ", "  market: OnDemand "))
+    text = pool.read_text().replace("  market: Spot ", "  market: OnDemand ")
+    pool.write_text("".join(line for line in text.splitlines(True) if not line.startswith("  fallback")))
+    listing = pool_dir(repo_copy) / "kustomization.yaml"  # an On-Demand pool has no On-Demand fallback
+    listing.write_text(listing.read_text().replace("  - ../../../../components/gpu-pool-fallback", "  # none"))
     head = commit_all(repo_copy, "on-demand")
 
     report = json.loads(capacity_diff(repo_copy, base, head).stdout)
     assert [(p["pool"], p["change"], p["detail"]) for p in report["summary"]["pools"]] == [
-        ("prod-x7k2p-gpu-us-west-2a", "changed", "market Spot -> OnDemand")
+        ("prod-x7k2p-gpu-us-west-2a", "changed", "market Spot -> OnDemand"),
+        ("prod-x7k2p-gpu-us-west-2a-ondemand", "removed", "zone us-west-2a, maxReplicas 2"),
     ]
     classes = {
         (c["quota_class"], c["market"]): (c["base_vcpus"], c["head_vcpus"]) for c in report["summary"]["classes"]
     }
-    assert classes == {("G and VT", "spot"): (16, 0), ("G and VT", "on-demand"): (0, 16)}
-    assert report["summary"]["gpu_limits"] == [{"cluster": "prod", "type": "nvidia-a10g", "base": 2, "head": 2}]
+    assert classes == {("G and VT", "spot"): (16, 0), ("G and VT", "on-demand"): (16, 16)}
+    assert report["summary"]["gpu_limits"] == [{"cluster": "prod", "type": "nvidia-a10g", "base": 4, "head": 4}]
 
     listing = repo_copy / "overlays" / "prod" / "capacity" / "kustomization.yaml"
-    listing.write_text(
-        listing.read_text().replace("  - gpu-us-west-2a\n", "  []\n").replace("resources:\n  []", "resources: []")
-    )
+    listing.write_text(listing.read_text().replace("  - gpu-us-west-2a\n", ""))  # the priority expander stays
     removed = commit_all(repo_copy, "no pool")
     result = capacity_diff(repo_copy, head, removed)
     assert result.returncode == 0, result.stderr
     gone = json.loads(result.stdout)
     assert [(p["pool"], p["change"]) for p in gone["summary"]["pools"]] == [("prod-x7k2p-gpu-us-west-2a", "removed")]
+    assert json.loads(result.stdout)["summary"]["costs"]["clusters"][0]["summary"].startswith(
+        "prod: -$2.42/h at maximum"
+    )
 
     markdown = capacity_diff(repo_copy, base, head, "markdown").stdout
-    assert markdown.startswith("### Capacity diff") and "| prod | G and VT | on-demand | 0 | 16 | +16 |" in markdown
+    assert markdown.startswith("### Capacity diff") and "| prod | G and VT | spot | 16 | 0 | -16 |" in markdown
 
 
 def test_unknown_revision_is_bad_input(repo_copy: Path) -> None:

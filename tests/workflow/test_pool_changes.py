@@ -87,7 +87,8 @@ def lint_codes(root: Path) -> dict[str, set[str]]:
 CHANGES = {
     "changed maximum": (raise_maximum, {"CAP011"}),
     "changed instance type": (change_instance_type, {"CAP011"}),
-    "new zone": (add_zone, {"CAP009", "CAP011"}),
+    # CAP043: the priority expander's generated ConfigMap lacks the new zone's MachineSets
+    "new zone": (add_zone, {"CAP009", "CAP011", "CAP043"}),
 }
 
 
@@ -136,23 +137,29 @@ def test_capacity_diff_reports_each_change_in_pool_yaml_terms(repo_copy: Path) -
         limits = {g["type"]: (g["base"], g["head"]) for g in document["summary"]["gpu_limits"]}
         return pools, limits
 
+    fallback = "prod-x7k2p-gpu-us-west-2a-ondemand"  # the Spot pool's On-Demand half (2 more nodes)
     assert report("changed maximum") == (
-        {"prod-x7k2p-gpu-us-west-2a": ("changed", "maxReplicas 2 -> 4")},
-        {"nvidia-a10g": (2, 4)},
+        {"prod-x7k2p-gpu-us-west-2a": ("changed", "maxReplicas 2 -> 4"), fallback: ("unchanged", "")},
+        {"nvidia-a10g": (4, 6)},
     )
     assert report("changed instance type") == (
-        {"prod-x7k2p-gpu-us-west-2a": ("changed", "instanceType g5.2xlarge -> g6.2xlarge")},
-        {"nvidia-a10g": (2, None), "nvidia-l4": (None, 2)},
+        {
+            "prod-x7k2p-gpu-us-west-2a": ("changed", "instanceType g5.2xlarge -> g6.2xlarge"),
+            fallback: ("changed", "instanceType g5.2xlarge -> g6.2xlarge"),
+        },
+        {"nvidia-a10g": (4, None), "nvidia-l4": (None, 4)},
     )
     assert report("new zone") == (
         {
             "prod-x7k2p-gpu-us-west-2a": ("unchanged", ""),
+            fallback: ("unchanged", ""),
             f"prod-x7k2p-gpu-{NEW_ZONE}": ("added", f"zone {NEW_ZONE}, maxReplicas 2"),
+            f"prod-x7k2p-gpu-{NEW_ZONE}-ondemand": ("added", f"zone {NEW_ZONE}, maxReplicas 2"),
         },
-        {"nvidia-a10g": (2, 4)},
+        {"nvidia-a10g": (4, 8)},
     )
     document = json.loads(capacity_diff(repo_copy, base, revisions["new zone"]).stdout)
-    (added,) = [p for p in document["summary"]["pools"] if p["change"] == "added"]
+    added, _ = [p for p in document["summary"]["pools"] if p["change"] == "added"]
     assert added["head"]["pool_yaml"] == f"overlays/prod/capacity/gpu-{NEW_ZONE}/pool.yaml"
     text = capacity_diff(repo_copy, base, revisions["changed maximum"], "text").stdout
     assert "maxReplicas 2 -> 4" in text and "ClusterAutoscaler GPU limits" in text

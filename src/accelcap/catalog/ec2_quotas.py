@@ -15,6 +15,11 @@ How the table is built, and why it is a table:
   the guide's "Amazon EC2 instance type naming conventions" gives the series of a family.
   Spot splits P in two: "All P4, P3 and P2 Spot Instance Requests" and "All P5 Spot Instance
   Requests". No Spot quota names P6, so P6 Spot fails closed until AWS documents one.
+- Instances launched into a Capacity Reservation (an ODCR, or a Capacity Block for ML, which EC2
+  delivers as a targeted Capacity Reservation: EC2 User Guide, "Work with Capacity Blocks") run
+  On-Demand and draw on the family's On-Demand quota, which counts reserved capacity even when
+  unused (EC2 User Guide, "On-Demand Instance quotas"); ``accelcap.pools.market_of`` reads such a
+  MachineSet as on-demand, and ``accelcap.quotas.offerings`` checks the reservation itself.
 - Every family is a row of its own (``FAMILIES``) that says where AWS lists it. Nothing is
   matched by prefix or first letter: that is how p5 Spot was once checked against the P4/P3/P2
   quota and how p6 would have been. A family that is not a row is an error (exit 2 for a

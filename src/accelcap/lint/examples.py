@@ -69,6 +69,17 @@ def _select(overlay: ClusterModel, kind: str, name: str | None) -> Document:
     raise LookupError(f"example: no {kind} {wanted or ''} in {overlay.name}; the example needs updating")
 
 
+def _targets(overlay: ClusterModel, kind: str, name: str | None) -> list[Document]:
+    """The documents a change acts on: the one named, or, unnamed, every MachineSet (a pool with an
+    On-Demand fallback has two, which a change to "the pool" changes alike) and the first document
+    of any other kind."""
+    if name is None and kind == "MachineSet":
+        found = [d for d in overlay.documents if d.kind == kind]
+        if found:
+            return found
+    return [_select(overlay, kind, name)]
+
+
 def _walk(obj: t.Any, path: str) -> tuple[t.Any, str | int]:
     """The container of the last step of ``path`` and that step."""
     steps = [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
@@ -87,12 +98,12 @@ class Set:
     name: str | None = None
 
     def apply(self, overlay: ClusterModel) -> None:
-        document = _select(overlay, self.kind, self.name)
-        parent = document.obj
-        if self.path.startswith("/metadata/annotations/"):
-            parent["metadata"].setdefault("annotations", {})
-        container, step = _walk(parent, self.path)
-        container[step] = _expand(self.value, overlay)
+        for document in _targets(overlay, self.kind, self.name):
+            parent = document.obj
+            if self.path.startswith("/metadata/annotations/"):
+                parent["metadata"].setdefault("annotations", {})
+            container, step = _walk(parent, self.path)
+            container[step] = _expand(self.value, overlay)
 
 
 @dataclass(frozen=True)
@@ -102,8 +113,16 @@ class Remove:
     name: str | None = None
 
     def apply(self, overlay: ClusterModel) -> None:
-        container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
-        del container[step]
+        removed = 0
+        for document in _targets(overlay, self.kind, self.name):
+            try:
+                container, step = _walk(document.obj, self.path)
+                del container[step]
+            except (KeyError, IndexError):
+                continue  # the fallback has no spotMarketOptions to remove
+            removed += 1
+        if not removed:
+            raise LookupError(f"example: no {self.kind} has {self.path}; the example needs updating")
 
 
 @dataclass(frozen=True)
@@ -114,8 +133,9 @@ class Append:
     name: str | None = None
 
     def apply(self, overlay: ClusterModel) -> None:
-        container, step = _walk(_select(overlay, self.kind, self.name).obj, self.path)
-        container[step].append(_expand(self.value, overlay))
+        for document in _targets(overlay, self.kind, self.name):
+            container, step = _walk(document.obj, self.path)
+            container[step].append(_expand(self.value, overlay))
 
 
 @dataclass(frozen=True)

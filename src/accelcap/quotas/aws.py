@@ -19,6 +19,10 @@ The calls, and therefore ``docs/iam-policy.json``:
 ``ec2:DescribeInstanceTypes``                   vCPUs, at most 100 types a call
 ``servicequotas:ListServiceQuotas``             applied quota values (paginated, once)
 ``servicequotas:GetAWSDefaultServiceQuota``     default of a code with no applied value
+``ec2:DescribeAvailabilityZones``               zone name -> zone ID (``offerings``)
+``ec2:DescribeInstanceTypeOfferings``           where each pool's type is offered (paginated)
+``ec2:DescribeCapacityReservations``            reservation-backed pools (paginated)
+``ec2:GetSpotPlacementScores``                  Spot pools, single zone (paginated)
 ==============================================  ===========================================
 """
 

@@ -19,6 +19,7 @@ from ..report import NOTICES, Finding
 from .aws import AwsAccount, UnknownInstanceTypes
 from .clusters import list_for_matrix
 from .demand import PoolPlan, plan_pools, pool_demands
+from .offerings import CapacitySettings, capacity_settings, check_capacity, targets
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
 from .usage import count_usage, instance_types_in_use
@@ -35,7 +36,11 @@ reads:   overlays/CLUSTER/facts/cluster.yaml (account, Region, infraID) and the 
          overlay with the Argo CD Applications it points at; AWS (read only, see
          docs/iam-policy.json): sts:GetCallerIdentity first - a different account stops
          the check before any other call - then EC2 instances, Spot requests and instance
-         types, and Service Quotas. Credentials: the standard AWS chain (environment,
+         types, and Service Quotas; then, in the same session, whether each pool's type is
+         offered in its zone, each reservation-backed pool's reservation or Capacity Block,
+         and each Spot pool's Spot placement score (accelcap.quotas.offerings; settings
+         spot-score-threshold, spot-score-blocking, capacity-block-warn-days in
+         [tool.accelcap.verify-quotas]). Credentials: the standard AWS chain (environment,
          --profile / AWS_PROFILE, SSO, instance role); endpoints only from AWS_ENDPOINT_URL*.
          --plan makes no AWS call and takes vCPUs from the project's instance-type table
          (the pre-commit hook plans only; run the real check by hand or in CI).
@@ -100,6 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, AWS_PROFILE)")
     parser.add_argument(
+        "--spot-score-threshold",
+        type=int,
+        choices=range(1, 11),
+        metavar="SCORE",
+        help="Spot placement score (1-10) below which a Spot pool is reported (default 5, or "
+        f"[tool.accelcap.{SETTINGS_TABLE}] spot-score-threshold; advisory unless spot-score-blocking = true)",
+    )
+    parser.add_argument(
+        "--capacity-block-warn-days",
+        type=int,
+        metavar="DAYS",
+        help="warn when a Capacity Block ends within DAYS (default 7, or "
+        f"[tool.accelcap.{SETTINGS_TABLE}] capacity-block-warn-days)",
+    )
+    parser.add_argument(
         "--warn-at",
         type=_percent,
         metavar="PERCENT",
@@ -122,6 +142,18 @@ def warn_percent(args: argparse.Namespace, settings: Settings) -> float:
             f"pyproject.toml [tool.accelcap.{SETTINGS_TABLE}]", f"warn-percent {configured!r} is not 0-100"
         )
     return float(configured)
+
+
+def capacity_options(args: argparse.Namespace, settings: Settings) -> CapacitySettings:
+    """The capacity checks' settings: pyproject.toml's table, then the flags."""
+    configured = capacity_settings(settings.raw.get(SETTINGS_TABLE), f"pyproject.toml [tool.accelcap.{SETTINGS_TABLE}]")
+    if args.capacity_block_warn_days is not None and args.capacity_block_warn_days < 0:
+        raise InputError("--capacity-block-warn-days", f"{args.capacity_block_warn_days} is not a number of days")
+    return CapacitySettings(
+        args.spot_score_threshold or configured.spot_score_threshold,
+        configured.spot_score_blocking,
+        configured.capacity_block_warn_days if args.capacity_block_warn_days is None else args.capacity_block_warn_days,
+    )
 
 
 def _pool_of(instance_type: str, plans: t.Sequence[PoolPlan]) -> PoolPlan | None:
@@ -182,6 +214,7 @@ def execute(args: argparse.Namespace) -> int:
     # Every name is checked (load_facts) before anything renders.
     facts = [load_facts(cluster, settings) for cluster in clusters]
     threshold = warn_percent(args, settings)
+    capacity = capacity_options(args, settings)
     codes = []
     # The clusters render at once, each build once, while the first is checked; each
     # cluster's facts are the ones parsed above.
@@ -192,7 +225,7 @@ def execute(args: argparse.Namespace) -> int:
         for cluster_facts in facts:
             try:
                 model = ClusterModel(next(rendered), cluster_facts)
-                codes.append(check_cluster(cluster_facts, model, args, threshold))
+                codes.append(check_cluster(cluster_facts, model, args, threshold, capacity))
             except ExternalError as error:
                 if not skip:
                     raise
@@ -229,7 +262,13 @@ def ami_missing(ami: str, plan: PoolPlan, region: str, overlay: str) -> Finding:
     )
 
 
-def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Namespace, threshold: float) -> int:
+def check_cluster(
+    facts: ClusterFacts,
+    overlay: ClusterModel,
+    args: argparse.Namespace,
+    threshold: float,
+    capacity: CapacitySettings | None = None,
+) -> int:
     summary: dict[str, t.Any] = {
         "cluster": facts.name,
         "account": facts.account_id,
@@ -249,6 +288,7 @@ def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Nam
         return EXIT_FINDINGS if any(f.severity == "error" for f in planned.findings) else EXIT_OK
 
     plans = plan_pools(overlay.machinesets, overlay.name)
+    capacity_targets = targets(overlay.machinesets, overlay.name)
     summary["pools"] = len(plans)
 
     account = AwsAccount(facts.region, args.profile)
@@ -287,6 +327,10 @@ def check_cluster(facts: ClusterFacts, overlay: ClusterModel, args: argparse.Nam
     rows, judged = judge(rows, quotas, usage, overlay.name, threshold)
     findings += judged
     findings += [ami_missing(ami, amis[ami], facts.region, overlay.name) for ami in missing_amis]
+    # Offerings, reservations and Spot scores: the same session, after the guardrail.
+    checked = check_capacity(account, capacity_targets, overlay.name, capacity or CapacitySettings())
+    findings += checked.findings
+    summary["capacity"] = checked.pools
     above = sum(row.above_maximum for row in rows)
     summary["context"] = (
         f"cluster {facts.name}, account {facts.account_id}, {facts.region}: {len(plans)} pool(s) at their maximum"

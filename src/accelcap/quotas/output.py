@@ -55,6 +55,25 @@ def table_cells(rows: t.Sequence[Row], plan: bool) -> tuple[tuple[str, ...], lis
     return _CHECK_COLUMNS, body
 
 
+def capacity_line(entry: dict[str, t.Any]) -> str:
+    """One pool's capacity checks for people (``accelcap.quotas.offerings``)."""
+    parts = [f"{entry['pool']} in {entry['zone']} ({entry.get('zoneId') or 'zone ID unknown'}), {entry['market']}"]
+    parts.append("offered" if entry.get("offered") else "NOT offered")
+    if entry.get("reservation"):
+        state = entry.get("reservationState", "missing")
+        size = (
+            f", {entry['reservationInUse']}/{entry['reservationTotal']} in use" if "reservationTotal" in entry else ""
+        )
+        end = f", ends {entry['reservationEnd']}" if entry.get("reservationEnd") else ""
+        parts.append(f"reservation {entry['reservation']} {state}{size}{end}")
+    if "spotScore" in entry:
+        score = entry["spotScore"]
+        parts.append(
+            f"Spot score {score if score is not None else 'not listed'}/10 (threshold {entry['spotScoreThreshold']})"
+        )
+    return "; ".join(parts)
+
+
 def write(
     fmt: str,
     rows: t.Sequence[Row],
@@ -72,7 +91,17 @@ def write(
             TOOL,
             findings,
             summary,
-            [Table(header, body, title=None, note=f"{TOOL}: {summary['context']}", empty="no pools")],
+            [
+                Table(
+                    header,
+                    body,
+                    title=None,
+                    note=f"{TOOL}: {summary['context']}",
+                    empty="no pools",
+                    # What the capacity checks found of each pool (accelcap.quotas.offerings).
+                    highlights=[f"capacity: {capacity_line(entry)}" for entry in summary.get("capacity") or []],
+                )
+            ],
             headline="not enough quota" if errors else ("enough quota" if not plan else "demand only (--plan)"),
             subject=str(summary["cluster"]),
             remedy=lambda f: CHECKS[f.code].remediation if f.code in CHECKS else None,

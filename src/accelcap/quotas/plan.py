@@ -15,6 +15,7 @@ from ..instance_types import lookup, require
 from ..model import ClusterModel
 from ..report import Finding
 from .demand import PoolPlan, plan_pools, pool_demands
+from .offerings import not_checked_offline, targets
 from .verdict import Row, plan_rows
 
 
@@ -53,7 +54,8 @@ def plan_overlay(overlay: ClusterModel, facts: ClusterFacts, skip_unknown: bool 
         f"cluster {facts.name}: demand of {len(plans)} pool(s) at their maximum (a pool scaled by hand: "
         f"its replicas) - QUOTA NOT CHECKED "
         f"against AWS (--plan: no AWS calls, vCPUs from the instance-type table; run "
-        f"tools/verify-quotas {facts.name} with credentials for the real check)"
+        f"tools/verify-quotas {facts.name} with credentials for the real check). "
+        + not_checked_offline(targets(machinesets, overlay.name))
     )
     if unsized:
         context += f"; left out, their instance type unknown (lint CAP048): {', '.join(unsized)}"

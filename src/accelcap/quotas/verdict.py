@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..catalog.ec2_quotas import Market, NoQuota
 from ..report import Check, Finding
 from .demand import PoolDemand, PoolPlan, QuotaKey
+from .offerings import CAPACITY_CHECKS
 from .usage import Usage
 
 DEFAULT_WARN_PERCENT = 80.0
@@ -53,7 +54,7 @@ CHECKS: dict[str, Check] = {
             "Use the RHCOS AMI of the cluster's Region (tools/set-infra-id <cluster> --from-cluster captures it).",
         ),
     )
-}
+} | CAPACITY_CHECKS  # the capacity checks of the same session (accelcap.quotas.offerings)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ LABELS_PATH = "/spec/template/spec/metadata/labels"
             "instance type changed in pool.yaml, accelerator label not",
             PoolYaml(instance_type="g6.2xlarge"),
             Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge"),
+            Set("MachineSet", f"{PROVIDER}/instanceType", "g6.2xlarge", name="{infraID}-gpu-us-west-2a-ondemand"),
         ),
         example(
             "taint only PreferNoSchedule", Set("MachineSet", "/spec/template/spec/taints/0/effect", "PreferNoSchedule")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import typing as t
 
 from ...catalog.machine_api import ACCELERATOR_LABEL
+from ...markets import is_fallback, purchase_option
 from ...model import ScaledMachineSet, autoscaler_bounds
-from ...pool_settings import MARKETS, POOL_ANNOTATION, PoolSettings
+from ...pool_settings import POOL_ANNOTATION, PoolSettings, fallback_settings
 from ...yamlload import value_at
 from ..context import LintContext
 from ..examples import Example, PoolYaml, Remove, Set, example
@@ -22,7 +23,8 @@ def _raised_to_four() -> Example:
         "maxReplicas raised in pool.yaml, rendered and generated",
         PoolYaml(max_replicas=4),
         Set("MachineAutoscaler", "/spec/maxReplicas", 4),
-        Set("ClusterAutoscaler", "/spec/resourceLimits/gpus/0/max", 4),
+        # 4 Spot nodes and the 2 of the On-Demand fallback
+        Set("ClusterAutoscaler", "/spec/resourceLimits/gpus/0/max", 6),
     )
 
 
@@ -35,7 +37,9 @@ def _raised_to_four() -> Example:
     `spotMarketOptions` present; OnDemand: absent), root volume size and, for a GPU pool, its
     `{ACCELERATOR_LABEL}` node label; an autoscaled pool (minReplicas, maxReplicas) has a
     MachineAutoscaler with those bounds, a pool scaled by hand (replicas) has none and that
-    `spec.replicas`. Every pool.yaml fills a MachineSet.""",
+    `spec.replicas`. Every pool.yaml fills a MachineSet. A Spot pool's On-Demand fallback MachineSet
+    (pool.yaml `fallback`) is compared the same way, with the fallback's market and bounds
+    0..`fallbackMaxReplicas` (rule CAP042 checks that it exists).""",
     why="""pool.yaml is the one place a pool's settings are changed and reviewed (and what
     capacity-diff reports). A patch left in a pool directory, or a component missing from it, would
     launch something else than the file says: more nodes, another market, another size, silently.""",
@@ -49,6 +53,14 @@ def _raised_to_four() -> Example:
         example("root volume patched", Set("MachineSet", ROOT_VOLUME, 500)),
         example("autoscaler minimum patched", Set("MachineAutoscaler", "/spec/minReplicas", 1)),
         example("pool.yaml says OnDemand, the build is Spot", PoolYaml(market="OnDemand")),
+        example(
+            "the On-Demand fallback made Spot",
+            Set("MachineSet", f"{PROVIDER}/spotMarketOptions", {}, name="{infraID}-gpu-us-west-2a-ondemand"),
+        ),
+        example(
+            "the fallback's autoscaler minimum patched",
+            Set("MachineAutoscaler", "/spec/minReplicas", 1, name="{infraID}-gpu-us-west-2a-ondemand"),
+        ),
     ),
     passing=(_raised_to_four(),),
 )
@@ -56,6 +68,10 @@ def check(context: LintContext) -> t.Iterator[Violation]:
     filled: dict[str, list[ScaledMachineSet]] = {name: [] for name in context.pool_settings}
     for pool in context.pools:
         settings = context.settings_of(pool)
+        if settings is not None and is_fallback(pool.machineset):
+            if settings.fallback is None:
+                continue  # a fallback pool.yaml does not ask for: rule CAP042
+            settings = fallback_settings(settings)
         if settings is not None:
             filled[settings.name].append(pool)
             yield from _compare(pool, settings)
@@ -79,9 +95,9 @@ def _compare(pool: ScaledMachineSet, settings: PoolSettings) -> t.Iterator[Viola
     zone = value_at(pool.provider, "placement", "availabilityZone")
     if zone != settings.zone:
         yield Violation(f"zone is {zone} but {says} {settings.zone}", machineset, f"{PROVIDER}/placement")
-    if pool.market != MARKETS[settings.market]:
+    if purchase_option(pool.provider) != settings.market:
         yield Violation(
-            f"the MachineSet is {pool.market} but {says} market {settings.market}",
+            f"the MachineSet is {purchase_option(pool.provider)} but {says} market {settings.market}",
             machineset,
             f"{PROVIDER}/spotMarketOptions",
         )
