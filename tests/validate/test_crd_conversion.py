@@ -20,23 +20,33 @@ from support import Result, mutated, shared_dir
 PINNED = pinned_crds()
 
 
+def source_rows() -> dict[tuple[str, str, str], list[str]]:
+    """The rows of the shared data's crds/SOURCES.txt by (repo, path, commit): one path may have
+    a row per commit (Argo CD's CRDs at several tags), each copy in a directory of its own."""
+    sources = (shared_dir() / "crds" / "SOURCES.txt").read_text().splitlines()
+    return {
+        (fields[0], fields[1], fields[2]): fields
+        for fields in (line.split("\t") for line in sources if not line.startswith("#"))
+        if len(fields) > 7
+    }
+
+
 def shared_copy(crd: PinnedCRD) -> Path:
-    """The byte-exact copy of a pinned CRD in the shared test data."""
-    owner, repo = crd.repo.split("/")
-    return shared_dir() / "crds" / f"{owner}__{repo}" / crd.path
+    """The byte-exact copy of a pinned CRD in the shared test data (at its pinned commit)."""
+    row = source_rows().get((crd.repo, crd.path, crd.commit))
+    assert row is not None, f"no row for {crd.repo} {crd.path} at {crd.commit} in the shared crds/SOURCES.txt"
+    return shared_dir() / "crds" / row[7]
 
 
 def test_the_pins_match_the_sources_of_the_shared_copies() -> None:
     """Every pin names a file the shared data holds, at the commit and sha256 it records."""
-    sources = (shared_dir() / "crds" / "SOURCES.txt").read_text().splitlines()
-    rows = {
-        (fields[0], fields[1]): fields
-        for fields in (line.split("\t") for line in sources if not line.startswith("#"))
-        if len(fields) > 7
-    }
-    assert {(crd.repo, crd.path) for crd in PINNED} == set(rows)
+    rows = source_rows()
+    # Every CRD file the shared data holds is pinned, at one of the commits it holds it at (the
+    # data also holds files that are no CRD, e.g. the MCO's AMI list, pinned elsewhere).
+    crd_paths = {(repo, path) for repo, path, _ in rows if path.endswith(".yaml")}
+    assert crd_paths <= {(crd.repo, crd.path) for crd in PINNED}
     for crd in PINNED:
-        _repo, _path, commit, _last, _date, sha256, *_rest = rows[(crd.repo, crd.path)]
+        _repo, _path, commit, _last, _date, sha256, *_rest = rows[(crd.repo, crd.path, crd.commit)]
         assert (crd.commit, crd.sha256) == (commit, sha256)
         assert hashlib.sha256(shared_copy(crd).read_bytes()).hexdigest() == crd.sha256
     catalog = (shared_dir() / "schemas" / "SOURCES.txt").read_text()
