@@ -8,22 +8,31 @@ operator writes from the ``ArgoCD`` instance's ``spec.resourceHealthChecks``). T
 built into Argo CD (``resource_customizations/``, Subscription's among them) do not count. So an
 Application whose objects do not exist yet is Healthy, and a parent that waits for it between
 sync waves does not wait: lint rule CAP040 checks every kind an earlier wave syncs.
+
+Argo CD v3.4 (OpenShift GitOps 1.21) goes further: a Missing resource never counts, override or
+not ("the OutOfSync status already indicates resources are missing"), and an Application with
+no live resource at all is Missing. There only the Application check's wait for ``Synced``
+(base/bootstrap) keeps the root from moving on; the per-kind checks still judge what exists.
 """
 
 from __future__ import annotations
 
 #: The Argo CD release the tests run (test/argocd) and these facts were read from.
-ARGOCD_TAG = "v3.3.14"
+ARGOCD_TAG = "v3.1.16"
 
 SOURCES = (
     (
         f"https://github.com/argoproj/argo-cd/blob/{ARGOCD_TAG}/controller/health.go (setApplicationHealth: "
         '"health status is missing but resource has not built-in/custom health check then it should not affect '
-        'parent app health"); the same test in v3.1.16 and v3.4.4'
+        'parent app health"); the same in v3.3.14'
+    ),
+    (
+        "https://github.com/argoproj/argo-cd/blob/v3.4.4/controller/health.go (setApplicationHealth: a Missing "
+        "resource never counts; an Application without any live resource is Missing)"
     ),
     "https://github.com/argoproj/argo-cd/issues/6708 (Missing resources without a health check are ignored; open)",
     (
-        f"https://github.com/argoproj/argo-cd/blob/{ARGOCD_TAG}/gitops-engine/pkg/health/health.go "
+        "https://github.com/argoproj/argo-cd/blob/v3.3.14/gitops-engine/pkg/health/health.go "
         "(GetHealthCheckFunc: the kinds whose health check is built into Go)"
     ),
     (
