@@ -84,6 +84,7 @@ def base_crd_files() -> list[Path]:
     return [
         *sorted((crds / "operator-framework__api").rglob("*.yaml")),
         *sorted((crds / "openshift__cluster-autoscaler-operator").rglob("*.yaml")),
+        *sorted((crds / "openshift__api").rglob("*.yaml")),
         DATA / "openshift-config-crds.yaml",
         DATA / "machine-crds.yaml",
         *argocd_crd_files(),
@@ -358,7 +359,11 @@ def start_world(
                  "--redis", f"127.0.0.1:{redis_port}", "--metrics-port", str(free_port()),
                  "--app-resync", str(RESYNC_SECONDS), "--app-resync-jitter", "0",
                  "--status-processors", "4", "--operation-processors", "4", "--loglevel", "info"],
-                {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller"},
+                # ARGOCD_FAKE_IN_CLUSTER: Argo CD's own switch for a controller outside a pod (its
+                # local development setup): the in-cluster destination uses KUBECONFIG, here the
+                # service account's token, where a pod would use its mounted token.
+                {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller", "ARGOCD_FAKE_IN_CLUSTER": "true",
+                 "KUBECONFIG": str(kubeconfig)},
             )  # fmt: skip
             yield world
         finally:
