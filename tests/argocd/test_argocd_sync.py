@@ -128,6 +128,10 @@ def test_the_old_bootstrap_starts_capacity_before_the_operators(argocd_world: Wo
             synced_and_healthy(world, "prod-operators", "prod-capacity"),
             SYNC_SECONDS,
         )
+        # Everything may be Synced and Healthy before the operands are ready: that is the bug.
+        world.wait_for(
+            "the operands ready", lambda: all(("ready", o) in operators.events for o in OPERANDS), SYNC_SECONDS
+        )
         ready, _, first_capacity = wave_times(operators)
         assert first_capacity < ready, "with the old health check the pools waited for the operands after all"
 
