@@ -2,8 +2,9 @@
 controller. Lint and Argo CD must agree (both refuse, Argo CD with the condition or operation
 message the rule predicts); a disagreement fails naming the rule.
 
-Covered: CAP018 (AppProject admission) and CAP019 (the controller's RBAC). Not yet: CAP020,
-CAP022 and the fence's guard rules (docs/validate.md says so).
+Covered: CAP018 (AppProject admission), CAP019 (the controller's RBAC) and CAP022 (boot-image
+ignoreDifferences: Argo CD reverts the MCO). Not yet: CAP020 and the fence's guard rules
+(docs/validate.md says so).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from argocd_world import ArgoCDWorld, GitRepository, World
+from argocd_world import ArgoCDWorld, GitRepository, World, status_of
 
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
@@ -89,3 +90,32 @@ def test_lint_and_argocd_agree(argocd_world: World, mutant: Mutant) -> None:
             f"{mutant.rule}: Argo CD refuses {mutant.description} (lint does), saying {mutant.refusal}", refused, 240
         )
         assert mutant.refusal[0] in said
+
+
+def test_cap022_without_the_boot_image_ignores_argocd_reverts_the_mco(argocd_world: World) -> None:
+    """CAP022: without components/boot-images, lint refuses; Argo CD (self-heal) reverts the AMI
+    the MCO writes, which is what the rule predicts."""
+    with argocd_world(operand_delay=1.0) as (world, _):
+        world.repository.edit("overlays/prod/apps/kustomization.yaml", "  - ../../../components/boot-images", "")
+        world.repository.commit("mutant: no boot-image ignoreDifferences")
+        assert "CAP022" in lint_codes(world.repository), "CAP022: lint does not refuse the missing boot-image ignores"
+        world.bootstrap()
+        pool, namespace = "prod-x7k2p-gpu-us-west-2a", "openshift-machine-api"
+        world.wait_for(
+            "prod-capacity Synced", lambda: status_of(world.application("prod-capacity"))[0] == "Synced", 300
+        )
+        machineset = world.get("machine.openshift.io/v1beta1", "MachineSet", pool, namespace) or {}
+        provider = machineset["spec"]["template"]["spec"]["providerSpec"]["value"]
+        git_ami = provider["ami"]
+        provider["ami"] = {"id": "ami-0123456789abcdef0"}
+        world.server.apply(
+            {"apiVersion": "machine.openshift.io/v1beta1", "kind": "MachineSet",
+             "metadata": {"name": pool, "namespace": namespace},
+             "spec": {"template": {"spec": {"providerSpec": {"value": provider}}}}}
+        )  # fmt: skip
+
+        def reverted() -> bool:
+            live = world.get("machine.openshift.io/v1beta1", "MachineSet", pool, namespace) or {}
+            return bool(live["spec"]["template"]["spec"]["providerSpec"]["value"].get("ami") == git_ami)
+
+        world.wait_for("CAP022: Argo CD reverts the MCO's AMI (lint predicts it)", reverted, 180)
