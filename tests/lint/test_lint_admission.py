@@ -124,7 +124,8 @@ def test_defect_4_waves_on_applications_the_bootstrap_applies(repo_copy: Path) -
 
 def test_defect_4_no_application_health_check(repo_copy: Path) -> None:
     edit(repo_copy, "base/bootstrap/kustomization.yaml", "  - argocd-application-health.yaml\n", "")
-    assert lint_codes(repo_copy) == {"CAP020"}
+    # No instance health checks at all: no Application check (CAP020), none for the operator kinds (CAP040).
+    assert lint_codes(repo_copy) == {"CAP020", "CAP040"}
 
 
 # --- each new rule, on the real files ------------------------------------------------------

@@ -31,7 +31,7 @@ HEALTH_PATH = "/spec/resourceHealthChecks"
     keep the health check in base/bootstrap/argocd-application-health.yaml.""",
     failing=(
         example("capacity Application applied by the bootstrap", Detach("Application", name=CAPACITY_APPLICATION)),
-        example("no Application health check", Remove("ArgoCD", HEALTH_PATH)),
+        example("no Application health check", Remove("ArgoCD", f"{HEALTH_PATH}/0")),
         example(
             "health check of another kind",
             Set("ArgoCD", f"{HEALTH_PATH}/0/kind", "ApplicationSet"),

@@ -1,0 +1,203 @@
+"""Would it sync? Asked of Argo CD itself: the bootstrap of docs/runbook.md on a real API server
+with the real application controller and repo-server, each test judged by what Argo CD writes
+into the Applications' status (``status.sync.status``, ``status.health.status``,
+``status.conditions``, ``status.operationState``, ``status.resources``)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from argocd_world import APPLICATION, ArgoCDWorld, World, status_of
+from fake_operators import FakeOperators
+
+from accelcap.catalog.gitops import INSTANCE_NAMESPACE
+
+MACHINE_SET = ("machine.openshift.io/v1beta1", "MachineSet")
+MACHINE_AUTOSCALER = ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler")
+CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
+POOL = "prod-x7k2p-gpu-us-west-2a"
+POOL_DIRECTORY = "overlays/prod/capacity/gpu-us-west-2a"
+OPERANDS = ("NodeFeatureDiscovery/nfd-instance", "ClusterPolicy/gpu-cluster-policy")
+#: What a cold first sync may take on 2 shared cores (a wait polls; it ends as soon as it holds).
+SYNC_SECONDS = 300
+
+#: base/bootstrap/argocd-application-health.yaml before the fix: the Application check alone,
+#: which passed on a child's own health (and that skipped whatever was Missing).
+OLD_HEALTH_CHECKS = """\
+apiVersion: argoproj.io/v1beta1
+kind: ArgoCD
+metadata:
+  name: openshift-gitops
+  namespace: openshift-gitops
+  labels:
+    accel-capacity.io/bootstrap: platform
+spec:
+  resourceHealthChecks:
+    - group: argoproj.io
+      kind: Application
+      check: |
+        local health = {status = "Progressing", message = ""}
+        if obj.status ~= nil and obj.status.health ~= nil then
+          health.status = obj.status.health.status
+          if obj.status.health.message ~= nil then
+            health.message = obj.status.health.message
+          end
+        end
+        return health
+"""
+
+
+def synced_and_healthy(world: ArgoCDWorld, *names: str) -> t.Callable[[], bool]:
+    def probe() -> bool:
+        return all(status_of(world.application(name)) == ("Synced", "Healthy") for name in names)
+
+    return probe
+
+
+def watch_waves(operators: FakeOperators) -> None:
+    """Record when Argo CD first said prod-operators is Healthy and when the first object of
+    prod-capacity appeared (the watcher runs in the fake operators' loop, every 0.25 s)."""
+    server = operators.server
+
+    def watch() -> None:
+        resource = server.admin.resource_for(*APPLICATION)
+        app = server.admin.find(resource, "prod-operators", INSTANCE_NAMESPACE) if resource else None
+        if status_of(app)[1] == "Healthy":
+            operators.mark("healthy", "prod-operators")
+        for api_version, kind in (MACHINE_SET, MACHINE_AUTOSCALER, CLUSTER_AUTOSCALER):
+            found = server.admin.resource_for(api_version, kind)
+            if found is not None and server.admin.get(found)["items"]:
+                operators.mark("exists", "prod-capacity object")
+
+    operators.watchers["waves"] = watch
+
+
+def wave_times(operators: FakeOperators) -> tuple[float, float, float]:
+    """(operands ready, prod-operators first Healthy, first prod-capacity object) in monotonic time."""
+    events = operators.events
+    missing = [k for k in [*(("ready", o) for o in OPERANDS), ("healthy", "prod-operators"),
+                           ("exists", "prod-capacity object")] if k not in events]  # fmt: skip
+    assert not missing, f"never seen: {missing}; seen: {sorted(events)}"
+    ready = max(events[("ready", o)] for o in OPERANDS)
+    return ready, events[("healthy", "prod-operators")], events[("exists", "prod-capacity object")]
+
+
+def reconciles(world: ArgoCDWorld, name: str, count: int) -> None:
+    """Wait until Argo CD has reconciled ``name`` ``count`` more times (``status.reconciledAt``)."""
+    seen: list[str] = []
+
+    def probe() -> bool:
+        at = ((world.application(name) or {}).get("status") or {}).get("reconciledAt")
+        if at and (not seen or seen[-1] != at):
+            seen.append(at)
+        return len(seen) > count
+
+    world.wait_for(f"{count} reconciles of {name}", probe, seconds=120)
+
+
+def test_bootstrap_syncs_operators_before_capacity(argocd_world: World) -> None:
+    with argocd_world(operand_delay=6.0) as (world, operators):
+        watch_waves(operators)
+        world.bootstrap()
+        world.wait_for(
+            "prod-root, prod-operators and prod-capacity Synced and Healthy",
+            synced_and_healthy(world, "prod-root", "prod-operators", "prod-capacity"),
+            SYNC_SECONDS,
+        )
+        ready, healthy, first_capacity = wave_times(operators)
+        assert healthy >= ready, f"Argo CD said prod-operators Healthy {ready - healthy:.1f}s before its operands were"
+        assert first_capacity > healthy, (
+            f"a prod-capacity object existed {healthy - first_capacity:.1f}s before prod-operators was Healthy"
+        )
+        root = world.application("prod-root") or {}
+        assert (root["status"].get("operationState") or {}).get("phase") == "Succeeded", root["status"]
+        assert not [c for c in root["status"].get("conditions") or [] if c["type"].endswith("Error")]
+
+
+def test_the_old_bootstrap_starts_capacity_before_the_operators(argocd_world: World) -> None:
+    """argo-cd#6708 on the real controller: with the Application check alone (today's main before
+    the fix), prod-capacity starts while the operands are not ready. The guard: should Argo CD
+    ever count Missing resources by itself, this fails and the checks can be revisited."""
+    with argocd_world(operand_delay=6.0) as (world, operators):
+        (world.repository.path / "base/bootstrap/argocd-application-health.yaml").write_text(OLD_HEALTH_CHECKS)
+        world.repository.commit("the bootstrap before issue 20")
+        watch_waves(operators)
+        world.bootstrap()
+        world.wait_for(
+            "prod-operators and prod-capacity Synced and Healthy",
+            synced_and_healthy(world, "prod-operators", "prod-capacity"),
+            SYNC_SECONDS,
+        )
+        # Everything may be Synced and Healthy before the operands are ready: that is the bug.
+        world.wait_for(
+            "the operands ready", lambda: all(("ready", o) in operators.events for o in OPERANDS), SYNC_SECONDS
+        )
+        ready, _, first_capacity = wave_times(operators)
+        assert first_capacity < ready, "with the old health check the pools waited for the operands after all"
+
+
+def test_inferentia_children_sync(argocd_world: World) -> None:
+    names = ("prod-root", "prod-operators", "prod-capacity", "prod-neuron-operators", "prod-inferentia-capacity")
+    with argocd_world(inferentia=True, operand_delay=1.0) as (world, _):
+        world.bootstrap()
+        world.wait_for(f"{', '.join(names)} Synced and Healthy", synced_and_healthy(world, *names), SYNC_SECONDS)
+        assert world.get(*MACHINE_SET, "prod-x7k2p-inferentia-us-west-2a", "openshift-machine-api")
+
+
+def test_what_the_cluster_changes_stays_and_git_changes_follow(argocd_world: World) -> None:
+    with argocd_world(operand_delay=1.0) as (world, _):
+        world.bootstrap()
+        world.wait_for(
+            "prod-operators and prod-capacity Synced and Healthy",
+            synced_and_healthy(world, "prod-operators", "prod-capacity"),
+            SYNC_SECONDS,
+        )
+        namespace = "openshift-machine-api"
+
+        # The autoscaler scales the pool; the MCO rewrites the boot image and the user data secret.
+        machineset = world.get(*MACHINE_SET, POOL, namespace) or {}
+        provider = machineset["spec"]["template"]["spec"]["providerSpec"]["value"]
+        provider["ami"] = {"id": "ami-0123456789abcdef0"}
+        provider["userDataSecret"] = {"name": "worker-user-data-managed"}
+        world.server.apply(
+            {"apiVersion": MACHINE_SET[0], "kind": "MachineSet", "metadata": {"name": POOL, "namespace": namespace},
+             "spec": {"replicas": 3, "template": {"spec": {"providerSpec": {"value": provider}}}}}
+        )  # fmt: skip
+        reconciles(world, "prod-capacity", 3)
+        after = world.get(*MACHINE_SET, POOL, namespace) or {}
+        value = after["spec"]["template"]["spec"]["providerSpec"]["value"]
+        assert after["spec"]["replicas"] == 3, "Argo CD reverted the autoscaler's replicas"
+        assert value["ami"] == {"id": "ami-0123456789abcdef0"}, "Argo CD reverted the MCO's AMI"
+        assert value["userDataSecret"]["name"] == "worker-user-data-managed", "Argo CD reverted userDataSecret"
+        assert status_of(world.application("prod-capacity"))[0] == "Synced"
+
+        # maxReplicas 2 -> 4, committed with the GPU limits the pre-commit hook regenerates.
+        world.repository.edit(f"{POOL_DIRECTORY}/pool.yaml", "maxReplicas: 2 ", "maxReplicas: 4 ")
+        world.repository.edit("overlays/prod/capacity/gpu-limits.yaml", "max: 2", "max: 4")
+        revision = world.repository.commit("gpu-us-west-2a: maxReplicas 4")
+
+        def followed() -> bool:
+            autoscaler = world.get(*MACHINE_AUTOSCALER, POOL, namespace) or {}
+            limits = (world.get(*CLUSTER_AUTOSCALER, "default") or {}).get("spec", {}).get("resourceLimits", {})
+            app = world.application("prod-capacity") or {}
+            return (
+                autoscaler.get("spec", {}).get("maxReplicas") == 4
+                and limits.get("gpus", [{}])[0].get("max") == 4
+                and app.get("status", {}).get("sync", {}).get("revision") == revision
+            )
+
+        world.wait_for("maxReplicas 4 on the MachineAutoscaler and the GPU limit", followed, SYNC_SECONDS)
+
+        # The pool removed from Git: nothing pruned; Argo CD says the MachineSet would need pruning.
+        world.repository.edit("overlays/prod/capacity/kustomization.yaml", "  - gpu-us-west-2a\n", "")
+        world.repository.commit("remove the pool gpu-us-west-2a")
+
+        def flagged() -> bool:
+            app = world.application("prod-capacity") or {}
+            resources = app.get("status", {}).get("resources") or []
+            return any(r.get("kind") == "MachineSet" and r.get("requiresPruning") for r in resources)
+
+        world.wait_for("prod-capacity flags the MachineSet as requiring pruning", flagged, SYNC_SECONDS)
+        reconciles(world, "prod-capacity", 2)
+        assert world.get(*MACHINE_SET, POOL, namespace), "Argo CD deleted the MachineSet of the removed pool"
+        assert status_of(world.application("prod-capacity"))[0] == "OutOfSync"
