@@ -29,9 +29,9 @@ from quota_support import RepoCopy, start_moto, stop
 from sq_standin import ServiceQuotasStandIn
 
 from accelcap.catalog.ec2_quotas import FAMILIES, Quota
+from accelcap.catalog.instance_types import family_of
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
-from accelcap.instance_types import family_of
 from accelcap.quotas.cli import build_parser, execute
 
 SIZES = (1, 10, 50, 150)

@@ -22,6 +22,7 @@ import typing as t
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .catalog.instance_types import require
 from .catalog.machine_api import AUTOSCALING_GROUP
 from .cli import add_format_option, entry_point, new_parser
 from .config import load_settings
@@ -29,9 +30,8 @@ from .costs import POOL_COST_HEADER, CostReport, as_json, cost_report, pool_rows
 from .errors import EXIT_OK, InputError
 from .facts import list_clusters
 from .git import last_error_line, resolve_commit, run_git, toplevel
-from .instance_types import require
 from .model import ClusterModel, rendering_models
-from .pool_settings import MARKETS
+from .pool_file import MARKETS
 from .quotas.demand import PoolPlan, plan_pools
 from .report import Output, Table, write_output
 from .worktree import export_worktree, is_dirty, untracked

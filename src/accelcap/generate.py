@@ -10,7 +10,7 @@ For maintainers. Generated from the registries (``OUTPUTS`` lists them):
 - from the catalog: ``docs/catalog.md``;
 - from the finding codes, quota classes and pool checks: the tables of ``docs/validate.md``,
   ``docs/verify-quotas.md`` and ``docs/verify-pools.md``;
-- from each cluster's facts and pools (``accelcap.cluster_files``): ``facts/worker/kustomization.yaml``, the
+- from each cluster's facts and pools (``accelcap.generated_files``): ``facts/worker/kustomization.yaml``, the
   wiring of the worker settings into the pools, and ``gpu-limits.yaml``, the ClusterAutoscaler's
   GPU limits.
 
@@ -33,11 +33,11 @@ from pathlib import Path
 
 from .catalog import docs as catalog_docs
 from .cli import entry_point, new_parser
-from .cluster_files import ClusterFile, ClusterRenders, cluster_files
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, InputError
 from .facts import list_clusters
 from .files import read_text, write_atomically
+from .generated_files import ClusterFile, ClusterRenders, cluster_files
 from .lint import docs as lint_docs
 from .quotas import docs as quota_docs
 from .tables import markdown_table

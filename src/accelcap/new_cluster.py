@@ -26,6 +26,7 @@ import typing as t
 from pathlib import Path
 
 from .catalog.install_naming import INSTALL_NAMING
+from .catalog.instance_types import lookup, unknown_type_message
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .catalog.operators import GPU_OPERATOR_CHANNELS, NEURON_SCHEDULER_IMAGES
 from .cli import entry_point, exit_codes_help, new_parser
@@ -44,7 +45,6 @@ from .generate import write_derived
 from .git import run_git, toplevel
 from .identifiers import AMI_ID, AVAILABILITY_ZONE, REGION
 from .infra_naming import CLUSTER_TAG_PREFIX, PROFILE_SUFFIX
-from .instance_types import lookup, unknown_type_message
 from .ownership import conflicts
 from .set_infra_id import LearnedFacts, check_infra_id, learn_from_cluster, learn_from_machinesets, spec_block
 from .yamlload import load_documents, load_file

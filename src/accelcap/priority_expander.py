@@ -38,9 +38,9 @@ from .pools import Pool
 from .toolbox import GENERATOR
 
 if t.TYPE_CHECKING:
-    from .pool_settings import PoolSettings
+    from .pool_file import PoolFile
 
-SettingsOf = t.Callable[[Pool], "PoolSettings | None"]
+SettingsOf = t.Callable[[Pool], "PoolFile | None"]
 
 NAME = "cluster-autoscaler-priority-expander"
 NAMESPACE = "openshift-machine-api"
@@ -50,7 +50,7 @@ EXPANDER = "Priority"
 RESERVED, SPOT_TIER, ON_DEMAND_TIER = 30, 20, 10
 
 
-def tier(pool: Pool, settings: PoolSettings | None = None) -> int:
+def tier(pool: Pool, settings: PoolFile | None = None) -> int:
     """The priority of a pool's MachineSet: reservation, Spot, On-Demand; by what its pool.yaml
     says when there is one (a fallback is its On-Demand half), else by the provider spec."""
     if is_fallback(pool.machineset):

@@ -3,7 +3,7 @@ facts file, ``overlays/<cluster>/facts/cluster.yaml``.
 
 The facts come from one of: ``--infra-id ID`` (the infraID alone); a saved worker MachineSet
 (``--from-machineset FILE``, the output of ``oc get machineset -o yaml``); or the live cluster
-(``--from-cluster``, through ``accelcap.cluster``: the same plus the OpenShift version). From
+(``--from-cluster``, through ``accelcap.kube_client``: the same plus the OpenShift version). From
 worker MachineSets it captures the infraID, the install-era naming of security groups and
 subnets, and the provider settings every pool copies (``spec.worker``, ``spec.subnets``:
 ``accelcap.worker``), and says on one line each what it cannot tell or does not copy. The
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import cluster
+from . import kube_client
 from .cli import entry_point, exit_codes_help, new_parser
 from .config import load_settings
 from .errors import EXIT_FINDINGS, EXIT_OK, ExternalError, InputError
@@ -94,7 +94,7 @@ _OPENSHIFT_RELEASE = re.compile(rf"({OPENSHIFT_VERSION.pattern})(\.[0-9A-Za-z.+-
 
 
 def _read(
-    live: cluster.Cluster, resource: str, name: str | None = None, namespace: str | None = None
+    live: kube_client.Cluster, resource: str, name: str | None = None, namespace: str | None = None
 ) -> tuple[dict[str, t.Any], str]:
     """The object (or List) and the call that read it, which names it in every error."""
     found = live.find_resource(resource)
@@ -107,9 +107,9 @@ def learn_from_cluster() -> LearnedFacts:
     Whatever the cluster answers is checked like a file would be; an answer that does not
     hold what it must is the cluster's failure (exit 3), named by the call that read it.
     """
-    live = cluster.connect()
+    live = kube_client.connect()
     try:
-        infrastructure, where = _read(live, *cluster.INFRASTRUCTURE)
+        infrastructure, where = _read(live, *kube_client.INFRASTRUCTURE)
         infra_id = check_infra_id(
             value_at(infrastructure, "status", "infrastructureName", where=where),
             f"{where}: .status.infrastructureName",

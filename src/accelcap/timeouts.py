@@ -12,7 +12,7 @@ call           connect    read    total    what
 ``kustomize``  -          -       30 s     one ``kustomize build`` (remote resources too)
 ``git``        -          -       30 s     one git command (capacity-diff, the repo root)
 ``kubeconform``-          -       120 s    one kubeconform run over an overlay
-``kube``       10 s       30 s    30 s     one call of a cluster's API server (accelcap.cluster)
+``kube``       10 s       30 s    30 s     one call of a cluster's API server (accelcap.kube_client)
 =============  =========  ======  =======  ===============================================
 
 ``ACCELCAP_TIMEOUTS`` overrides any of them, e.g. ``aws.total=60,http.read=30`` (seconds).

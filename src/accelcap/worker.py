@@ -29,7 +29,7 @@ from .catalog.install_naming import naming_of, tag_names
 from .catalog.machine_api import CLUSTER_LABEL, ROLE_LABELS
 from .errors import InputError
 from .identifiers import AMI_ID, AVAILABILITY_ZONE, INFRA_ID, OBJECT_NAME, REGION, with_ecma_patterns
-from .pool_settings import ZONE_ANNOTATION
+from .pool_file import ZONE_ANNOTATION
 from .yamlload import package_schema, value_at
 
 PROVIDER_PATH = "spec.template.spec.providerSpec.value"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from accelcap import generate
+from accelcap.catalog.instance_types import TABLE, unknown_type_message
 from accelcap.check import cli as check_cli
 from accelcap.errors import InputError
-from accelcap.instance_types import TABLE, unknown_type_message
 from accelcap.quotas import cli as quotas_cli
 from support import enable_inferentia, run_in_process, without_fallback
 

@@ -20,7 +20,7 @@ from accelcap.capacity_diff import PoolCapacity, PoolChange
 from accelcap.check import cli as check_cli
 from accelcap.errors import InputError
 from accelcap.facts import check_facts_document
-from accelcap.pool_settings import check_pool_document
+from accelcap.pool_file import check_pool_document
 from accelcap.quotas import cli as quotas_cli
 from accelcap.toolbox import TOOLS
 from accelcap.validate import cli as validate_cli

@@ -10,7 +10,7 @@ import pytest
 
 from accelcap.config import load_settings
 from accelcap.errors import InputError
-from accelcap.pool_settings import pools_of_build
+from accelcap.pool_file import pools_of_build
 from support import REPO, enable_inferentia
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")

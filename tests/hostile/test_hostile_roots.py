@@ -478,7 +478,7 @@ def test_the_facts_schema_and_the_identifier_agree_on_amis(ami: str) -> None:
 
 
 def test_kube_limits_come_from_the_table_and_timeout_sets_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    from accelcap.cluster import Connection
+    from accelcap.kube_client import Connection
 
     assert Connection().limits == timeouts.DEFAULTS["kube"]
     monkeypatch.setenv(timeouts.ENV, "kube.connect=1,kube.read=2,kube.total=3")

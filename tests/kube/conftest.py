@@ -10,7 +10,7 @@ Fixture API for later tests (conformance, verify-pools):
   ``<shared>/crds/**`` (OLM's, Argo CD's, machine API, GPU, NFD, KMM, Neuron, autoscaler),
   the OpenShift config CRDs of ``data/`` and the CRDs ``schema_crds`` builds for kinds the
   mirror lacks (ArgoCD, nfd.k8s-sigs.io NodeFeatureRule) installed. ``.kubeconfig`` for tools,
-  ``.admin`` (the project's read-only ``accelcap.cluster.Cluster``), ``.create_namespace``,
+  ``.admin`` (the project's read-only ``accelcap.kube_client.Cluster``), ``.create_namespace``,
   ``.apply`` / ``.apply_status`` (real writes), ``.grant`` (RBAC), ``.install_crds``,
   ``.dry_run_apply(obj, as_user=...)`` and ``.dry_run_as_controller(obj)`` (server-side
   apply, dryRun=All, fieldValidation=Strict).

@@ -7,7 +7,7 @@ writes it into ``--cert-dir``; the kubeconfig trusts it) and a kubeconfig for th
 waits for ``/readyz`` with a bounded timeout and fails with the server's last log lines.
 
 ``LocalApiServer`` has the helpers tests use to set a cluster up (these write for real,
-through the ``kubernetes`` client: the project's ``accelcap.cluster`` is read-only):
+through the ``kubernetes`` client: the project's ``accelcap.kube_client`` is read-only):
 install CRDs, create namespaces, create or server-side apply objects, grant RBAC; and to
 check objects the way Argo CD's application controller would send them: a server-side apply
 with ``dryRun=All`` and ``fieldValidation=Strict``, impersonating a service account.
@@ -36,8 +36,8 @@ from pathlib import Path
 import yaml
 from schema_crds import schema_crds
 
-from accelcap.cluster import ApiResource, Cluster, Connection, DryRun
 from accelcap.errors import InputError
+from accelcap.kube_client import ApiResource, Cluster, Connection, DryRun
 from accelcap.render import Document, RenderedOverlay
 from accelcap.validate import Validator
 from accelcap.validate.pinned import pinned_crds

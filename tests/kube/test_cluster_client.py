@@ -1,4 +1,4 @@
-"""accelcap.cluster against a real API server: reads, and every way a call can fail."""
+"""accelcap.kube_client against a real API server: reads, and every way a call can fail."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from kube_support import LocalApiServer, free_port, write_kubeconfig
 
-from accelcap import cluster, set_infra_id
+from accelcap import kube_client, set_infra_id
 from accelcap.cli import run_tool
 from accelcap.config import load_settings
 from accelcap.errors import ExternalError, InputError
@@ -24,7 +24,7 @@ FOUNDATION_DATA = Path(__file__).resolve().parents[1] / "foundation" / "data"
 
 
 def test_get_reads_objects_and_lists(openshift_cluster: LocalApiServer) -> None:
-    live = cluster.connect(openshift_cluster.connection())
+    live = kube_client.connect(openshift_cluster.connection())
     # Dumped and read back: what a tool would print is plain JSON and YAML.
     infrastructure = json.loads(json.dumps(live.get("infrastructures.config.openshift.io", "cluster")))
     assert infrastructure["status"]["infrastructureName"] == "prod-x7k2p"
@@ -93,9 +93,9 @@ def test_crd_schemas_from_cluster(
 
 
 def _refused(
-    connection: cluster.Connection, call: t.Callable[[cluster.Cluster], t.Any] = lambda c: c.get("namespaces")
+    connection: kube_client.Connection, call: t.Callable[[kube_client.Cluster], t.Any] = lambda c: c.get("namespaces")
 ) -> str:
-    with pytest.raises(ExternalError) as raised, cluster.Cluster(connection) as live:
+    with pytest.raises(ExternalError) as raised, kube_client.Cluster(connection) as live:
         call(live)
     message = f"{raised.value.where}: {raised.value.what}"
     assert "\n" not in message
@@ -107,18 +107,18 @@ def test_unreachable_server(api_server: LocalApiServer, tmp_path: Path) -> None:
     config = write_kubeconfig(
         tmp_path / "kubeconfig", f"https://127.0.0.1:{port}", api_server.workdir / "certs" / "apiserver.crt", "x"
     )
-    message = _refused(cluster.Connection(config))
+    message = _refused(kube_client.Connection(config))
     assert message.startswith(f"GET https://127.0.0.1:{port}/api:") and "cannot connect" in message
 
 
 def test_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> None:
-    message = _refused(cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token")))
+    message = _refused(kube_client.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token")))
     assert "HTTP 401 Unauthorized" in message and "log in again" in message
 
 
 def test_dry_run_credentials_refused_401(api_server: LocalApiServer, tmp_path: Path) -> None:
-    connection = cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token"))
-    namespaces = cluster.ApiResource("", "v1", "namespaces", "Namespace", namespaced=False)
+    connection = kube_client.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", "not-a-token"))
+    namespaces = kube_client.ApiResource("", "v1", "namespaces", "Namespace", namespaced=False)
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
     message = _refused(connection, lambda c: c.dry_run_create(namespace, namespaces, None, "test"))
     assert message.startswith(f"POST {api_server.url}/api/v1/namespaces: HTTP 401 Unauthorized")
@@ -127,7 +127,7 @@ def test_dry_run_credentials_refused_401(api_server: LocalApiServer, tmp_path: P
 
 def test_access_refused_403(api_server: LocalApiServer, tmp_path: Path) -> None:
     token = api_server.token_for("default", "nobody")
-    connection = cluster.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", token))
+    connection = kube_client.Connection(api_server.kubeconfig_as(tmp_path / "kubeconfig", token))
     message = _refused(connection, lambda c: c.get("infrastructures.config.openshift.io", "cluster"))
     assert "/apis/config.openshift.io/v1/infrastructures/cluster: HTTP 403 Forbidden" in message
     assert "system:serviceaccount:default:nobody" in message
@@ -141,7 +141,7 @@ def test_a_server_that_never_answers_times_out(api_server: LocalApiServer, tmp_p
         config = write_kubeconfig(
             tmp_path / "kubeconfig", f"https://127.0.0.1:{port}", api_server.workdir / "certs" / "apiserver.crt", "x"
         )
-        message = _refused(cluster.Connection(config, timeout=1.0, connect_timeout=1.0))
+        message = _refused(kube_client.Connection(config, timeout=1.0, connect_timeout=1.0))
     assert message.startswith(f"GET https://127.0.0.1:{port}/api:") and "in 1s" in message
 
 
@@ -169,8 +169,8 @@ def test_answers_that_are_not_kubernetes_objects(tmp_path: Path) -> None:
                 f"certificate-authority: {tmp_path / 'unused-ca'}", "insecure-skip-tls-verify: true"
             )
         )
-        assert "the answer is not JSON: <html>proxy login</html>" in _refused(cluster.Connection(config))
-        assert "not a Kubernetes object" in _refused(cluster.Connection(config), lambda c: c._get("/version"))
+        assert "the answer is not JSON: <html>proxy login</html>" in _refused(kube_client.Connection(config))
+        assert "not a Kubernetes object" in _refused(kube_client.Connection(config), lambda c: c._get("/version"))
     finally:
         server.shutdown()
         server.server_close()
@@ -178,13 +178,13 @@ def test_answers_that_are_not_kubernetes_objects(tmp_path: Path) -> None:
 
 def test_bad_kubeconfig_or_context_is_bad_input(api_server: LocalApiServer, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
-        cluster.Cluster(cluster.Connection(tmp_path / "missing"))  # fails before any connection
+        kube_client.Cluster(kube_client.Connection(tmp_path / "missing"))  # fails before any connection
     with pytest.raises(InputError, match="no context 'other' \\(contexts: test\\)"):
-        cluster.Cluster(cluster.Connection(api_server.kubeconfig, context="other"))
+        kube_client.Cluster(kube_client.Connection(api_server.kubeconfig, context="other"))
     broken = tmp_path / "broken"
     broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n")
     with pytest.raises(InputError):
-        cluster.Cluster(cluster.Connection(broken))
+        kube_client.Cluster(kube_client.Connection(broken))
 
 
 def test_tools_print_one_line_and_exit_3(

@@ -26,9 +26,9 @@ from pool_scene import NOW, PoolScene
 
 from accelcap.catalog.instance_types import Accelerator
 from accelcap.catalog.machine_api import FAILURE_CAUSES, failure_cause
-from accelcap.cluster import Cluster, PodWriter
 from accelcap.config import load_settings
 from accelcap.errors import InputError
+from accelcap.kube_client import Cluster, PodWriter
 from accelcap.model import render_model
 from accelcap.render import RenderedOverlay
 from accelcap.verify_pools import cli

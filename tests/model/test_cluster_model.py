@@ -14,7 +14,7 @@ from accelcap import model as model_package
 from accelcap.catalog.machine_api import ACCELERATOR_LABEL
 from accelcap.markets import FALLBACK_ANNOTATION
 from accelcap.model import ClusterModel, autoscaler_bounds, rendering_models
-from accelcap.pool_settings import POOL_ANNOTATION
+from accelcap.pool_file import POOL_ANNOTATION
 from accelcap.render import Document
 from support import REPO, mutated, one
 
@@ -123,7 +123,7 @@ def test_the_facts_are_read_once_per_cluster(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_run_reads_each_file_once_however_many_builds_share_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import accelcap.pool_settings as pool_files
+    import accelcap.pool_file as pool_files
     from accelcap.config import load_settings
 
     read: list[Path] = []

@@ -25,7 +25,7 @@ from accelcap.catalog.ec2_quotas import (
     family_quotas,
     quota_for,
 )
-from accelcap.instance_types import INSTANCE_TYPES, family_of
+from accelcap.catalog.instance_types import INSTANCE_TYPES, family_of
 from support import REPO
 
 
@@ -154,7 +154,7 @@ def test_every_family_the_docs_name_is_a_row() -> None:
     named = {family: "the issue" for family in NAMED_IN_ISSUE}
     for where, text in project_docs().items():
         named.update({family: where for family in instance_types_named_in(text)})
-    named.update({family_of(name): "accelcap.instance_types" for name in INSTANCE_TYPES})
+    named.update({family_of(name): "accelcap.catalog.instance_types" for name in INSTANCE_TYPES})
     assert {f: where for f, where in named.items() if f not in FAMILIES} == {}
     assert {"g5", "inf2", "m6i", "r5a"} <= set(named)  # the scan finds what the docs name
 

@@ -49,16 +49,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "repository",  # the kustomization graph and the kube client: no domain knowledge
         (
             "accelcap.affected",
-            "accelcap.cluster",
+            "accelcap.kube_client",
         ),
     ),
     ("render", ("accelcap.render",)),
     (
         "sources",  # the files a cluster's model is made of, read and checked
         (
-            "accelcap.instance_types",
             "accelcap.facts",
-            "accelcap.pool_settings",
+            "accelcap.pool_file",
             "accelcap.worker",
             "accelcap.infra_naming",
             "accelcap.ownership",
@@ -66,7 +65,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.markets",
         ),
     ),
-    ("model", ("accelcap.model", "accelcap.pools", "accelcap.cluster_files", "accelcap.priority_expander")),
+    ("model", ("accelcap.model", "accelcap.pools", "accelcap.generated_files", "accelcap.priority_expander")),
     (
         "tools",
         (

@@ -14,7 +14,7 @@ from ..catalog import kinds
 from ..catalog.machine_api import AUTOSCALING_GROUP, MACHINE_GROUP
 from ..facts import ClusterFacts
 from ..model import ClusterModel, ScaledMachineSet
-from ..pool_settings import PoolSettings
+from ..pool_file import PoolFile
 from ..render import MANUAL_BUILD, Document, FollowedApplication
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -84,7 +84,7 @@ class LintContext:
     validation: list[Document]
     by_kind: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
     #: The pool.yaml of each pool, by the Pool's name.
-    pool_settings: dict[str, PoolSettings] = field(default_factory=dict)
+    pool_settings: dict[str, PoolFile] = field(default_factory=dict)
     #: ``followed`` by the id of the Application document (``followed_of``).
     followed_by: dict[int, list[FollowedApplication]] = field(default_factory=dict)
 
@@ -116,7 +116,7 @@ class LintContext:
     def of_kind(self, group: str, kind: str) -> list[Document]:
         return self.by_kind.get((group, kind), [])
 
-    def settings_of(self, pool: ScaledMachineSet) -> PoolSettings | None:
+    def settings_of(self, pool: ScaledMachineSet) -> PoolFile | None:
         """The pool.yaml the pool's MachineSet was filled from (its ``accel-capacity.io/pool``)."""
         return self.overlay.file_of(pool)
 

@@ -40,7 +40,7 @@ def render_docs(rules: list[Rule] | None = None) -> str:
         "depends on the unchecked part (`[cannot check, blocking]`, `blocking: true`).",
         "",
         "A pool's kind (GPU, Neuron, ordinary) always comes from its instance family",
-        "(`accelcap.instance_types.accelerator_of`; the family prefixes are in `docs/catalog.md`), never",
+        "(`accelcap.catalog.instance_types.accelerator_of`; the family prefixes are in `docs/catalog.md`), never",
         "from its labels.",
         "",
         "## Silencing a rule on one object",

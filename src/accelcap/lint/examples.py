@@ -20,7 +20,7 @@ An example is a description and a sequence of changes, declared as data:
 - ``Remote(file, field, value)``: a kustomization of the overlay names remote content;
 - ``Facts(field=value)`` / ``NoFacts()``: change or drop the cluster's facts;
   ``Worker(path, value)`` sets a value inside the facts' worker settings (``spec.worker``);
-- ``PoolYaml(field=value)``: change what the first pool.yaml says (``PoolSettings`` fields),
+- ``PoolYaml(field=value)``: change what the first pool.yaml says (``PoolFile`` fields),
   as if edited without what kustomize fills from it; pair it with ``Set`` changes to have both.
 
 In names and string values, ``{infraID}`` and ``{cluster}`` stand for the facts' infraID and
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from ..catalog.gitops import IN_CLUSTER_SERVER, SYNC_VERBS
 from ..catalog.operators import NEURON_SCHEDULER_IMAGES, OLM_PACKAGES
 from ..model import ClusterModel
-from ..pool_settings import PoolSettings
+from ..pool_file import PoolFile
 from ..render import Document, RemoteReference
 from ..yamlload import pointer_step
 from .context import SYNC_OPTIONS, SYNC_WAVE
@@ -241,10 +241,10 @@ class PoolYaml:
 
     def apply(self, overlay: ClusterModel) -> None:
         local = overlay.overlay.local_config
-        index = next((i for i, c in enumerate(local) if isinstance(c, PoolSettings)), None)
+        index = next((i for i, c in enumerate(local) if isinstance(c, PoolFile)), None)
         if index is None:
             raise LookupError(f"example: {overlay.name} has no pool.yaml to change")
-        local[index] = dataclasses.replace(t.cast(PoolSettings, local[index]), **self.changes)
+        local[index] = dataclasses.replace(t.cast(PoolFile, local[index]), **self.changes)
 
 
 Change = Set | Remove | Append | Drop | Add | Copy | Detach | Remote | Facts | NoFacts | Worker | PoolYaml

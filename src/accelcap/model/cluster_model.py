@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import Settings, load_settings
 from ..facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_facts_file
-from ..pool_settings import PoolReader, PoolSettings
+from ..pool_file import PoolFile, PoolReader
 from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay, resolve_targets
 from ..render import rendering_targets as _rendering_targets
 from ..staleness import require_current
@@ -69,9 +69,9 @@ class ClusterModel:
         return self.overlay.of_kind(*kinds)
 
     @property
-    def pool_files(self) -> list[PoolSettings]:
+    def pool_files(self) -> list[PoolFile]:
         """The pool.yaml of every pool the overlay's builds read."""
-        return [c for c in self.overlay.local_config if isinstance(c, PoolSettings)]
+        return [c for c in self.overlay.local_config if isinstance(c, PoolFile)]
 
     @property
     def machinesets(self) -> list[ScaledMachineSet]:
@@ -93,7 +93,7 @@ class ClusterModel:
     def pool(self, name: str) -> Pool | None:
         return next((p for p in self.pools if p.name == name), None)
 
-    def file_of(self, machineset: ScaledMachineSet) -> PoolSettings | None:
+    def file_of(self, machineset: ScaledMachineSet) -> PoolFile | None:
         """The pool.yaml a MachineSet was filled from (its ``accel-capacity.io/pool``)."""
         return next((f for f in self.pool_files if f.name == machineset.pool_name), None)
 

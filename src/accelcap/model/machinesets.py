@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..catalog.instance_types import Accelerator, accelerator_of, lookup
 from ..catalog.machine_api import AUTOSCALING_GROUP, MACHINE_GROUP
-from ..pool_settings import POOL_ANNOTATION
+from ..pool_file import POOL_ANNOTATION
 from ..render import Document
 
 

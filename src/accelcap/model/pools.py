@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..catalog.instance_types import Accelerator, lookup
 from ..catalog.machine_api import ACCELERATOR_LABEL
-from ..pool_settings import PoolSettings
+from ..pool_file import PoolFile
 from .machinesets import ScaledMachineSet
 
 
@@ -65,7 +65,7 @@ class Pool:
 
     name: str
     #: Its pool.yaml; None for MachineSets written by hand (no ``accel-capacity.io/pool``).
-    file: PoolSettings | None
+    file: PoolFile | None
     #: Its MachineSets in render order (the first is the pool's own; others are fallbacks).
     machinesets: tuple[ScaledMachineSet, ...]
     #: GPUs of each ``cluster-api/accelerator`` type its MachineSets add to the limits.
@@ -78,7 +78,7 @@ class Pool:
         return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
 
 
-def join_pools(machinesets: t.Sequence[ScaledMachineSet], files: t.Sequence[PoolSettings]) -> list[Pool]:
+def join_pools(machinesets: t.Sequence[ScaledMachineSet], files: t.Sequence[PoolFile]) -> list[Pool]:
     """Every pool: one per pool.yaml (in file order; with no MachineSet when none was filled
     from it), then one per MachineSet that names no pool.yaml, in render order."""
     by_pool: dict[str, list[ScaledMachineSet]] = defaultdict(list)

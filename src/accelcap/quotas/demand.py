@@ -1,7 +1,7 @@
 """What the cluster's pools can launch at most: vCPUs per quota class and market.
 
 Pure functions over ``accelcap.model.ScaledMachineSet``; the vCPUs per instance type come from the
-caller (EC2's DescribeInstanceTypes in a real check, ``accelcap.instance_types`` in
+caller (EC2's DescribeInstanceTypes in a real check, ``accelcap.catalog.instance_types`` in
 ``--plan``), so both paths add up the same way.
 """
 

@@ -1,7 +1,7 @@
 """The quota plan: what a rendered cluster's pools draw at their maximum, without AWS.
 
 ``verify-quotas --plan`` and ``tools/check`` print it; the vCPUs per instance type come from
-``accelcap.instance_types`` (a type missing there is bad input), so nothing is asked of AWS
+``accelcap.catalog.instance_types`` (a type missing there is bad input), so nothing is asked of AWS
 and nothing is compared with a quota.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from ..catalog.instance_types import lookup, require
 from ..facts import ClusterFacts
-from ..instance_types import lookup, require
 from ..model import ClusterModel
 from ..report import Finding
 from .demand import PoolPlan, plan_pools, pool_demands
@@ -34,7 +34,7 @@ class QuotaPlan:
 
 
 def offline_vcpus(plans: t.Sequence[PoolPlan], overlay: str) -> dict[str, int]:
-    """vCPUs from ``accelcap.instance_types``; a type missing there is exit 2."""
+    """vCPUs from ``accelcap.catalog.instance_types``; a type missing there is exit 2."""
     why = "--plan cannot size it; without --plan, EC2 is asked"
     return {plan.instance_type: require(plan.instance_type, f"{overlay}: {plan.ref}", why).vcpus for plan in plans}
 

@@ -20,7 +20,7 @@ if t.TYPE_CHECKING:
 class LocalConfig(t.Protocol):
     """An object a build reads that kustomize never emits (a pool's ``pool.yaml``): read and
     checked before kustomize runs by the reader the caller hands the build cache
-    (``accelcap.model`` hands ``accelcap.pool_settings.pools_of_build``)."""
+    (``accelcap.model`` hands ``accelcap.pool_file.pools_of_build``)."""
 
     @property
     def name(self) -> str: ...

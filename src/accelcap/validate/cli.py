@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import cluster
+from .. import kube_client
 from ..cli import add_format_option, add_paths_argument, entry_point, exit_codes_help, new_parser
 from ..config import MIRROR_ENV, MIRROR_SETTING, load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"identity Argo CD applies Application-synced objects as (default {server.DEFAULT_AS}); "
         "the rest go as the kubeconfig's user",
     )  # fmt: skip
-    cluster.add_connection_options(live)
+    kube_client.add_connection_options(live)
     return parser
 
 
@@ -110,7 +110,7 @@ def execute_server(args: argparse.Namespace) -> int:
     rendered = render_models(args.paths, settings, cluster=args.cluster, changed=args.changed)
     if len(rendered) != 1:
         raise InputError("--server", f"checks one cluster at a time: name its overlay ({len(rendered)} targets given)")
-    options = server.ServerOptions(cluster.connection_from(args), args.as_user)
+    options = server.ServerOptions(kube_client.connection_from(args), args.as_user)
     outcome, live = server.check_overlay(rendered[0], options)
     objects = len(rendered[0].documents)
     summary = server.server_summary(outcome, live, options, objects, [rendered[0].name])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import cluster
+from .. import kube_client
 from ..cli import entry_point, new_parser
 from ..config import Settings, load_settings
 from ..errors import EXIT_OK, ExternalError, InputError
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--from-cluster", action="store_true", help="SOURCEs are CRD names to read from the cluster")
     mode.add_argument("--pinned", action="store_true", help="every file pinned in accelcap/validate/crds.yaml")
-    cluster.add_connection_options(parser)
+    kube_client.add_connection_options(parser)
     parser.add_argument(
         "--output-dir", "-o", type=Path, metavar="DIR", help="where to write (default: the generated-schemas cache)"
     )
@@ -72,12 +72,12 @@ def _read_source(source: str, settings: Settings) -> tuple[bytes, str]:
     return read_bytes(path, source), settings.relative(path)
 
 
-def _from_cluster(name: str, connection: cluster.Connection) -> list[ConvertedSchema]:
+def _from_cluster(name: str, connection: kube_client.Connection) -> list[ConvertedSchema]:
     """The schemas of CRD ``name`` as the cluster serves it; an answer that is not a CRD is
     the cluster's failure (exit 3), named by the call."""
     # Checked in full before it reaches the API as part of a path: "--kubeconfig=x" is no CRD name.
     CRD_NAME.check(name, "--from-cluster")
-    live = cluster.connect(connection)
+    live = kube_client.connect(connection)
     resource = live.find_resource("customresourcedefinitions.apiextensions.k8s.io")
     where = f"GET {live.server}{resource.path(name)}"
     answer = live.get(resource, name)
@@ -97,7 +97,7 @@ def convert_sources(args: argparse.Namespace, settings: Settings) -> list[Conver
     converted: list[ConvertedSchema] = []
     for source in args.sources:
         if args.from_cluster:
-            converted += _from_cluster(source, cluster.connection_from(args))
+            converted += _from_cluster(source, kube_client.connection_from(args))
             continue
         data, where = _read_source(source, settings)
         converted += convert_documents(load_documents(data, where), where)

@@ -30,9 +30,9 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ..cluster import Cluster, Connection, require_infrastructure
 from ..errors import InputError
 from ..facts import require_infra_id
+from ..kube_client import Cluster, Connection, require_infrastructure
 from ..model import ClusterModel
 from ..render import Document
 from .builtin_engine import Outcome, finding

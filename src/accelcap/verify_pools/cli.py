@@ -7,7 +7,7 @@ import sys
 import textwrap
 import typing as t
 
-from .. import cluster
+from .. import kube_client
 from ..cli import add_format_option, entry_point, new_parser
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workload-timeout", type=_positive, default=WORKLOAD_TIMEOUT_SECONDS, metavar="SECONDS",
         help=f"how long to wait for each validation pod (default {WORKLOAD_TIMEOUT_SECONDS:g})",
     )  # fmt: skip
-    cluster.add_connection_options(parser)
+    kube_client.add_connection_options(parser)
     add_format_option(parser, FORMATS)
     return parser
 
@@ -114,14 +114,14 @@ def execute(args: argparse.Namespace) -> int:
     settings = load_settings()
     facts = load_facts(args.cluster, settings)
     infra_id = require_infra_id(facts, settings)
-    connection = cluster.connection_from(args)
+    connection = kube_client.connection_from(args)
     # The facts parsed above are the model's: parsed once.
     with build_cache(settings) as builds:
         rendered = ClusterModel(render_overlay(facts.path.parent.parent, settings, cache=builds), facts)
     expectation = expect(rendered)
     pools = selected_pools(expectation, args.pool)
-    with cluster.Cluster(connection) as live_cluster:
-        infrastructure = cluster.require_infrastructure(live_cluster, infra_id, f"the facts of {rendered.name}")
+    with kube_client.Cluster(connection) as live_cluster:
+        infrastructure = kube_client.require_infrastructure(live_cluster, infra_id, f"the facts of {rendered.name}")
         context = ClusterContext(expectation, Live(live_cluster), Options(args.require_nodes))
         results = cluster_results(context)
         workload = Workload(live_cluster, args.workload_timeout, sys.stderr, TOOL) if args.workload else None

@@ -1,4 +1,4 @@
-"""The live cluster as the checks read it: through ``accelcap.cluster`` (read-only), each
+"""The live cluster as the checks read it: through ``accelcap.kube_client`` (read-only), each
 object and each list read once, on first use.
 
 A kind the cluster does not serve (no Machine API, no GPU Operator yet) raises ``NotServed``,
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ..cluster import ApiResource, Cluster
 from ..errors import ExternalError
+from ..kube_client import ApiResource, Cluster
 
 
 class NotServed(Exception):

@@ -13,7 +13,7 @@ out, failed, Ctrl-C, SIGTERM or SIGHUP. Proofs: the CUDA sample's log says ``Tes
 (NVIDIA's "Running a Sample GPU Application"); ``neuron-ls --json-output`` lists as many
 devices as the pod asked for (the Neuron Helm chart's own test, which checks ``jq length``).
 
-Writes go through ``accelcap.cluster.PodWriter`` only: one Pod, created and deleted.
+Writes go through ``accelcap.kube_client.PodWriter`` only: one Pod, created and deleted.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import time
 import typing as t
 
 from ..catalog.instance_types import Accelerator
-from ..cluster import Cluster, PodWriter
 from ..errors import ExternalError, InputError
+from ..kube_client import Cluster, PodWriter
 from ..pod_policy import restricted_problems
 from .checks import WORKLOAD
 from .checks.context import PoolContext

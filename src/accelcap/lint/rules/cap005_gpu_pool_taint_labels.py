@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ...catalog.instance_types import Accelerator
+from ...catalog.instance_types import Accelerator, lookup
 from ...catalog.machine_api import ACCELERATOR_LABEL
-from ...instance_types import lookup
 from ..context import LintContext
 from ..examples import PoolYaml, Remove, Set, example
 from ..provider import PROVIDER
@@ -24,7 +23,7 @@ LABELS_PATH = "/spec/template/spec/metadata/labels"
     what=f"""A pool whose instance family is a GPU family (g*, p*) has the taint `{GPU_TAINT_KEY}`
     with effect `NoSchedule`, the node label `{GPU_ROLE_LABEL}` and the node label
     `{ACCELERATOR_LABEL}`, whose value is the project's label for the instance type
-    (`accelcap.instance_types`). The pool's kind comes from the instance type, never from labels,
+    (`accelcap.catalog.instance_types`). The pool's kind comes from the instance type, never from labels,
     so removing a label cannot make a GPU pool look ordinary. AMD GPU families (g4ad) are
     reported: nothing in this repository installs their driver.""",
     why=f"""Without the taint, ordinary pods fill expensive GPU nodes; without the role label,

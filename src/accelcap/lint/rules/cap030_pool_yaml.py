@@ -7,7 +7,7 @@ import typing as t
 from ...catalog.machine_api import ACCELERATOR_LABEL
 from ...markets import is_fallback, purchase_option
 from ...model import ScaledMachineSet, autoscaler_bounds
-from ...pool_settings import POOL_ANNOTATION, PoolSettings, fallback_settings
+from ...pool_file import POOL_ANNOTATION, PoolFile, fallback_settings
 from ...yamlload import value_at
 from ..context import LintContext
 from ..examples import Example, PoolYaml, Remove, Set, example
@@ -83,7 +83,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
             )
 
 
-def _compare(pool: ScaledMachineSet, settings: PoolSettings) -> t.Iterator[Violation]:
+def _compare(pool: ScaledMachineSet, settings: PoolFile) -> t.Iterator[Violation]:
     says = f"{settings.file} says"
     machineset = pool.machineset
     if pool.instance_type != settings.instance_type:
@@ -115,7 +115,7 @@ def _compare(pool: ScaledMachineSet, settings: PoolSettings) -> t.Iterator[Viola
     yield from _scaling(pool, settings, says)
 
 
-def _scaling(pool: ScaledMachineSet, settings: PoolSettings, says: str) -> t.Iterator[Violation]:
+def _scaling(pool: ScaledMachineSet, settings: PoolFile, says: str) -> t.Iterator[Violation]:
     if settings.autoscaled:
         if pool.autoscaler is None:
             yield Violation(

@@ -8,7 +8,7 @@ import typing as t
 from ...catalog.capacity_blocks import CAPACITY_BLOCK_TYPES
 from ...catalog.capacity_blocks import SOURCE as CAPACITY_BLOCK_SOURCE
 from ...markets import CAPACITY_BLOCK, WEBHOOK, is_fallback, reservation_of, webhook_errors
-from ...pool_settings import PoolSettings
+from ...pool_file import PoolFile
 from ...pools import Pool
 from ..context import LintContext
 from ..examples import PoolYaml, Set, example
@@ -77,7 +77,7 @@ def check(context: LintContext) -> t.Iterator[Violation]:
         yield from _fallback(settings, primaries, fallbacks)
 
 
-def _reservation(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
+def _reservation(pool: Pool, settings: PoolFile) -> t.Iterator[Violation]:
     have = reservation_of(pool.provider)
     if have != settings.capacity_reservation_id:
         yield Violation(
@@ -95,7 +95,7 @@ def _reservation(pool: Pool, settings: PoolSettings) -> t.Iterator[Violation]:
         )
 
 
-def _fallback(settings: PoolSettings, primaries: list[Pool], fallbacks: list[Pool]) -> t.Iterator[Violation]:
+def _fallback(settings: PoolFile, primaries: list[Pool], fallbacks: list[Pool]) -> t.Iterator[Violation]:
     if settings.fallback is None:
         for pool in fallbacks:
             yield Violation(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...instance_types import lookup, unknown_type_message
+from ...catalog.instance_types import lookup, unknown_type_message
 from ..context import LintContext
 from ..examples import PoolYaml, Set, example
 from ..provider import PROVIDER

@@ -43,7 +43,7 @@ _POOL_LINE = re.compile(r"^kind:[ \t]*Pool[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
-class PoolSettings:
+class PoolFile:
     """One pool.yaml, checked: the settings a platform engineer edits for one pool."""
 
     name: str
@@ -107,14 +107,14 @@ def check_pool_document(document: dict[str, t.Any], where: str) -> None:
         raise InputError(where, f"spec: minReplicas {spec['minReplicas']} is above maxReplicas {spec['maxReplicas']}")
 
 
-def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> PoolSettings:
+def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> PoolFile:
     where = settings.relative(file)
     check_pool_document(document, where)
     name = document["metadata"]["name"]
     if name != file.parent.name:
         raise InputError(where, f"metadata/name is {name!r} but the pool's directory is {file.parent.name!r}")
     spec = document["spec"]
-    return PoolSettings(
+    return PoolFile(
         name=name,
         zone=spec["zone"],
         instance_type=spec["instanceType"],
@@ -131,7 +131,7 @@ def _pool_of(document: dict[str, t.Any], file: Path, settings: Settings) -> Pool
     )
 
 
-def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolSettings]:
+def pools_of_build(directory: Path, settings: Settings | None = None, load: Loader = load_single) -> list[PoolFile]:
     """Every Pool object the build at ``directory`` reads, checked; ``load`` reads each
     kustomization file."""
     return PoolReader()(directory, settings or load_settings(), load)
@@ -148,16 +148,16 @@ class PoolReader:
     def __init__(self) -> None:
         self._graph: KustomizationGraph | None = None
         #: What each file holds: its Pool objects, or the error that refuses it.
-        self._files: dict[Path, list[PoolSettings] | InputError] = {}
+        self._files: dict[Path, list[PoolFile] | InputError] = {}
 
-    def __call__(self, directory: Path, settings: Settings, load: Loader) -> list[PoolSettings]:
+    def __call__(self, directory: Path, settings: Settings, load: Loader) -> list[PoolFile]:
         if self._graph is None:
             # The files kustomize loads as resources, through the one kustomization walker;
             # kustomize itself reports a path that does not exist.
             self._graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
         return [pool for file in sorted(self._graph.files(directory)) for pool in self._pools_in(file, settings)]
 
-    def _pools_in(self, file: Path, settings: Settings) -> list[PoolSettings]:
+    def _pools_in(self, file: Path, settings: Settings) -> list[PoolFile]:
         found = self._files.get(file)
         if found is None:
             try:
@@ -170,7 +170,7 @@ class PoolReader:
         return found
 
 
-def _read_pools(file: Path, settings: Settings) -> list[PoolSettings]:
+def _read_pools(file: Path, settings: Settings) -> list[PoolFile]:
     """The Pool objects of one file a build loads (none in a kustomization or a directory)."""
     if file.name in KUSTOMIZATION_NAMES or not file.is_file():
         return []
@@ -184,7 +184,7 @@ def _read_pools(file: Path, settings: Settings) -> list[PoolSettings]:
     ]
 
 
-def fallback_settings(settings: PoolSettings) -> PoolSettings:
+def fallback_settings(settings: PoolFile) -> PoolFile:
     """What a pool's fallback MachineSet must be: the pool.yaml with the fallback's market and
     bounds (0..fallbackMaxReplicas) and no reservation; everything else is the pool's own."""
     return dataclasses.replace(

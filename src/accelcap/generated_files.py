@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .affected import cluster_roots, kustomization_file
+from .catalog.instance_types import unknown_type_message
 from .config import Settings
 from .errors import InputError
 from .facts import facts_path, load_facts
-from .instance_types import unknown_type_message
 from .model import ClusterModel, GpuLimit, rendering_models
 from .priority_expander import FILE as PRIORITY_EXPANDER_FILE
 from .priority_expander import configmap_text, priorities

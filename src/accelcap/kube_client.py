@@ -271,7 +271,7 @@ class Cluster:
         through ``Cluster`` (``PodWriter`` is the one narrow write, apart).
         """
         if method != "GET" and not (method in ("PATCH", "POST") and ("dryRun", "All") in query):
-            raise AssertionError(f"accelcap.cluster is read-only: {method} {path} without dryRun=All")
+            raise AssertionError(f"accelcap.kube_client is read-only: {method} {path} without dryRun=All")
         return self._json(method, path, query, body, headers)
 
     def _json(
