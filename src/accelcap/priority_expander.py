@@ -34,7 +34,7 @@ import typing as t
 import yaml
 
 from .markets import CAPACITY_BLOCK, SPOT, is_fallback, purchase_option, reservation_of
-from .pools import Pool
+from .model.machinesets import ScaledMachineSet as Pool
 from .toolbox import GENERATOR
 
 if t.TYPE_CHECKING:

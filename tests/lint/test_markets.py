@@ -16,8 +16,8 @@ from accelcap.errors import InputError
 from accelcap.lint.engine import lint_overlay
 from accelcap.markets import purchase_option, webhook_errors
 from accelcap.model import ClusterModel, render_model
+from accelcap.model import find_machinesets as find_pools
 from accelcap.pool_file import check_pool_document
-from accelcap.pools import find_pools
 from accelcap.render import RenderedOverlay
 from support import PROD_POOL, codes, one
 

@@ -8,7 +8,7 @@ import yaml
 
 from accelcap.lint.engine import lint_overlay
 from accelcap.lint.examples import Example, Set, apply
-from accelcap.pools import find_pools
+from accelcap.model import find_machinesets as find_pools
 from accelcap.priority_expander import (
     NAME,
     BadPriorities,

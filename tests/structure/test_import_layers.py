@@ -65,7 +65,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.markets",
         ),
     ),
-    ("model", ("accelcap.model", "accelcap.pools", "accelcap.generated_files", "accelcap.priority_expander")),
+    ("model", ("accelcap.model", "accelcap.generated_files", "accelcap.priority_expander")),
     (
         "tools",
         (
@@ -202,4 +202,3 @@ def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], cycle: list[s
 
 def test_the_layer_check_sees_an_upward_import() -> None:
     assert layer_of("accelcap.render.builds") < layer_of("accelcap.facts")
-    assert layer_of("accelcap.catalog.docs") < layer_of("accelcap.pools")

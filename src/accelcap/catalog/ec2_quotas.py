@@ -18,7 +18,7 @@ How the table is built, and why it is a table:
 - Instances launched into a Capacity Reservation (an ODCR, or a Capacity Block for ML, which EC2
   delivers as a targeted Capacity Reservation: EC2 User Guide, "Work with Capacity Blocks") run
   On-Demand and draw on the family's On-Demand quota, which counts reserved capacity even when
-  unused (EC2 User Guide, "On-Demand Instance quotas"); ``accelcap.pools.market_of`` reads such a
+  unused (EC2 User Guide, "On-Demand Instance quotas"); ``accelcap.model.machinesets.market_of`` reads such a
   MachineSet as on-demand, and ``accelcap.quotas.offerings`` checks the reservation itself.
 - Every family is a row of its own (``FAMILIES``) that says where AWS lists it. Nothing is
   matched by prefix or first letter: that is how p5 Spot was once checked against the P4/P3/P2

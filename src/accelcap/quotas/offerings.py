@@ -22,7 +22,7 @@ Which quota reservation-backed instances draw on: instances launched into a Capa
 Reservation, Capacity Blocks included (delivered as targeted Capacity Reservations, EC2 User
 Guide "Work with Capacity Blocks"), run On-Demand, and the On-Demand quotas count reserved
 capacity even unused (EC2 User Guide, "On-Demand Instance quotas"): the family's On-Demand quota
-(``accelcap.catalog.ec2_quotas``), as ``accelcap.pools.market_of`` reads such a MachineSet.
+(``accelcap.catalog.ec2_quotas``), as ``accelcap.model.machinesets.market_of`` reads such a MachineSet.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import botocore.exceptions
 
 from ..errors import InputError
 from ..markets import CAPACITY_BLOCK, SPOT, purchase_option, reservation_of
-from ..pools import Pool
+from ..model import ScaledMachineSet as Pool
 from ..report import Check, Finding
 from .aws import AwsAccount, nonsense, records, translate
 

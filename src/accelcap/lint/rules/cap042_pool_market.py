@@ -8,8 +8,8 @@ import typing as t
 from ...catalog.capacity_blocks import CAPACITY_BLOCK_TYPES
 from ...catalog.capacity_blocks import SOURCE as CAPACITY_BLOCK_SOURCE
 from ...markets import CAPACITY_BLOCK, WEBHOOK, is_fallback, reservation_of, webhook_errors
+from ...model import ScaledMachineSet as Pool
 from ...pool_file import PoolFile
-from ...pools import Pool
 from ..context import LintContext
 from ..examples import PoolYaml, Set, example
 from ..provider import PROVIDER

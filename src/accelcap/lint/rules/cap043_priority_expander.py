@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typing as t
 
+from ...catalog.machine_api import AUTOSCALING_GROUP
 from ...markets import is_fallback
-from ...pools import AUTOSCALING_GROUP, Pool
+from ...model import ScaledMachineSet as Pool
 from ...priority_expander import (
     FILE,
     KEY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ...pools import AUTOSCALING_GROUP
+from ...catalog.machine_api import AUTOSCALING_GROUP
 from ...priority_expander import EXPANDER, FILE, NAME, NAMESPACE
 from ..context import LintContext
 from ..examples import Drop, Remove, Set, example
