@@ -362,17 +362,16 @@ def execute(args: argparse.Namespace) -> int:
         )
     if args.base == WORKTREE:
         raise InputError(".", "BASE must be a revision; the working tree can only be HEAD")
+    # Said once the report stands: an error is then the one line on standard error.
+    warning = None
     if args.head == WORKTREE:
         left_out = untracked(repo)
         if left_out:
-            print(
-                f"{TOOL}: warning: untracked, so not in the diff (git add them): {', '.join(left_out)}", file=sys.stderr
-            )
+            warning = f"untracked, so not in the diff (git add them): {', '.join(left_out)}"
     elif is_dirty(repo):
-        print(
-            f"{TOOL}: warning: the working tree has uncommitted changes, which neither {args.base} nor {args.head} "
-            f"holds; `tools/{TOOL} {args.base}` compares {args.base} with the working tree",
-            file=sys.stderr,
+        warning = (
+            f"the working tree has uncommitted changes, which neither {args.base} nor {args.head} "
+            f"holds; `tools/{TOOL} {args.base}` compares {args.base} with the working tree"
         )
     with tempfile.TemporaryDirectory(prefix="capacity-diff-") as scratch:
         base_tree = export_revision(repo, args.base, Path(scratch) / "base")
@@ -383,6 +382,8 @@ def execute(args: argparse.Namespace) -> int:
         base, head = capacities(base_tree), capacities(head_tree)
     changes, classes = compare(base.pools, head.pools)
     costs = cost_report(changes, price_book(args.prices, args.profile))
+    if warning is not None:
+        print(f"{TOOL}: warning: {warning}", file=sys.stderr)
     write_output(args.format, output(Report(changes, classes, compare_gpu_limits(base, head), costs)), sys.stdout)
     return EXIT_OK
 

@@ -16,16 +16,18 @@ from argocd_world import ArgoCDWorld, GitRepository, World, status_of
 
 from accelcap.config import load_settings
 from accelcap.lint.engine import lint_overlay
-from accelcap.render import render_overlay
+from accelcap.model import render_model
 
-CONFIGMAP = """\
+#: A kind no AppProject of the bootstrap admits (ConfigMap is admitted: the priority expander).
+SERVICE = """\
 apiVersion: v1
-kind: ConfigMap
+kind: Service
 metadata:
   name: not-in-the-project
   namespace: nvidia-gpu-operator
-data:
-  key: value
+spec:
+  ports:
+    - port: 8080
 """
 NFD_RULE = """\
   - apiGroups:
@@ -45,9 +47,9 @@ class Mutant:
 
     def apply(self, repository: GitRepository) -> None:
         if self.rule == "CAP018":
-            (repository.path / "base/operators/gpu-operator/configmap.yaml").write_text(CONFIGMAP)
+            (repository.path / "base/operators/gpu-operator/service.yaml").write_text(SERVICE)
             repository.edit(
-                "base/operators/gpu-operator/kustomization.yaml", "resources:\n", "resources:\n  - configmap.yaml\n"
+                "base/operators/gpu-operator/kustomization.yaml", "resources:\n", "resources:\n  - service.yaml\n"
             )
         elif self.rule == "CAP019":
             repository.edit("base/bootstrap/controller-rbac.yaml", NFD_RULE, "")
@@ -55,13 +57,13 @@ class Mutant:
 
 
 MUTANTS = (
-    Mutant("CAP018", "prod-operators syncs a ConfigMap its project does not admit", ("not permitted in project",)),
+    Mutant("CAP018", "prod-operators syncs a Service its project does not admit", ("not permitted in project",)),
     Mutant("CAP019", "the bootstrap's ClusterRole lacks NodeFeatureDiscovery", ("forbidden", "nodefeaturediscoveries")),
 )
 
 
 def lint_codes(repository: GitRepository) -> set[str]:
-    overlay = render_overlay(repository.path / "overlays" / "prod", load_settings(repository.path))
+    overlay = render_model(repository.path / "overlays" / "prod", load_settings(repository.path))
     return {finding.code for finding in lint_overlay(overlay)}
 
 

@@ -173,7 +173,8 @@ def test_what_the_cluster_changes_stays_and_git_changes_follow(argocd_world: Wor
 
         # maxReplicas 2 -> 4, committed with the GPU limits the pre-commit hook regenerates.
         world.repository.edit(f"{POOL_DIRECTORY}/pool.yaml", "maxReplicas: 2 ", "maxReplicas: 4 ")
-        world.repository.edit("overlays/prod/capacity/gpu-limits.yaml", "max: 2", "max: 4")
+        # 4 Spot nodes and the 2 of the On-Demand fallback, one GPU each
+        world.repository.edit("overlays/prod/capacity/gpu-limits.yaml", "max: 4", "max: 6")
         revision = world.repository.commit("gpu-us-west-2a: maxReplicas 4")
 
         def followed() -> bool:
@@ -182,7 +183,7 @@ def test_what_the_cluster_changes_stays_and_git_changes_follow(argocd_world: Wor
             app = world.application("prod-capacity") or {}
             return (
                 autoscaler.get("spec", {}).get("maxReplicas") == 4
-                and limits.get("gpus", [{}])[0].get("max") == 4
+                and limits.get("gpus", [{}])[0].get("max") == 6
                 and app.get("status", {}).get("sync", {}).get("revision") == revision
             )
 

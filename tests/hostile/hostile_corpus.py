@@ -1817,7 +1817,8 @@ def files_cases() -> list[Case]:
             ("prod", "--infra-id", "ocp-blue-9q8w7"),
             _expect(0),
             setup=_crlf_facts,
-            outputs=(FACTS,),
+            # The pools' names follow the infraID: the generated files that name them follow too.
+            outputs=(FACTS, "overlays/prod/capacity/gpu-limits.yaml", "overlays/prod/capacity/priority-expander.yaml"),
             verify=_kept_crlf,
         ),
         Case(

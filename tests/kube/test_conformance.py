@@ -115,7 +115,7 @@ def test_mutant_the_bootstrap_rbac_removed(
     """Without the bootstrap's ClusterRole and binding, the controller has only OpenShift
     GitOps' defaults: the kinds the bootstrap grants are Forbidden, MachineSets are not."""
     mutant = copy.deepcopy(runs["prod"].rendered)
-    mutant.documents = [d for d in mutant.documents if d.kind not in ("ClusterRole", "ClusterRoleBinding")]
+    mutant.documents[:] = [d for d in mutant.documents if d.kind not in ("ClusterRole", "ClusterRoleBinding")]
     with new_api_server("no-rbac") as server:
         report = run_suite(server, mutant)
     refused = _refusals(report)

@@ -93,7 +93,12 @@ def commit_with_hooks(day: Day, message: str) -> str:
 
 
 def pools(report: str) -> list[tuple[str, str, str]]:
-    return [(p["pool"], p["change"], p["detail"]) for p in json.loads(report)["summary"]["pools"]]
+    """The MachineSets a change moved (prod's On-Demand fallback keeps its own maximum)."""
+    return [
+        (p["pool"], p["change"], p["detail"])
+        for p in json.loads(report)["summary"]["pools"]
+        if p["change"] != "unchanged"
+    ]
 
 
 def test_a_newcomers_first_day(day: Day) -> None:
@@ -105,7 +110,8 @@ def test_a_newcomers_first_day(day: Day) -> None:
     day.ok(".venv/bin/pre-commit", "install")
     day.edit(POOL, "maxReplicas: 2 ", "maxReplicas: 4 ")
     commit_with_hooks(day, "prod: allow 4 GPU nodes")
-    assert "max: 4" in (day.root / "overlays/prod/capacity/gpu-limits.yaml").read_text()
+    # 4 Spot nodes and the 2 of the On-Demand fallback, one GPU each
+    assert "max: 6" in (day.root / "overlays/prod/capacity/gpu-limits.yaml").read_text()
     assert day.ok("git", "status", "--porcelain") == ""
 
     # The change against its parent, and the working tree against the commit: nothing yet.
@@ -139,8 +145,8 @@ def test_a_newcomers_first_day(day: Day) -> None:
     worktree = day.run("tools/capacity-diff", "HEAD", "--format", "json")
     assert (worktree.returncode, worktree.stderr) == (0, "")
     assert pools(worktree.stdout) == [
-        ("prod-x7k2p-gpu-us-west-2a", "unchanged", ""),
         ("prod-x7k2p-gpu-us-west-2b", "added", "zone us-west-2b, maxReplicas 4"),
+        ("prod-x7k2p-gpu-us-west-2b-ondemand", "added", "zone us-west-2b, maxReplicas 2"),
     ]
     assert "check: ok" in day.ok("tools/check", "prod")
     commit_with_hooks(day, "prod: a GPU pool in us-west-2b")
