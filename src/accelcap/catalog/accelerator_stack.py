@@ -25,8 +25,8 @@ SOURCES = (
     ),
     (
         "awslabs/operator-for-ai-chips-on-aws internal/controllers/device_config_reconciler.go (handleKMMModule: the KMM "
-        "Module is named as the DeviceConfig, in its namespace; no DeviceConfig status is written yet: '[TODO] add "
-        "status handling') and internal/kmmmodule/kmmmodule.go (getNodeSelector: spec.selector, else "
+        "Module is named as the DeviceConfig, in its namespace; no DeviceConfig status is written yet, its "
+        "status handling is left for later) and internal/kmmmodule/kmmmodule.go (getNodeSelector: spec.selector, else "
         "feature.node.kubernetes.io/pci-1d0f.present=true)"
     ),
     (
