@@ -58,6 +58,15 @@ def test_check_reports_one_finding_and_runs_every_other_check(repo_copy: Path) -
     assert [row["class"] for row in plan["rows"]] == ["Inf"]
 
 
+def test_a_pool_and_its_on_demand_fallback_are_one_finding(repo_copy: Path) -> None:
+    # prod's pool has `fallback: OnDemand`: two MachineSets of one pool.yaml, one finding.
+    _set_type(repo_copy, "g5.2xlarge", "g5.3xlarge")
+    result = run_in_process(check_cli, "prod", "--format", "json", "--skip", "quota-plan")
+    assert result.code == 1, result.err
+    findings = [f for f in json.loads(result.out)["findings"] if f["code"] == "CAP048"]
+    assert [f["message"] for f in findings] == [unknown_type_message("g5.3xlarge")], findings
+
+
 def test_check_text_has_every_summary(repo_copy: Path) -> None:
     without_fallback(repo_copy)  # one MachineSet, so one finding
     _set_type(repo_copy, "g5.2xlarge", "g5.3xlarge")

@@ -35,6 +35,13 @@ from ..rule import Violation, rule
     ),
 )
 def check(context: LintContext) -> t.Iterator[Violation]:
-    for pool in context.pools:
-        if pool.instance_type is not None and lookup(pool.instance_type) is None:
-            yield Violation(unknown_type_message(pool.instance_type), pool.machineset, f"{PROVIDER}/instanceType")
+    # A pool with an On-Demand fallback renders two MachineSets of one type: one finding per
+    # pool (the first MachineSet), as the person fixes one pool.yaml.
+    reported: set[tuple[str, str]] = set()
+    for machineset in context.pools:
+        instance_type = machineset.instance_type
+        if instance_type is None or lookup(instance_type) is not None:
+            continue
+        if (machineset.pool_name, instance_type) not in reported:
+            reported.add((machineset.pool_name, instance_type))
+            yield Violation(unknown_type_message(instance_type), machineset.machineset, f"{PROVIDER}/instanceType")
