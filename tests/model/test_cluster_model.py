@@ -12,10 +12,11 @@ import pytest
 
 from accelcap import model as model_package
 from accelcap.catalog.machine_api import ACCELERATOR_LABEL
+from accelcap.config import load_settings
 from accelcap.markets import FALLBACK_ANNOTATION
-from accelcap.model import ClusterModel, autoscaler_bounds, rendering_models
+from accelcap.model import ClusterModel, autoscaler_bounds, build_cache, rendering_models
 from accelcap.pool_file import POOL_ANNOTATION
-from accelcap.render import Document
+from accelcap.render import Document, render_overlay
 from support import REPO, mutated, one
 
 POOL = "gpu-us-west-2a"
@@ -143,3 +144,17 @@ def test_a_run_reads_each_file_once_however_many_builds_share_it(monkeypatch: py
     before = len(read)
     assert reader(capacity, settings, pool_files.load_single) == first
     assert len(read) == before  # nothing read again
+
+
+def test_a_render_that_read_no_pool_file_is_no_model() -> None:
+    # render_overlay with its own BuildCache reads no pool.yaml: a model of it would see no pool
+    # file and say nothing. It is refused where it is made.
+    settings = load_settings(REPO)
+    rendered = render_overlay(REPO / "overlays" / "prod", settings)
+    assert rendered.local_config_unread and not rendered.local_config
+    with pytest.raises(ValueError, match="rendered without reading its pool files"):
+        ClusterModel(rendered, None)
+    with build_cache(settings) as builds:
+        read = render_overlay(REPO / "overlays" / "prod", settings, cache=builds)
+    assert not read.local_config_unread and read.local_config
+    assert ClusterModel(read, None).pool_files

@@ -38,6 +38,15 @@ class ClusterModel:
     facts: ClusterFacts | None
     _views: dict[str, tuple[tuple[int, ...], t.Any]] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # A model without its pool files would judge every pool as if it had no pool.yaml, and
+        # say nothing about it: a programming error, refused where it is made.
+        if self.overlay.local_config_unread:
+            raise ValueError(
+                f"{self.overlay.name}: rendered without reading its pool files; render it with "
+                "accelcap.model.render_model, or with a BuildCache from accelcap.model.build_cache"
+            )
+
     def _view(self, name: str, compute: t.Callable[[], t.Any]) -> t.Any:
         key = (*map(id, self.overlay.documents), -1, *map(id, self.overlay.local_config))
         kept = self._views.get(name)

@@ -220,7 +220,9 @@ def render_overlay(
     manual = [d / MANUAL_BUILD for d in beside if kustomization_file(d / MANUAL_BUILD) is not None]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]
-    return RenderedOverlay(path, name, documents, applications, builds.remote, list(builds.pools.values()))
+    return RenderedOverlay(
+        path, name, documents, applications, builds.remote, list(builds.pools.values()), cache.read_local is None
+    )
 
 
 #: Overlays rendered at once per build slot: an overlay waits for one level of its builds at a

@@ -132,6 +132,9 @@ class RenderedOverlay:
     remote_references: list[RemoteReference] = field(default_factory=list)
     #: The local-config objects (pool.yaml) every build of the overlay read, one per name.
     local_config: list[LocalConfig] = field(default_factory=list)
+    #: Rendered from a directory by builds that read no local config (a ``BuildCache`` without
+    #: ``read_local``): ``local_config`` is empty because nobody looked, not because there is none.
+    local_config_unread: bool = False
 
     def of_kind(self, *kinds: str) -> list[Document]:
         return [d for d in self.documents if d.kind in kinds]
