@@ -64,6 +64,8 @@ CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
 #: see several reconciles of an unchanged Application within seconds.
 RESYNC_SECONDS = 5
 START_SECONDS = 60
+#: How often a wait asks again (each poll is a few GETs on loopback).
+POLL_SECONDS = 0.25
 
 
 class HarnessError(Exception):
@@ -192,7 +194,7 @@ class ArgoCDWorld:
             found = probe()
             if found:
                 return found
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
         raise AssertionError(f"not within {seconds:g}s: {what}\n{self.describe()}")
 
     def wait_settled(self, *names: str, seconds: float = 120) -> None:
@@ -339,8 +341,11 @@ def start_world(
     redis = redis_server()
     if shutil.which("git") is None:
         raise HarnessError("git is not on PATH: Argo CD's repo-server needs it")
+    phases = Phases(workdir / "start-phases.txt")
     repository = make_repository(workdir / "repository", inferentia=inferentia)
+    phases.done("the tree under test committed")
     with start_api_server(kube["etcd"], kube["kube-apiserver"], workdir / "kube") as server:
+        phases.done("etcd and the API server ready")
         # One batch: every CRD created, then one wait for all to be established.
         server.install_crd_documents(
             [
@@ -349,6 +354,7 @@ def start_world(
                   for c in schema_crds(shared_dir()) if c["spec"]["group"] == "argoproj.io"),
             ]
         )  # fmt: skip
+        phases.done("CRDs established")
         for namespace in NAMESPACES:
             server.create_namespace(namespace)
         setup_controller_identity(server)
@@ -361,6 +367,7 @@ def start_world(
         token = server.token_for(INSTANCE_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT)
         kubeconfig = server.kubeconfig_as(workdir / "controller.kubeconfig", token, "controller")
         world = ArgoCDWorld(server, repository, workdir, argocd["argocd"], argocd["kustomize"])
+        phases.done("namespaces, the controller's identity, argocd-cm")
         try:
             tmp = workdir / "tmp"
             tmp.mkdir()
@@ -376,6 +383,7 @@ def start_world(
                 env,
             )
             _wait_port(world, "redis", redis_port)
+            phases.done("redis listening")
             world.spawn(
                 "repo-server",
                 [str(world.argocd), "--address", "127.0.0.1", "--port", str(repo_port),
@@ -389,6 +397,7 @@ def start_world(
                 {**env, "ARGOCD_BINARY_NAME": "argocd-repo-server"},
             )  # fmt: skip
             _wait_port(world, "repo-server", repo_port)
+            phases.done("repo-server listening")
             world.spawn(
                 "controller",
                 [str(world.argocd), "--kubeconfig", str(kubeconfig), "--namespace", INSTANCE_NAMESPACE,
@@ -402,9 +411,25 @@ def start_world(
                 {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller", "ARGOCD_FAKE_IN_CLUSTER": "true",
                  "KUBECONFIG": str(kubeconfig)},
             )  # fmt: skip
+            phases.done("controller started")
             yield world
         finally:
             world.stop()
+
+
+@dataclass
+class Phases:
+    """How long each step of a world's start took, written to ``path`` as it goes (seconds per
+    line): where the time of a world goes, for docs/validate.md's figures."""
+
+    path: Path
+    last: float = field(default_factory=time.monotonic)
+
+    def done(self, what: str) -> None:
+        now = time.monotonic()
+        with self.path.open("a") as out:
+            out.write(f"{now - self.last:6.2f}s {what}\n")
+        self.last = now
 
 
 def application_settled(app: dict[str, t.Any] | None) -> bool:
@@ -428,7 +453,8 @@ def status_of(app: dict[str, t.Any] | None) -> tuple[str | None, str | None]:
 
 
 def watch_waves(operators: FakeOperators) -> None:
-    """Record when Argo CD first said prod-operators is Healthy (``("healthy", "prod-operators")``)
+    """Record when Argo CD first said prod-operators is Healthy (``("healthy", "prod-operators")``),
+    when the root created the Application prod-capacity (``("exists", "Application prod-capacity")``)
     and when the first object of prod-capacity appeared (``("exists", "prod-capacity object")``):
     the watcher runs in the fake operators' loop, every ``fake_operators.POLL_SECONDS``."""
     server = operators.server
@@ -438,6 +464,8 @@ def watch_waves(operators: FakeOperators) -> None:
         app = server.admin.find(resource, "prod-operators", INSTANCE_NAMESPACE) if resource else None
         if status_of(app)[1] == "Healthy":
             operators.mark("healthy", "prod-operators")
+        if resource and server.admin.find(resource, "prod-capacity", INSTANCE_NAMESPACE):
+            operators.mark("exists", "Application prod-capacity")
         for api_version, kind in (MACHINE_SET, MACHINE_AUTOSCALER, CLUSTER_AUTOSCALER):
             found = server.admin.resource_for(api_version, kind)
             if found is not None and server.admin.get(found)["items"]:

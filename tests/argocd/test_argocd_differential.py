@@ -10,18 +10,20 @@ CAP036 (a bootstrap ClusterRoleBinding for someone else than the controller). Th
 issue 20, which lint refuses with CAP040, is test_argocd_sync.py's old-bootstrap test.
 
 Mutants share a world where their refusals land on different Applications and cannot hide one
-another. The root's waves stop at a wave-0 Application that is not Healthy, so a refusal on
-prod-operators (CAP018, CAP019, CAP036: each makes its sync fail) hides anything wave 1 would
-show, and two refusals on prod-operators hide each other (the first failure is all it reports).
-Hence:
+another. The root's waves stop at a wave-0 Application that is not Healthy, so with the health
+check in place a refusal on prod-operators hides whatever wave 1 would show. Both worlds therefore
+carry CAP020's mutant (the bootstrap's ArgoCD without the Application health check): the root then
+creates prod-capacity although prod-operators is refused, which is CAP020's prediction (with the
+check, the root would stop at wave 0), and wave 1 can show its own refusal. Two refusals on one
+Application would hide each other (its first failure is all it reports), and CAP036's binding
+takes the controller's role away from every Application, so:
 
-- CAP020 + CAP018 + CAP022: without the Application health check the root does not wait, so
-  prod-capacity starts although prod-operators is refused (CAP018); that is CAP020's prediction
-  and, with the check, the root would stop at wave 0. prod-capacity then syncs, and Argo CD
-  reverts the AMI the MCO writes (CAP022);
-- CAP019 + CAP032: prod-operators forbidden, and a new wave-0 Application naming `default`,
-  refused by the locked project on its own;
-- CAP036 alone (its binding takes the controller's role from every Application).
+- CAP020, CAP036 (prod-operators: forbidden), CAP018 (a Service in prod-capacity: not permitted
+  in the project, which Argo CD checks before it applies anything, so the missing role cannot
+  hide it) and CAP032 (a new wave-0 Application naming `default`: refused by the locked project
+  before any sync);
+- CAP020, CAP019 (prod-operators: forbidden on NodeFeatureDiscovery) and CAP022 (prod-capacity,
+  which the role still lets sync: Argo CD reverts the AMI the MCO writes).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from argocd_world import MACHINE_SET, ArgoCDWorld, GitRepository, World, watch_waves
+from argocd_world import MACHINE_SET, ArgoCDWorld, GitRepository, World, status_of, watch_waves
 from fake_operators import FakeOperators
 
 from accelcap.catalog.gitops import CONTROLLER_SERVICE_ACCOUNT, INSTANCE_NAMESPACE
@@ -43,7 +45,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: not-in-the-project
-  namespace: nvidia-gpu-operator
+  namespace: openshift-machine-api
 spec:
   ports:
     - port: 8080
@@ -101,8 +103,8 @@ REFUSAL_SECONDS = 240
 
 
 def cap018(repository: GitRepository) -> None:
-    (repository.path / "base/operators/gpu-operator/service.yaml").write_text(SERVICE)
-    repository.edit("base/operators/gpu-operator/kustomization.yaml", "resources:\n", "resources:\n  - service.yaml\n")
+    (repository.path / "overlays/prod/capacity/service.yaml").write_text(SERVICE)
+    repository.edit("overlays/prod/capacity/kustomization.yaml", "resources:\n", "resources:\n  - service.yaml\n")
 
 
 def cap019(repository: GitRepository) -> None:
@@ -137,8 +139,8 @@ def cap036(repository: GitRepository) -> None:
     repository.edit("base/bootstrap/controller-rbac.yaml", CONTROLLER_BINDING, OTHER_BINDING)
 
 
-#: (world, fake operators, mutant) -> None.
-Judge = t.Callable[[ArgoCDWorld, FakeOperators, "Mutant"], None]
+#: (world, fake operators, mutant) -> what Argo CD said or did.
+Judge = t.Callable[[ArgoCDWorld, FakeOperators, "Mutant"], str]
 
 
 @dataclass(frozen=True)
@@ -165,37 +167,41 @@ def refusal_of(world: ArgoCDWorld, name: str) -> str:
 def refuses(application: str, *words: str) -> Judge:
     """Argo CD refuses ``application`` with a message that holds every one of ``words``."""
 
-    def judge(world: ArgoCDWorld, _: FakeOperators, mutant: Mutant) -> None:
+    def judge(world: ArgoCDWorld, _: FakeOperators, mutant: Mutant) -> str:
         def refused() -> str | None:
             said = refusal_of(world, application)
             return said if all(word in said for word in words) else None
 
-        world.wait_for(
-            f"{mutant.rule}: Argo CD refuses {mutant.description} (lint does), on {application} saying {words}",
-            refused,
-            REFUSAL_SECONDS,
+        return str(
+            world.wait_for(
+                f"{mutant.rule}: Argo CD refuses {mutant.description} (lint does), on {application} saying {words}",
+                refused,
+                REFUSAL_SECONDS,
+            )
         )
 
     return judge
 
 
-def starts_capacity_before_operators(world: ArgoCDWorld, operators: FakeOperators, mutant: Mutant) -> None:
-    """A prod-capacity object exists while prod-operators is not Healthy (the watcher of
-    ``watch_waves`` records both; it runs from before the bootstrap)."""
+def starts_capacity_before_operators(world: ArgoCDWorld, operators: FakeOperators, mutant: Mutant) -> str:
+    """The root creates prod-capacity (wave 1) while prod-operators (wave 0) is not Healthy: the
+    watcher of ``watch_waves`` records both, from before the bootstrap."""
     events = operators.events
+    created = ("exists", "Application prod-capacity")
     world.wait_for(
         f"{mutant.rule}: the root starts prod-capacity without waiting for prod-operators ({mutant.description})",
-        lambda: ("exists", "prod-capacity object") in events,
+        lambda: created in events,
         REFUSAL_SECONDS,
     )
     healthy = events.get(("healthy", "prod-operators"))
-    assert healthy is None or healthy > events[("exists", "prod-capacity object")], (
-        f"{mutant.rule}: prod-operators was Healthy before the first prod-capacity object, so the root's wait is not "
-        f"what this world shows ({mutant.description})"
+    assert healthy is None or healthy > events[created], (
+        f"{mutant.rule}: prod-operators was Healthy before the root created prod-capacity, so this world does not "
+        f"show whether the root waits ({mutant.description})"
     )
+    return f"the root created prod-capacity while prod-operators was {status_of(world.application('prod-operators'))}"
 
 
-def reverts_the_mco(world: ArgoCDWorld, _: FakeOperators, mutant: Mutant) -> None:
+def reverts_the_mco(world: ArgoCDWorld, _: FakeOperators, mutant: Mutant) -> str:
     """Argo CD (self-heal) reverts the AMI the MCO writes."""
     world.wait_settled("prod-capacity", seconds=REFUSAL_SECONDS)
     machineset = world.get(*MACHINE_SET, POOL, POOL_NAMESPACE) or {}
@@ -213,11 +219,12 @@ def reverts_the_mco(world: ArgoCDWorld, _: FakeOperators, mutant: Mutant) -> Non
 
     world.wait_for(f"{mutant.rule}: Argo CD reverts the MCO's AMI ({mutant.description}; lint predicts it)",
                    reverted, REFUSAL_SECONDS)  # fmt: skip
+    return f"the AMI {provider['ami']} written, reverted to {git_ami}"
 
 
 CAP018 = Mutant(
-    "CAP018", "prod-operators syncs a Service its project does not admit", cap018,
-    refuses("prod-operators", "not permitted in project"),
+    "CAP018", "prod-capacity syncs a Service its project does not admit", cap018,
+    refuses("prod-capacity", "not permitted in project"),
 )  # fmt: skip
 CAP019 = Mutant(
     "CAP019", "the bootstrap's ClusterRole lacks NodeFeatureDiscovery", cap019,
@@ -257,16 +264,13 @@ def lint_and_argocd_agree(argocd_world: World, *mutants: Mutant) -> None:
             assert mutant.rule in codes, f"{mutant.rule}: lint does not refuse {mutant.description}"
         world.bootstrap()
         for mutant in mutants:
-            mutant.judge(world, operators, mutant)
+            # Shown with the test's output (pytest -rP, or on a failure): what Argo CD said.
+            print(f"{mutant.rule}: {mutant.judge(world, operators, mutant)}")
 
 
-def test_cap020_cap018_cap022(argocd_world: World) -> None:
-    lint_and_argocd_agree(argocd_world, CAP020, CAP018, CAP022)
+def test_cap020_cap036_cap018_cap032(argocd_world: World) -> None:
+    lint_and_argocd_agree(argocd_world, CAP020, CAP036, CAP018, CAP032)
 
 
-def test_cap019_cap032(argocd_world: World) -> None:
-    lint_and_argocd_agree(argocd_world, CAP019, CAP032)
-
-
-def test_cap036(argocd_world: World) -> None:
-    lint_and_argocd_agree(argocd_world, CAP036)
+def test_cap020_cap019_cap022(argocd_world: World) -> None:
+    lint_and_argocd_agree(argocd_world, CAP020, CAP019, CAP022)

@@ -187,7 +187,9 @@ def test_the_old_bootstrap_starts_capacity_before_the_operators(argocd_world: Wo
     """argo-cd#6708 on the real controller: with the Application check alone (today's main before
     the fix), prod-capacity starts while the operands are not ready. The guard: should Argo CD
     ever count Missing resources by itself, this fails and the checks can be revisited."""
-    with argocd_world(operand_delay=OPERAND_DELAY) as (world, operators):
+    # The pools start within seconds of the Subscriptions; 6 s of operand delay leaves that a
+    # margin on a loaded machine (3 s did: ~4 s between the first MachineSet and the last operand).
+    with argocd_world(operand_delay=6.0) as (world, operators):
         (world.repository.path / "base/bootstrap/argocd-application-health.yaml").write_text(OLD_HEALTH_CHECKS)
         world.repository.commit("the bootstrap before issue 20")
         watch_waves(operators)
