@@ -62,7 +62,7 @@ MACHINE_AUTOSCALER = ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler")
 CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
 #: Applications are reconciled this often (OpenShift GitOps: 180 s); short so that the tests
 #: see several reconciles of an unchanged Application within seconds.
-RESYNC_SECONDS = 5
+RESYNC_SECONDS = 3
 START_SECONDS = 60
 #: How often a wait asks again (each poll is a few GETs on loopback).
 POLL_SECONDS = 0.25
