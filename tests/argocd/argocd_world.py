@@ -60,8 +60,9 @@ APPLICATION = ("argoproj.io/v1alpha1", "Application")
 MACHINE_SET = ("machine.openshift.io/v1beta1", "MachineSet")
 MACHINE_AUTOSCALER = ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler")
 CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
-#: Applications are reconciled this often (OpenShift GitOps: 180 s); short so that the tests
-#: see several reconciles of an unchanged Application within seconds.
+#: Applications are reconciled this often (OpenShift GitOps: 180 s), and the repo-server trusts a
+#: branch's resolved revision as long (a real install keeps the two equal): Argo CD's behaviour on
+#: a short clock, so that the tests see several reconciles, and a commit, within seconds.
 RESYNC_SECONDS = 3
 START_SECONDS = 60
 #: How often a wait asks again (each poll is a few GETs on loopback).

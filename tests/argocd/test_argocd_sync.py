@@ -24,9 +24,9 @@ NAMESPACE = "openshift-machine-api"
 OPERANDS = ("NodeFeatureDiscovery/nfd-instance", "ClusterPolicy/gpu-cluster-policy")
 #: What a cold first sync may take on 2 shared cores (a wait polls; it ends as soon as it holds).
 SYNC_SECONDS = 300
-#: Seconds from an operand's creation to its ready status (the fake operators): long enough that
-#: a gate which did not wait for the operands shows (the old bootstrap starts the pools within
-#: it), short because every second of it is a second of each first sync.
+#: Seconds from an operand's creation to its ready status (the fake operators) in the story: a
+#: gate that did not wait for the operands would start the pools within it; short, because every
+#: second of it is a second of the first sync.
 OPERAND_DELAY = 3.0
 
 #: base/bootstrap/argocd-application-health.yaml before the fix: the Application check alone,
