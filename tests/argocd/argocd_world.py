@@ -26,6 +26,7 @@ step 3 the root Application.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import argocd_binaries  # noqa: F401  (puts tests/kube on sys.path)
+import yaml
+from fake_operators import FakeOperators
 from kube_support import DATA, LocalApiServer, free_port, service_account_user, start_api_server
 from schema_crds import schema_crds
 
@@ -54,10 +57,16 @@ from support import copy_repository, enable_inferentia, shared_dir
 REPO_URL = "https://github.com/example-org/accelerator-capacity.git"
 BOOTSTRAP_LABEL = "accel-capacity.io/bootstrap"
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
-#: Applications are reconciled this often (OpenShift GitOps: 180 s); short so that the tests
-#: see several reconciles of an unchanged Application within seconds.
-RESYNC_SECONDS = 5
+MACHINE_SET = ("machine.openshift.io/v1beta1", "MachineSet")
+MACHINE_AUTOSCALER = ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler")
+CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
+#: Applications are reconciled this often (OpenShift GitOps: 180 s), and the repo-server trusts a
+#: branch's resolved revision as long (a real install keeps the two equal): Argo CD's behaviour on
+#: a short clock, so that the tests see several reconciles, and a commit, within seconds.
+RESYNC_SECONDS = 3
 START_SECONDS = 60
+#: How often a wait asks again (each poll is a few GETs on loopback).
+POLL_SECONDS = 0.25
 
 
 class HarnessError(Exception):
@@ -89,6 +98,14 @@ def base_crd_files() -> list[Path]:
         DATA / "machine-crds.yaml",
         *argocd_crd_files(),
     ]
+
+
+@functools.cache
+def base_crd_documents() -> list[tuple[str, t.Any]]:
+    """(file, document) of ``base_crd_files``, parsed once per process with libyaml: 1.7 MB of
+    CRDs, 2.4 s with the pure-Python loader on the development machine, 0.3 s with libyaml."""
+    return [(str(path), document) for path in base_crd_files()
+            for document in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)]  # fmt: skip
 
 
 def redis_server() -> str:
@@ -178,8 +195,24 @@ class ArgoCDWorld:
             found = probe()
             if found:
                 return found
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
         raise AssertionError(f"not within {seconds:g}s: {what}\n{self.describe()}")
+
+    def wait_settled(self, *names: str, seconds: float = 120) -> None:
+        """Wait until each Application has settled after its sync, before a test edits live objects.
+
+        Synced and Healthy is not enough: right after a first sync the controller may still start
+        a second, partial auto-sync from a comparison taken before the sync finished, and with
+        RespectIgnoreDifferences it normalises the target with that stale live state, undoing an
+        edit made in between. Settled: Synced and Healthy, the last operation Succeeded, no
+        operation pending, and a reconcile (``status.reconciledAt``) after the operation finished
+        (``operationState.finishedAt``) that still says Synced.
+        """
+
+        def settled() -> bool:
+            return all(application_settled(self.application(name)) for name in names)
+
+        self.wait_for(f"{', '.join(names)} settled (Synced, Healthy, reconciled after the sync)", settled, seconds)
 
     def check_running(self) -> None:
         for name, process in zip(self.logs, self.processes, strict=False):
@@ -309,14 +342,20 @@ def start_world(
     redis = redis_server()
     if shutil.which("git") is None:
         raise HarnessError("git is not on PATH: Argo CD's repo-server needs it")
+    phases = Phases(workdir / "start-phases.txt")
     repository = make_repository(workdir / "repository", inferentia=inferentia)
+    phases.done("the tree under test committed")
     with start_api_server(kube["etcd"], kube["kube-apiserver"], workdir / "kube") as server:
-        server.install_crds(base_crd_files())
+        phases.done("etcd and the API server ready")
+        # One batch: every CRD created, then one wait for all to be established.
         server.install_crd_documents(
-            (f"built from the schema of {c['spec']['names']['kind']}", c)
-            for c in schema_crds(shared_dir())
-            if c["spec"]["group"] == "argoproj.io"
-        )
+            [
+                *base_crd_documents(),
+                *((f"built from the schema of {c['spec']['names']['kind']}", c)
+                  for c in schema_crds(shared_dir()) if c["spec"]["group"] == "argoproj.io"),
+            ]
+        )  # fmt: skip
+        phases.done("CRDs established")
         for namespace in NAMESPACES:
             server.create_namespace(namespace)
         setup_controller_identity(server)
@@ -329,6 +368,7 @@ def start_world(
         token = server.token_for(INSTANCE_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT)
         kubeconfig = server.kubeconfig_as(workdir / "controller.kubeconfig", token, "controller")
         world = ArgoCDWorld(server, repository, workdir, argocd["argocd"], argocd["kustomize"])
+        phases.done("namespaces, the controller's identity, argocd-cm")
         try:
             tmp = workdir / "tmp"
             tmp.mkdir()
@@ -344,14 +384,21 @@ def start_world(
                 env,
             )
             _wait_port(world, "redis", redis_port)
+            phases.done("redis listening")
             world.spawn(
                 "repo-server",
                 [str(world.argocd), "--address", "127.0.0.1", "--port", str(repo_port),
                  "--metrics-address", "127.0.0.1", "--metrics-port", str(free_port()), "--disable-tls",
-                 "--redis", f"127.0.0.1:{redis_port}", "--loglevel", "info"],
+                 "--redis", f"127.0.0.1:{redis_port}", "--loglevel", "info",
+                 # How long the repo-server trusts a branch's resolved revision. Its default is
+                 # ARGOCD_RECONCILIATION_TIMEOUT (3 min; reposerver/cache/cache.go), which a real
+                 # install sets for the controller's --app-resync too: the two clocks stay equal
+                 # here, or a commit would wait 3 min for the repo-server to see it.
+                 "--revision-cache-expiration", f"{RESYNC_SECONDS}s"],
                 {**env, "ARGOCD_BINARY_NAME": "argocd-repo-server"},
             )  # fmt: skip
             _wait_port(world, "repo-server", repo_port)
+            phases.done("repo-server listening")
             world.spawn(
                 "controller",
                 [str(world.argocd), "--kubeconfig", str(kubeconfig), "--namespace", INSTANCE_NAMESPACE,
@@ -365,15 +412,67 @@ def start_world(
                 {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller", "ARGOCD_FAKE_IN_CLUSTER": "true",
                  "KUBECONFIG": str(kubeconfig)},
             )  # fmt: skip
+            phases.done("controller started")
             yield world
         finally:
             world.stop()
+
+
+@dataclass
+class Phases:
+    """How long each step of a world's start took, written to ``path`` as it goes (seconds per
+    line): where the time of a world goes, for docs/validate.md's figures."""
+
+    path: Path
+    last: float = field(default_factory=time.monotonic)
+
+    def done(self, what: str) -> None:
+        now = time.monotonic()
+        with self.path.open("a") as out:
+            out.write(f"{now - self.last:6.2f}s {what}\n")
+        self.last = now
+
+
+def application_settled(app: dict[str, t.Any] | None) -> bool:
+    """``ArgoCDWorld.wait_settled``'s test on one Application as Argo CD wrote it."""
+    status = (app or {}).get("status") or {}
+    operation = status.get("operationState") or {}
+    finished, reconciled = operation.get("finishedAt"), status.get("reconciledAt")
+    return (
+        status_of(app) == ("Synced", "Healthy")
+        and operation.get("phase") == "Succeeded"
+        and not (app or {}).get("operation")
+        # RFC 3339 in UTC with whole seconds: the strings order as the times do.
+        and bool(finished and reconciled and reconciled > finished)
+    )
 
 
 def status_of(app: dict[str, t.Any] | None) -> tuple[str | None, str | None]:
     """(sync status, health status) of an Application as Argo CD wrote them."""
     status = (app or {}).get("status") or {}
     return (status.get("sync") or {}).get("status"), (status.get("health") or {}).get("status")
+
+
+def watch_waves(operators: FakeOperators) -> None:
+    """Record when Argo CD first said prod-operators is Healthy (``("healthy", "prod-operators")``),
+    when the root created the Application prod-capacity (``("exists", "Application prod-capacity")``)
+    and when the first object of prod-capacity appeared (``("exists", "prod-capacity object")``):
+    the watcher runs in the fake operators' loop, every ``fake_operators.POLL_SECONDS``."""
+    server = operators.server
+
+    def watch() -> None:
+        resource = server.admin.resource_for(*APPLICATION)
+        app = server.admin.find(resource, "prod-operators", INSTANCE_NAMESPACE) if resource else None
+        if status_of(app)[1] == "Healthy":
+            operators.mark("healthy", "prod-operators")
+        if resource and server.admin.find(resource, "prod-capacity", INSTANCE_NAMESPACE):
+            operators.mark("exists", "Application prod-capacity")
+        for api_version, kind in (MACHINE_SET, MACHINE_AUTOSCALER, CLUSTER_AUTOSCALER):
+            found = server.admin.resource_for(api_version, kind)
+            if found is not None and server.admin.get(found)["items"]:
+                operators.mark("exists", "prod-capacity object")
+
+    operators.watchers["waves"] = watch
 
 
 #: ``with argocd_world(inferentia=..., operand_delay=...) as (world, operators)`` (conftest).

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import typing as t
 
-from argocd_world import APPLICATION, ArgoCDWorld, World, status_of
+from argocd_world import (
+    CLUSTER_AUTOSCALER,
+    MACHINE_AUTOSCALER,
+    MACHINE_SET,
+    ArgoCDWorld,
+    World,
+    status_of,
+    watch_waves,
+)
 from fake_operators import FakeOperators
 
-from accelcap.catalog.gitops import INSTANCE_NAMESPACE
-
-MACHINE_SET = ("machine.openshift.io/v1beta1", "MachineSet")
-MACHINE_AUTOSCALER = ("autoscaling.openshift.io/v1beta1", "MachineAutoscaler")
-CLUSTER_AUTOSCALER = ("autoscaling.openshift.io/v1", "ClusterAutoscaler")
 POOL = "prod-x7k2p-gpu-us-west-2a"
 POOL_DIRECTORY = "overlays/prod/capacity/gpu-us-west-2a"
+NAMESPACE = "openshift-machine-api"
 OPERANDS = ("NodeFeatureDiscovery/nfd-instance", "ClusterPolicy/gpu-cluster-policy")
 #: What a cold first sync may take on 2 shared cores (a wait polls; it ends as soon as it holds).
 SYNC_SECONDS = 300
+#: Seconds from an operand's creation to its ready status (the fake operators) in the story: a
+#: gate that did not wait for the operands would start the pools within it; short, because every
+#: second of it is a second of the first sync.
+OPERAND_DELAY = 3.0
 
 #: base/bootstrap/argocd-application-health.yaml before the fix: the Application check alone,
 #: which passed on a child's own health (and that skipped whatever was Missing).
@@ -54,24 +62,6 @@ def synced_and_healthy(world: ArgoCDWorld, *names: str) -> t.Callable[[], bool]:
     return probe
 
 
-def watch_waves(operators: FakeOperators) -> None:
-    """Record when Argo CD first said prod-operators is Healthy and when the first object of
-    prod-capacity appeared (the watcher runs in the fake operators' loop, every 0.25 s)."""
-    server = operators.server
-
-    def watch() -> None:
-        resource = server.admin.resource_for(*APPLICATION)
-        app = server.admin.find(resource, "prod-operators", INSTANCE_NAMESPACE) if resource else None
-        if status_of(app)[1] == "Healthy":
-            operators.mark("healthy", "prod-operators")
-        for api_version, kind in (MACHINE_SET, MACHINE_AUTOSCALER, CLUSTER_AUTOSCALER):
-            found = server.admin.resource_for(api_version, kind)
-            if found is not None and server.admin.get(found)["items"]:
-                operators.mark("exists", "prod-capacity object")
-
-    operators.watchers["waves"] = watch
-
-
 def wave_times(operators: FakeOperators) -> tuple[float, float, float]:
     """(operands ready, prod-operators first Healthy, first prod-capacity object) in monotonic time."""
     events = operators.events
@@ -95,29 +85,110 @@ def reconciles(world: ArgoCDWorld, name: str, count: int) -> None:
     world.wait_for(f"{count} reconciles of {name}", probe, seconds=120)
 
 
-def test_bootstrap_syncs_operators_before_capacity(argocd_world: World) -> None:
-    with argocd_world(operand_delay=6.0) as (world, operators):
+APPLICATIONS = ("prod-root", "prod-operators", "prod-capacity", "prod-neuron-operators", "prod-inferentia-capacity")
+
+
+def test_bootstrap_waves_then_what_the_cluster_and_git_change(argocd_world: World) -> None:
+    """One story on one world, as a cluster lives it (prod with Inferentia on): the bootstrap
+    syncs in wave order; the autoscaler's and the MCO's edits stay; a commit raising maxReplicas
+    follows; a pool removed from Git is not pruned. Each step's messages name the step."""
+    with argocd_world(inferentia=True, operand_delay=OPERAND_DELAY) as (world, operators):
         watch_waves(operators)
         world.bootstrap()
         world.wait_for(
-            "prod-root, prod-operators and prod-capacity Synced and Healthy",
-            synced_and_healthy(world, "prod-root", "prod-operators", "prod-capacity"),
+            f"bootstrap: {', '.join(APPLICATIONS)} Synced and Healthy",
+            synced_and_healthy(world, *APPLICATIONS),
             SYNC_SECONDS,
         )
         ready, healthy, first_capacity = wave_times(operators)
-        assert healthy >= ready, f"Argo CD said prod-operators Healthy {ready - healthy:.1f}s before its operands were"
+        assert healthy >= ready, (
+            f"wave order: Argo CD said prod-operators Healthy {ready - healthy:.1f}s before its operands were"
+        )
         assert first_capacity > healthy, (
-            f"a prod-capacity object existed {healthy - first_capacity:.1f}s before prod-operators was Healthy"
+            f"wave order: a prod-capacity object existed {healthy - first_capacity:.1f}s before prod-operators was"
+            " Healthy"
         )
         root = world.application("prod-root") or {}
-        assert (root["status"].get("operationState") or {}).get("phase") == "Succeeded", root["status"]
-        assert not [c for c in root["status"].get("conditions") or [] if c["type"].endswith("Error")]
+        assert (root["status"].get("operationState") or {}).get("phase") == "Succeeded", (
+            f"bootstrap: prod-root's sync did not succeed: {root['status']}"
+        )
+        assert not [c for c in root["status"].get("conditions") or [] if c["type"].endswith("Error")], (
+            f"bootstrap: prod-root has error conditions: {root['status'].get('conditions')}"
+        )
+        assert world.get(*MACHINE_SET, "prod-x7k2p-inferentia-us-west-2a", "openshift-machine-api"), (
+            "bootstrap: Inferentia's MachineSet is missing"
+        )
+        the_cluster_changes_stay(world)
+        git_changes_follow(world)
+        a_removed_pool_is_not_pruned(world)
+
+
+def the_cluster_changes_stay(world: ArgoCDWorld) -> None:
+    """The autoscaler scales the pool; the MCO rewrites the boot image and the user data secret."""
+    # Not before the first sync has settled: a partial auto-sync still under way would undo the
+    # edit from a comparison taken before it (ArgoCDWorld.wait_settled).
+    world.wait_settled("prod-capacity")
+    machineset = world.get(*MACHINE_SET, POOL, NAMESPACE) or {}
+    provider = machineset["spec"]["template"]["spec"]["providerSpec"]["value"]
+    provider["ami"] = {"id": "ami-0123456789abcdef0"}
+    provider["userDataSecret"] = {"name": "worker-user-data-managed"}
+    world.server.apply(
+        {"apiVersion": MACHINE_SET[0], "kind": "MachineSet", "metadata": {"name": POOL, "namespace": NAMESPACE},
+         "spec": {"replicas": 3, "template": {"spec": {"providerSpec": {"value": provider}}}}}
+    )  # fmt: skip
+    reconciles(world, "prod-capacity", 3)
+    after = world.get(*MACHINE_SET, POOL, NAMESPACE) or {}
+    value = after["spec"]["template"]["spec"]["providerSpec"]["value"]
+    assert after["spec"]["replicas"] == 3, "cluster edits: Argo CD reverted the autoscaler's replicas"
+    assert value["ami"] == {"id": "ami-0123456789abcdef0"}, "cluster edits: Argo CD reverted the MCO's AMI"
+    assert value["userDataSecret"]["name"] == "worker-user-data-managed", (
+        "cluster edits: Argo CD reverted userDataSecret"
+    )
+    assert status_of(world.application("prod-capacity"))[0] == "Synced", "cluster edits: prod-capacity not Synced"
+
+
+def git_changes_follow(world: ArgoCDWorld) -> None:
+    """maxReplicas 2 -> 4, committed with the GPU limits the pre-commit hook regenerates."""
+    world.repository.edit(f"{POOL_DIRECTORY}/pool.yaml", "maxReplicas: 2 ", "maxReplicas: 4 ")
+    # 4 Spot nodes and the 2 of the On-Demand fallback, one GPU each
+    world.repository.edit("overlays/prod/capacity/gpu-limits.yaml", "max: 4", "max: 6")
+    revision = world.repository.commit("gpu-us-west-2a: maxReplicas 4")
+
+    def followed() -> bool:
+        autoscaler = world.get(*MACHINE_AUTOSCALER, POOL, NAMESPACE) or {}
+        limits = (world.get(*CLUSTER_AUTOSCALER, "default") or {}).get("spec", {}).get("resourceLimits", {})
+        app = world.application("prod-capacity") or {}
+        return (
+            autoscaler.get("spec", {}).get("maxReplicas") == 4
+            and limits.get("gpus", [{}])[0].get("max") == 6
+            and app.get("status", {}).get("sync", {}).get("revision") == revision
+        )
+
+    world.wait_for("Git change: maxReplicas 4 on the MachineAutoscaler and the GPU limit", followed, SYNC_SECONDS)
+
+
+def a_removed_pool_is_not_pruned(world: ArgoCDWorld) -> None:
+    """The pool removed from Git: nothing pruned; Argo CD says the MachineSet would need pruning."""
+    world.repository.edit("overlays/prod/capacity/kustomization.yaml", "  - gpu-us-west-2a\n", "")
+    world.repository.commit("remove the pool gpu-us-west-2a")
+
+    def flagged() -> bool:
+        app = world.application("prod-capacity") or {}
+        resources = app.get("status", {}).get("resources") or []
+        return any(r.get("kind") == "MachineSet" and r.get("requiresPruning") for r in resources)
+
+    world.wait_for("pool removed: prod-capacity flags the MachineSet as requiring pruning", flagged, SYNC_SECONDS)
+    reconciles(world, "prod-capacity", 2)
+    assert world.get(*MACHINE_SET, POOL, NAMESPACE), "pool removed: Argo CD deleted the MachineSet of the removed pool"
+    assert status_of(world.application("prod-capacity"))[0] == "OutOfSync", "pool removed: prod-capacity not OutOfSync"
 
 
 def test_the_old_bootstrap_starts_capacity_before_the_operators(argocd_world: World) -> None:
     """argo-cd#6708 on the real controller: with the Application check alone (today's main before
     the fix), prod-capacity starts while the operands are not ready. The guard: should Argo CD
     ever count Missing resources by itself, this fails and the checks can be revisited."""
+    # The pools start within seconds of the Subscriptions; 6 s of operand delay leaves that a
+    # margin on a loaded machine (3 s did: ~4 s between the first MachineSet and the last operand).
     with argocd_world(operand_delay=6.0) as (world, operators):
         (world.repository.path / "base/bootstrap/argocd-application-health.yaml").write_text(OLD_HEALTH_CHECKS)
         world.repository.commit("the bootstrap before issue 20")
@@ -134,71 +205,3 @@ def test_the_old_bootstrap_starts_capacity_before_the_operators(argocd_world: Wo
         )
         ready, _, first_capacity = wave_times(operators)
         assert first_capacity < ready, "with the old health check the pools waited for the operands after all"
-
-
-def test_inferentia_children_sync(argocd_world: World) -> None:
-    names = ("prod-root", "prod-operators", "prod-capacity", "prod-neuron-operators", "prod-inferentia-capacity")
-    with argocd_world(inferentia=True, operand_delay=1.0) as (world, _):
-        world.bootstrap()
-        world.wait_for(f"{', '.join(names)} Synced and Healthy", synced_and_healthy(world, *names), SYNC_SECONDS)
-        assert world.get(*MACHINE_SET, "prod-x7k2p-inferentia-us-west-2a", "openshift-machine-api")
-
-
-def test_what_the_cluster_changes_stays_and_git_changes_follow(argocd_world: World) -> None:
-    with argocd_world(operand_delay=1.0) as (world, _):
-        world.bootstrap()
-        world.wait_for(
-            "prod-operators and prod-capacity Synced and Healthy",
-            synced_and_healthy(world, "prod-operators", "prod-capacity"),
-            SYNC_SECONDS,
-        )
-        namespace = "openshift-machine-api"
-
-        # The autoscaler scales the pool; the MCO rewrites the boot image and the user data secret.
-        machineset = world.get(*MACHINE_SET, POOL, namespace) or {}
-        provider = machineset["spec"]["template"]["spec"]["providerSpec"]["value"]
-        provider["ami"] = {"id": "ami-0123456789abcdef0"}
-        provider["userDataSecret"] = {"name": "worker-user-data-managed"}
-        world.server.apply(
-            {"apiVersion": MACHINE_SET[0], "kind": "MachineSet", "metadata": {"name": POOL, "namespace": namespace},
-             "spec": {"replicas": 3, "template": {"spec": {"providerSpec": {"value": provider}}}}}
-        )  # fmt: skip
-        reconciles(world, "prod-capacity", 3)
-        after = world.get(*MACHINE_SET, POOL, namespace) or {}
-        value = after["spec"]["template"]["spec"]["providerSpec"]["value"]
-        assert after["spec"]["replicas"] == 3, "Argo CD reverted the autoscaler's replicas"
-        assert value["ami"] == {"id": "ami-0123456789abcdef0"}, "Argo CD reverted the MCO's AMI"
-        assert value["userDataSecret"]["name"] == "worker-user-data-managed", "Argo CD reverted userDataSecret"
-        assert status_of(world.application("prod-capacity"))[0] == "Synced"
-
-        # maxReplicas 2 -> 4, committed with the GPU limits the pre-commit hook regenerates.
-        world.repository.edit(f"{POOL_DIRECTORY}/pool.yaml", "maxReplicas: 2 ", "maxReplicas: 4 ")
-        # 4 Spot nodes and the 2 of the On-Demand fallback, one GPU each
-        world.repository.edit("overlays/prod/capacity/gpu-limits.yaml", "max: 4", "max: 6")
-        revision = world.repository.commit("gpu-us-west-2a: maxReplicas 4")
-
-        def followed() -> bool:
-            autoscaler = world.get(*MACHINE_AUTOSCALER, POOL, namespace) or {}
-            limits = (world.get(*CLUSTER_AUTOSCALER, "default") or {}).get("spec", {}).get("resourceLimits", {})
-            app = world.application("prod-capacity") or {}
-            return (
-                autoscaler.get("spec", {}).get("maxReplicas") == 4
-                and limits.get("gpus", [{}])[0].get("max") == 6
-                and app.get("status", {}).get("sync", {}).get("revision") == revision
-            )
-
-        world.wait_for("maxReplicas 4 on the MachineAutoscaler and the GPU limit", followed, SYNC_SECONDS)
-
-        # The pool removed from Git: nothing pruned; Argo CD says the MachineSet would need pruning.
-        world.repository.edit("overlays/prod/capacity/kustomization.yaml", "  - gpu-us-west-2a\n", "")
-        world.repository.commit("remove the pool gpu-us-west-2a")
-
-        def flagged() -> bool:
-            app = world.application("prod-capacity") or {}
-            resources = app.get("status", {}).get("resources") or []
-            return any(r.get("kind") == "MachineSet" and r.get("requiresPruning") for r in resources)
-
-        world.wait_for("prod-capacity flags the MachineSet as requiring pruning", flagged, SYNC_SECONDS)
-        reconciles(world, "prod-capacity", 2)
-        assert world.get(*MACHINE_SET, POOL, namespace), "Argo CD deleted the MachineSet of the removed pool"
-        assert status_of(world.application("prod-capacity"))[0] == "OutOfSync"
