@@ -170,11 +170,6 @@ def test_rendered_file_fails_closed_without_applications(lint: Lint, repo: Path)
     assert {f["code"] for f in json.loads(result.stdout)["findings"]} == {"CAP004", "CAP010", "CAP102"}
 
 
-def test_run_tool_in_process(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_tool(TOOL, build_parser, execute, ["prod", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["ok"] is True
-
-
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_tool(TOOL, build_parser, execute, ["--list-rules"]) == 0
     out = capsys.readouterr().out
