@@ -283,12 +283,16 @@ def _run(
 
 def kustomize_message(stderr: str, wrapper: str) -> str:
     """kustomize's error as one line. kubectl wraps it in a klog record, on one line
-    (``err="..."``) or as a block (``err=<`` ... `` >``)."""
+    (``err="..."``) or as a block (``err=<`` ... `` >``); kustomize itself prints ``Error: ``
+    and the message, over several lines when it quotes a configuration (a broken patch)."""
     text = stderr.strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    starts = [number for number, line in enumerate(lines) if line.startswith("Error: ")]
     if "err=<" in text:
         text = text.split("err=<", 1)[1].rsplit(">", 1)[0]
+    elif starts:
+        text = " ".join(lines[starts[-1] :]).removeprefix("Error: ")
     else:
-        lines = [line for line in text.splitlines() if line.strip()]
         text = lines[-1] if lines else "no error message"
         if 'err="' in text:
             text = text.split('err="', 1)[1].rstrip('"')
