@@ -154,13 +154,18 @@ def test_help_lists_the_exit_codes_of_the_registry(tool: object, capsys: pytest.
     assert _help_exit_codes(result.out) == {code for code, _ in tool.exit_codes}  # type: ignore[attr-defined]
 
 
-def test_an_unknown_kubernetes_version_is_refused() -> None:
+def test_an_unknown_kubernetes_version_is_refused(tmp_path: Path) -> None:
     result = run_in_process(validate_cli, "--kubernetes-version", "9.99", "prod")
     assert result.code == 2
     assert result.err.startswith("validate: --kubernetes-version: '9.99' is not a Kubernetes version with schemas here")
     assert "1.33" in result.err
+    # The spellings of a version it has, on one object (prod at each version would be three renders).
+    namespace = tmp_path / "namespace.yaml"
+    namespace.write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n")
     for good in ("1.33", "v1.33", "1.33.7"):
-        assert run_in_process(validate_cli, "--kubernetes-version", good, "prod").code == 0, good
+        accepted = run_in_process(validate_cli, "--kubernetes-version", good, str(namespace))
+        assert (accepted.code, accepted.err) == (0, ""), good
+    assert run_in_process(validate_cli, "--kubernetes-version", "1.33", "prod").code == 0
 
 
 def test_the_quota_plan_names_a_pool_scaled_by_hand(repo_copy: Path) -> None:
