@@ -9,6 +9,7 @@ process group is killed, and marks when it ran to its end: a stopped build never
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 import typing as t
@@ -42,17 +43,28 @@ class Hanging(t.NamedTuple):
     def child_killed(self) -> bool:
         """Whether kustomize's child is gone (or a zombie) within a few seconds, long before
         it would have ended by itself."""
-        stat = Path("/proc", self.started.read_text().strip(), "stat")
+        pid = int(self.started.read_text())
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            try:
-                state = stat.read_text().rsplit(")", 1)[1].split()[0]
-            except (FileNotFoundError, ProcessLookupError):
-                return True
-            if state in ("Z", "X"):
+            if not _alive(pid):
                 return True
             time.sleep(0.02)
         return False
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a zombie (killed, its parent gone, not yet reaped) does not."""
+    stat = Path("/proc", str(pid), "stat")
+    if Path("/proc/self/stat").exists():  # Linux: a zombie still answers kill(pid, 0)
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except FileNotFoundError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.fixture
