@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,20 +10,21 @@ import pytest
 from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.pool_file import pools_of_build
-from support import REPO, enable_inferentia
+from accelcap.validate import cli as validate_cli
+from support import enable_inferentia, run_in_process
 
 POOL = Path("overlays/prod/capacity/gpu-us-west-2a")
 WHERE = f"{POOL}/pool.yaml"
 
 
 def validate(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(REPO / "tools" / "validate")],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ACCELCAP_REPO": str(root)},
-        check=False,
-    )
+    """``validate`` (every overlay) on the repository at ``root``, its command line run in this
+    process (``tools/validate`` in a process of its own: tests/validate)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ACCELCAP_REPO", str(root))
+        load_settings.cache_clear()
+        result = run_in_process(validate_cli)
+    return subprocess.CompletedProcess(["validate"], result.code, result.out, result.err)
 
 
 def edit(root: Path, old: str, new: str, file: Path = POOL / "pool.yaml") -> None:

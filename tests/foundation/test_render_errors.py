@@ -15,6 +15,13 @@ BLOCK = """E1128 09:43:17.085138    9867 run.go:72] "command failed" err=<
 \taccumulating resources: accumulation err='accumulating resources from 'pool': '/r/capacity/pool' must resolve to a file': recursed accumulation of path '/r/capacity/pool': unable to parse SM or JSON patch from [patch: "x"]
  >
 """
+#: kustomize itself (``kustomize build``), a configuration it quotes running over lines.
+STANDALONE = """Error: accumulating resources: accumulation err='accumulating resources from 'pool': '/r/capacity/pool' must resolve to a file': recursed accumulation of path '/r/capacity/pool': trouble configuring builtin PatchTransformer with config: `
+patch: x
+target:
+  kind: MachineSet
+`: unable to parse SM or JSON patch from [patch: "x"]
+"""
 SINGLE = (
     'E1128 09:13:25.549860    2272 run.go:72] "command failed" err="missing metadata.name in object {{v1 ConfigMap}}"\n'
 )
@@ -23,6 +30,16 @@ SINGLE = (
 def test_block_record_keeps_innermost_directory_and_cause() -> None:
     assert (
         kustomize_message(BLOCK, "/tmp/w") == 'in /r/capacity/pool: unable to parse SM or JSON patch from [patch: "x"]'
+    )
+
+
+def test_kustomize_itself_keeps_innermost_directory_and_cause() -> None:
+    assert kustomize_message(STANDALONE, "/tmp/w") == (
+        "in /r/capacity/pool: trouble configuring builtin PatchTransformer with config: ` patch: x target: "
+        'kind: MachineSet `: unable to parse SM or JSON patch from [patch: "x"]'
+    )
+    assert kustomize_message("Error: missing metadata.name in object {{v1 ConfigMap}}\n", "/tmp/w") == (
+        "missing metadata.name in object {{v1 ConfigMap}}"
     )
 
 

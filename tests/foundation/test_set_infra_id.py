@@ -1,4 +1,6 @@
-"""tools/set-infra-id, run as users run it, on a disposable copy of the repository."""
+"""tools/set-infra-id on a disposable copy of the repository: its command line in this process
+(``set_infra_id``, the frame its console script runs), and run as users run it (``run``,
+``tools/set-infra-id`` in a process of its own: the ``slow`` cases)."""
 
 from __future__ import annotations
 
@@ -9,23 +11,26 @@ from pathlib import Path
 
 import pytest
 
+from accelcap import set_infra_id as set_infra_id_cli
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.lint.engine import lint_overlay
 from accelcap.model import render_model
-from support import REPO, without_fallback
+from support import REPO, run_in_process, without_fallback
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(REPO / "tools" / "set-infra-id"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
+        [str(REPO / "tools" / "set-infra-id"), *args], capture_output=True, text=True, env=os.environ, check=False
     )
+
+
+def set_infra_id(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line of ``run``, run in this process."""
+    result = run_in_process(set_infra_id_cli, *args)
+    return subprocess.CompletedProcess(["set-infra-id", *args], result.code, result.out, result.err)
 
 
 def facts_file(root: Path) -> Path:
@@ -81,7 +86,7 @@ def test_infra_id_alone_renames_what_follows_the_installers_naming(repo_copy: Pa
 )
 def test_bad_infra_ids_are_refused(repo_copy: Path, bad: str) -> None:
     before = facts_file(repo_copy).read_text()
-    result = run("prod", "--infra-id", bad)
+    result = set_infra_id("prod", "--infra-id", bad)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("set-infra-id: --infra-id: ")
     assert "Traceback" not in result.stderr
@@ -89,11 +94,11 @@ def test_bad_infra_ids_are_refused(repo_copy: Path, bad: str) -> None:
 
 
 def test_longest_valid_infra_id(repo_copy: Path) -> None:
-    assert run("prod", "--infra-id", "a" + "b-" * 13).returncode == 0
+    assert set_infra_id("prod", "--infra-id", "a" + "b-" * 13).returncode == 0
 
 
 def test_missing_cluster(repo_copy: Path) -> None:
-    result = run("staging", "--infra-id", "abc")
+    result = set_infra_id("staging", "--infra-id", "abc")
     assert result.returncode == 2
     assert result.stderr == "set-infra-id: staging: no such cluster in overlays/ (known: prod)\n"
 
@@ -157,7 +162,7 @@ def test_workers_that_disagree_are_refused(repo_copy: Path, tmp_path: Path) -> N
     text = (DATA / "worker-machineset-terraform.yaml").read_text()
     other.write_text(text.replace("authentication: Required", "authentication: Optional", 1))
     before = facts_file(repo_copy).read_text()
-    result = run("prod", "--from-machineset", str(other))
+    result = set_infra_id("prod", "--from-machineset", str(other))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "differ in metadataServiceOptions" in result.stderr
     assert facts_file(repo_copy).read_text() == before
@@ -178,7 +183,7 @@ def test_security_groups_by_id_cannot_tell_the_naming(repo_copy: Path, tmp_path:
         "- id: sg-0123456789abcdef0",
     )
     by_id.write_text(text)
-    result = run("prod", "--from-machineset", str(by_id))
+    result = set_infra_id("prod", "--from-machineset", str(by_id))
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         "set-infra-id: overlays/prod/facts/cluster.yaml: installNaming: the worker security groups and subnets are "
@@ -192,7 +197,7 @@ def test_security_groups_by_id_cannot_tell_the_naming(repo_copy: Path, tmp_path:
 def test_from_machineset_in_another_region_is_refused(repo_copy: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text((DATA / "worker-machineset-terraform.yaml").read_text().replace("us-west-2", "eu-west-1"))
-    result = run("prod", "--from-machineset", str(other))
+    result = set_infra_id("prod", "--from-machineset", str(other))
     assert result.returncode == 2 and "wrong cluster?" in result.stderr
 
 

@@ -9,7 +9,6 @@ volume size renders exactly that worker's providerSpec, less what the machine AP
 from __future__ import annotations
 
 import copy
-import os
 import re
 import subprocess
 import typing as t
@@ -17,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from accelcap import generate
+from accelcap import generate, set_infra_id
 from accelcap.config import load_settings
 from accelcap.facts import load_facts
 from accelcap.lint.engine import lint_overlay
 from accelcap.model import find_machinesets, render_model
 from accelcap.worker import worker_machinesets
 from accelcap.yamlload import load_file
-from support import REPO, shared_dir, without_fallback
+from support import run_in_process, shared_dir, without_fallback
 
 CORPUS = shared_dir() / "corpus" / "realworld"
 #: Every worker MachineSet of the corpus (machine role ``worker``), valid or not.
@@ -59,13 +58,14 @@ def provider_of(path: Path) -> dict[str, t.Any]:
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(REPO / "tools" / "set-infra-id"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ACCELCAP_REPO": str(root)},
-        check=False,
-    )
+    """``set-infra-id`` on the repository at ``root``, its command line run in this process
+    (``tools/set-infra-id`` in a process of its own: tests/foundation/test_set_infra_id.py)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ACCELCAP_REPO", str(root))
+        load_settings.cache_clear()
+        result = run_in_process(set_infra_id, *args)
+    load_settings.cache_clear()
+    return subprocess.CompletedProcess(["set-infra-id", *args], result.code, result.out, result.err)
 
 
 def corpus_cluster(root: Path, worker: Path) -> subprocess.CompletedProcess[str]:

@@ -492,14 +492,14 @@ def test_kustomize_runs_without_a_cluster(repo_copy: Path, monkeypatch: pytest.M
     from accelcap.render import kustomize
 
     seen: list[str | None] = []
-    real = subprocess.run
+    real = subprocess.Popen
 
-    def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+    def popen(*args: t.Any, **kwargs: t.Any) -> t.Any:
         seen.append((kwargs.get("env") or {}).get("KUBECONFIG"))
         return real(*args, **kwargs)
 
     monkeypatch.setenv("KUBECONFIG", str(repo_copy / "a-cluster"))
-    monkeypatch.setattr(kustomize.subprocess, "run", run)
+    monkeypatch.setattr(kustomize.subprocess, "Popen", popen)
     kustomize.kustomize_build(repo_copy / "base" / "machineset", "base/machineset")
     # Every kustomize call (its version check first, then the build) gets no cluster.
     assert seen and set(seen) == {os.devnull}

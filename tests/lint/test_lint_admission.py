@@ -44,10 +44,6 @@ def lint_codes(root: Path) -> set[str]:
     return codes(f for f in lint_overlay(render(root)) if f.fails)
 
 
-def test_the_repository_as_it_is_lints_clean(repo_copy: Path) -> None:
-    assert lint_overlay(render(repo_copy)) == []
-
-
 def test_with_inferentia_on_it_lints_and_validates_clean(repo_copy: Path) -> None:
     enable_inferentia(repo_copy)
     assert lint_overlay(render(repo_copy)) == []

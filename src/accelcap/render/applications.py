@@ -243,7 +243,8 @@ def rendering_overlays(
     Inside the block, iterate what it yields: each overlay as soon as it and those before it
     are rendered, so a tool checks the first while the rest render. Every overlay shares one
     ``BuildCache`` (``cache``, or one for the block): a build two overlays reach renders once.
-    Leaving the block early cancels what nobody waits for.
+    Leaving the block early cancels what nobody waits for; leaving it by an exception also
+    stops the builds of the run (``BuildCache.stop``, a ``cache`` passed in too).
     """
     settings = settings or load_settings()
     own_cache = cache is None
@@ -256,6 +257,11 @@ def rendering_overlays(
         )
         # Each handed out once and forgotten here: a run holds only the overlays it keeps.
         yield (pending.popleft().result() for _ in range(len(pending)))
+    except BaseException:
+        # The run ends early (a signal, the first error): its builds are wanted by nobody, so
+        # the overlays waiting for them stop now instead of when the last kustomize exits.
+        builds.stop()
+        raise
     finally:
         # Nothing new starts; builds nobody waits for are cancelled (an overlay waiting for one
         # then stops); what runs ends.

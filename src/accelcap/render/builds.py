@@ -29,7 +29,7 @@ from ..affected import Loader
 from ..config import Settings
 from ..errors import InputError, ToolError
 from ..yamlload import load_single
-from .kustomize import RenderedObject, kustomize_objects
+from .kustomize import KustomizeProcesses, RenderedObject, kustomize_objects
 from .model import Document, LocalConfig
 from .remote import RemoteReference, remote_references
 
@@ -112,17 +112,19 @@ def render_build(
     files: KustomizationFiles | None = None,
     slot: t.ContextManager[t.Any] | None = None,
     read_local: LocalConfigReader | None = None,
+    processes: KustomizeProcesses | None = None,
 ) -> Build:
-    """Check and render one directory (the work of one build, in a worker thread); ``files``
-    and ``slot`` are the run's parsed kustomization files and its bound on kustomize;
-    ``read_local`` reads its local-config objects (none when not given)."""
+    """Check and render one directory (the work of one build, in a worker thread); ``files``,
+    ``slot`` and ``processes`` are the run's parsed kustomization files, its bound on kustomize
+    and its kustomize processes; ``read_local`` reads its local-config objects (none when not
+    given)."""
     load = (files or KustomizationFiles()).load
     where = settings.relative(directory)
     # The pools' settings (pool.yaml) are checked before kustomize reads them.
     pools = tuple(read_local(directory, settings, load)) if read_local is not None else ()
     try:
         remote = tuple(remote_references(directory, settings, load))
-        objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot))
+        objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot, processes))
     except ToolError as error:
         return Build(where, (), (), pools, error)
     return Build(where, objects, remote, pools, pristine=pickle.dumps([obj for obj, _, _ in objects]))
@@ -132,7 +134,10 @@ class BuildCache:
     """The builds of one run: each directory rendered once, at most ``jobs`` at a time.
 
     Use it as a context manager (or call ``close``): leaving it cancels the builds nobody
-    waits for and waits for the running ones, so no kustomize process outlives the run.
+    waits for, kills the kustomize processes still running and waits for the worker threads,
+    so no kustomize process outlives the run. A run closes its builds once it has read every
+    build it wants, or when it ends early (a signal, the first error): whatever still runs
+    then is wanted by nobody, and the run ends without waiting for it (up to its deadline).
     """
 
     def __init__(
@@ -146,6 +151,7 @@ class BuildCache:
         # build's own work (its pools, its graph, reading what kustomize printed).
         self._slots = threading.BoundedSemaphore(self.jobs)
         self._files = KustomizationFiles()
+        self._processes = KustomizeProcesses()
         self._executor = ThreadPoolExecutor(
             max_workers=THREADS_PER_JOB * self.jobs, thread_name_prefix="accelcap-build"
         )
@@ -172,8 +178,16 @@ class BuildCache:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def stop(self) -> None:
+        """End the run's builds without waiting: no new build starts and the running kustomize
+        processes are killed (their builds then fail, unread). For a run that is ending early."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._processes.stop()
+
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """``stop``, then wait for the worker threads (each ends soon after its kustomize)."""
+        self.stop()
+        self._executor.shutdown(wait=True)
 
     def submit(self, directory: Path) -> Future[Build]:
         """The build of ``directory``, started now unless this run already asked for it."""
@@ -183,7 +197,13 @@ class BuildCache:
             future = self._builds.get(key)
             if future is None:
                 future = self._executor.submit(
-                    render_build, directory, self.settings, self._files, self._slots, self.read_local
+                    render_build,
+                    directory,
+                    self.settings,
+                    self._files,
+                    self._slots,
+                    self.read_local,
+                    self._processes,
                 )
                 self._builds[key] = future
             return future

@@ -14,6 +14,9 @@ build has a total deadline (``accelcap.timeouts``, call ``kustomize``): kustomiz
 waits without limit for a remote resource on a silent server. kustomize runs with an
 environment of its own (``kustomize_env``): no credentials, and no way to fetch, so remote
 content the remote check (``render.remote``) missed fails the build instead of arriving.
+Each kustomize process runs in a process group of its own while a ``KustomizeProcesses`` of
+the run knows it, so a run that ends early (a signal, the first error) stops its builds at
+once instead of waiting for them, and nothing kustomize started outlives the build.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import typing as t
 from pathlib import Path
 
@@ -149,15 +154,77 @@ def kustomize_env(home: str | None = None) -> dict[str, str]:
     return env
 
 
+class KustomizeProcesses:
+    """The kustomize processes of one run while they run (``render.builds.BuildCache`` holds
+    one; the builds run in its worker threads).
+
+    ``stop`` ends the run's builds: it kills the process group of every kustomize still
+    running, and any build that has not started its kustomize yet fails at once instead.
+    A signal reaches only the main thread: without this, the run would wait for each
+    running kustomize to exit by itself, up to its deadline (``kustomize.total``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def start(self, command: list[str], env: dict[str, str], where: str) -> subprocess.Popen[bytes]:
+        """``command`` started in a process group of its own, known until ``forget``."""
+        with self._lock:
+            if self._stopped:
+                raise InputError(where, "kustomize build not started: the run was stopped")
+        # Its own process group: a kustomize wrapper's children are stopped with it.
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, process_group=0)
+        with self._lock:
+            self._running.add(process)
+            stopped = self._stopped
+        if stopped:  # stopped while it started
+            self.kill(process)
+        return process
+
+    def forget(self, process: subprocess.Popen[bytes]) -> None:
+        """``process`` has been waited for; ``stop`` leaves it alone."""
+        with self._lock:
+            self._running.discard(process)
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
+
+    def stop(self) -> None:
+        """Kill every kustomize of the run that still runs; start no other."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for process in running:
+            self.kill(process)
+
+    @staticmethod
+    def kill(process: subprocess.Popen[bytes]) -> None:
+        """Kill ``process`` and what else runs in its process group (its own children)."""
+        if process.poll() is not None:
+            return  # exited: its pid (the group's id) is not ours to signal any more
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def kustomize_build(
-    directory: Path, where: str, slot: t.ContextManager[t.Any] | None = None
+    directory: Path,
+    where: str,
+    slot: t.ContextManager[t.Any] | None = None,
+    processes: KustomizeProcesses | None = None,
 ) -> list[tuple[dict[str, t.Any], Path | None]]:
     """Every object ``directory`` renders to, with the absolute path of its source file.
 
     ``where`` names the directory in errors. The source is None where kustomize
     could not tell or the file it names does not exist. ``slot`` is held while kustomize
     runs (``render.builds`` bounds how many run at once); the deadline starts inside it.
+    ``processes``: the run's kustomize processes, which the run may stop (default: this
+    build's own).
     """
+    processes = processes or KustomizeProcesses()
     if kustomization_file(directory) is None:
         raise InputError(where, "not a kustomization directory (no kustomization.yaml)")
     deadline = timeouts.limits("kustomize").total
@@ -175,9 +242,7 @@ def kustomize_build(
         command = [*kustomize_command(), wrapper]
         try:
             with slot or contextlib.nullcontext():
-                result = subprocess.run(
-                    command, capture_output=True, timeout=deadline, check=False, env=kustomize_env(home)
-                )
+                returncode, stdout, stderr_bytes = _run(processes, command, kustomize_env(home), deadline, where)
         except subprocess.TimeoutExpired:
             raise InputError(
                 where,
@@ -185,25 +250,49 @@ def kustomize_build(
             ) from None
         except OSError as error:
             raise InputError(where, f"cannot run {command[0]}: {error.strerror}") from None
-        if result.returncode != 0:
-            stderr = result.stderr.decode(errors="replace")
+        if returncode != 0:
+            stderr = stderr_bytes.decode(errors="replace")
             crash = go_crash(stderr)
             if crash is not None:  # a Go trace, not a message: name the file instead
                 raise InputError(where, crash_message(crash, directory))
             raise InputError(where, f"kustomize failed: {kustomize_message(stderr, wrapper)}")
-        objects = load_documents(result.stdout, f"{where} (rendered)")
+        objects = load_documents(stdout, f"{where} (rendered)")
         # Origins are relative to the wrapper: resolve them before it is deleted.
         return [(obj, pop_origin(obj, Path(wrapper))) for obj in objects]
 
 
+def _run(
+    processes: KustomizeProcesses, command: list[str], env: dict[str, str], deadline: float, where: str
+) -> tuple[int, bytes, bytes]:
+    """``subprocess.run`` of ``command`` with ``deadline``, known to ``processes`` while it runs;
+    its whole process group is killed when it times out or anything else stops the wait."""
+    process = processes.start(command, env, where)
+    try:
+        try:
+            stdout, stderr = process.communicate(timeout=deadline)
+        except BaseException:  # the deadline, or an interrupt where the build runs in the main thread
+            processes.kill(process)
+            process.communicate()
+            raise
+    finally:
+        processes.forget(process)
+    if process.returncode < 0 and processes.stopped:  # killed by ``stop``, not crashed
+        raise InputError(where, "kustomize build stopped: the run was stopped")
+    return process.returncode, stdout, stderr
+
+
 def kustomize_message(stderr: str, wrapper: str) -> str:
     """kustomize's error as one line. kubectl wraps it in a klog record, on one line
-    (``err="..."``) or as a block (``err=<`` ... `` >``)."""
+    (``err="..."``) or as a block (``err=<`` ... `` >``); kustomize itself prints ``Error: ``
+    and the message, over several lines when it quotes a configuration (a broken patch)."""
     text = stderr.strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    starts = [number for number, line in enumerate(lines) if line.startswith("Error: ")]
     if "err=<" in text:
         text = text.split("err=<", 1)[1].rsplit(">", 1)[0]
+    elif starts:
+        text = " ".join(lines[starts[-1] :]).removeprefix("Error: ")
     else:
-        lines = [line for line in text.splitlines() if line.strip()]
         text = lines[-1] if lines else "no error message"
         if 'err="' in text:
             text = text.split('err="', 1)[1].rstrip('"')
@@ -258,15 +347,19 @@ RenderedObject = tuple[dict[str, t.Any], str | None, int | None]
 
 
 def kustomize_objects(
-    directory: Path, settings: Settings, load: Loader = load_single, slot: t.ContextManager[t.Any] | None = None
+    directory: Path,
+    settings: Settings,
+    load: Loader = load_single,
+    slot: t.ContextManager[t.Any] | None = None,
+    processes: KustomizeProcesses | None = None,
 ) -> list[RenderedObject]:
     """Every object ``directory`` renders to, with its source; nothing is followed. ``load``
-    reads each kustomization file, ``slot``: see ``kustomize_build``."""
+    reads each kustomization file, ``slot`` and ``processes``: see ``kustomize_build``."""
     where = settings.relative(directory)
     graph = KustomizationGraph(settings, missing_ok=True, load=load)
     graph.files(directory)  # nothing outside the repository, no cycle: before kustomize runs
     objects: list[RenderedObject] = []
-    for obj, source in kustomize_build(directory, where, slot):
+    for obj, source in kustomize_build(directory, where, slot, processes):
         file = settings.relative(source) if source else None
         line = line_of(source, str(obj.get("kind", ""))) if source else None
         objects.append((obj, file, line))
