@@ -21,7 +21,8 @@ Fixture API for later tests (conformance, verify-pools):
   new_api_server("label") as server``), set up as ``api_server``; the conformance suite
   (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
-- ``render``: every cluster's render from a repository copy: prod, and prod with Inferentia on.
+- ``render`` (session): every cluster's render from a repository copy: prod, and prod with
+  Inferentia on (read only).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from accelcap.facts import load_facts
 from accelcap.model import render_model
 from accelcap.render import RenderedOverlay
 from accelcap.validate import cli as validate_cli
-from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
+from support import REPO, Result, copy_repository, enable_inferentia, path_without_kubeconform, run_in_process
 
 #: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
 API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
@@ -103,12 +104,14 @@ def validate(monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
     return run
 
 
-@pytest.fixture(params=["prod", "prod-inferentia"])
-def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
-    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on."""
+@pytest.fixture(scope="session", params=["prod", "prod-inferentia"])
+def render(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RenderedOverlay:
+    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on;
+    rendered once per session (do not mutate)."""
+    root = copy_repository(tmp_path_factory.mktemp(request.param) / "repo")
     if request.param == "prod-inferentia":
-        enable_inferentia(repo_copy)
-    return render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+        enable_inferentia(root)
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 @pytest.fixture(scope="session")
