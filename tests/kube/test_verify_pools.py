@@ -483,16 +483,29 @@ def test_a_kind_the_cluster_does_not_serve(openshift_cluster: LocalApiServer, re
 # --- Inferentia --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def neuron(openshift_cluster: LocalApiServer, repo_copy: Path) -> t.Iterator[PoolScene]:
-    """prod with Inferentia on and its pool scaled to 1 in Git, as the runbook does."""
-    enable_inferentia(repo_copy)
-    pool = repo_copy / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
+@pytest.fixture(scope="module")
+def inferentia_on(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RenderedOverlay]:
+    """A repository of prod with Inferentia on and its pool scaled to 1 in Git, as the runbook
+    does, and its render (the tests only read both)."""
+    root = copy_repository(tmp_path_factory.mktemp("inferentia-on") / "repo")
+    enable_inferentia(root)
+    pool = root / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
     pool.write_text(
         pool.read_text() + "patches:\n  - target: {kind: MachineSet}\n    patch: |-\n"
         "      - {op: replace, path: /spec/replicas, value: 1}\n"
     )
-    scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NEURON)
+    return root, _render(root)
+
+
+@pytest.fixture
+def neuron(
+    openshift_cluster: LocalApiServer, inferentia_on: tuple[Path, RenderedOverlay], monkeypatch: pytest.MonkeyPatch
+) -> t.Iterator[PoolScene]:
+    """The Inferentia pool of prod with Inferentia on (``inferentia_on``), the repository the tools read."""
+    root, rendered = inferentia_on
+    monkeypatch.setenv("ACCELCAP_REPO", str(root))
+    load_settings.cache_clear()
+    scene = PoolScene(openshift_cluster, rendered, Accelerator.NEURON)
     scene.clean()
     yield scene
     scene.clean()
@@ -573,7 +586,7 @@ def scheduler(
                              {"name": container, "image": pod["spec"]["containers"][0]["image"], "imageID": "",
                               "ready": False, "restartCount": 0, "state": {"terminated": ended}}]}}
                     )  # fmt: skip
-                stop.wait(0.1)
+                stop.wait(0.05)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
