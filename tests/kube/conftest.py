@@ -50,17 +50,30 @@ from support import REPO, Result, copy_repository, enable_inferentia, path_witho
 
 #: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
 API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
+#: The session's shared API server: every test file that uses it runs on one worker.
+SHARED_SERVER_FIXTURES = {"api_server", "openshift_cluster"}
+SHARED_SERVER_GROUP = "kube"
 
 
+# Before pytest-xdist's worker hook that reads each test's group into its node id.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.kube)
-            # One worker runs them all (pytest-xdist --dist loadgroup): one API server and etcd
-            # per run, not one per core.
-            item.add_marker(pytest.mark.xdist_group("kube"))
-            if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-                item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
+    here = Path(__file__).parent
+    mine = [item for item in items if Path(str(item.fspath)).is_relative_to(here)]
+    files_on_the_shared_server = {
+        str(item.fspath) for item in mine if SHARED_SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    }
+    for item in mine:
+        item.add_marker(pytest.mark.kube)
+        # pytest-xdist --dist loadgroup: the files that use the session's API server run on one
+        # worker (one API server and etcd per run, not one per core); every other file (its own
+        # API servers, kubeconform only) is a group of its own, free to run on another worker
+        # beside it, its module fixtures built once.
+        path = str(item.fspath)
+        group = SHARED_SERVER_GROUP if path in files_on_the_shared_server else f"kube-{Path(path).stem}"
+        item.add_marker(pytest.mark.xdist_group(group))
+        if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +95,19 @@ def kubeconform_bin() -> Path:
 @pytest.fixture(scope="session")
 def no_kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("kube") / "no-kubeconfig"
+
+
+@pytest.fixture(autouse=True)
+def _grouped(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist --dist loadgroup, this test's group reached its node id, which the
+    scheduler reads; pytest 9.2 with pytest-xdist 3.8 drops it (pytest-xdist#1386), and the
+    kube tests would be spread over every worker, each starting its own API server."""
+    if getattr(request.config.option, "loadgroup", False) and "@" not in request.node.nodeid.rsplit("]", 1)[-1]:
+        pytest.fail(
+            "pytest-xdist --dist loadgroup ignored this test's xdist_group (pytest-xdist#1386: pytest 9.2 with "
+            "pytest-xdist 3.8): install the test extra with its pytest pin, or run with -n0",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)
