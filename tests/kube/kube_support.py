@@ -213,8 +213,8 @@ class LocalApiServer:
         """Create every CRD of ``documents`` ((where it came from, object) pairs; other kinds
         are skipped) and wait until each is established; their names.
 
-        All are created first, then one list of the CRDs a poll reads their conditions: the
-        server establishes them in parallel, so one wait covers them all."""
+        All are created first, then each poll lists the CRDs once and reads every one's
+        conditions: the server establishes them side by side, one wait covers them all."""
         names = []
         for where, document in documents:
             if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":

@@ -64,7 +64,8 @@ def without_bootstrap_rbac(renders: dict[str, RenderedOverlay], servers: ServerP
 def runs(
     renders: dict[str, RenderedOverlay], servers: ServerPool, without_bootstrap_rbac: Report
 ) -> dict[str, ClusterRun]:
-    """Each cluster's suite run (its server kept for the mutants of that cluster); after the
+    """Each cluster's suite run (its server kept for the mutants of that cluster, which keep
+    its bootstrap RBAC: a mutant without some of it takes a server from ``servers``); after the
     run of prod without its bootstrap RBAC, which must see no bootstrap RBAC."""
     REPORTS.mkdir(parents=True, exist_ok=True)
     done = {}
@@ -145,6 +146,7 @@ def test_mutant_the_bootstrap_rbac_removed(without_bootstrap_rbac: Report) -> No
 
 
 def test_a_run_that_would_inherit_rbac_gets_a_server_of_its_own(renders: dict[str, RenderedOverlay]) -> None:
+    """The pool's rule, with labels for servers: no API server needed."""
     started: list[str] = []
     pool = ServerPool(lambda label: t.cast(LocalApiServer, started.append(label) or label))
     without = copy.deepcopy(renders["prod"])
