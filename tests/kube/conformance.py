@@ -320,6 +320,11 @@ def bootstrap_documents(rendered: RenderedOverlay) -> list[Document]:
     return [d for d in rendered.documents if d.application is None and d.rendered_from == rendered.name]
 
 
+def bootstrap_rbac(rendered: RenderedOverlay) -> list[Document]:
+    """The bootstrap's RBAC: what ``run_suite`` applies for real."""
+    return [d for d in bootstrap_documents(rendered) if d.kind in RBAC_KINDS and d.group == "rbac.authorization.k8s.io"]
+
+
 def run_suite(
     server: LocalApiServer, rendered: RenderedOverlay, controller: str = CONTROLLER, label: str | None = None
 ) -> Report:
@@ -334,9 +339,8 @@ def run_suite(
     bootstrap = ApplicationRun(BOOTSTRAP, 0, [])
     own = bootstrap_documents(rendered)
     bootstrap.checked = [check(server, d, None, None) for d in own]
-    for document in own:
-        if document.kind in RBAC_KINDS and document.group == "rbac.authorization.k8s.io":
-            server.apply(document.obj)
+    for document in bootstrap_rbac(rendered):
+        server.apply(document.obj)
     bootstrap.seconds = time.monotonic() - started
     report.runs.append(bootstrap)
 
@@ -348,6 +352,34 @@ def run_suite(
         run.seconds = time.monotonic() - started
         report.runs.append(run)
     return report
+
+
+class ServerPool:
+    """API servers for suite runs, one reused by a later run only where that leaves it as a
+    fresh one would be. A run writes its set-up (namespaces, the controller's service account,
+    OpenShift GitOps' default grants: the same for every cluster, and every namespace a render
+    uses is created by its own set-up) and its bootstrap's RBAC, which it applies before its
+    dry runs: a server-side apply that replaces each object whole (rules and subjects are
+    atomic lists). So a run whose bootstrap has every RBAC object the earlier runs on a server
+    applied (same kind, namespace and name) finds that server as a fresh one after its own
+    applies; a run that lacks one (prod without its bootstrap RBAC after prod) would inherit
+    rights, and gets a server of its own."""
+
+    def __init__(self, start: t.Callable[[str], LocalApiServer]) -> None:
+        self._start = start
+        #: Each server and the refs of the RBAC objects applied on it.
+        self._servers: list[tuple[LocalApiServer, set[str]]] = []
+
+    def for_cluster(self, rendered: RenderedOverlay) -> LocalApiServer:
+        """A server for one ``run_suite`` of ``rendered``."""
+        rbac = {d.ref for d in bootstrap_rbac(rendered)}
+        for server, applied in self._servers:
+            if applied <= rbac:
+                applied |= rbac
+                return server
+        server = self._start(f"conformance-{len(self._servers)}")
+        self._servers.append((server, rbac))
+        return server
 
 
 # --- clusters ------------------------------------------------------------------------

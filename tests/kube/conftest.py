@@ -21,7 +21,8 @@ Fixture API for later tests (conformance, verify-pools):
   new_api_server("label") as server``), set up as ``api_server``; the conformance suite
   (``conformance.run_suite``) runs each cluster on one.
 - ``kubeconform_bin`` (session): the directory holding the pinned ``kubeconform``.
-- ``render``: every cluster's render from a repository copy: prod, and prod with Inferentia on.
+- ``render`` (session): every cluster's render from a repository copy: prod, and prod with
+  Inferentia on (read only).
 """
 
 from __future__ import annotations
@@ -45,21 +46,34 @@ from accelcap.facts import load_facts
 from accelcap.model import render_model
 from accelcap.render import RenderedOverlay
 from accelcap.validate import cli as validate_cli
-from support import REPO, Result, enable_inferentia, path_without_kubeconform, run_in_process
+from support import REPO, Result, copy_repository, enable_inferentia, path_without_kubeconform, run_in_process
 
 #: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
 API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
+#: The session's shared API server: every test file that uses it runs on one worker.
+SHARED_SERVER_FIXTURES = {"api_server", "openshift_cluster"}
+SHARED_SERVER_GROUP = "kube"
 
 
+# Before pytest-xdist's worker hook that reads each test's group into its node id.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.kube)
-            # One worker runs them all (pytest-xdist --dist loadgroup): one API server and etcd
-            # per run, not one per core.
-            item.add_marker(pytest.mark.xdist_group("kube"))
-            if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
-                item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
+    here = Path(__file__).parent
+    mine = [item for item in items if Path(str(item.fspath)).is_relative_to(here)]
+    files_on_the_shared_server = {
+        str(item.fspath) for item in mine if SHARED_SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    }
+    for item in mine:
+        item.add_marker(pytest.mark.kube)
+        # pytest-xdist --dist loadgroup: the files that use the session's API server run on one
+        # worker (one API server and etcd per run, not one per core); every other file (its own
+        # API servers, kubeconform only) is a group of its own, free to run on another worker
+        # beside it, its module fixtures built once.
+        path = str(item.fspath)
+        group = SHARED_SERVER_GROUP if path in files_on_the_shared_server else f"kube-{Path(path).stem}"
+        item.add_marker(pytest.mark.xdist_group(group))
+        if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +98,19 @@ def no_kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _grouped(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist --dist loadgroup, this test's group reached its node id, which the
+    scheduler reads; pytest 9.2 with pytest-xdist 3.8 drops it (pytest-xdist#1386), and the
+    kube tests would be spread over every worker, each starting its own API server."""
+    if getattr(request.config.option, "loadgroup", False) and "@" not in request.node.nodeid.rsplit("]", 1)[-1]:
+        pytest.fail(
+            "pytest-xdist --dist loadgroup ignored this test's xdist_group (pytest-xdist#1386: pytest 9.2 with "
+            "pytest-xdist 3.8): install the test extra with its pytest pin, or run with -n0",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
 def _isolated(no_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never the user's locations, kubeconfig or a kubeconform on PATH (the session's cache,
     never the user's, comes from the top conftest)."""
@@ -103,12 +130,14 @@ def validate(monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., Result]:
     return run
 
 
-@pytest.fixture(params=["prod", "prod-inferentia"])
-def render(request: pytest.FixtureRequest, repo_copy: Path) -> RenderedOverlay:
-    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on."""
+@pytest.fixture(scope="session", params=["prod", "prod-inferentia"])
+def render(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RenderedOverlay:
+    """Each cluster's render, from a copy of the repository: prod, and prod with Inferentia on;
+    rendered once per session (do not mutate)."""
+    root = copy_repository(tmp_path_factory.mktemp(request.param) / "repo")
     if request.param == "prod-inferentia":
-        enable_inferentia(repo_copy)
-    return render_model(repo_copy / "overlays" / "prod", load_settings(repo_copy))
+        enable_inferentia(root)
+    return render_model(root / "overlays" / "prod", load_settings(root))
 
 
 @pytest.fixture(scope="session")

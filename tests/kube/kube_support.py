@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import http.server
 import json
 import secrets
@@ -206,13 +207,14 @@ class LocalApiServer:
     def install_crds(self, files: t.Iterable[Path]) -> list[str]:
         """Create every CRD in ``files`` (YAML, one or more documents) and wait until each is
         established; their names."""
-        return self.install_crd_documents(
-            (str(path), document) for path in files for document in yaml.safe_load_all(path.read_text())
-        )
+        return self.install_crd_documents((str(path), document) for path in files for document in crd_file(path))
 
     def install_crd_documents(self, documents: t.Iterable[tuple[str, t.Any]]) -> list[str]:
         """Create every CRD of ``documents`` ((where it came from, object) pairs; other kinds
-        are skipped) and wait until each is established; their names."""
+        are skipped) and wait until each is established; their names.
+
+        All are created first, then each poll lists the CRDs once and reads every one's
+        conditions: the server establishes them side by side, one wait covers them all."""
         names = []
         for where, document in documents:
             if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
@@ -223,13 +225,15 @@ class LocalApiServer:
                 names.append(document["metadata"]["name"])
         deadline = time.monotonic() + 60
         pending = set(names)
-        while pending and time.monotonic() < deadline:
-            for name in sorted(pending):
-                crd = self.admin.get("customresourcedefinitions.apiextensions.k8s.io", name)
+        while pending:
+            listed = self.admin.get("customresourcedefinitions.apiextensions.k8s.io")
+            for crd in listed.get("items") or []:
                 conditions = {c.get("type"): c.get("status") for c in (crd.get("status") or {}).get("conditions") or []}
                 if conditions.get("Established") == "True":
-                    pending.discard(name)
-            time.sleep(0.1)
+                    pending.discard(crd["metadata"]["name"])
+            if not pending or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
         assert not pending, f"CRDs not established in 60s: {sorted(pending)}"
         self.forget_discovery()
         return names
@@ -286,13 +290,15 @@ class LocalApiServer:
         return write_kubeconfig(path, self.url, self.workdir / "certs" / "apiserver.crt", token, context)
 
     def stop(self) -> None:
+        """Stop the processes in the reverse of their start order, each given ``STOP_SECONDS``
+        after a SIGTERM before a kill: kube-apiserver before the etcd its graceful shutdown
+        still writes to (stopped together, it waits out its timeout on a gone etcd)."""
         self.forget_discovery()
         if self._client is not None:
             self._client.close()
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in reversed(self.processes):
             try:
                 process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
@@ -334,7 +340,8 @@ class FakeKubelet:
         context.load_cert_chain(certificate, key)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = int(self.server.server_address[1])
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever to notice: every 50 ms, not every 0.5 s.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> t.Self:
         self.thread.start()
@@ -519,6 +526,18 @@ def shared_crd_files() -> list[Path]:
     each at its pinned commit: the shared data holds some paths at several commits."""
     copies = {(repo, path, commit): source for repo, commit, path, source in crd_rows(shared_dir())}
     return [copies[(crd.repo, crd.path, crd.commit)] for crd in pinned_crds()]
+
+
+@functools.cache
+def _parsed(path: Path, size: int, mtime_ns: int) -> tuple[t.Any, ...]:
+    return tuple(yaml.load_all(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
+def crd_file(path: Path) -> tuple[t.Any, ...]:
+    """The documents of a CRD file, parsed with libyaml once per process (a file changed since
+    is read anew); the callers must not change them (they are sent as they are)."""
+    stat = path.stat()
+    return _parsed(path, stat.st_size, stat.st_mtime_ns)
 
 
 def install_cluster_crds(server: LocalApiServer) -> None:

@@ -141,8 +141,8 @@ def test_a_server_that_never_answers_times_out(api_server: LocalApiServer, tmp_p
         config = write_kubeconfig(
             tmp_path / "kubeconfig", f"https://127.0.0.1:{port}", api_server.workdir / "certs" / "apiserver.crt", "x"
         )
-        message = _refused(kube_client.Connection(config, timeout=1.0, connect_timeout=1.0))
-    assert message.startswith(f"GET https://127.0.0.1:{port}/api:") and "in 1s" in message
+        message = _refused(kube_client.Connection(config, timeout=0.2, connect_timeout=0.2))
+    assert message.startswith(f"GET https://127.0.0.1:{port}/api:") and "in 0.2s" in message
 
 
 class _Nonsense(http.server.BaseHTTPRequestHandler):

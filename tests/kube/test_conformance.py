@@ -1,5 +1,6 @@
 """The conformance suite (``conformance.run_suite``) on every cluster of the repository, each
-on an API server of its own, and the mutants it must refuse.
+on an API server as a fresh one would be (``conformance.ServerPool``), and the mutants it
+must refuse.
 
 Clusters: every overlay under ``overlays/``, and prod with Inferentia on (a repository copy
 with the component line uncommented). Each run's full report (every Application, object and
@@ -22,7 +23,7 @@ import typing as t
 from dataclasses import dataclass
 
 import pytest
-from conformance import BOOTSTRAP, CONTROLLER, Report, cluster_names, render_cluster, run_suite
+from conformance import BOOTSTRAP, CONTROLLER, Report, ServerPool, cluster_names, render_cluster, run_suite
 from kube_support import LocalApiServer
 
 from accelcap.lint.engine import lint_overlay
@@ -38,21 +39,42 @@ class ClusterRun:
 
 
 @pytest.fixture(scope="module")
-def runs(
-    new_api_server: t.Callable[[str], t.ContextManager[LocalApiServer]], tmp_path_factory: pytest.TempPathFactory
-) -> t.Iterator[dict[str, ClusterRun]]:
-    """Each cluster's suite run, on its own API server (kept for the mutants of that cluster)."""
+def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RenderedOverlay]:
+    """Each cluster's render, once for the module (the tests deep-copy what they change)."""
     scratch = tmp_path_factory.mktemp("clusters")
-    REPORTS.mkdir(parents=True, exist_ok=True)
+    return {name: render_cluster(name, scratch) for name in cluster_names()}
+
+
+@pytest.fixture(scope="module")
+def servers(new_api_server: t.Callable[[str], t.ContextManager[LocalApiServer]]) -> t.Iterator[ServerPool]:
     with contextlib.ExitStack() as stack:
-        done = {}
-        for name in cluster_names():
-            rendered = render_cluster(name, scratch)
-            server = stack.enter_context(new_api_server(name))
-            report = run_suite(server, rendered, label=name)
-            (REPORTS / f"{name}.txt").write_text(report.text() + "\n")
-            done[name] = ClusterRun(rendered, server, report)
-        yield done
+        yield ServerPool(lambda label: stack.enter_context(new_api_server(label)))
+
+
+@pytest.fixture(scope="module")
+def without_bootstrap_rbac(renders: dict[str, RenderedOverlay], servers: ServerPool) -> Report:
+    """prod without its bootstrap's ClusterRole and binding, through the suite on a server no
+    bootstrap RBAC was ever applied to: the first, before ``runs`` applies any."""
+    mutant = copy.deepcopy(renders["prod"])
+    mutant.documents[:] = [d for d in mutant.documents if d.kind not in ("ClusterRole", "ClusterRoleBinding")]
+    return run_suite(servers.for_cluster(mutant), mutant)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    renders: dict[str, RenderedOverlay], servers: ServerPool, without_bootstrap_rbac: Report
+) -> dict[str, ClusterRun]:
+    """Each cluster's suite run (its server kept for the mutants of that cluster, which keep
+    its bootstrap RBAC: a mutant without some of it takes a server from ``servers``); after the
+    run of prod without its bootstrap RBAC, which must see no bootstrap RBAC."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    done = {}
+    for name, rendered in renders.items():
+        server = servers.for_cluster(rendered)
+        report = run_suite(server, rendered, label=name)
+        (REPORTS / f"{name}.txt").write_text(report.text() + "\n")
+        done[name] = ClusterRun(rendered, server, report)
+    return done
 
 
 REPORTS = REPO / ".cache" / "conformance"
@@ -109,16 +131,10 @@ def _refusals(report: Report) -> dict[str, tuple[str, str]]:
     return {c.document.ref: (c.reason, c.message) for c in report.refused}
 
 
-def test_mutant_the_bootstrap_rbac_removed(
-    runs: dict[str, ClusterRun], new_api_server: t.Callable[[str], t.ContextManager[LocalApiServer]]
-) -> None:
+def test_mutant_the_bootstrap_rbac_removed(without_bootstrap_rbac: Report) -> None:
     """Without the bootstrap's ClusterRole and binding, the controller has only OpenShift
     GitOps' defaults: the kinds the bootstrap grants are Forbidden, MachineSets are not."""
-    mutant = copy.deepcopy(runs["prod"].rendered)
-    mutant.documents[:] = [d for d in mutant.documents if d.kind not in ("ClusterRole", "ClusterRoleBinding")]
-    with new_api_server("no-rbac") as server:
-        report = run_suite(server, mutant)
-    refused = _refusals(report)
+    refused = _refusals(without_bootstrap_rbac)
     assert {ref: reason for ref, (reason, _) in refused.items()} == {
         "ClusterPolicy/gpu-cluster-policy": "Forbidden",
         "NodeFeatureDiscovery/openshift-nfd/nfd-instance": "Forbidden",
@@ -127,6 +143,18 @@ def test_mutant_the_bootstrap_rbac_removed(
         "MachineAutoscaler/openshift-machine-api/prod-x7k2p-gpu-us-west-2a-ondemand": "Forbidden",
     }
     assert CONTROLLER in refused["ClusterAutoscaler/default"][1]
+
+
+def test_a_run_that_would_inherit_rbac_gets_a_server_of_its_own(renders: dict[str, RenderedOverlay]) -> None:
+    """The pool's rule, with labels for servers: no API server needed."""
+    started: list[str] = []
+    pool = ServerPool(lambda label: t.cast(LocalApiServer, started.append(label) or label))
+    without = copy.deepcopy(renders["prod"])
+    without.documents[:] = [d for d in without.documents if d.kind != "ClusterRoleBinding"]
+    first = pool.for_cluster(without)
+    assert pool.for_cluster(renders["prod"]) == first  # a superset of what the server holds
+    assert pool.for_cluster(without) != first  # the binding would stay behind
+    assert pool.for_cluster(renders["prod-inferentia"]) == first and len(started) == 2
 
 
 def test_mutant_a_field_the_crd_lacks(runs: dict[str, ClusterRun]) -> None:

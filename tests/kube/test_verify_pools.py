@@ -11,6 +11,8 @@ server's ``pods/log`` relays to the tool.
 from __future__ import annotations
 
 import contextlib
+import copy
+import hashlib
 import json
 import signal
 import subprocess
@@ -26,15 +28,16 @@ from pool_scene import NOW, PoolScene
 
 from accelcap.catalog.instance_types import Accelerator
 from accelcap.catalog.machine_api import FAILURE_CAUSES, failure_cause
-from accelcap.config import load_settings
+from accelcap.config import Settings, load_settings
 from accelcap.errors import InputError
 from accelcap.kube_client import Cluster, PodWriter
 from accelcap.model import render_model
 from accelcap.render import RenderedOverlay
 from accelcap.verify_pools import cli
+from accelcap.verify_pools import workload as workload_module
 from accelcap.verify_pools.access import READ_RULES, WORKLOAD_RULES
 from accelcap.verify_pools.workload import neuron_devices
-from support import REPO, Result, copy_repository, enable_inferentia, run_in_process, without_fallback
+from support import REPO, REPO_PARTS, Result, copy_repository, enable_inferentia, run_in_process, without_fallback
 
 GPU_POOL = "prod-x7k2p-gpu-us-west-2a"
 NEURON_POOL = "prod-x7k2p-inferentia-us-west-2a"
@@ -53,6 +56,48 @@ def on_single_pool(single_pool: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iter
     load_settings.cache_clear()
     yield
     load_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def renders() -> dict[tuple[t.Any, ...], RenderedOverlay]:
+    return {}
+
+
+@pytest.fixture(autouse=True)
+def render_once_per_repository(
+    renders: dict[tuple[t.Any, ...], RenderedOverlay], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify-pools renders the cluster on every run (kustomize: half a second of CPU); these
+    tests run it some sixty times on a few repositories. A render depends only on the
+    repository's files and the arguments, so it is reused (a deep copy) while every file under
+    the repository is byte for byte the same: each repository a test makes renders for real once,
+    through the tool's own call."""
+    real = cli.render_overlay
+
+    def render_overlay(path: Path, settings: Settings, *args: t.Any, **kwargs: t.Any) -> RenderedOverlay:
+        key = (path.resolve(), settings.root, args, tuple(sorted((k, v) for k, v in kwargs.items() if k != "cache")),
+               _content(settings.root))  # fmt: skip
+        if key not in renders:
+            renders[key] = real(path, settings, *args, **kwargs)
+        return copy.deepcopy(renders[key])
+
+    monkeypatch.setattr(cli, "render_overlay", render_overlay)
+
+
+def _content(root: Path) -> str:
+    """A digest of every file of the repository at ``root`` (paths and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for part in REPO_PARTS for p in [root / part, *(root / part).rglob("*")] if p.is_file()):
+        digest.update(f"{path.relative_to(root)}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workload's poll of its pod every 50 ms, not 2 s: the tests' scheduler finishes the pod
+    within 100 ms of its creation, which the tool's first look, right after, rarely sees."""
+    monkeypatch.setattr(workload_module, "POLL_SECONDS", 0.05)
 
 
 @pytest.fixture(scope="module")
@@ -438,16 +483,29 @@ def test_a_kind_the_cluster_does_not_serve(openshift_cluster: LocalApiServer, re
 # --- Inferentia --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def neuron(openshift_cluster: LocalApiServer, repo_copy: Path) -> t.Iterator[PoolScene]:
-    """prod with Inferentia on and its pool scaled to 1 in Git, as the runbook does."""
-    enable_inferentia(repo_copy)
-    pool = repo_copy / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
+@pytest.fixture(scope="module")
+def inferentia_on(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RenderedOverlay]:
+    """A repository of prod with Inferentia on and its pool scaled to 1 in Git, as the runbook
+    does, and its render (the tests only read both)."""
+    root = copy_repository(tmp_path_factory.mktemp("inferentia-on") / "repo")
+    enable_inferentia(root)
+    pool = root / "overlays" / "prod" / "inferentia" / "capacity" / "inf2-us-west-2a" / "kustomization.yaml"
     pool.write_text(
         pool.read_text() + "patches:\n  - target: {kind: MachineSet}\n    patch: |-\n"
         "      - {op: replace, path: /spec/replicas, value: 1}\n"
     )
-    scene = PoolScene(openshift_cluster, _render(repo_copy), Accelerator.NEURON)
+    return root, _render(root)
+
+
+@pytest.fixture
+def neuron(
+    openshift_cluster: LocalApiServer, inferentia_on: tuple[Path, RenderedOverlay], monkeypatch: pytest.MonkeyPatch
+) -> t.Iterator[PoolScene]:
+    """The Inferentia pool of prod with Inferentia on (``inferentia_on``), the repository the tools read."""
+    root, rendered = inferentia_on
+    monkeypatch.setenv("ACCELCAP_REPO", str(root))
+    load_settings.cache_clear()
+    scene = PoolScene(openshift_cluster, rendered, Accelerator.NEURON)
     scene.clean()
     yield scene
     scene.clean()
@@ -528,7 +586,7 @@ def scheduler(
                              {"name": container, "image": pod["spec"]["containers"][0]["image"], "imageID": "",
                               "ready": False, "restartCount": 0, "state": {"terminated": ended}}]}}
                     )  # fmt: skip
-                stop.wait(0.1)
+                stop.wait(0.05)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -607,9 +665,9 @@ def test_workload_that_runs_on_another_pool(gpu: PoolScene, kubelet: FakeKubelet
 
 def test_workload_times_out_with_progress_and_is_deleted(gpu: PoolScene) -> None:
     gpu.healthy()
-    result = verify(gpu.server, "prod", "--workload", "--workload-timeout", "1", "--format", "json")
+    result = verify(gpu.server, "prod", "--workload", "--workload-timeout", "0.3", "--format", "json")
     assert result.code == 1
-    assert only(result, "workload")["message"] == "not finished in 1s: Pending"
+    assert only(result, "workload")["message"] == "not finished in 0.3s: Pending"
     progress = result.err.splitlines()
     assert progress and all(
         line.startswith(f"verify-pools: {GPU_POOL}: gpu-validation/cuda-vectoradd-") for line in progress
