@@ -6,6 +6,9 @@ changed pin builds anew and an unchanged one is reused:
 
 - kubeconform: ``go install github.com/yannh/kubeconform/cmd/kubeconform@KUBECONFORM_VERSION``
   (the module proxy's checksum database verifies it);
+- kustomize: ``go install sigs.k8s.io/kustomize/kustomize/v5@KUSTOMIZE_VERSION``, stamped with
+  its version as the release build is (a plain ``go install`` says ``(devel)``, which the render's
+  version check cannot read); every test renders with it (tests/conftest.py);
 - kube-apiserver and etcd: ``go build`` in the Go module ``test/apiserver`` (its go.mod pins
   ``k8s.io/kubernetes`` and ``go.etcd.io/etcd/server/v3``; go.sum verifies them). The key is
   the sha256 of go.mod, go.sum, the Go version and the build flags.
@@ -32,6 +35,8 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
+# Run as a script (see above), tests/ is not on the path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import REPO
 
 GO_MODULE = REPO / "test" / "apiserver"
@@ -40,6 +45,9 @@ BIN_DIR_ENV = "ACCELCAP_TEST_BIN_DIR"
 KUBECONFORM_MODULE = "github.com/yannh/kubeconform"
 #: The kubeconform the tests run (the newest the module proxy serves that builds with our Go).
 KUBECONFORM_VERSION = "v0.8.0"
+KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5"
+#: The kustomize the tests render with: the version ``kubectl kustomize`` of the machines embeds.
+KUSTOMIZE_VERSION = "v5.5.0"
 #: Package -> binary name, built from ``test/apiserver``.
 KUBE_PACKAGES = {"k8s.io/kubernetes/cmd/kube-apiserver": "kube-apiserver", "go.etcd.io/etcd/server/v3": "etcd"}
 #: No cgo (both are built CGO_ENABLED=0 upstream too), no race detector, no debug symbols:
@@ -142,6 +150,21 @@ def kubeconform() -> Built:
     return Built(directory / "kubeconform", seconds)
 
 
+def kustomize() -> Built:
+    """The pinned standalone kustomize, built once."""
+    directory = bin_dir() / f"kustomize-{KUSTOMIZE_VERSION}"
+
+    def build(target: Path) -> None:
+        env = {**_go_env(), "GOBIN": str(target)}
+        package = f"{KUSTOMIZE_MODULE}@{KUSTOMIZE_VERSION}"
+        # The release binaries carry their version in provenance.version (`kustomize version`).
+        stamp = f"-ldflags=-s -w -X sigs.k8s.io/kustomize/api/provenance.version={KUSTOMIZE_VERSION}"
+        _run_go(["install", "-trimpath", stamp, package], REPO, env, f"go install {package}")
+
+    seconds = _install(directory, ["kustomize"], build)
+    return Built(directory / "kustomize", seconds)
+
+
 def kube_key() -> str:
     digest = hashlib.sha256()
     for name in ("go.mod", "go.sum"):
@@ -170,7 +193,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.parse_args()
     try:
-        for name, built in [("kubeconform", kubeconform()), *kube().items()]:
+        for name, built in [("kubeconform", kubeconform()), ("kustomize", kustomize()), *kube().items()]:
             print(f"{name}: {built.path} ({'cached' if not built.seconds else f'built in {built.seconds:.0f}s'})")
     except BuildError as error:
         print(f"binaries: {error}", file=sys.stderr)
