@@ -9,6 +9,7 @@ from quota_support import (  # noqa: F401 - fixtures are found by name
     moto_other_account,
     moto_server,
     real_repo,
+    render_memo,
     repo_copy,
     run_quotas,
     single_pool_repo,
