@@ -136,6 +136,9 @@ def stop(server: MotoServer) -> None:
 @pytest.fixture(scope="session")
 def moto_server() -> t.Iterator[MotoServer]:
     server = start_moto(ACCOUNT)
+    # moto builds a Region's EC2 (its AMIs, types, offerings) on the first call, for seconds; after
+    # a reset it is quick. Paid here, not by a test with sub-second timeouts that happens to be first.
+    server.client("ec2").describe_images(ImageIds=[RHCOS_AMI])
     yield server
     stop(server)
 
