@@ -8,6 +8,7 @@ from quota_support import (  # noqa: F401 - fixtures are found by name
     ec2_standin_server,
     moto_other_account,
     moto_server,
+    one_botocore_loader,
     real_repo,
     render_memo,
     repo_copy,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import botocore.loaders
 import botocore.session
 import pytest
 from ec2_standin import Ec2StandIn
@@ -238,6 +239,28 @@ def render_memo() -> t.Iterator[RenderMemo]:
     runs kustomize once per session (``render_memo``)."""
     with RenderMemo().installed() as memo:
         yield memo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> t.Iterator[botocore.loaders.Loader]:
+    """One botocore data loader for every session the tools make here.
+
+    verify-quotas makes a boto3 session per run, and botocore parses its service models and
+    endpoint table (read-only files of the installed botocore) per session: a fifth of a second
+    of CPU a run, once per process in real use, but a hundred times in this one. Each session
+    gets the same loader, its search paths as at its first use (boto3 appends its own directory
+    to them per session), so each file is parsed once."""
+    loader = botocore.loaders.create_loader()
+    first_paths = list(loader.search_paths)
+
+    def shared(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        assert search_path_string is None, "AWS_DATA_PATH set: the tests use botocore's own data"
+        loader.search_paths[:] = first_paths
+        return loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield loader
 
 
 @pytest.fixture(scope="session")

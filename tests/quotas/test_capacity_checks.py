@@ -265,7 +265,7 @@ def test_a_silent_capacity_endpoint_times_out_naming_the_call(
 ) -> None:  # fmt: skip
     enough_quota(standin)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.2,aws.total=3")
+    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=3")
     ec2_standin.silent["GetSpotPlacementScores"] = 10  # until the stand-in's next reset
     result = run_quotas("prod")
     assert result.code == 3

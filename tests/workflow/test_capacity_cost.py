@@ -236,7 +236,7 @@ def test_a_silent_pricing_endpoint_times_out(
     raised: tuple[Path, str, str], pricing: PricingStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.2,aws.total=2")
+    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=2")
     pricing.silent = 10  # until the stand-in closes, right after the client gave up
     result = live_diff(raised)
     assert result.code == 3 and "pricing:GetProducts: timed out" in result.err
