@@ -248,8 +248,10 @@ def test_a_zone_missing_from_the_scores_scored_too_low_to_be_listed(
 )
 def test_a_refused_capacity_call_is_exit_3_naming_it(
     aws: MotoServer, standin: ServiceQuotasStandIn, ec2_standin: Ec2StandIn, repo_copy: RepoCopy, run_quotas: Run,
-    action: str, error: str, says: str,
+    monkeypatch: pytest.MonkeyPatch, action: str, error: str, says: str,
 ) -> None:  # fmt: skip
+    # One attempt: no backoff to wait out (retries: test_quotas_moto's test_throttling_after_retries).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     if action == "DescribeCapacityReservations":
         reserved_pool(repo_copy)
     enough_quota(standin)
