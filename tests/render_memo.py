@@ -3,10 +3,10 @@ over the same manifests (the quota tests, capacity-diff's): each distinct build 
 real kustomize once per session; a build of the same directory over the same files is answered
 from that first run instead of starting kubectl again.
 
-The key is the build directory relative to the repository and a digest of every file a
-repository copy holds (``support.REPO_PARTS``: what a kustomization can reach), so an edited
-copy, another revision exported by capacity-diff, or a copy in another temporary directory with
-the same files is a hit only when kustomize would read the same bytes. Errors are never kept:
+The key is the build directory relative to the repository and a digest of the repository's
+files (``tree_digest``), so an edited copy, another revision exported by capacity-diff, or a
+copy in another temporary directory with the same files is a hit only when kustomize would
+read the same bytes (``tests/workflow/test_render_memo.py``). Errors are never kept:
 a build that fails fails again, for real, every time. Everything but the kustomize subprocess
 (the graph checks before it, the render layer after it) runs as in the tool.
 """
@@ -15,27 +15,32 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import pickle
 import threading
 import typing as t
 from pathlib import Path
 
 from accelcap.config import Settings
-from accelcap.render import builds
+from accelcap.render import builds, kustomize
 from accelcap.render.kustomize import RenderedObject
-from support import REPO_PARTS
+
+#: Directories no build reads, left out of the digest.
+NOT_READ = frozenset({".git", ".venv", ".cache", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"})
 
 
 def tree_digest(root: Path) -> str:
-    """A digest of the names and bytes of every file (and link target) in ``root``'s repository parts."""
+    """A digest of the names and bytes of every file in the repository at ``root`` (links by
+    their targets) but for git's, the virtual environment's and caches (``NOT_READ``): what a
+    kustomization in it can reach (the graph refuses anything outside the repository)."""
     digest = hashlib.sha256()
-    for part in REPO_PARTS:
-        top = root / part
-        paths = sorted(top.rglob("*")) if top.is_dir() else [top]
-        for path in paths:
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if d not in NOT_READ and not d.endswith(".egg-info"))
+        for name in sorted(files) + [d for d in subdirectories if Path(directory, d).is_symlink()]:
+            path = Path(directory, name)
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             if path.is_symlink():
-                digest.update(b"link\0" + str(path.readlink()).encode() + b"\0")
+                digest.update(b"link\0" + os.readlink(path).encode() + b"\0")
             elif path.is_file():
                 digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -45,10 +50,10 @@ class RenderMemo:
     """Stands in for ``builds.kustomize_objects`` while installed (``installed``)."""
 
     def __init__(self) -> None:
-        self._real = builds.kustomize_objects
+        self._real = kustomize.kustomize_objects  # the render layer's own, memo or not
         self._kept: dict[tuple[str, str], bytes] = {}
         self._lock = threading.Lock()
-        #: (hits, misses), for the tests of this module
+        #: builds answered from the memo, and builds given to kustomize
         self.hits = 0
         self.misses = 0
 
@@ -62,10 +67,11 @@ class RenderMemo:
         if kept is not None:
             self.hits += 1
             return t.cast(list[RenderedObject], pickle.loads(kept))  # every caller its own objects
+        with self._lock:
+            self.misses += 1
         objects = self._real(directory, settings, load, slot)
         with self._lock:
             self._kept[key] = pickle.dumps(objects)
-            self.misses += 1
         return objects
 
     @contextlib.contextmanager
