@@ -9,17 +9,20 @@ from pathlib import Path
 import pytest
 
 from accelcap.config import load_settings
-from accelcap.errors import InputError
-from accelcap.model import render_model
+from accelcap.errors import ToolError
+from accelcap.render.builds import render_build
 from render_memo import RenderMemo
 from support import copy_repository
 
 
-def render(root: Path) -> list[tuple[str, str]]:
+def render(root: Path) -> list[tuple[str, str | None]]:
+    """prod's capacity build, as a run renders it (``render.builds``)."""
     load_settings.cache_clear()
     settings = load_settings(root)
-    model = render_model(settings.overlays / "prod", settings)
-    return sorted((d.kind, d.name) for d in model.documents)
+    build = render_build(settings.overlays / "prod" / "capacity", settings)
+    if build.failure is not None:
+        raise build.failure
+    return sorted((str(obj.get("kind")), file) for obj, file, _ in build.objects)
 
 
 def test_same_bytes_hit_other_bytes_miss_errors_are_not_kept(tmp_path: Path) -> None:
@@ -35,14 +38,14 @@ def test_same_bytes_hit_other_bytes_miss_errors_are_not_kept(tmp_path: Path) -> 
         pool = second / "overlays" / "prod" / "capacity" / "gpu-us-west-2a" / "pool.yaml"
         pool.write_text(pool.read_text().replace("maxReplicas: 2 ", "maxReplicas: 3 "))
         render(second)
-        assert memo.misses == 2 * built  # every build of the edited repository ran again
+        assert memo.misses == 2 * built  # the edited repository's build ran again
 
         limits = second / "overlays" / "prod" / "capacity" / "gpu-limits.yaml"
         limits.write_text("kind: [\n")
-        with pytest.raises(InputError):
+        with pytest.raises(ToolError):
             render(second)
         failed = memo.misses
-        with pytest.raises(InputError):
+        with pytest.raises(ToolError):
             render(second)
         assert memo.misses > failed  # the failing build went to kustomize again
     load_settings.cache_clear()
