@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
-import threading
-import time
 import typing as t
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
+
+from loopback import LoopbackServer, Reply, Request
 
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 OWN = ("DescribeCapacityReservations", "GetSpotPlacementScores")
@@ -56,12 +55,17 @@ def _xml_value(value: t.Any) -> str:
     return escape(str(value))
 
 
+def xml_reply(status: int, text: str) -> Reply:
+    return Reply(status, [("Content-Type", "text/xml;charset=UTF-8")], text.encode())
+
+
 def _item(fields: dict[str, t.Any]) -> str:
     return "<item>" + "".join(f"<{k}>{_xml_value(v)}</{k}>" for k, v in fields.items() if v is not None) + "</item>"
 
 
-class Ec2StandIn:
+class Ec2StandIn(LoopbackServer):
     def __init__(self, upstream: str, page_size: int = 1) -> None:
+        super().__init__()
         self.upstream = urllib.parse.urlsplit(upstream)
         self.page_size = page_size
         self.reservations: dict[str, dict[str, t.Any]] = {}
@@ -72,64 +76,38 @@ class Ec2StandIn:
         self.zone_ids = ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"]
         #: action -> error code to answer with (AccessDenied-like codes are HTTP 403, throttling 503).
         self.fail_with: dict[str, str] = {}
-        #: actions to answer only after this many seconds (a silent endpoint).
+        #: actions to answer only after this many seconds (a silent endpoint; ends when the stand-in closes).
         self.silent: dict[str, float] = {}
         self.calls: list[str] = []
-        stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: t.Any) -> None:
-                pass
+    def handle(self, request: Request) -> Reply:
+        form = dict(urllib.parse.parse_qsl(request.body.decode()))
+        action = form.get("Action", "")
+        self.calls.append(action)
+        if action in self.silent:
+            self.pause(self.silent[action])
+        if action in self.fail_with:
+            return xml_reply(*self.error(self.fail_with[action]))
+        if action in OWN:
+            return xml_reply(*self.answer(action, form))
+        return self.forward(request)
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                form = {k: v for k, v in urllib.parse.parse_qsl(body.decode())}
-                action = form.get("Action", "")
-                stand_in.calls.append(action)
-                if action in stand_in.silent:
-                    time.sleep(stand_in.silent[action])
-                if action in stand_in.fail_with:
-                    self._send(*stand_in.error(stand_in.fail_with[action]))
-                elif action in OWN:
-                    self._send(*stand_in.answer(action, form))
-                else:
-                    self._forward(body)
-
-            def _send(self, status: int, text: str) -> None:
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml;charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _forward(self, body: bytes) -> None:
-                upstream = stand_in.upstream
-                connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                connection.request("POST", self.path, body, headers)
-                response = connection.getresponse()
-                data = response.read()
-                self.send_response(response.status)
-                for key, value in response.getheaders():
-                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                connection.close()
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: t.Any, client_address: t.Any) -> None:
-                pass  # a client that gave up (the silent-endpoint tests) is no error of the stand-in
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+    def forward(self, request: Request) -> Reply:
+        """The request as moto answers it."""
+        connection = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=30)
+        try:
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+            connection.request("POST", request.path, request.body, headers)
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        passed = [
+            (key, value)
+            for key, value in response.getheaders()
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server")
+        ]
+        return Reply(response.status, passed, data)
 
     def reset(self) -> None:
         self.reservations.clear()
@@ -138,6 +116,7 @@ class Ec2StandIn:
         self.fail_with.clear()
         self.silent.clear()
         self.calls.clear()
+        self.wake()
 
     @staticmethod
     def error(code: str) -> tuple[int, str]:
@@ -183,12 +162,3 @@ class Ec2StandIn:
             f"<spotPlacementScoreSet>{''.join(page)}</spotPlacementScoreSet>{token}"
             "</GetSpotPlacementScoresResponse>"
         )
-
-    def __enter__(self) -> t.Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import botocore.loaders
 import botocore.session
 import pytest
 from ec2_standin import Ec2StandIn
@@ -30,6 +31,7 @@ from sq_standin import ServiceQuotasStandIn
 
 from accelcap.config import load_settings
 from accelcap.quotas import cli as quotas_cli
+from render_memo import RenderMemo
 from support import REPO, Result, run_in_process, without_fallback
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
@@ -135,6 +137,9 @@ def stop(server: MotoServer) -> None:
 @pytest.fixture(scope="session")
 def moto_server() -> t.Iterator[MotoServer]:
     server = start_moto(ACCOUNT)
+    # moto builds a Region's EC2 (its AMIs, types, offerings) on the first call, for seconds; after
+    # a reset it is quick. Paid here, not by a test with sub-second timeouts that happens to be first.
+    server.client("ec2").describe_images(ImageIds=[RHCOS_AMI])
     yield server
     stop(server)
 
@@ -226,6 +231,36 @@ def aws_operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
 
     monkeypatch.setattr(boto3.session.Session, "client", client)
     return recorded
+
+
+@pytest.fixture(scope="session", autouse=True)
+def render_memo() -> t.Iterator[RenderMemo]:
+    """The tools run here render the same few repositories over and over: each distinct build
+    runs kustomize once per session (``render_memo``)."""
+    with RenderMemo().installed() as memo:
+        yield memo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> t.Iterator[botocore.loaders.Loader]:
+    """One botocore data loader for every session the tools make here.
+
+    verify-quotas makes a boto3 session per run, and botocore parses its service models and
+    endpoint table (read-only files of the installed botocore) per session: a fifth of a second
+    of CPU a run, once per process in real use, but a hundred times in this one. Each session
+    gets the same loader, its search paths as at its first use (boto3 appends its own directory
+    to them per session), so each file is parsed once."""
+    loader = botocore.loaders.create_loader()
+    first_paths = list(loader.search_paths)
+
+    def shared(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        assert search_path_string is None, "AWS_DATA_PATH set: the tests use botocore's own data"
+        loader.search_paths[:] = first_paths
+        return loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield loader
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,10 @@ quota code, pages ListServiceQuotas, and can answer every request with an error 
 from __future__ import annotations
 
 import json
-import threading
 import typing as t
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from accelcap.catalog.ec2_quotas import Market, quota_by_code
+from loopback import LoopbackServer, Reply, Request, json_reply
 
 TARGET_PREFIX = "ServiceQuotasV20190624."
 
@@ -45,40 +44,20 @@ def quota_object(code: str, value: float) -> dict[str, t.Any]:
     }
 
 
-class ServiceQuotasStandIn:
+class ServiceQuotasStandIn(LoopbackServer):
     def __init__(self, page_size: int = 2) -> None:
+        super().__init__()
         self.applied: dict[str, float] = {}
         self.defaults: dict[str, float] = {}
         #: Answer every request with this error type (e.g. AccessDeniedException).
         self.fail_with: str | None = None
         self.calls: list[str] = []
         self.page_size = page_size
-        stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: t.Any) -> None:  # keep test output clean
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
-                operation = target.removeprefix(TARGET_PREFIX)
-                stand_in.calls.append(operation)
-                status, answer = stand_in.answer(operation, json.loads(body or b"{}"))
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+    def handle(self, request: Request) -> Reply:
+        operation = request.headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
+        self.calls.append(operation)
+        return json_reply(*self.answer(operation, json.loads(request.body or b"{}")))
 
     def reset(self) -> None:
         self.applied.clear()
@@ -107,12 +86,3 @@ class ServiceQuotasStandIn:
                 return 400, {"__type": "NoSuchResourceException", "message": f"no quota {code}"}
             return 200, {"Quota": quota_object(code, table[code])}
         return 400, {"__type": "UnknownOperationException", "message": operation}
-
-    def __enter__(self) -> t.Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

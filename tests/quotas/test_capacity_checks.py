@@ -248,8 +248,10 @@ def test_a_zone_missing_from_the_scores_scored_too_low_to_be_listed(
 )
 def test_a_refused_capacity_call_is_exit_3_naming_it(
     aws: MotoServer, standin: ServiceQuotasStandIn, ec2_standin: Ec2StandIn, repo_copy: RepoCopy, run_quotas: Run,
-    action: str, error: str, says: str,
+    monkeypatch: pytest.MonkeyPatch, action: str, error: str, says: str,
 ) -> None:  # fmt: skip
+    # One attempt: no backoff to wait out (retries: test_quotas_moto's test_throttling_after_retries).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     if action == "DescribeCapacityReservations":
         reserved_pool(repo_copy)
     enough_quota(standin)
@@ -266,7 +268,7 @@ def test_a_silent_capacity_endpoint_times_out_naming_the_call(
     enough_quota(standin)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=3")
-    ec2_standin.silent["GetSpotPlacementScores"] = 2
+    ec2_standin.silent["GetSpotPlacementScores"] = 10  # until the stand-in's next reset
     result = run_quotas("prod")
     assert result.code == 3
     assert "ec2:GetSpotPlacementScores: timed out" in result.err

@@ -4,16 +4,22 @@ SKIP_QUOTAS, and cluster names that are not cluster names."""
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
 import pytest
 from quota_support import INFRA_ID, POOL, REPO, MotoServer, RepoCopy, Result, launch
 from sq_standin import ServiceQuotasStandIn
+
+from accelcap.toolbox import TOOLS_BY_NAME
+from support import run_in_process
 
 pytestmark = pytest.mark.slow
 
@@ -210,20 +216,24 @@ def test_verify_quotas_takes_only_cluster_names(repo_copy: RepoCopy, run_quotas:
 )  # fmt: skip
 @pytest.mark.parametrize("name", ["../elsewhere/x", "/etc"])
 def test_every_tool_that_takes_a_cluster_name_refuses_a_path(
-    argv: tuple[str, ...], name: str, repo_copy: RepoCopy
+    argv: tuple[str, ...], name: str, repo_copy: RepoCopy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each tool in this process, as its console script runs it (``toolbox.TOOLS_BY_NAME``);
+    the writing one, set-infra-id, also as ``tools/set-infra-id`` in a subprocess."""
     cluster_outside_overlays(repo_copy)
     args = [part.replace("{name}", name) for part in argv]
-    result = subprocess.run(
-        [str(REPO / "tools" / args[0]), *args[1:]],
-        capture_output=True,
-        text=True,
-        input="",
-        env={**os.environ, "ACCELCAP_REPO": str(repo_copy.root)},
-        check=False,
-    )
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stderr.count("\n") == 1 and "not a cluster name" in result.stderr, result.stderr
+    module = importlib.import_module(TOOLS_BY_NAME[args[0]].entry_point.partition(":")[0])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    result = run_in_process(module, *args[1:])
+    assert result.code == 2, result.out + result.err
+    assert result.err.count("\n") == 1 and "not a cluster name" in result.err, result.err
+    if args[0] == "set-infra-id" and "--check" not in args:
+        command = subprocess.run(
+            [str(REPO / "tools" / args[0]), *args[1:]],
+            capture_output=True, text=True, input="", env={**os.environ, "ACCELCAP_REPO": str(repo_copy.root)},
+            check=False,
+        )  # fmt: skip
+        assert (command.returncode, command.stderr) == (2, result.err), command.stdout + command.stderr
     facts = repo_copy.root / "elsewhere" / "x" / "facts" / "cluster.yaml"
     assert "x-abcde" not in facts.read_text()
 

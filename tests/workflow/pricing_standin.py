@@ -9,10 +9,9 @@ throttle, or stay silent.
 from __future__ import annotations
 
 import json
-import threading
-import time
 import typing as t
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback import LoopbackServer, Reply, Request, json_reply
 
 TARGET_PREFIX = "AWSPriceListService."
 
@@ -36,46 +35,25 @@ def product(instance_type: str, region: str, usd: float) -> str:
     )
 
 
-class PricingStandIn:
+class PricingStandIn(LoopbackServer):
     def __init__(self, page_size: int = 1) -> None:
+        super().__init__()
         self.prices: dict[tuple[str, str], float] = {}
         #: extra products answered with every price (paging: the real API answers several SKUs)
         self.padding = 0
         self.fail_with: str | None = None
+        #: seconds to stay silent before answering (ends when the stand-in closes)
         self.silent: float = 0.0
         self.calls: list[dict[str, t.Any]] = []
         self.page_size = page_size
-        stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: t.Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                operation = self.headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
-                stand_in.calls.append({"operation": operation, **body})
-                if stand_in.silent:
-                    time.sleep(stand_in.silent)
-                status, answer = stand_in.answer(operation, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: t.Any, client_address: t.Any) -> None:
-                pass
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+    def handle(self, request: Request) -> Reply:
+        body = json.loads(request.body or b"{}")
+        operation = request.headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
+        self.calls.append({"operation": operation, **body})
+        if self.silent:
+            self.pause(self.silent)
+        return json_reply(*self.answer(operation, body))
 
     def answer(self, operation: str, request: dict[str, t.Any]) -> tuple[int, dict[str, t.Any]]:
         if self.fail_with:
@@ -90,12 +68,3 @@ class PricingStandIn:
         if start + self.page_size < len(items):
             answer["NextToken"] = str(start + self.page_size)
         return 200, answer
-
-    def __enter__(self) -> t.Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
 from pricing_standin import PricingStandIn
-from test_capacity_diff import capacity_diff, commit_all, git, pool_dir
+from test_capacity_diff import capacity_diff, commit_all, git, in_repository, pool_dir
 
+from accelcap import capacity_diff as capacity_diff_tool
 from accelcap.costs import LivePrices, PinnedPrices, on_demand_usd, region_of
 from accelcap.errors import ExternalError
-from support import REPO
+from support import Result, run_in_process
 
 G5_2XL = 1.212  # accelcap/catalog/prices.py, us-west-2
 
@@ -188,12 +188,11 @@ def pricing(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[Pricin
         yield stand_in
 
 
-def live_diff(raised: tuple[Path, str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+def live_diff(raised: tuple[Path, str, str], *extra: str) -> Result:
+    """capacity-diff with live prices, in this process (the endpoints are the environment's)."""
     root, base, head = raised
-    return subprocess.run(
-        [str(REPO / "tools" / "capacity-diff"), base, head, "--format", "json", "--prices", "aws", *extra],
-        capture_output=True, text=True, cwd=root, env={**os.environ, "ACCELCAP_REPO": str(root)}, check=False,
-    )  # fmt: skip
+    with in_repository(root):
+        return run_in_process(capacity_diff_tool, base, head, "--format", "json", "--prices", "aws", *extra)
 
 
 def test_live_prices_from_the_pricing_api_and_the_spot_history(
@@ -201,8 +200,8 @@ def test_live_prices_from_the_pricing_api_and_the_spot_history(
 ) -> None:
     pricing.padding = 2  # three SKUs of one price over three pages
     result = live_diff(raised)
-    assert result.returncode == 0, result.stderr
-    costs = json.loads(result.stdout)["summary"]["costs"]
+    assert result.code == 0, result.err
+    costs = json.loads(result.out)["summary"]["costs"]
     assert costs["estimate"] is False and costs["prices"].startswith("live:")
     pools = {p["pool"]: p for p in costs["pools"]}
     # moto's Spot price history answers 0.00001 for every zone
@@ -223,11 +222,14 @@ def test_live_prices_from_the_pricing_api_and_the_spot_history(
     ],
 )
 def test_live_prices_refused_are_exit_3_naming_the_call(
-    raised: tuple[Path, str, str], pricing: PricingStandIn, error: str, says: str
+    raised: tuple[Path, str, str], pricing: PricingStandIn, monkeypatch: pytest.MonkeyPatch, error: str, says: str
 ) -> None:
+    # One attempt: no backoff to wait out. That throttling is retried first is verify-quotas'
+    # test_throttling_after_retries (the same AwsAccount).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     pricing.fail_with = error
     result = live_diff(raised)
-    assert result.returncode == 3 and says in result.stderr and "Traceback" not in result.stderr
+    assert result.code == 3 and says in result.err and "Traceback" not in result.err
 
 
 def test_a_silent_pricing_endpoint_times_out(
@@ -235,6 +237,6 @@ def test_a_silent_pricing_endpoint_times_out(
 ) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=2")
-    pricing.silent = 3
+    pricing.silent = 10  # until the stand-in closes, right after the client gave up
     result = live_diff(raised)
-    assert result.returncode == 3 and "pricing:GetProducts: timed out" in result.stderr
+    assert result.code == 3 and "pricing:GetProducts: timed out" in result.err

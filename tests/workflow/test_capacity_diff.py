@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import typing as t
 from pathlib import Path
 
 import pytest
 
-from support import REPO
+from accelcap import capacity_diff as capacity_diff_tool
+from accelcap.config import REPO_ENV, load_settings
+from support import REPO, run_in_process
 
 
 def git(root: Path, *args: str) -> str:
@@ -27,10 +31,28 @@ def commit_all(root: Path, message: str) -> str:
 
 
 def capacity_diff(root: Path, base: str, head: str, fmt: str = "json") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(REPO / "tools" / "capacity-diff"), base, head, "--format", fmt],
-        capture_output=True, text=True, cwd=root, env={**os.environ, "ACCELCAP_REPO": str(root)}, check=False,
-    )  # fmt: skip
+    """capacity-diff on the repository at ``root``, in this process as its console script would
+    run it (``support.run_in_process``; ``test_unknown_revision_is_bad_input`` and the first-day
+    test run ``tools/capacity-diff`` itself)."""
+    with in_repository(root):
+        result = run_in_process(capacity_diff_tool, base, head, "--format", fmt)
+    return subprocess.CompletedProcess(["capacity-diff", base, head], result.code, result.out, result.err)
+
+
+@contextlib.contextmanager
+def in_repository(root: Path) -> t.Iterator[None]:
+    """``ACCELCAP_REPO`` at ``root`` for a tool run in this process, with fresh settings."""
+    saved = os.environ.get(REPO_ENV)
+    os.environ[REPO_ENV] = str(root)
+    load_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(REPO_ENV, None)
+        else:
+            os.environ[REPO_ENV] = saved
+        load_settings.cache_clear()
 
 
 def pool_dir(root: Path) -> Path:
@@ -76,8 +98,12 @@ def test_market_switch_and_a_removed_pool(repo_copy: Path) -> None:
 
 
 def test_unknown_revision_is_bad_input(repo_copy: Path) -> None:
+    """``tools/capacity-diff`` itself, from the repository's root: the wiring of the others."""
     git(repo_copy, "init", "-q")
     commit_all(repo_copy, "base")
-    result = capacity_diff(repo_copy, "no-such-rev", "HEAD", "text")
+    result = subprocess.run(
+        [str(REPO / "tools" / "capacity-diff"), "no-such-rev", "HEAD", "--format", "text"],
+        capture_output=True, text=True, cwd=repo_copy, env={**os.environ, "ACCELCAP_REPO": str(repo_copy)}, check=False,
+    )  # fmt: skip
     assert result.returncode == 2 and result.stderr.startswith("capacity-diff: no-such-rev: not a revision")
     assert result.stderr.count("\n") == 1
