@@ -57,10 +57,12 @@ class RenderMemo:
         self.hits = 0
         self.misses = 0
 
-    def __call__(self, directory: Path, settings: Settings, load: t.Any, slot: t.Any = None) -> list[RenderedObject]:
+    def __call__(
+        self, directory: Path, settings: Settings, load: t.Any, slot: t.Any = None, processes: t.Any = None
+    ) -> list[RenderedObject]:
         root = settings.root.resolve()
         if not directory.resolve().is_relative_to(root):  # the graph check refuses it: for real
-            return self._real(directory, settings, load, slot)
+            return self._real(directory, settings, load, slot, processes)
         key = (str(directory.resolve().relative_to(root)), tree_digest(root))
         with self._lock:
             kept = self._kept.get(key)
@@ -69,7 +71,7 @@ class RenderMemo:
             return t.cast(list[RenderedObject], pickle.loads(kept))  # every caller its own objects
         with self._lock:
             self.misses += 1
-        objects = self._real(directory, settings, load, slot)
+        objects = self._real(directory, settings, load, slot, processes)
         with self._lock:
             self._kept[key] = pickle.dumps(objects)
         return objects
