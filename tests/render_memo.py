@@ -1,14 +1,16 @@
 """kustomize's output memoized by what it read, for tests that run a tool in-process many times
-over the same manifests (the quota tests, capacity-diff's): each distinct build still runs the
-real kustomize once per session; a build of the same directory over the same files is answered
-from that first run instead of starting kubectl again.
+over the same manifests (the quota tests, capacity-diff's, the hostile corpus): each distinct
+build still runs the real kustomize once per session; a build of the same directory over the
+same files with the same kustomize command is answered from that first run instead of starting
+kustomize again.
 
-The key is the build directory relative to the repository and a digest of the repository's
-files (``tree_digest``), so an edited copy, another revision exported by capacity-diff, or a
-copy in another temporary directory with the same files is a hit only when kustomize would
-read the same bytes (``tests/workflow/test_render_memo.py``). Errors are never kept:
-a build that fails fails again, for real, every time. Everything but the kustomize subprocess
-(the graph checks before it, the render layer after it) runs as in the tool.
+The key is the build directory relative to the repository, a digest of the repository's files
+(``tree_digest``) and the kustomize command, so an edited copy, another revision exported by
+capacity-diff, or a copy in another temporary directory with the same files is a hit only when
+kustomize would read the same bytes (``tests/workflow/test_render_memo.py``); a test that names
+another kustomize (a hanging or crashing stand-in) runs it. Errors are never kept: a build that
+fails fails again, for real, every time. Everything but the kustomize subprocess (the graph
+checks before it, the render layer after it) runs as in the tool.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shlex
 import threading
 import typing as t
 from pathlib import Path
@@ -51,7 +54,7 @@ class RenderMemo:
 
     def __init__(self) -> None:
         self._real = kustomize.kustomize_objects  # the render layer's own, memo or not
-        self._kept: dict[tuple[str, str], bytes] = {}
+        self._kept: dict[tuple[str, str, str], bytes] = {}
         self._lock = threading.Lock()
         #: builds answered from the memo, and builds given to kustomize
         self.hits = 0
@@ -63,7 +66,8 @@ class RenderMemo:
         root = settings.root.resolve()
         if not directory.resolve().is_relative_to(root):  # the graph check refuses it: for real
             return self._real(directory, settings, load, slot, processes)
-        key = (str(directory.resolve().relative_to(root)), tree_digest(root))
+        # The command too: a test that names another kustomize (a hanging or crashing one) gets it.
+        key = (str(directory.resolve().relative_to(root)), tree_digest(root), shlex.join(kustomize.kustomize_command()))
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None:
