@@ -44,7 +44,7 @@ from .files import read_text, write_atomically
 from .generate import write_derived
 from .identifiers import INFRA_ID, OPENSHIFT_VERSION, REGION
 from .infra_naming import Renamed, rename
-from .ownership import conflicts
+from .ownership import conflicts, every_cluster_facts
 from .worker import Capture, capture, wiring_path, wiring_text
 from .yamlload import load_documents, load_file, value_at
 
@@ -298,7 +298,8 @@ def _check(cluster_name: str | None) -> int:
     unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
     for name in unset:
         print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {unset_message(name)}", file=sys.stderr)
-    shared = {name: conflicts(load_facts(name, settings), settings) for name in clusters}
+    every = every_cluster_facts(settings)
+    shared = {name: conflicts(load_facts(name, settings), settings, every=every) for name in clusters}
     for name, messages in shared.items():
         for message in messages:
             print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {message}", file=sys.stderr)

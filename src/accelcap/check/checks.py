@@ -20,11 +20,11 @@ import typing as t
 from pathlib import Path
 
 from ..config import Settings
-from ..facts import unconfirmed_message, unset_message
+from ..facts import ClusterFacts, unconfirmed_message, unset_message
 from ..lint.engine import lint_overlay
 from ..lint.rule import Rule
 from ..model import ClusterModel
-from ..ownership import conflicts
+from ..ownership import conflicts, every_cluster_facts
 from ..quotas.plan import QuotaPlan, plan_overlay
 from ..report import Finding
 from ..validate.validator import ValidateOptions, ValidationRun, Validator
@@ -60,6 +60,8 @@ class InfraIdCheck(OverlayCheck):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clusters: dict[str, bool] = {}
+        #: Every cluster's facts, read once per run for ``conflicts`` (each overlay against all).
+        self._every: dict[str, ClusterFacts] | None = None
 
     def run(self, overlay: ClusterModel) -> list[Finding]:
         facts = overlay.facts
@@ -72,12 +74,17 @@ class InfraIdCheck(OverlayCheck):
             return [Finding("infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=line)]
         found = [
             Finding("infra-id-shared", message, overlay.name, file=file, line=line)
-            for message in conflicts(facts, self.settings)
+            for message in conflicts(facts, self.settings, every=self._every_cluster_facts())
         ]
         if facts.unconfirmed:  # written without the cluster: said, not failed
             message = unconfirmed_message(facts)
             found.append(Finding("facts-unconfirmed", message, overlay.name, file=file, line=line, severity="warning"))
         return found
+
+    def _every_cluster_facts(self) -> dict[str, ClusterFacts]:
+        if self._every is None:
+            self._every = every_cluster_facts(self.settings)
+        return self._every
 
     def summary(self) -> dict[str, t.Any]:
         unset = [name for name, is_set in self.clusters.items() if not is_set]
