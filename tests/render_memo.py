@@ -24,6 +24,8 @@ import threading
 import typing as t
 from pathlib import Path
 
+import pytest
+
 from accelcap.config import Settings
 from accelcap.render import builds, kustomize
 from accelcap.render.kustomize import RenderedObject
@@ -88,3 +90,12 @@ class RenderMemo:
             yield self
         finally:
             builds.kustomize_objects = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def render_memo() -> t.Iterator[RenderMemo]:
+    """The memo, installed for the session of every test directory whose conftest imports this
+    fixture (the quota, workflow and hostile-input tests: they run tools in this process over
+    the same manifests again and again)."""
+    with RenderMemo().installed() as memo:
+        yield memo

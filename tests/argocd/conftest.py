@@ -20,6 +20,9 @@ import pytest
 from argocd_world import ArgoCDWorld, HarnessError, World, start_world
 from fake_operators import FakeOperators
 
+#: The session's kube-apiserver and etcd (``binaries.kube_binaries``), the fixture tests/kube shares.
+kube_binaries = binaries.kube_binaries
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -27,14 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.argocd)
             item.add_marker(pytest.mark.kube)
             item.add_marker(pytest.mark.slow)
-
-
-@pytest.fixture(scope="session")
-def kube_binaries() -> dict[str, Path]:
-    try:
-        return {name: built.path for name, built in binaries.kube().items()}
-    except binaries.BuildError as error:
-        pytest.fail(f"cannot build the test API server: {error}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,8 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 # Run as a script (see above), tests/ is not on the path yet.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import REPO
@@ -163,6 +165,16 @@ def kustomize() -> Built:
 
     seconds = _install(directory, ["kustomize"], build)
     return Built(directory / "kustomize", seconds)
+
+
+@pytest.fixture(scope="session")
+def kube_binaries() -> dict[str, Path]:
+    """kube-apiserver and etcd (``kube``) for the tests of tests/kube and tests/argocd, whose
+    conftests import this fixture; a build that cannot happen fails the test."""
+    try:
+        return {name: built.path for name, built in kube().items()}
+    except BuildError as error:
+        pytest.fail(f"cannot build the test API server: {error}", pytrace=False)
 
 
 def kube_key() -> str:

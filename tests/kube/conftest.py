@@ -48,6 +48,9 @@ from accelcap.render import RenderedOverlay
 from accelcap.validate import cli as validate_cli
 from support import REPO, Result, copy_repository, enable_inferentia, path_without_kubeconform, run_in_process
 
+#: The session's kube-apiserver and etcd (``binaries.kube_binaries``, shared with tests/argocd).
+kube_binaries = binaries.kube_binaries
+
 #: The fixtures that start a kube-apiserver and etcd: a test that uses one is slow.
 API_SERVER_FIXTURES = {"api_server", "new_api_server", "openshift_cluster"}
 #: The session's shared API server: every test file that uses it runs on one worker.
@@ -74,14 +77,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(group))
         if API_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)  # seconds to start, not for the inner loop
-
-
-@pytest.fixture(scope="session")
-def kube_binaries() -> dict[str, Path]:
-    try:
-        return {name: built.path for name, built in binaries.kube().items()}
-    except binaries.BuildError as error:
-        pytest.fail(f"cannot build the test API server: {error}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

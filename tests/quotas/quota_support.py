@@ -31,7 +31,7 @@ from sq_standin import ServiceQuotasStandIn
 
 from accelcap.config import load_settings
 from accelcap.quotas import cli as quotas_cli
-from render_memo import RenderMemo
+from render_memo import render_memo  # noqa: F401 - the quota tests' conftest imports it from here
 from support import REPO, Result, run_in_process, without_fallback
 
 ACCOUNT = "153526447089"  # overlays/prod/facts/cluster.yaml
@@ -231,14 +231,6 @@ def aws_operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
 
     monkeypatch.setattr(boto3.session.Session, "client", client)
     return recorded
-
-
-@pytest.fixture(scope="session", autouse=True)
-def render_memo() -> t.Iterator[RenderMemo]:
-    """The tools run here render the same few repositories over and over: each distinct build
-    runs kustomize once per session (``render_memo``)."""
-    with RenderMemo().installed() as memo:
-        yield memo
 
 
 @pytest.fixture(scope="session", autouse=True)
