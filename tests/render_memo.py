@@ -74,12 +74,13 @@ class RenderMemo:
             kept = self._kept.get(key)
         if kept is not None:
             self.hits += 1
-            return t.cast(list[RenderedObject], pickle.loads(kept))  # every caller its own objects
+            # Every caller its own objects, whose sources it finds in its own directory.
+            return kustomize.located(pickle.loads(kept), directory, settings)
         with self._lock:
             self.misses += 1
         objects = self._real(directory, settings, load, slot, processes)
         with self._lock:
-            self._kept[key] = pickle.dumps(objects)
+            self._kept[key] = pickle.dumps([obj for obj, _ in objects])
         return objects
 
     @contextlib.contextmanager

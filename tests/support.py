@@ -119,7 +119,7 @@ def mutated(document: Document, change: t.Callable[[dict[str, t.Any]], None]) ->
     """A copy of ``document`` with ``change`` applied to its object."""
     obj = copy.deepcopy(document.obj)
     change(obj)
-    return Document(obj, document.overlay, document.rendered_from, document.application, document.file, document.line)
+    return Document(obj, document.overlay, document.rendered_from, document.application, document.source)
 
 
 def codes(findings: t.Iterable[t.Any]) -> set[str]:

@@ -114,7 +114,7 @@ def test_a_clusterpolicy_without_tolerations_keeps_the_defaults(prod: RenderedOv
     real = corpus(name)
     assert not (real.get("spec") or {}).get("daemonsets", {}).get("tolerations")  # type: ignore[union-attr]
     prod.documents[prod.documents.index(policy)] = Document(
-        real, policy.overlay, policy.rendered_from, policy.application, policy.file, policy.line
+        real, policy.overlay, policy.rendered_from, policy.application, policy.source
     )
     assert "CAP010" not in {f.code for f in lint_overlay(prod)}
 

@@ -22,7 +22,7 @@ def render(root: Path) -> list[tuple[str, str | None]]:
     build = render_build(settings.overlays / "prod" / "capacity", settings)
     if build.failure is not None:
         raise build.failure
-    return sorted((str(obj.get("kind")), file) for obj, file, _ in build.objects)
+    return sorted((str(obj.get("kind")), source.file) for obj, source in build.objects)
 
 
 def test_same_bytes_hit_other_bytes_miss_errors_are_not_kept(tmp_path: Path) -> None:

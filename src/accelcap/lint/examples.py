@@ -177,9 +177,7 @@ class Add:
 
     def apply(self, overlay: ClusterModel) -> None:
         like = _select(overlay, self.beside, None)
-        document = Document(
-            _expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.file, like.line
-        )
+        document = Document(_expand(self.obj, overlay), like.overlay, like.rendered_from, like.application, like.source)
         overlay.documents.append(document)
         for followed in overlay.applications:
             if followed.application.name == like.application:

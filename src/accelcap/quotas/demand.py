@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..catalog.ec2_quotas import FamilyQuotas, Market, Quota, family_quotas, require_quota
 from ..errors import InputError
 from ..model import ScaledMachineSet as Pool
+from ..render import UNKNOWN_SOURCE, Source
 
 #: (quota key, market) - the unit every quota is kept in: one Service Quotas code, or, for a
 #: class without a quota in that market, the class and market that have none.
@@ -30,11 +31,18 @@ class PoolPlan:
     market: Market
     max_replicas: int
     family: FamilyQuotas
-    #: Where the MachineSet came from, for findings.
-    file: str | None = None
-    line: int | None = None
+    #: Where the MachineSet came from, for findings (read only when a finding needs it).
+    source: Source = UNKNOWN_SOURCE
     #: No MachineAutoscaler: ``max_replicas`` is the MachineSet's ``replicas``, set by hand.
     scaled_by_hand: bool = False
+
+    @property
+    def file(self) -> str | None:
+        return self.source.file
+
+    @property
+    def line(self) -> int | None:
+        return self.source.line
 
     @property
     def quota(self) -> Quota | None:
@@ -97,8 +105,7 @@ def plan_pools(pools: t.Iterable[Pool], overlay: str) -> list[PoolPlan]:
                 market=Market(pool.market),
                 max_replicas=pool.max_replicas,
                 family=family,
-                file=pool.machineset.file,
-                line=pool.machineset.line,
+                source=pool.machineset.source,
                 scaled_by_hand=pool.autoscaler is None,
             )
         )

@@ -36,6 +36,7 @@ import botocore.exceptions
 from ..errors import InputError
 from ..markets import CAPACITY_BLOCK, SPOT, purchase_option, reservation_of
 from ..model import ScaledMachineSet as Pool
+from ..render import UNKNOWN_SOURCE, Source
 from ..report import Check, Finding
 from .aws import AwsAccount, nonsense, records, translate
 
@@ -138,8 +139,16 @@ class Target:
     market: str
     reservation: str | None
     max_replicas: int
-    file: str | None = None
-    line: int | None = None
+    #: Where the MachineSet came from, for findings (read only when a finding needs it).
+    source: Source = UNKNOWN_SOURCE
+
+    @property
+    def file(self) -> str | None:
+        return self.source.file
+
+    @property
+    def line(self) -> int | None:
+        return self.source.line
 
 
 def targets(pools: t.Iterable[Pool], overlay: str) -> list[Target]:
@@ -159,8 +168,7 @@ def targets(pools: t.Iterable[Pool], overlay: str) -> list[Target]:
                 purchase_option(pool.provider),
                 reservation_of(pool.provider),
                 max(pool.max_replicas or 0, 0),
-                pool.machineset.file,
-                pool.machineset.line,
+                pool.machineset.source,
             )
         )
     return found

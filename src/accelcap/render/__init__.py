@@ -31,7 +31,7 @@ from .applications import (
 )
 from .builds import JOBS_ENV, BuildCache, LocalConfigReader, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
-from .model import Document, FollowedApplication, LocalConfig, RenderedOverlay
+from .model import UNKNOWN_SOURCE, Document, FollowedApplication, KnownSource, LocalConfig, RenderedOverlay, Source
 from .remote import RemoteReference
 from .targets import load_rendered, render_targets, rendering_targets, resolve_targets
 
@@ -40,13 +40,16 @@ __all__ = [
     "KUSTOMIZE_ENV",
     "MANUAL_BUILD",
     "MAX_DEPTH",
+    "UNKNOWN_SOURCE",
     "BuildCache",
     "Document",
     "FollowedApplication",
+    "KnownSource",
     "LocalConfig",
     "LocalConfigReader",
     "RemoteReference",
     "RenderedOverlay",
+    "Source",
     "application_sources",
     "default_jobs",
     "is_application",

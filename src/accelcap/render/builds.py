@@ -127,7 +127,7 @@ def render_build(
         objects = () if remote else tuple(kustomize_objects(directory, settings, load, slot, processes))
     except ToolError as error:
         return Build(where, (), (), pools, error)
-    return Build(where, objects, remote, pools, pristine=pickle.dumps([obj for obj, _, _ in objects]))
+    return Build(where, objects, remote, pools, pristine=pickle.dumps([obj for obj, _ in objects]))
 
 
 class BuildCache:
@@ -219,8 +219,8 @@ class BuildCache:
         with self._lock:
             shared = key in self._claimed
             self._claimed.add(key)
-        objects = pickle.loads(build.pristine) if shared else [obj for obj, _, _ in build.objects]
+        objects = pickle.loads(build.pristine) if shared else [obj for obj, _ in build.objects]
         return [
-            Document(obj, overlay, build.where, application, file, line)
-            for obj, (_, file, line) in zip(objects, build.objects, strict=True)
+            Document(obj, overlay, build.where, application, source)
+            for obj, (_, source) in zip(objects, build.objects, strict=True)
         ]

@@ -29,6 +29,28 @@ class LocalConfig(t.Protocol):
     def file(self) -> str: ...
 
 
+class Source(t.Protocol):
+    """Where a rendered object came from: its source file (relative to the repository) and
+    the line there, None where kustomize could not tell."""
+
+    @property
+    def file(self) -> str | None: ...
+
+    @property
+    def line(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class KnownSource:
+    """A source known when the object was made (a file read directly, or none at all)."""
+
+    file: str | None = None
+    line: int | None = None
+
+
+UNKNOWN_SOURCE = KnownSource()
+
+
 @dataclass
 class Document:
     """One rendered Kubernetes object and where it came from."""
@@ -41,9 +63,18 @@ class Document:
     #: The Argo CD Application that syncs it; None for the overlay's own objects and for
     #: hand-applied builds.
     application: str | None = None
-    #: Source file (relative to the repository) and line, where kustomize could tell.
-    file: str | None = None
-    line: int | None = None
+    #: Where it came from; a rendered object's source is found when first read
+    #: (``render.kustomize.BuildSources``), so only ``file`` and ``line`` should read it.
+    source: Source = field(default=UNKNOWN_SOURCE, compare=False, repr=False)
+
+    @property
+    def file(self) -> str | None:
+        """Source file relative to the repository, where kustomize could tell."""
+        return self.source.file
+
+    @property
+    def line(self) -> int | None:
+        return self.source.line
 
     @property
     def api_version(self) -> str:

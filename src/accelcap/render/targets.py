@@ -18,7 +18,7 @@ from ..files import read_bytes, read_stdin
 from ..yamlload import load_documents
 from .applications import rendering_overlays
 from .builds import BuildCache
-from .model import Document, RenderedOverlay
+from .model import Document, KnownSource, RenderedOverlay
 
 
 def load_rendered(path: str, settings: Settings | None = None) -> list[Document]:
@@ -29,7 +29,7 @@ def load_rendered(path: str, settings: Settings | None = None) -> list[Document]
     file = Path(path)
     where = settings.relative(file)
     text = read_bytes(file, where)
-    return [Document(obj, where, where, file=where) for obj in load_documents(text, where)]
+    return [Document(obj, where, where, source=KnownSource(where)) for obj in load_documents(text, where)]
 
 
 def resolve_targets(

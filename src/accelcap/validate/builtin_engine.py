@@ -52,8 +52,14 @@ def resource_type(document: Document, index: int) -> ResourceType:
         name = document.name or f"document {index + 1}"
         raise InputError(f"{document.overlay}: {where}: {name}", f"object without {missing}")
     # Both name schema files in every location: checked in full before they become a path.
-    where = f"{document.overlay}: {document.file or document.rendered_from}: {document.name or f'document {index + 1}'}"
-    return ResourceType(API_VERSION.check(api_version, where), KIND.check(kind, where))
+    # The message's place is made only for a bad one: a document's file is found on demand.
+    if not API_VERSION.matches(api_version) or not KIND.matches(kind):
+        where = (
+            f"{document.overlay}: {document.file or document.rendered_from}: {document.name or f'document {index + 1}'}"
+        )
+        API_VERSION.check(api_version, where)
+        KIND.check(kind, where)
+    return ResourceType(api_version, kind)
 
 
 def missing_schema(document: Document, resource: ResourceType, tried: t.Sequence[str]) -> InputError:
