@@ -124,6 +124,9 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 #: A loopback port nothing listens on (the discard port): every proxy points there, so an
 #: HTTP fetch kustomize attempts fails at once instead of reaching the network.
 CLOSED_PROXY = "http://127.0.0.1:9"
+#: The Go runtime's memory settings for kustomize: no collection until the heap nears the limit
+#: (https://go.dev/doc/gc-guide#Memory_limit: GOGC=off with GOMEMLIMIT).
+GO_MEMORY = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
 
 
 def kustomize_env(home: str | None = None) -> dict[str, str]:
@@ -137,7 +140,11 @@ def kustomize_env(home: str | None = None) -> dict[str, str]:
     - every proxy variable at a closed loopback port and ``NO_PROXY`` empty: kustomize's http(s)
       file loader cannot reach anything;
     - ``KUBECONFIG`` empty: ``kubectl kustomize`` (v1.32) asks the current context's API server
-      for its version before it builds (5 s per build when that server does not answer).
+      for its version before it builds (5 s per build when that server does not answer);
+    - Go's garbage collector off below a soft memory limit (``GO_MEMORY``): a build lives for
+      a fraction of a second and holds about 50 MB, so collecting is a quarter of kustomize's
+      CPU for nothing (a 20-cluster fleet: 7.7 s of kustomize CPU against 10.6 s); a build
+      that grows past the limit collects as usual.
     """
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     env.setdefault("PATH", os.defpath)
@@ -154,6 +161,7 @@ def kustomize_env(home: str | None = None) -> dict[str, str]:
         GIT_ASKPASS="false",
         NO_PROXY="",
         no_proxy="",
+        **GO_MEMORY,
     )
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         env[name] = CLOSED_PROXY
