@@ -283,7 +283,7 @@ def test_kustomize_sees_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "HOME", "KUBECONFIG", "NO_PROXY", "no_proxy",
         "GIT_ALLOW_PROTOCOL", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND",
         "GIT_ASKPASS", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy",
-        "GOGC", "GOMEMLIMIT",
+        "GOGC",
     }  # fmt: skip
 
 
