@@ -58,3 +58,16 @@ def test_set_infra_id_regenerates_the_gpu_limits(repo_copy: Path) -> None:
     assert "overlays/prod/capacity/gpu-limits.yaml: regenerated" in result.out
     assert "prod-a1b2c-gpu-us-west-2a" in (repo_copy / "overlays/prod/capacity/gpu-limits.yaml").read_text()
     assert _stale_derived(repo_copy) == []
+
+
+def test_a_bad_facts_file_is_named_though_a_build_that_started_first_fails(repo_copy: Path) -> None:
+    """The builds start before the facts are read (``model.rendering_models``); the facts' error
+    is still the one named, not the kustomize error of a build rendered meanwhile."""
+    facts = repo_copy / "overlays/prod/facts/cluster.yaml"
+    facts.write_text(facts.read_text().replace("infraID: prod-x7k2p", "infraID: [not, a, name]", 1))
+    (repo_copy / "overlays/prod/kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
+    result = run_in_process(check_cli, "prod")
+    assert result.code == 2
+    assert result.err.startswith("check: overlays/prod/facts/cluster.yaml") and "kustomize" not in result.err, (
+        result.err
+    )

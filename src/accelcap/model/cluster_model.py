@@ -125,9 +125,11 @@ def rendering_models(
     generated_current: bool = True,
 ) -> t.Iterator[t.Iterator[ClusterModel]]:
     """The model of every CLI target (``render.resolve_targets``), in the order given, while
-    the later ones still render. Every cluster's facts are read before anything renders (a
-    bad facts file is named, not the kustomize error it would cause). A rendered-YAML file or
-    ``-`` has no cluster directory: its facts are those of ``cluster`` when given.
+    the later ones still render. Every cluster's facts are read and checked before any
+    rendered overlay is handed out (a bad facts file is named, not the kustomize error it
+    would cause); the builds start first and render meanwhile, so kustomize does not wait for
+    the facts of a large fleet. A rendered-YAML file or ``-`` has no cluster directory: its
+    facts are those of ``cluster`` when given.
 
     ``generated_current``: a generated file that needs no render and lags its inputs stops the
     run first (the tools' way); False renders the tree as it is (lint rules CAP009 and CAP031
@@ -135,10 +137,7 @@ def rendering_models(
     settings = settings or load_settings()
     file_facts = load_facts(cluster, settings) if cluster else None
     targets = resolve_targets(paths, settings, changed)
-    facts = [facts_of_overlay(target, settings) if isinstance(target, Path) else file_facts for target in targets]
-    # A stale generated file would surface as a kustomize error about replacements: name it.
-    if generated_current:
-        require_current([target for target in targets if isinstance(target, Path)], settings)
+    directories = [target for target in targets if isinstance(target, Path)]
     if not targets:
         yield iter(())
         return
@@ -147,6 +146,13 @@ def rendering_models(
     try:
         resolved = [str(target) for target in targets]
         with _rendering_targets(resolved, settings, follow, None, allow_remote, builds) as overlays:
+            # An error here leaves the block: the builds that started are stopped, unread.
+            facts = [
+                facts_of_overlay(target, settings) if isinstance(target, Path) else file_facts for target in targets
+            ]
+            # A stale generated file would surface as a kustomize error about replacements: name it.
+            if generated_current:
+                require_current(directories, settings)
             yield (ClusterModel(overlay, cluster_facts) for overlay, cluster_facts in zip(overlays, facts, strict=True))
     finally:
         if own:
