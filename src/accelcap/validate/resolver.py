@@ -16,12 +16,12 @@ import referencing
 import referencing.exceptions
 import referencing.jsonschema
 
-from ..errors import InputError
 from ..identifiers import with_ecma_patterns
 from . import core_schemas
 from .fetch import read_schema
 from .locations import Location, ResourceType
 from .pinned import GeneratedSchemas
+from .schema_check import check_schema_once
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,7 @@ def compile_schema(
     """A validator for ``schema``; Draft 4 unless the schema names its dialect (as kubeconform)."""
     # ECMA 262 patterns, as the API server and kubeconform evaluate them (accelcap.identifiers).
     cls = with_ecma_patterns(jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator))
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        raise InputError(source, f"not a valid JSON schema at {where}: {error.message}") from None
+    check_schema_once(cls, schema, source)
     if registry is None:
         # Registry's field is ``_retrieve`` with the attrs alias ``retrieve``; mypy's attrs
         # plugin does not apply aliases, so it rejects the documented keyword.
