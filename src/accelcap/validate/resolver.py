@@ -18,6 +18,7 @@ import referencing.jsonschema
 
 from ..identifiers import with_ecma_patterns
 from . import core_schemas
+from .fast_valid import Check, validity_check
 from .fetch import read_schema
 from .locations import Location, ResourceType
 from .pinned import GeneratedSchemas
@@ -32,6 +33,9 @@ class CompiledSchema:
     #: The top-level fields the schema defines when it leaves its root open (CRD schemas
     #: converted the openapi2jsonschema way do); None when the root is closed or undefined.
     open_root_fields: frozenset[str] | None = None
+    #: True only for an instance ``validator`` finds no error in; False: ask ``validator``
+    #: (``accelcap.validate.fast_valid``).
+    surely_valid: Check = field(default=lambda instance: False, compare=False)
 
 
 def _retrieve(uri: str) -> referencing.Resource[t.Any]:
@@ -60,7 +64,8 @@ def compile_schema(
     open_root: frozenset[str] | None = None
     if isinstance(properties, dict) and schema.get("additionalProperties", True) is not False:
         open_root = frozenset(properties)
-    return CompiledSchema(source, cls(schema, registry=registry), open_root)
+    validator = cls(schema, registry=registry)
+    return CompiledSchema(source, validator, open_root, validity_check(validator))
 
 
 @dataclass
