@@ -1,4 +1,4 @@
-"""The quick validity check (``accelcap.validate.fast_valid``) never says valid where jsonschema
+"""The quick validity check (``accelcap.fast_valid``) never says valid where jsonschema
 finds an error: over every object of the test corpus and the repository's render, mutations
 of each, the AWS providerSpec schema, and the keywords whose semantics are easy to get wrong.
 And it is used: a valid render never reaches jsonschema's descent."""
@@ -11,13 +11,14 @@ import typing as t
 import jsonschema
 import pytest
 
+from accelcap import facts, pool_file
 from accelcap.errors import InputError
+from accelcap.fast_valid import FastValidity, surely_valid, validity_check
 from accelcap.identifiers import with_ecma_patterns
 from accelcap.model import ClusterModel
 from accelcap.render import Document
 from accelcap.validate import provider_spec
 from accelcap.validate.builtin_engine import check_documents, resource_type
-from accelcap.validate.fast_valid import FastValidity, validity_check
 from accelcap.validate.resolver import CompiledSchema
 from accelcap.validate.validator import ValidateOptions, Validator
 from accelcap.yamlload import load_documents
@@ -250,3 +251,32 @@ def test_an_unknown_validator_class_is_always_asked() -> None:
     assert validity_check(plain)("a") is False
     with_formats = with_ecma_patterns(jsonschema.Draft4Validator)({}, format_checker=jsonschema.FormatChecker())
     assert validity_check(with_formats)("a") is False
+
+
+def _repository_files(pattern: str) -> list[tuple[str, t.Any]]:
+    return [
+        (str(path), document)
+        for path in sorted(REPO.glob(pattern))
+        for document in load_documents(path.read_bytes(), str(path))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("validator_of", "pattern"),
+    [(facts._validator, "overlays/*/facts/cluster.yaml"), (pool_file._validator, "overlays/**/pool.yaml")],
+    ids=["facts", "pool"],
+)
+def test_facts_and_pools_never_valid_where_jsonschema_finds_an_error(
+    validator_of: t.Callable[[], t.Any], pattern: str
+) -> None:
+    """check_facts_document and suggest.unknown_keys skip jsonschema when the check says valid."""
+    documents = _repository_files(pattern)
+    assert documents
+    schema = validator_of()
+    quick = 0
+    for where, document in documents:
+        assert surely_valid(schema, document), where  # the repository's own files: all quick
+        for instance in mutations(document, budget=60):
+            assert agrees(lambda x: surely_valid(schema, x), schema, instance), (where, instance)
+            quick += surely_valid(schema, instance)
+    assert quick > 0

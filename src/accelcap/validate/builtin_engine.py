@@ -97,7 +97,7 @@ def schema_errors(compiled: CompiledSchema, instance: t.Any) -> list[t.Any]:
     ``$ref`` that leads nowhere, a pattern that is no regex) is bad input naming the schema
     and the reference, never the whole schema."""
     if compiled.surely_valid(instance):
-        return []  # the common case, without jsonschema's descent (fast_valid)
+        return []  # the common case, without jsonschema's descent (accelcap.fast_valid)
     try:
         return list(compiled.validator.iter_errors(instance))
     except referencing.exceptions.Unresolvable as error:

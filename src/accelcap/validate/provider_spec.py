@@ -12,10 +12,10 @@ import typing as t
 
 import jsonschema
 
+from ..fast_valid import Check, validity_check
 from ..identifiers import with_ecma_patterns
 from ..render import Document
 from ..yamlload import package_schema
-from .fast_valid import Check, validity_check
 from .schema_errors import error_path_and_message
 
 VALUE_PATH = {
@@ -50,5 +50,5 @@ def provider_spec_errors(document: Document) -> list[tuple[str, str]]:
             (base.rsplit("/", 1)[0], "providerSpec.value is missing: the AWS machine configuration cannot be checked")
         ]
     if provider_spec_validity()(value):
-        return []  # the common case, without jsonschema's descent (fast_valid)
+        return []  # the common case, without jsonschema's descent (accelcap.fast_valid)
     return [error_path_and_message(error, base) for error in provider_spec_validator().iter_errors(value)]

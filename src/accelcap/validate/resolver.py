@@ -16,9 +16,9 @@ import referencing
 import referencing.exceptions
 import referencing.jsonschema
 
+from ..fast_valid import Check, validity_check
 from ..identifiers import with_ecma_patterns
 from . import core_schemas
-from .fast_valid import Check, validity_check
 from .fetch import read_schema
 from .locations import Location, ResourceType
 from .pinned import GeneratedSchemas
@@ -34,7 +34,7 @@ class CompiledSchema:
     #: converted the openapi2jsonschema way do); None when the root is closed or undefined.
     open_root_fields: frozenset[str] | None = None
     #: True only for an instance ``validator`` finds no error in; False: ask ``validator``
-    #: (``accelcap.validate.fast_valid``).
+    #: (``accelcap.fast_valid``).
     surely_valid: Check = field(default=lambda instance: False, compare=False)
 
 

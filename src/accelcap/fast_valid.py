@@ -15,8 +15,8 @@ the verdict and words every message. So an object is reported invalid exactly wh
 before, with the same messages; only the valid ones are quicker. Doubt means:
 
 - a keyword jsonschema evaluates and this module does not (``patternProperties``,
-  ``dependencies``, ``unevaluatedProperties``, ``$dynamicRef``, a nested ``id``, ...): that
-  subschema always answers False;
+  ``dependencies``, ``contains``, ``unevaluatedProperties``, ``$dynamicRef``, a nested
+  ``id``, ...): that subschema always answers False;
 - an instance of a type outside plain JSON (``dict``, ``list``, ``str``, ``int``, ``float``,
   ``bool``, None; subclasses included), an ``enum`` of a container, an ``integer`` written
   ``1.0``: False;
@@ -36,7 +36,7 @@ import typing as t
 import jsonschema
 from referencing._core import Resolved, Resolver  # the types jsonschema's resolver has
 
-from ..identifiers import ecma_regex, with_ecma_patterns
+from .identifiers import ecma_regex, with_ecma_patterns
 
 Check = t.Callable[[t.Any], bool]
 
@@ -188,6 +188,8 @@ class FastValidity:
             return self._additional(value, schema, resolver)
         if keyword == "required":
             return self._required(value)
+        if keyword == "propertyNames":
+            return self._names(value, resolver)
         if keyword == "items":
             return self._items(value, resolver)
         if keyword in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"):
@@ -271,6 +273,10 @@ class FastValidity:
             return True
 
         return additional
+
+    def _names(self, value: t.Any, resolver: Resolver[t.Any]) -> Check:
+        node = self.node(value, resolver)
+        return lambda x: all(node.check(name) for name in x) if type(x) is dict else _plain(x)
 
     @staticmethod
     def _required(value: t.Any) -> Check:
@@ -382,3 +388,16 @@ def validity_check(validator: t.Any) -> Check:
         return FastValidity(validator)
     except Unsupported:
         return _unsure
+
+
+#: id of a validator -> (the validator, kept alive so its id stays its own; its check).
+_CHECKS: dict[int, tuple[t.Any, Check]] = {}
+
+
+def surely_valid(validator: t.Any, instance: t.Any) -> bool:
+    """``validity_check(validator)(instance)``, the check made once per validator: for the
+    validators a process keeps (``functools.cache``), such as the facts and Pool schemas'."""
+    entry = _CHECKS.get(id(validator))
+    if entry is None or entry[0] is not validator:
+        entry = _CHECKS[id(validator)] = (validator, validity_check(validator))
+    return entry[1](instance)
