@@ -83,3 +83,11 @@ def test_a_cache_that_cannot_be_written_still_checks(cache: Path, checks: list[t
     with pytest.raises(InputError, match="not a valid JSON schema"):
         compile_schema({"type": 5}, "bad.json")
     assert len(checks) == 2
+
+
+def test_a_schema_that_is_no_json_is_checked_every_time(cache: Path, checks: list[t.Any]) -> None:
+    odd = {"type": "object", "properties": {1: {"type": "string"}, "a": {}}}  # a key that is no string
+    assert schema_check.schema_digest(jsonschema.Draft4Validator, odd) is None
+    compile_schema(odd, "odd.json")
+    compile_schema(odd, "odd.json")
+    assert len(checks) == 2

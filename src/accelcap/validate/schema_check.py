@@ -14,7 +14,6 @@ it sits beside: a pull request cannot add a record.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import typing as t
@@ -39,16 +38,28 @@ def _canonical(value: t.Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-@functools.cache
-def _salt(meta_schema: str) -> str:
-    return f"{RECORD_VERSION}\0{metadata.version('jsonschema')}\0{meta_schema}\0"
+#: validator class -> what its checks depend on besides the schema.
+_salts: dict[type[t.Any], str] = {}
 
 
-def schema_digest(cls: type[t.Any], schema: t.Any) -> str:
+def _salt(cls: type[t.Any]) -> str:
+    if cls not in _salts:
+        # The formats the meta-schema's format checker asserts depend on optional packages.
+        formats = ",".join(sorted(cls.FORMAT_CHECKER.checkers))
+        meta = _canonical(cls.META_SCHEMA)
+        _salts[cls] = f"{RECORD_VERSION}\0{metadata.version('jsonschema')}\0{formats}\0{meta}\0"
+    return _salts[cls]
+
+
+def schema_digest(cls: type[t.Any], schema: t.Any) -> str | None:
     """What a check of ``schema`` by ``cls`` depends on: the schema's canonical JSON, the
-    meta-schema and the jsonschema release (its meta-schemas and format checkers)."""
-    salt = _salt(_canonical(cls.META_SCHEMA))
-    return hashlib.sha256((salt + _canonical(schema)).encode()).hexdigest()
+    meta-schema and the jsonschema release (its meta-schemas and format checkers). None for
+    a schema that is no JSON (keys that are not strings): checked every time."""
+    try:
+        body = _canonical(schema)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256((_salt(cls) + body).encode()).hexdigest()
 
 
 def check_schema_once(cls: type[t.Any], schema: t.Any, source: str) -> None:
@@ -57,16 +68,18 @@ def check_schema_once(cls: type[t.Any], schema: t.Any, source: str) -> None:
     digest = schema_digest(cls, schema)
     if digest in _checked:
         return
-    record = cache_dir() / DIRECTORY / digest
-    if record.is_file():
-        _checked.add(digest)
+    record = cache_dir() / DIRECTORY / digest if digest else None
+    if record is not None and record.is_file():
+        _checked.add(t.cast(str, digest))
         return
     try:
         cls.check_schema(schema)
     except jsonschema.SchemaError as error:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
         raise InputError(source, f"not a valid JSON schema at {where}: {error.message}") from None
-    _checked.add(digest)
+    if record is None:
+        return
+    _checked.add(record.name)
     try:
         write_atomically(record, b"")
     except (InputError, OSError):
