@@ -154,7 +154,7 @@ class FastValidity:
             return _unsure
         if type(schema) is not dict:
             raise Unsupported("a schema that is not an object")
-        if schema is not self.validator.schema and ("$id" in schema or "id" in schema):
+        if schema is not self.validator.schema and ("id" if self.dialect == 4 else "$id") in schema:
             raise Unsupported("a nested id changes the base URI")
         items = schema.items()
         if self.dialect < 2019 and "$ref" in schema:

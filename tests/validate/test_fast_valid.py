@@ -229,6 +229,9 @@ CASES: list[tuple[dict[str, t.Any], t.Any, bool]] = [
     ({"$ref": "#/definitions/nowhere"}, 1, False),
     ({"items": {"type": "string"}, "maxItems": 1}, ["a", "b"], False),
     ({"format": "ipv4"}, "not an address", True),  # no format checker: jsonschema ignores it too
+    ({"$schema": D2020, "properties": {"a": {"id": "x", "type": "string"}}}, {"a": "b"}, True),  # no keyword
+    ({"$schema": D4, "properties": {"a": {"id": "http://x/a.json", "type": "string"}}}, {"a": "b"}, False),
+    ({"$schema": D2020, "properties": {"a": {"$id": "http://x/a.json", "type": "string"}}}, {"a": "b"}, False),
 ]
 
 
