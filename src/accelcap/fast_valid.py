@@ -27,9 +27,9 @@ before, with the same messages; only the valid ones are quicker. Doubt means:
 under ``not`` would turn into a wrong True), so those subschemas are evaluated by jsonschema
 itself (``is_valid``). ``tests/validate/test_fast_valid.py`` compares the check with
 jsonschema over every schema and object of the test corpus and over mutations of them; the
-JSON-Schema-Test-Suite (github.com/json-schema-org/JSON-Schema-Test-Suite at 44401e0c,
-``tests/draft4``, ``draft6``, ``draft7``, ``draft2020-12``: 3,683 cases) gave no case where it
-says valid and jsonschema, with these classes, finds an error.
+JSON-Schema-Test-Suite (github.com/json-schema-org/JSON-Schema-Test-Suite at 44401e0c, its
+draft 4, 6, 7 and 2020-12 cases: 3,683) gave no case where it says valid and jsonschema, with
+these classes, finds an error.
 """
 
 from __future__ import annotations
