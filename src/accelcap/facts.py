@@ -13,6 +13,7 @@ import referencing
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
+from .fast_valid import surely_valid
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
 from .suggest import unknown_keys
 from .yamlload import load_single, package_schema
@@ -149,8 +150,11 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
     ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
     """
-    unknown_keys(_validator(), document, where)
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    if surely_valid(_validator(), document):  # the common case, without jsonschema (fast_valid)
+        error = None
+    else:
+        unknown_keys(_validator(), document, where)
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")

@@ -15,6 +15,7 @@ import typing as t
 import jsonschema
 
 from .errors import InputError
+from .fast_valid import surely_valid
 
 #: How alike (difflib's ratio) a known name must be to be offered.
 CUTOFF = 0.6
@@ -51,6 +52,8 @@ def _allowed(error: jsonschema.ValidationError) -> list[str]:
 
 def unknown_keys(validator: jsonschema.protocols.Validator, document: t.Any, where: str) -> None:
     """Raise ``InputError`` for the first unknown key of ``document`` (see the module)."""
+    if surely_valid(validator, document):
+        return  # no error at all, so no unknown key: without jsonschema's descent
     for error in validator.iter_errors(document):
         if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
             continue

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "accelcap.git",
             "accelcap.config",
             "accelcap.identifiers",
+            "accelcap.fast_valid",
             "accelcap.tables",
             "accelcap.report",
             "accelcap.cli",

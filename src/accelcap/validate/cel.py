@@ -295,13 +295,33 @@ def _rule_errors(value: Value, rules: t.Any, path: str) -> t.Iterator[tuple[str,
             yield path, str(entry.get("message") or f"failed rule: {rule}")
 
 
+#: id of a (sub)schema -> (the schema, kept alive so its id stays its own; whether it has rules).
+_RULED: dict[int, tuple[t.Any, bool]] = {}
+
+
+def has_rules(schema: t.Any) -> bool:
+    """Whether ``RULES`` is a key anywhere in ``schema`` (a superset of what ``rule_errors``
+    walks: it stops at a ``$ref``); each (sub)schema is scanned once per process."""
+    if isinstance(schema, list):
+        return any([has_rules(item) for item in schema])  # noqa: C419 - every item memoised
+    if not isinstance(schema, dict):
+        return False
+    known = _RULED.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    found = RULES in schema
+    found = any([has_rules(value) for value in schema.values()]) or found  # noqa: C419
+    _RULED[id(schema)] = (schema, found)
+    return found
+
+
 def rule_errors(value: Value, schema: t.Any, path: str = "") -> t.Iterator[tuple[str, str]]:
     """(JSON path, message) of every CEL rule of ``schema`` that ``value`` breaks, walking
     ``properties`` (absent ones with a ``default`` filled in first), ``additionalProperties``
     and ``items``; a ``$ref`` ends the walk (no rule is read below it)."""
     schema = walkable(schema)
-    if schema is None:
-        return
+    if schema is None or not has_rules(schema):
+        return  # most schemas carry no rule at all: no walk of the object under them
     if isinstance(value, dict):
         properties = schema.get("properties")
         if isinstance(properties, dict):

@@ -16,12 +16,13 @@ import referencing
 import referencing.exceptions
 import referencing.jsonschema
 
-from ..errors import InputError
+from ..fast_valid import Check, validity_check
 from ..identifiers import with_ecma_patterns
 from . import core_schemas
 from .fetch import read_schema
 from .locations import Location, ResourceType
 from .pinned import GeneratedSchemas
+from .schema_check import check_schema_once
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class CompiledSchema:
     #: The top-level fields the schema defines when it leaves its root open (CRD schemas
     #: converted the openapi2jsonschema way do); None when the root is closed or undefined.
     open_root_fields: frozenset[str] | None = None
+    #: True only for an instance ``validator`` finds no error in; False: ask ``validator``
+    #: (``accelcap.fast_valid``).
+    surely_valid: Check = field(default=lambda instance: False, compare=False)
 
 
 def _retrieve(uri: str) -> referencing.Resource[t.Any]:
@@ -51,11 +55,7 @@ def compile_schema(
     """A validator for ``schema``; Draft 4 unless the schema names its dialect (as kubeconform)."""
     # ECMA 262 patterns, as the API server and kubeconform evaluate them (accelcap.identifiers).
     cls = with_ecma_patterns(jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator))
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        raise InputError(source, f"not a valid JSON schema at {where}: {error.message}") from None
+    check_schema_once(cls, schema, source)
     if registry is None:
         # Registry's field is ``_retrieve`` with the attrs alias ``retrieve``; mypy's attrs
         # plugin does not apply aliases, so it rejects the documented keyword.
@@ -64,7 +64,8 @@ def compile_schema(
     open_root: frozenset[str] | None = None
     if isinstance(properties, dict) and schema.get("additionalProperties", True) is not False:
         open_root = frozenset(properties)
-    return CompiledSchema(source, cls(schema, registry=registry), open_root)
+    validator = cls(schema, registry=registry)
+    return CompiledSchema(source, validator, open_root, validity_check(validator))
 
 
 @dataclass
