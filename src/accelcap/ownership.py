@@ -18,11 +18,10 @@ import typing as t
 from .config import Settings
 from .errors import InputError
 from .facts import ClusterFacts, list_clusters, load_facts
-from .infra_naming import held_infra_ids
 
 
-def _held(facts: ClusterFacts) -> set[str]:
-    return held_infra_ids({"installNaming": facts.install_naming, "worker": facts.worker, "subnets": facts.subnets})
+def _held(facts: ClusterFacts) -> t.AbstractSet[str]:
+    return facts.held_infra_ids
 
 
 def every_cluster_facts(settings: Settings) -> dict[str, ClusterFacts]:
@@ -52,7 +51,7 @@ def conflicts(
     found = []
     clusters = every if every is not None else every_cluster_facts(settings)
     for other in (c for name, c in clusters.items() if name != facts.name):
-        where = settings.relative(other.path)
+        where = settings.relative(other.path)  # once per run for each path (run_memo)
         same_place = other.account_id == facts.account_id and other.region == facts.region
         if other.infra_id == own_id:
             found.append(

@@ -77,7 +77,8 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
     """Raise ``InputError`` unless ``document`` is a valid Pool object."""
-    unknown_keys(_validator(), document, where)
+    errors = list(_validator().iter_errors(document))
+    unknown_keys(_validator(), document, where, errors)
     spec = document.get("spec")
     if isinstance(spec, dict):
         manual, autoscaled = "replicas" in spec, bool({"minReplicas", "maxReplicas"} & set(spec))
@@ -88,7 +89,6 @@ def check_pool_document(document: dict[str, t.Any], where: str) -> None:
                 "maxReplicas (an autoscaled pool, components/autoscaling/pool), "
                 + ("not both" if manual else "one of them"),
             )
-    errors = list(_validator().iter_errors(document))
     # The market combinations (spec's allOf after the first) are said more clearly by
     # accelcap.markets, once nothing else is wrong.
     plain = [
