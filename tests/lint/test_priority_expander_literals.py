@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from accelcap.priority_expander import BadPriorities, _matches, parse_priorities
 
@@ -32,3 +33,22 @@ def test_an_expression_that_is_no_literal_is_still_compiled() -> None:
     assert parse_priorities(f"20:\n  - '{EXPRESSION}'\n") == {20: [EXPRESSION]}
     with pytest.raises(BadPriorities, match="is no regular expression"):
         parse_priorities("20:\n  - '^MachineSet/(unclosed$'\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "30:\n  - '^a$'\n20:\n  - '^MachineSet/openshift-machine-api/x\\.y$'\n  - '^b$'\n10:\n  - '^c$'",
+        "20:\n  - 'a'\n20:\n  - 'b'\n",  # a repeated key: the last one
+        "010:\n  - 'a'",  # octal to YAML 1.1: not the plain form
+        "20:\n  - 'it''s'",
+        '20:\n  - "a"',
+        "20:",
+    ],
+)
+def test_priorities_read_as_yaml_reads_them(text: str) -> None:
+    if text == "20:":
+        with pytest.raises(BadPriorities, match="does not list expressions"):
+            parse_priorities(text)
+        return
+    assert parse_priorities(text) == yaml.safe_load(text)
