@@ -47,7 +47,18 @@ class StrictLoader(_BaseLoader):
         """The tag of a node without one (``BaseResolver.resolve``), kept per short plain scalar:
         the composer asks for every scalar, and manifests repeat the same few hundred (keys,
         kinds, names). The answer depends on the class's resolvers alone, never on a file."""
-        if kind is not _Scalar or not implicit[0] or len(value) > _RESOLVED_LENGTH:
+        if self.yaml_path_resolvers:  # none are added; were one, it would decide
+            return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        if kind is not _Scalar:
+            # What BaseResolver answers without path resolvers, without its call.
+            if kind is yaml.MappingNode:
+                return _MAPPING_TAG
+            if kind is yaml.SequenceNode:
+                return _SEQUENCE_TAG
+            return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        if not implicit[0]:
+            return _STR_TAG  # a quoted scalar is a string
+        if len(value) > _RESOLVED_LENGTH:
             return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
         key = (value, implicit[1])
         tag = _RESOLVED.get(key)
@@ -63,9 +74,9 @@ class StrictLoader(_BaseLoader):
 _RESOLVED: dict[tuple[str, t.Any], str] = {}
 _RESOLVED_LENGTH = 100
 _RESOLVED_SIZE = 100_000
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
+_STR_TAG = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
+_MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[t.Any, t.Any]:
@@ -90,11 +101,26 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     return mapping
 
 
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.Node) -> t.Any:
+    """SafeConstructor's list, its string scalars taken directly. Below a mapping (which builds
+    its values at once, so errors come in document order) it is built at once too, as the
+    generator of ``construct_yaml_seq`` would be; elsewhere (a sequence at the top of a
+    document) that generator is used, so the order in which errors surface stays the same."""
+    if not loader.deep_construct or type(node) is not yaml.SequenceNode:
+        return loader.construct_yaml_seq(node)
+    construct = loader.construct_object
+    return [
+        item.value if item.tag == _STR_TAG and type(item) is _Scalar else construct(item, deep=True)
+        for item in node.value
+    ]
+
+
 def _construct_timestamp_as_string(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 
 

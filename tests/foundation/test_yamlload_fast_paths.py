@@ -41,3 +41,13 @@ def test_scalars_resolve_as_pyyaml_resolves_them_however_often_they_repeat() -> 
     expected = yaml.load(text, Loader=yaml.SafeLoader)
     for _ in range(3):
         assert load_documents(text, "src") == [expected]
+
+
+def test_a_sequence_at_the_top_reports_its_errors_in_pyyamls_order() -> None:
+    # PyYAML builds the items of a top-level sequence after the rest of it: of the two errors,
+    # the duplicate key comes first, as before the fast paths (found by comparing them).
+    text = (
+        "[[~], [[[2020-01-01, [~, true]], {<<: [!!str 5], <<: 2020-01-01}, [&a0 [q], {k0: null, k: ~}, *a0]],"
+        " [{1: {k: *a0, 1: 1.5, k: x}}], {<<: {1: [~]}, 1: *a0}], {}]"
+    )
+    assert _error(text) == ("src:1", "duplicate key 1")
