@@ -29,6 +29,7 @@ from .errors import InputError
 from .files import read_text
 from .identifiers import with_ecma_patterns
 from .markets import check_market_settings
+from .run_memo import table
 from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
@@ -76,7 +77,19 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
-    """Raise ``InputError`` unless ``document`` is a valid Pool object."""
+    """Raise ``InputError`` unless ``document`` is a valid Pool object. Within a run
+    (``run_memo``), a document equal to one found valid is valid: clusters copy their pools'
+    settings from each other."""
+    valid = table("valid-pool-documents")
+    key = repr(document) if valid is not None else ""
+    if valid is not None and key in valid:
+        return
+    _check_pool_document(document, where)
+    if valid is not None:
+        valid[key] = True
+
+
+def _check_pool_document(document: dict[str, t.Any], where: str) -> None:
     errors = list(_validator().iter_errors(document))
     unknown_keys(_validator(), document, where, errors)
     spec = document.get("spec")
