@@ -22,6 +22,7 @@ from pathlib import Path
 from .config import Settings, load_settings
 from .errors import InputError
 from .paths import is_inside
+from .run_memo import resolved, table
 from .yamlload import load_single
 
 #: Reads one YAML file of one document: the file and how errors name it (``load_single``).
@@ -164,21 +165,37 @@ class KustomizationGraph:
     ) -> None:
         self.settings = settings
         self.fields = fields
-        self.root = settings.root.resolve()
+        self.root = resolved(settings.root)
         self.missing_ok = missing_ok
         #: Reads one kustomization file (a run's render shares the parsed files: ``render.builds``).
         self.load = load
         self._files: dict[Path, frozenset[Path]] = {}
+        #: What makes one graph's walks another's: within a run (``run_memo``), every graph of
+        #: the same kind shares its walks (each build's render and pools walk the same bases).
+        self._kind = (self.root, missing_ok, None if fields is None else frozenset(fields))
 
     def files(self, directory: Path) -> frozenset[Path]:
         """Files (resolved) that the kustomization in ``directory`` reads, transitively."""
-        start = directory.resolve()
+        start = resolved(directory)
         boundary = self.root if is_inside(self.root, start) else start
         return self._walk(start, (), boundary)
 
     def _walk(self, directory: Path, trail: tuple[Path, ...], boundary: Path) -> frozenset[Path]:
         if directory in self._files:
             return self._files[directory]
+        walks = table("kustomization-walks")
+        key = (self._kind, boundary, directory)
+        walked = walks.get(key) if walks is not None else None
+        if walked is None:
+            walked = self._walk_once(directory, trail, boundary)
+            if not walked:  # no kustomization here (it reaches at least its own file): not kept
+                return walked
+            if walks is not None:
+                walks[key] = walked
+        self._files[directory] = walked
+        return walked
+
+    def _walk_once(self, directory: Path, trail: tuple[Path, ...], boundary: Path) -> frozenset[Path]:
         file = kustomization_file(directory)
         if file is None:
             return frozenset()
@@ -186,9 +203,9 @@ class KustomizationGraph:
         if directory in trail:
             cycle = [self.settings.relative(d) for d in (*trail[trail.index(directory) :], directory)]
             raise InputError(where, f"kustomization cycle: {' -> '.join(cycle)}")
-        reached = {file.resolve()}
+        reached = {resolved(file)}
         for raw in self._local_paths(self.load(file, where), where):
-            target = (directory / raw).resolve()
+            target = resolved(directory / raw)
             if not is_inside(boundary, target):
                 outside = "the repository" if boundary == self.root else str(boundary)
                 raise InputError(where, f"names {raw!r}, which leads outside {outside}")
@@ -199,8 +216,7 @@ class KustomizationGraph:
                 reached.add(target)
             elif not self.missing_ok:
                 raise InputError(where, f"names {raw!r}, which does not exist")
-        self._files[directory] = frozenset(reached)
-        return self._files[directory]
+        return frozenset(reached)
 
     def _local_paths(self, kustomization: dict[str, t.Any], where: str) -> list[str]:
         if self.fields is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import InputError
 from .git import toplevel
 from .paths import inside
+from .run_memo import resolved
 
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
@@ -66,7 +67,7 @@ class Settings:
     def relative(self, path: Path) -> str:
         """``path`` relative to the repository when it is inside it, else as given."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return resolved(path).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 

@@ -15,6 +15,8 @@ from .config import Settings, load_settings
 from .errors import InputError
 from .fast_valid import surely_valid
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
+from .infra_naming import held_infra_ids
+from .run_memo import resolved, table
 from .suggest import unknown_keys
 from .yamlload import load_single, package_schema
 
@@ -48,6 +50,14 @@ class ClusterFacts:
     #: What was written without the cluster and awaits a capture (``set-infra-id
     #: --from-cluster``): the ``accel-capacity.io/unconfirmed`` annotation, or None.
     unconfirmed: str | None = None
+
+    @functools.cached_property
+    def held_infra_ids(self) -> frozenset[str]:
+        """Every infraID the worker capture and subnets name by the installer's naming
+        (``accelcap.infra_naming``); worked out once per facts, as a run compares each cluster
+        with every other (``accelcap.ownership``)."""
+        spec = {"installNaming": self.install_naming, "worker": self.worker, "subnets": self.subnets}
+        return frozenset(held_infra_ids(spec))
 
     @property
     def infra_id_set(self) -> bool:
@@ -119,15 +129,15 @@ def cluster_dir(cluster: str, settings: Settings | None = None) -> Path:
             f"not a cluster name: it must be a directory directly under {settings.overlays_dir}/, "
             "named with a-z, 0-9 and '-' inside (a DNS label)",
         )
-    root = settings.root.resolve()
-    overlays = settings.overlays.resolve()
+    root = resolved(settings.root)
+    overlays = resolved(settings.overlays)
     if root not in overlays.parents:
         raise InputError(
             "pyproject.toml [tool.accelcap] overlays-dir",
             f"{settings.overlays_dir!r} is not a directory inside the repository",
         )
     directory = overlays / cluster
-    if directory.is_symlink() or (directory.exists() and directory.resolve().parent != overlays):
+    if directory.is_symlink() or (directory.exists() and resolved(directory).parent != overlays):
         raise InputError(cluster, f"{settings.overlays_dir}/{cluster} is a symbolic link; a cluster is a directory")
     return directory
 
@@ -138,7 +148,7 @@ def facts_path(cluster: str, settings: Settings | None = None) -> Path:
 
 def cluster_dir_of(path: Path) -> Path | None:
     """The cluster directory (``overlays/<cluster>``) that ``path`` lies in, if any."""
-    path = path.resolve()
+    path = resolved(path)
     for candidate in (path, *path.parents):
         if (candidate / FACTS_FILE).is_file():
             return candidate
@@ -150,11 +160,11 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
     ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
     """
-    if surely_valid(_validator(), document):  # the common case, without jsonschema (fast_valid)
-        error = None
-    else:
-        unknown_keys(_validator(), document, where)
-        error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    # The common case without jsonschema's descent (fast_valid); else every error once, for the
+    # unknown keys and the best match both.
+    errors = [] if surely_valid(_validator(), document) else list(_validator().iter_errors(document))
+    unknown_keys(_validator(), document, where, errors)
+    error = jsonschema.exceptions.best_match(errors)
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, f"{location}: {error.message}")
@@ -181,7 +191,20 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
 
 def load_facts_file(path: Path, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:
+    """The validated facts in ``path``; read once per run (``run_memo``: a run reads every
+    cluster's facts for its overlay, its generated files and the other clusters' conflicts)."""
     settings = settings or load_settings()
+    kept = table("facts")
+    key = (settings.root, path, capturing)
+    facts: ClusterFacts | None = kept.get(key) if kept is not None else None
+    if facts is None:
+        facts = _read_facts_file(path, settings, capturing)
+        if kept is not None:
+            kept[key] = facts
+    return facts
+
+
+def _read_facts_file(path: Path, settings: Settings, capturing: bool) -> ClusterFacts:
     where = settings.relative(path)
     if not path.is_file():
         raise InputError(where, "no cluster facts file here")

@@ -18,11 +18,10 @@ import typing as t
 from .config import Settings
 from .errors import InputError
 from .facts import ClusterFacts, list_clusters, load_facts
-from .infra_naming import held_infra_ids
 
 
-def _held(facts: ClusterFacts) -> set[str]:
-    return held_infra_ids({"installNaming": facts.install_naming, "worker": facts.worker, "subnets": facts.subnets})
+def _held(facts: ClusterFacts) -> t.AbstractSet[str]:
+    return facts.held_infra_ids
 
 
 def every_cluster_facts(settings: Settings) -> dict[str, ClusterFacts]:
@@ -52,19 +51,21 @@ def conflicts(
     found = []
     clusters = every if every is not None else every_cluster_facts(settings)
     for other in (c for name, c in clusters.items() if name != facts.name):
-        where = settings.relative(other.path)
         same_place = other.account_id == facts.account_id and other.region == facts.region
         if other.infra_id == own_id:
+            where = settings.relative(other.path)  # only for a message: a run compares n x n clusters
             found.append(
                 f"infraID {own_id} is also cluster {other.name}'s ({where}): two clusters cannot share one "
                 "(a copied overlay keeps it); each cluster's own comes from tools/set-infra-id CLUSTER --from-cluster"
             )
         elif same_place and own_id in _held(other):
+            where = settings.relative(other.path)
             found.append(
                 f"infraID {own_id} in account {facts.account_id}, {facts.region} is named by cluster {other.name}'s "
                 f"worker capture ({where}): one of the two holds the other cluster's settings"
             )
         elif same_place and infra_id is None and other.infra_id in _held(facts):
+            where = settings.relative(other.path)
             found.append(
                 f"the worker capture names cluster {other.name}'s infraID {other.infra_id} (same account "
                 f"{facts.account_id} and Region {facts.region}, {where}): these are {other.name}'s settings; capture "

@@ -12,12 +12,13 @@ import os
 from pathlib import Path
 
 from .errors import InputError
+from .run_memo import resolved
 
 
 def is_inside(root: Path, path: Path) -> bool:
     """Whether ``path`` (resolved) is ``root`` (resolved) or lies below it."""
-    base, target = root.resolve(), path.resolve()
-    return target == base or base in target.parents
+    base, target = resolved(root).parts, resolved(path).parts
+    return target[: len(base)] == base
 
 
 def inside(root: Path, relative: str | os.PathLike[str], where: str, what: str = "the repository") -> Path:
@@ -26,4 +27,4 @@ def inside(root: Path, relative: str | os.PathLike[str], where: str, what: str =
     candidate = root / relative
     if not is_inside(root, candidate):
         raise InputError(where, f"{os.fspath(relative)!r} leads outside {what}")
-    return candidate.resolve()
+    return resolved(candidate)

@@ -26,9 +26,11 @@ import jsonschema
 from .affected import KUSTOMIZATION_NAMES, LOADED_FIELDS, KustomizationGraph, Loader
 from .config import Settings, load_settings
 from .errors import InputError
+from .fast_valid import surely_valid
 from .files import read_text
 from .identifiers import with_ecma_patterns
 from .markets import check_market_settings
+from .run_memo import table
 from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
@@ -76,8 +78,22 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
-    """Raise ``InputError`` unless ``document`` is a valid Pool object."""
-    unknown_keys(_validator(), document, where)
+    """Raise ``InputError`` unless ``document`` is a valid Pool object. Within a run
+    (``run_memo``), a document equal to one found valid is valid: clusters copy their pools'
+    settings from each other."""
+    valid = table("valid-pool-documents")
+    key = repr(document) if valid is not None else ""
+    if valid is not None and key in valid:
+        return
+    _check_pool_document(document, where)
+    if valid is not None:
+        valid[key] = True
+
+
+def _check_pool_document(document: dict[str, t.Any], where: str) -> None:
+    # The common case without jsonschema's descent (fast_valid); else every error once.
+    errors = [] if surely_valid(_validator(), document) else list(_validator().iter_errors(document))
+    unknown_keys(_validator(), document, where, errors)
     spec = document.get("spec")
     if isinstance(spec, dict):
         manual, autoscaled = "replicas" in spec, bool({"minReplicas", "maxReplicas"} & set(spec))
@@ -88,7 +104,6 @@ def check_pool_document(document: dict[str, t.Any], where: str) -> None:
                 "maxReplicas (an autoscaled pool, components/autoscaling/pool), "
                 + ("not both" if manual else "one of them"),
             )
-    errors = list(_validator().iter_errors(document))
     # The market combinations (spec's allOf after the first) are said more clearly by
     # accelcap.markets, once nothing else is wrong.
     plain = [

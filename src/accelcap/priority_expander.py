@@ -28,6 +28,7 @@ Spot above On-Demand, so every fallback is below its pool's Spot MachineSet.
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 
@@ -140,7 +141,9 @@ def parse_priorities(value: t.Any) -> dict[int, list[str]]:
     if not isinstance(value, str):
         raise BadPriorities(f"data.{KEY} is missing or not a string")
     try:
-        loaded = yaml.safe_load(value)
+        loaded = _plain_priorities(value)
+        if loaded is None:
+            loaded = yaml.safe_load(value)
     except yaml.YAMLError as error:
         raise BadPriorities(f"data.{KEY} is not YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(loaded, dict):
@@ -152,6 +155,8 @@ def parse_priorities(value: t.Any) -> dict[int, list[str]]:
         if not isinstance(expressions, list) or not all(isinstance(e, str) for e in expressions):
             raise BadPriorities(f"data.{KEY}: priority {key} does not list expressions")
         for expression in expressions:
+            if _anchored_literal(expression) is not None:
+                continue  # a literal is an expression
             try:
                 re.compile(expression)
             except re.error as error:
@@ -160,9 +165,55 @@ def parse_priorities(value: t.Any) -> dict[int, list[str]]:
     return parsed
 
 
+#: ``priorities_text``'s form: a decimal priority, then its expressions, one single-quoted
+#: printable ASCII string (no quote inside) a line.
+_PLAIN_PRIORITIES = re.compile(r"(?:(?:0|[1-9][0-9]*):\n(?:  - '[ -&(-~]*'(?:\n|\Z))+)+")
+_PLAIN_LINE = re.compile(r"(0|[1-9][0-9]*):|  - '([ -&(-~]*)'")
+
+
+def _plain_priorities(text: str) -> dict[int, list[str]] | None:
+    """``yaml.safe_load(text)`` for text of ``priorities_text``'s form, read without the
+    pure-Python YAML parser (each overlay has its own); None for any other text."""
+    if not _PLAIN_PRIORITIES.fullmatch(text):
+        return None
+    parsed: dict[int, list[str]] = {}
+    expressions: list[str] = []
+    for line in text.rstrip("\n").split("\n"):
+        found = _PLAIN_LINE.fullmatch(line)
+        if found is None:  # cannot be: the whole text has the form
+            return None
+        if found[1] is not None:
+            expressions = parsed[int(found[1])] = []  # a repeated key: YAML keeps the last
+        else:
+            expressions.append(found[2])
+    return parsed
+
+
 def priority_of(tiers: t.Mapping[int, t.Sequence[str]], pool: Pool) -> int | None:
     """The highest priority whose expressions match the pool's node group ID (what the expander
     uses), or None when none does."""
     group = f"MachineSet/{pool.machineset.namespace or NAMESPACE}/{pool.name}"
-    matched = [level for level, expressions in tiers.items() if any(re.search(e, group) for e in expressions)]
+    matched = [level for level, expressions in tiers.items() if any(_matches(e, group) for e in expressions)]
     return max(matched) if matched else None
+
+
+#: An expression as ``node_group`` writes it: anchored, and literal but for escaped dots.
+_ANCHORED_LITERAL = re.compile(r"\^((?:[A-Za-z0-9/_-]|\\\.)*)\$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _anchored_literal(expression: str) -> str | None:
+    """The one text an expression of ``node_group``'s form matches (without its anchors and
+    escapes); None for any other expression. Each overlay lists its own MachineSets, so its
+    expressions are new to ``re``'s cache: reading the usual form as text keeps a 200-cluster
+    run from compiling thousands of expressions."""
+    found = _ANCHORED_LITERAL.fullmatch(expression)
+    return found[1].replace("\\.", ".") if found else None
+
+
+def _matches(expression: str, group: str) -> bool:
+    """``re.search(expression, group)``."""
+    literal = _anchored_literal(expression)
+    if literal is None:
+        return re.search(expression, group) is not None
+    return group in (literal, literal + "\n")  # "$" also matches before a final newline

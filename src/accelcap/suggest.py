@@ -50,11 +50,17 @@ def _allowed(error: jsonschema.ValidationError) -> list[str]:
     return sorted(schema.get("properties") or {})
 
 
-def unknown_keys(validator: jsonschema.protocols.Validator, document: t.Any, where: str) -> None:
-    """Raise ``InputError`` for the first unknown key of ``document`` (see the module)."""
-    if surely_valid(validator, document):
+def unknown_keys(
+    validator: jsonschema.protocols.Validator,
+    document: t.Any,
+    where: str,
+    errors: t.Iterable[jsonschema.ValidationError] | None = None,
+) -> None:
+    """Raise ``InputError`` for the first unknown key of ``document`` (see the module);
+    ``errors``: the validator's errors for ``document``, when the caller has them already."""
+    if errors is None and surely_valid(validator, document):
         return  # no error at all, so no unknown key: without jsonschema's descent
-    for error in validator.iter_errors(document):
+    for error in validator.iter_errors(document) if errors is None else errors:
         if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
             continue
         allowed = _allowed(error)

@@ -37,23 +37,82 @@ MAX_EXPANDED_NODES = 1_000_000
 #: Levels of mappings and sequences a document may nest (Kubernetes objects and the CRDs the
 #: project reads stay below 40; Python's recursion limit is about 1,000 frames).
 MAX_DEPTH = 100
+_Scalar = yaml.ScalarNode
 
 
 class StrictLoader(_BaseLoader):
     """The project's YAML loader; see the module docstring."""
 
+    def resolve(self, kind: type[yaml.Node], value: t.Any, implicit: t.Any) -> str:
+        """The tag of a node without one (``BaseResolver.resolve``), kept per short plain scalar:
+        the composer asks for every scalar, and manifests repeat the same few hundred (keys,
+        kinds, names). The answer depends on the class's resolvers alone, never on a file."""
+        if self.yaml_path_resolvers:  # none are added; were one, it would decide
+            return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        if kind is not _Scalar:
+            # What BaseResolver answers without path resolvers, without its call.
+            if kind is yaml.MappingNode:
+                return _MAPPING_TAG
+            if kind is yaml.SequenceNode:
+                return _SEQUENCE_TAG
+            return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        if not implicit[0]:
+            return _STR_TAG  # a quoted scalar is a string
+        if len(value) > _RESOLVED_LENGTH:
+            return t.cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        key = (value, implicit[1])
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            if len(_RESOLVED) >= _RESOLVED_SIZE:
+                _RESOLVED.clear()
+            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
+
+
+#: ``StrictLoader.resolve``'s answers by (scalar, quoted_implicit), for scalars up to this long,
+#: at most this many.
+_RESOLVED: dict[tuple[str, t.Any], str] = {}
+_RESOLVED_LENGTH = 100
+_RESOLVED_SIZE = 100_000
+_STR_TAG = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
+_MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
+
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[t.Any, t.Any]:
     loader.flatten_mapping(node)
     mapping: dict[t.Any, t.Any] = {}
+    construct = loader.construct_object
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, t.Hashable):
-            raise yaml.constructor.ConstructorError(None, None, "unhashable mapping key", key_node.start_mark)
+        # A string scalar constructs to its value (SafeConstructor's construct_yaml_str):
+        # taken directly, as most keys and values are, without a call per node.
+        if key_node.tag == _STR_TAG and type(key_node) is _Scalar:
+            key = key_node.value
+        else:
+            key = construct(key_node, deep=True)
+            if not isinstance(key, t.Hashable):
+                raise yaml.constructor.ConstructorError(None, None, "unhashable mapping key", key_node.start_mark)
         if key in mapping:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        if value_node.tag == _STR_TAG and type(value_node) is _Scalar:
+            mapping[key] = value_node.value
+        else:
+            mapping[key] = construct(value_node, deep=True)
     return mapping
+
+
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.Node) -> t.Any:
+    """SafeConstructor's list, its string scalars taken directly. Below a mapping (which builds
+    its values at once, so errors come in document order) it is built at once too, as the
+    generator of ``construct_yaml_seq`` would be; elsewhere (a sequence at the top of a
+    document) that generator is used, so the order in which errors surface stays the same."""
+    if not loader.deep_construct or type(node) is not yaml.SequenceNode:
+        return loader.construct_yaml_seq(node)
+    construct = loader.construct_object
+    return [
+        item.value if item.tag == _STR_TAG and type(item) is _Scalar else construct(item, deep=True)
+        for item in node.value
+    ]
 
 
 def _construct_timestamp_as_string(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
@@ -61,6 +120,7 @@ def _construct_timestamp_as_string(loader: yaml.SafeLoader, node: yaml.ScalarNod
 
 
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 
 
@@ -75,7 +135,77 @@ def check_node_graph(root: yaml.Node, source: str) -> None:
 
     One walk without recursion over the node graph (aliases are shared nodes there), so the
     document is judged before anything builds or walks it recursively.
+
+    Most documents use no alias: their graph is a tree, which needs only its depth and its
+    number of nodes (``_check_tree``). A mapping or sequence reached twice sends the document
+    to the full walk (``_check_graph``), which tells recursion from sharing and counts what
+    aliases expand to; both raise the same error at the same node.
     """
+    if not _check_tree(root, source):
+        _check_graph(root, source)
+
+
+_Mapping, _Sequence = yaml.MappingNode, yaml.SequenceNode
+
+
+def _check_tree(root: yaml.Node, source: str) -> bool:
+    """``check_node_graph`` for a tree; False, having judged nothing, when a mapping or sequence
+    is reached twice. Visits the mappings and sequences in the order of ``_check_graph`` (depth
+    first, in document order), so the first node too deep is the one it names: the first child
+    of the first collection at depth ``MAX_DEPTH`` that has children."""
+    seen: set[int] = set()
+    nodes = 1
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind is _Mapping:
+            pairs = node.value
+            if not pairs:
+                continue
+            if id(node) in seen:
+                return False
+            seen.add(id(node))
+            if depth >= MAX_DEPTH:
+                return _too_deep(pairs[0][0], seen, source)
+            nodes += 2 * len(pairs)
+            for key, value in reversed(pairs):
+                if type(value) is not _Scalar:
+                    stack.append((value, depth + 1))
+                if type(key) is not _Scalar:
+                    stack.append((key, depth + 1))
+        elif kind is _Sequence:
+            items = node.value
+            if not items:
+                continue
+            if id(node) in seen:
+                return False
+            seen.add(id(node))
+            if depth >= MAX_DEPTH:
+                return _too_deep(items[0], seen, source)
+            nodes += len(items)
+            stack.extend((item, depth + 1) for item in reversed(items) if type(item) is not _Scalar)
+        elif kind is not _Scalar:
+            return False  # a node of another kind: the full walk judges it
+    if nodes > MAX_EXPANDED_NODES:
+        raise InputError(
+            _where(source, root.start_mark),
+            f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases",
+        )
+    return True
+
+
+def _too_deep(first: yaml.Node, seen: set[int], source: str) -> bool:
+    """The depth error at ``first``, the first child of a collection at ``MAX_DEPTH``; False
+    when ``first`` was reached before (an alias, perhaps to an ancestor: the full walk says
+    which error comes first)."""
+    if type(first) is not _Scalar and id(first) in seen:
+        return False
+    raise InputError(_where(source, first.start_mark), f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _check_graph(root: yaml.Node, source: str) -> None:
+    """``check_node_graph`` for any graph, aliases shared (see there)."""
     sizes: dict[int, int] = {}
     heights: dict[int, int] = {}
     on_path: set[int] = set()  # the nodes whose subtree is being walked: the ancestors

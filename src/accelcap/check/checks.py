@@ -69,13 +69,13 @@ class InfraIdCheck(OverlayCheck):
             return []
         self.clusters[facts.name] = facts.infra_id_set
         file = self.settings.relative(facts.path)
-        line = _line_of_infra_id(facts.path)
         if not facts.infra_id_set:
+            line = _line_of_infra_id(facts.path)
             return [Finding("infra-id-unset", unset_message(facts.name), overlay.name, file=file, line=line)]
-        found = [
-            Finding("infra-id-shared", message, overlay.name, file=file, line=line)
-            for message in conflicts(facts, self.settings, every=self._every_cluster_facts())
-        ]
+        shared = conflicts(facts, self.settings, every=self._every_cluster_facts())
+        # The facts file is read for the line only when there is a finding to annotate.
+        line = _line_of_infra_id(facts.path) if shared or facts.unconfirmed else None
+        found = [Finding("infra-id-shared", message, overlay.name, file=file, line=line) for message in shared]
         if facts.unconfirmed:  # written without the cluster: said, not failed
             message = unconfirmed_message(facts)
             found.append(Finding("facts-unconfirmed", message, overlay.name, file=file, line=line, severity="warning"))

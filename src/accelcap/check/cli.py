@@ -12,6 +12,7 @@ from ..lint.cli import select_rules
 from ..model import build_cache, rendering_models
 from ..render import JOBS_ENV
 from ..report import Finding, failed
+from ..run_memo import one_run
 from ..validate.cli import add_schema_options, validate_options
 from ..validate.locations import LOCATIONS_ENV
 from .checks import CHECK_NAMES, InfraIdCheck, LintCheck, OverlayCheck, QuotaPlanCheck, ValidateCheck
@@ -98,6 +99,13 @@ def make_checks(args: argparse.Namespace, settings: Settings) -> list[OverlayChe
 
 
 def execute(args: argparse.Namespace) -> int:
+    # check reads the tree and changes nothing in it: what it works out from the tree (resolved
+    # paths, kustomization graphs, facts) is worked out once per run.
+    with one_run():
+        return _check(args)
+
+
+def _check(args: argparse.Namespace) -> int:
     settings = load_settings()
     checks = make_checks(args, settings)
     # Lint reports a build that fetches remote content (CAP021); validating or planning an

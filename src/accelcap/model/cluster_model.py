@@ -19,6 +19,7 @@ from ..facts import FACTS_FILE, ClusterFacts, cluster_dir_of, load_facts, load_f
 from ..pool_file import PoolFile, PoolReader
 from ..render import BuildCache, Document, FollowedApplication, RemoteReference, RenderedOverlay, resolve_targets
 from ..render import rendering_targets as _rendering_targets
+from ..run_memo import resolved
 from ..staleness import require_current
 from .machinesets import ScaledMachineSet, find_machinesets
 from .pools import GpuLimit, Pool, gpu_limits, join_pools
@@ -109,7 +110,7 @@ class ClusterModel:
 
 def facts_of_overlay(path: Path, settings: Settings) -> ClusterFacts | None:
     """The facts of the cluster whose directory holds ``path``; None outside a cluster directory."""
-    cluster_dir = cluster_dir_of(path.resolve())
+    cluster_dir = cluster_dir_of(resolved(path))
     return load_facts_file(cluster_dir / FACTS_FILE, settings) if cluster_dir else None
 
 

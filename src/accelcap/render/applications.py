@@ -24,6 +24,7 @@ from ..affected import kustomization_file
 from ..config import Settings, load_settings
 from ..errors import InputError
 from ..paths import inside
+from ..run_memo import resolved
 from .builds import Build, BuildCache
 from .model import Document, FollowedApplication, LocalConfig, RenderedOverlay
 from .remote import RemoteReference
@@ -164,7 +165,7 @@ def _follow(
         #: The paths from the overlay down to each Application's path of the level (cycle detection).
         chains: list[tuple[tuple[str, Path], ...]] = []
         for item, ancestors in level:
-            target = (settings.root / item.path).resolve()
+            target = resolved(settings.root / item.path)
             app = item.application.name
             trail = " -> ".join(f"{who} ({settings.relative(where)})" for who, where in (*ancestors[1:], (app, target)))
             if any(target == where for _, where in ancestors):
@@ -209,14 +210,14 @@ def render_overlay(
     if cache is None:
         with BuildCache(settings) as overlay_builds:
             return render_overlay(path, settings, follow, allow_remote, overlay_builds)
-    path = path.resolve()
+    path = resolved(path)
     name = settings.relative(path)
     if not path.is_dir():
         raise InputError(name, "no such overlay directory")
     builds = _Builds(name, settings, allow_remote, cache)
     own = builds.render(path, None)
     applications = _follow(own, name, path, settings, builds) if follow else []
-    beside = dict.fromkeys([path, *((settings.root / a.path).resolve().parent for a in applications)])
+    beside = dict.fromkeys([path, *(resolved(settings.root / a.path).parent for a in applications)])
     manual = [d / MANUAL_BUILD for d in beside if kustomization_file(d / MANUAL_BUILD) is not None]
     results = builds.render_all([(directory, None) for directory in manual]) if manual else []
     documents = own + [d for a in applications for d in a.documents] + [d for result in results for d in result]

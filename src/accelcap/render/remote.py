@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..affected import LOADED_FIELDS, Loader, fetched, kustomization_file, path_entries
 from ..config import Settings
+from ..run_memo import resolved, table
 from ..yamlload import load_single
 
 
@@ -44,33 +45,60 @@ def remote_references(directory: Path, settings: Settings, load: Loader = load_s
     build = settings.relative(directory)
     found: list[RemoteReference] = []
     seen: set[Path] = set()
-    pending = [directory.resolve()]
-    root = settings.root.resolve()
+    pending = [resolved(directory)]
     while pending:
         current = pending.pop()
         if current in seen:
             continue
         seen.add(current)
-        file = kustomization_file(current)
-        if file is None:
-            continue
-        where = settings.relative(file)
-        kustomization = load(file, where)
-        for field, entry in path_entries(kustomization, where):
-            if fetched(field, entry, current):
-                found.append(RemoteReference(where, field, entry, build))
-                continue
-            target = (current / entry.strip()).resolve() if field in LOADED_FIELDS else None
-            # Paths that leave the repository are the render's bad input (not followed here).
-            if target is not None and target.is_dir() and (target == root or root in target.parents):
-                pending.append(target)
-        for chart in _entries(kustomization.get("helmCharts"), dicts=True):
-            name = chart.get("repo") or chart.get("name") or "?"
-            found.append(RemoteReference(where, "helmCharts", str(name), build))
-        for key in HELM_FIELDS:
-            if kustomization.get(key):
-                found.append(RemoteReference(where, key, _describe(kustomization[key]), build))
+        remote, followed = _entries_of(current, settings, load)
+        found += [RemoteReference(file, field, value, build) for file, field, value in remote]
+        pending += followed
     return sorted(found, key=lambda r: (r.file, r.field, r.value))
+
+
+#: One kustomization directory's remote entries (file, field, value) and the local directories
+#: it loads, which the walk follows.
+_Entries = tuple[list[tuple[str, str, str]], list[Path]]
+
+
+def _entries_of(current: Path, settings: Settings, load: Loader) -> _Entries:
+    """What the kustomization in ``current`` fetches and which directories it loads; once per
+    run (``run_memo``) for each directory, however many builds reach it."""
+    kept = table("remote-entries")
+    key = (settings.root, current)
+    found: _Entries | None = kept.get(key) if kept is not None else None
+    if found is None:
+        found = _read_entries(current, settings, load)
+        if kept is not None:
+            kept[key] = found
+    return found
+
+
+def _read_entries(current: Path, settings: Settings, load: Loader) -> _Entries:
+    remote: list[tuple[str, str, str]] = []
+    followed: list[Path] = []
+    file = kustomization_file(current)
+    if file is None:
+        return remote, followed
+    root = resolved(settings.root)
+    where = settings.relative(file)
+    kustomization = load(file, where)
+    for field, entry in path_entries(kustomization, where):
+        if fetched(field, entry, current):
+            remote.append((where, field, entry))
+            continue
+        target = resolved(current / entry.strip()) if field in LOADED_FIELDS else None
+        # Paths that leave the repository are the render's bad input (not followed here).
+        if target is not None and target.is_dir() and (target == root or root in target.parents):
+            followed.append(target)
+    for chart in _entries(kustomization.get("helmCharts"), dicts=True):
+        name = chart.get("repo") or chart.get("name") or "?"
+        remote.append((where, "helmCharts", str(name)))
+    for key in HELM_FIELDS:
+        if kustomization.get(key):
+            remote.append((where, key, _describe(kustomization[key])))
+    return remote, followed
 
 
 #: Helm fields besides ``helmCharts``: helm pulls or reads charts wherever they say.

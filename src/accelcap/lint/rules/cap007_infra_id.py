@@ -97,13 +97,27 @@ def check(context: LintContext) -> t.Iterator[Violation]:
 
 
 def _placeholders(document: Document) -> t.Iterator[Violation]:
-    found = sorted({m for text in _strings(document.obj) for m in PLACEHOLDERS.findall(text)})
+    found = sorted(_placeholders_in(document.obj))
     if document.kind == "Application":
         texts = [document.name, *(str(s.get("path", "")) for _, s in application_sources(document))]
         if any(CLUSTER_PLACEHOLDER.search(text) for text in texts):
             found.append("CLUSTER")
     if found:
         yield Violation(f"placeholder {', '.join(found)} survived rendering", document)
+
+
+#: The placeholders' words anywhere, boundaries aside.
+_PLACEHOLDER_WORDS = re.compile(r"INFRAID|ZONE|REGION|INSTANCE_TYPE|ACCELERATOR")
+
+
+def _placeholders_in(obj: t.Any) -> set[str]:
+    """The placeholders in the strings (and string keys) of ``obj``. ``repr`` keeps the letters of
+    every string together, so an object whose ``repr`` has none of the words has none of them
+    (the usual case, found without walking the object); otherwise one search over every string,
+    joined by a character no placeholder has around or in it."""
+    if not _PLACEHOLDER_WORDS.search(repr(obj)):
+        return set()
+    return set(PLACEHOLDERS.findall("\n".join(_strings(obj))))
 
 
 def _strings(node: t.Any) -> t.Iterator[str]:

@@ -1,0 +1,60 @@
+"""What a run works out from a tree it does not change, worked out once per run.
+
+A tool that only reads the repository (``tools/check``) runs inside ``one_run()``. Within it,
+the answers that depend on the tree alone are kept and shared by every thread of the run: the
+resolved form of a path (``resolved``: ``Path.resolve`` asks the file system about every part
+of a path, and a run resolves the same few hundred paths tens of thousands of times), the files
+a kustomization reaches (``accelcap.affected``), the remote entries of a kustomization
+directory (``accelcap.render.remote``), a cluster's facts (``accelcap.facts``).
+
+Outside ``one_run()`` nothing is kept, and what one run kept is dropped when it ends: the
+tests run tools in-process on trees they change between runs, and a tool that writes files
+(``generate``, ``new-cluster``, ``set-infra-id``) must read what it wrote. A table is a plain
+dict: two threads may at worst work the same answer out twice, and a failure is never kept
+(each caller that meets it raises it again, as without the memo).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+from pathlib import Path
+
+#: The tables of the run in progress by name, or None outside a run. A module global, not a
+#: context variable: the run's build threads (``render.builds``) must see it too.
+_tables: dict[str, dict[t.Any, t.Any]] | None = None
+
+
+@contextlib.contextmanager
+def one_run() -> t.Iterator[None]:
+    """Keep what the run works out from the tree until the run ends (nested: the outer run's)."""
+    global _tables
+    outer = _tables
+    if outer is None:
+        _tables = {}
+    try:
+        yield
+    finally:
+        _tables = outer
+
+
+def table(name: str) -> dict[t.Any, t.Any] | None:
+    """The run's table ``name`` (made on first use), or None outside a run."""
+    tables = _tables
+    if tables is None:
+        return None
+    found = tables.get(name)
+    if found is None:
+        found = tables.setdefault(name, {})
+    return found
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, once per run for each path."""
+    kept = table("resolved")
+    if kept is None:
+        return path.resolve()
+    found = kept.get(path)
+    if found is None:
+        found = kept[path] = path.resolve()
+    return t.cast(Path, found)
