@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..catalog.ec2_quotas import FamilyQuotas, Market, Quota, family_quotas, require_quota
 from ..errors import InputError
 from ..model import ScaledMachineSet as Pool
-from ..render import UNKNOWN_SOURCE, Source
+from ..render import UNKNOWN_SOURCE, HasSource, Source
 
 #: (quota key, market) - the unit every quota is kept in: one Service Quotas code, or, for a
 #: class without a quota in that market, the class and market that have none.
@@ -21,7 +21,7 @@ QuotaKey = tuple[str, Market]
 
 
 @dataclass(frozen=True)
-class PoolPlan:
+class PoolPlan(HasSource):
     """One MachineSet reduced to what the quota check needs."""
 
     name: str
@@ -35,14 +35,6 @@ class PoolPlan:
     source: Source = UNKNOWN_SOURCE
     #: No MachineAutoscaler: ``max_replicas`` is the MachineSet's ``replicas``, set by hand.
     scaled_by_hand: bool = False
-
-    @property
-    def file(self) -> str | None:
-        return self.source.file
-
-    @property
-    def line(self) -> int | None:
-        return self.source.line
 
     @property
     def quota(self) -> Quota | None:

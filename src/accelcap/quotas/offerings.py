@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from ..errors import InputError
 from ..markets import CAPACITY_BLOCK, SPOT, purchase_option, reservation_of
 from ..model import ScaledMachineSet as Pool
-from ..render import UNKNOWN_SOURCE, Source
+from ..render import UNKNOWN_SOURCE, HasSource, Source
 from ..report import Check, Finding
 
 if t.TYPE_CHECKING:
@@ -134,7 +134,7 @@ def capacity_settings(table: t.Any, where: str) -> CapacitySettings:
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(HasSource):
     """One MachineSet reduced to what the capacity checks need."""
 
     name: str
@@ -146,14 +146,6 @@ class Target:
     max_replicas: int
     #: Where the MachineSet came from, for findings (read only when a finding needs it).
     source: Source = UNKNOWN_SOURCE
-
-    @property
-    def file(self) -> str | None:
-        return self.source.file
-
-    @property
-    def line(self) -> int | None:
-        return self.source.line
 
 
 def targets(pools: t.Iterable[Pool], overlay: str) -> list[Target]:

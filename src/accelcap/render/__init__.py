@@ -31,7 +31,16 @@ from .applications import (
 )
 from .builds import JOBS_ENV, BuildCache, LocalConfigReader, default_jobs
 from .kustomize import KUSTOMIZE_ENV, kustomize_command, render_kustomization
-from .model import UNKNOWN_SOURCE, Document, FollowedApplication, KnownSource, LocalConfig, RenderedOverlay, Source
+from .model import (
+    UNKNOWN_SOURCE,
+    Document,
+    FollowedApplication,
+    HasSource,
+    KnownSource,
+    LocalConfig,
+    RenderedOverlay,
+    Source,
+)
 from .remote import RemoteReference
 from .targets import load_rendered, render_targets, rendering_targets, resolve_targets
 
@@ -44,6 +53,7 @@ __all__ = [
     "BuildCache",
     "Document",
     "FollowedApplication",
+    "HasSource",
     "KnownSource",
     "LocalConfig",
     "LocalConfigReader",

@@ -51,8 +51,24 @@ class KnownSource:
 UNKNOWN_SOURCE = KnownSource()
 
 
+class HasSource:
+    """``file`` and ``line`` of whatever holds the ``source`` of a rendered object, read only
+    when asked (a rendered object's source is found then: ``render.kustomize.BuildSources``)."""
+
+    source: Source
+
+    @property
+    def file(self) -> str | None:
+        """Source file relative to the repository, where kustomize could tell."""
+        return self.source.file
+
+    @property
+    def line(self) -> int | None:
+        return self.source.line
+
+
 @dataclass
-class Document:
+class Document(HasSource):
     """One rendered Kubernetes object and where it came from."""
 
     obj: dict[str, t.Any]
@@ -66,15 +82,6 @@ class Document:
     #: Where it came from; a rendered object's source is found when first read
     #: (``render.kustomize.BuildSources``), so only ``file`` and ``line`` should read it.
     source: Source = field(default=UNKNOWN_SOURCE, compare=False, repr=False)
-
-    @property
-    def file(self) -> str | None:
-        """Source file relative to the repository, where kustomize could tell."""
-        return self.source.file
-
-    @property
-    def line(self) -> int | None:
-        return self.source.line
 
     @property
     def api_version(self) -> str:
