@@ -89,7 +89,7 @@ def test_sources_found_later_are_those_of_an_eager_render(repo_copy: Path) -> No
     assert all(ORIGIN_ANNOTATION not in json.dumps(obj) for obj, _ in kustomize_objects(capacity, settings))
 
 
-@pytest.mark.parametrize("change", ["removed", "another object"])
+@pytest.mark.parametrize("change", ["removed", "another object", "a path outside the repository"])
 def test_a_build_that_renders_otherwise_later_has_no_sources_and_no_error(repo_copy: Path, change: str) -> None:
     """A location is never part of a verdict: when the second render fails or differs, the
     objects have no source, as where kustomize cannot tell."""
@@ -98,6 +98,9 @@ def test_a_build_that_renders_otherwise_later_has_no_sources_and_no_error(repo_c
     rendered = kustomize_objects(operators, settings)
     if change == "removed":
         shutil.rmtree(repo_copy / "overlays" / "prod")
+    elif change == "a path outside the repository":  # the first render's guard refuses it
+        kustomization = operators / "kustomization.yaml"
+        kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ../../../..\n", 1))
     else:
         kustomization = operators / "kustomization.yaml"
         (operators / "extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n")

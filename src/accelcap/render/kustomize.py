@@ -408,6 +408,8 @@ class BuildSources:
     def _locate(self) -> list[KnownSource]:
         unknown = [UNKNOWN_SOURCE] * len(self.identities)
         try:
+            # The same guard as the first render's, on the tree as it is now.
+            KustomizationGraph(self.settings, missing_ok=True).files(self.directory)
             rendered = kustomize_build(self.directory, self.settings.relative(self.directory), origins=True)
         except InputError:
             return unknown
