@@ -22,7 +22,7 @@ from pathlib import Path
 from .config import Settings, load_settings
 from .errors import InputError
 from .paths import is_inside
-from .run_memo import resolved, table
+from .run_memo import once, resolved
 from .yamlload import load_single
 
 #: Reads one YAML file of one document: the file and how errors name it (``load_single``).
@@ -183,16 +183,10 @@ class KustomizationGraph:
     def _walk(self, directory: Path, trail: tuple[Path, ...], boundary: Path) -> frozenset[Path]:
         if directory in self._files:
             return self._files[directory]
-        walks = table("kustomization-walks")
         key = (self._kind, boundary, directory)
-        walked = walks.get(key) if walks is not None else None
-        if walked is None:
-            walked = self._walk_once(directory, trail, boundary)
-            if not walked:  # no kustomization here (it reaches at least its own file): not kept
-                return walked
-            if walks is not None:
-                walks[key] = walked
-        self._files[directory] = walked
+        walked = once("kustomization-walks", key, lambda: self._walk_once(directory, trail, boundary))
+        if walked:  # empty: no kustomization here (one reaches at least its own file), not kept
+            self._files[directory] = walked
         return walked
 
     def _walk_once(self, directory: Path, trail: tuple[Path, ...], boundary: Path) -> frozenset[Path]:

@@ -16,7 +16,7 @@ from .errors import InputError
 from .fast_valid import surely_valid
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
 from .infra_naming import held_infra_ids
-from .run_memo import resolved, table
+from .run_memo import once, resolved
 from .suggest import unknown_keys
 from .yamlload import load_single, package_schema
 
@@ -193,15 +193,8 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 def load_facts_file(path: Path, settings: Settings | None = None, capturing: bool = False) -> ClusterFacts:
     """The validated facts in ``path``; read once per run (``run_memo``: a run reads every
     cluster's facts for its overlay, its generated files and the other clusters' conflicts)."""
-    settings = settings or load_settings()
-    kept = table("facts")
-    key = (settings.root, path, capturing)
-    facts: ClusterFacts | None = kept.get(key) if kept is not None else None
-    if facts is None:
-        facts = _read_facts_file(path, settings, capturing)
-        if kept is not None:
-            kept[key] = facts
-    return facts
+    chosen = settings or load_settings()
+    return once("facts", (chosen.root, path, capturing), lambda: _read_facts_file(path, chosen, capturing))
 
 
 def _read_facts_file(path: Path, settings: Settings, capturing: bool) -> ClusterFacts:

@@ -20,6 +20,8 @@ import contextlib
 import typing as t
 from pathlib import Path
 
+T = t.TypeVar("T")
+
 #: The tables of the run in progress by name, or None outside a run. A module global, not a
 #: context variable: the run's build threads (``render.builds``) must see it too.
 _tables: dict[str, dict[t.Any, t.Any]] | None = None
@@ -46,6 +48,18 @@ def table(name: str) -> dict[t.Any, t.Any] | None:
     found = tables.get(name)
     if found is None:
         found = tables.setdefault(name, {})
+    return found
+
+
+def once(name: str, key: t.Hashable, compute: t.Callable[[], T]) -> T:
+    """``compute()``, once per run for ``key`` in the run's table ``name``; every time outside
+    a run. What ``compute`` raises is not kept."""
+    kept = table(name)
+    if kept is None:
+        return compute()
+    found: T | None = kept.get(key)
+    if found is None:
+        found = kept[key] = compute()
     return found
 
 

@@ -159,32 +159,22 @@ def _check_tree(root: yaml.Node, source: str) -> bool:
     while stack:
         node, depth = stack.pop()
         kind = type(node)
-        if kind is _Mapping:
-            pairs = node.value
-            if not pairs:
+        if kind is _Mapping or kind is _Sequence:
+            value = node.value
+            if not value:
                 continue
             if id(node) in seen:
                 return False
             seen.add(id(node))
+            if kind is _Mapping:
+                first, count = value[0][0], 2 * len(value)
+                last_first = (child for key, item in reversed(value) for child in (item, key))
+            else:
+                first, count, last_first = value[0], len(value), reversed(value)
             if depth >= MAX_DEPTH:
-                return _too_deep(pairs[0][0], seen, source)
-            nodes += 2 * len(pairs)
-            for key, value in reversed(pairs):
-                if type(value) is not _Scalar:
-                    stack.append((value, depth + 1))
-                if type(key) is not _Scalar:
-                    stack.append((key, depth + 1))
-        elif kind is _Sequence:
-            items = node.value
-            if not items:
-                continue
-            if id(node) in seen:
-                return False
-            seen.add(id(node))
-            if depth >= MAX_DEPTH:
-                return _too_deep(items[0], seen, source)
-            nodes += len(items)
-            stack.extend((item, depth + 1) for item in reversed(items) if type(item) is not _Scalar)
+                return _too_deep(first, seen, source)
+            nodes += count
+            stack.extend((child, depth + 1) for child in last_first if type(child) is not _Scalar)
         elif kind is not _Scalar:
             return False  # a node of another kind: the full walk judges it
     if nodes > MAX_EXPANDED_NODES:

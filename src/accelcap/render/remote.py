@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..affected import LOADED_FIELDS, Loader, fetched, kustomization_file, path_entries
 from ..config import Settings
-from ..run_memo import resolved, table
+from ..run_memo import once, resolved
 from ..yamlload import load_single
 
 
@@ -65,14 +65,7 @@ _Entries = tuple[list[tuple[str, str, str]], list[Path]]
 def _entries_of(current: Path, settings: Settings, load: Loader) -> _Entries:
     """What the kustomization in ``current`` fetches and which directories it loads; once per
     run (``run_memo``) for each directory, however many builds reach it."""
-    kept = table("remote-entries")
-    key = (settings.root, current)
-    found: _Entries | None = kept.get(key) if kept is not None else None
-    if found is None:
-        found = _read_entries(current, settings, load)
-        if kept is not None:
-            kept[key] = found
-    return found
+    return once("remote-entries", (settings.root, current), lambda: _read_entries(current, settings, load))
 
 
 def _read_entries(current: Path, settings: Settings, load: Loader) -> _Entries:
