@@ -28,6 +28,7 @@ from pathlib import Path
 from ..affected import Loader
 from ..config import Settings
 from ..errors import InputError, ToolError
+from ..run_memo import resolved
 from ..yamlload import load_single
 from .kustomize import KustomizeProcesses, RenderedObject, kustomize_objects
 from .model import Document, LocalConfig
@@ -191,7 +192,7 @@ class BuildCache:
 
     def submit(self, directory: Path) -> Future[Build]:
         """The build of ``directory``, started now unless this run already asked for it."""
-        key = directory.resolve()
+        key = resolved(directory)
         with self._lock:
             self.requests += 1
             future = self._builds.get(key)
@@ -215,7 +216,7 @@ class BuildCache:
         them as rendered, so a tool that changes an object in one overlay never changes it in
         another.
         """
-        key = directory.resolve()
+        key = resolved(directory)
         with self._lock:
             shared = key in self._claimed
             self._claimed.add(key)
