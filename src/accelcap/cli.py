@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import signal
@@ -275,6 +276,14 @@ def entry_point(
     """A console-script function for ``tool``."""
 
     def main() -> t.NoReturn:
+        # A tool allocates many small objects that are freed by reference counting (parsed YAML);
+        # at Python's default threshold (700) the cycle collector ran about a thousand times in
+        # a check of 200 clusters, scanning every live document: 0.9 s of 8.1 s of Python CPU.
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
         sys.exit(run_tool(tool, build_parser, execute))
 
     return main
+
+
+#: Allocations between two collections of the youngest generation, for a tool's process.
+GC_THRESHOLD = 50_000
