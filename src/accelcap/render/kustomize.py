@@ -381,7 +381,7 @@ class BuildSources:
     """Where each object of one build came from, found the first time anyone asks.
 
     kustomize's origin annotations cost it about a quarter more time on every build (a
-    20-cluster fleet: 12.9 s of CPU against 10.3 s without), and only a finding's location
+    20-cluster fleet at Go's defaults: 12.9 s of CPU against 10.3 s without), and only a finding's location
     needs them: the render leaves them out, and the first time a document's file or line is
     read, the build is rendered once more with them, each object matched to its own by its
     place in the output and its identity. A run that reports nothing never pays for it; one
