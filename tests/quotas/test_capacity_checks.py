@@ -267,7 +267,9 @@ def test_a_silent_capacity_endpoint_times_out_naming_the_call(
 ) -> None:  # fmt: skip
     enough_quota(standin)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=0.5,aws.total=3")
+    # The calls before it (moto, the quota stand-in) must answer within the read limit too: 1.5 s,
+    # as 0.5 s was once too short for one of them on a loaded machine.
+    monkeypatch.setenv("ACCELCAP_TIMEOUTS", "aws.read=1.5,aws.total=3")
     ec2_standin.silent["GetSpotPlacementScores"] = 10  # until the stand-in's next reset
     result = run_quotas("prod")
     assert result.code == 3
