@@ -20,10 +20,6 @@ from .errors import InputError
 from .facts import ClusterFacts, list_clusters, load_facts
 
 
-def _held(facts: ClusterFacts) -> t.AbstractSet[str]:
-    return facts.held_infra_ids
-
-
 def every_cluster_facts(settings: Settings) -> dict[str, ClusterFacts]:
     """Every cluster's facts by name; one that does not load is its own check's finding. A run
     that asks ``conflicts`` of many clusters reads them once here (each cluster against every
@@ -58,13 +54,13 @@ def conflicts(
                 f"infraID {own_id} is also cluster {other.name}'s ({where}): two clusters cannot share one "
                 "(a copied overlay keeps it); each cluster's own comes from tools/set-infra-id CLUSTER --from-cluster"
             )
-        elif same_place and own_id in _held(other):
+        elif same_place and own_id in other.held_infra_ids:
             where = settings.relative(other.path)
             found.append(
                 f"infraID {own_id} in account {facts.account_id}, {facts.region} is named by cluster {other.name}'s "
                 f"worker capture ({where}): one of the two holds the other cluster's settings"
             )
-        elif same_place and infra_id is None and other.infra_id in _held(facts):
+        elif same_place and infra_id is None and other.infra_id in facts.held_infra_ids:
             where = settings.relative(other.path)
             found.append(
                 f"the worker capture names cluster {other.name}'s infraID {other.infra_id} (same account "

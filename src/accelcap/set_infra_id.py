@@ -295,16 +295,17 @@ def _check(cluster_name: str | None) -> int:
     clusters = [cluster_name] if cluster_name else list_clusters(settings)
     if not clusters:
         raise InputError(settings.overlays_dir, "no cluster overlays with facts/cluster.yaml")
-    unset = [name for name in clusters if not load_facts(name, settings).infra_id_set]
+    # Each cluster's facts, read once; the first that does not load is the error.
+    checked = {name: load_facts(name, settings) for name in clusters}
+    unset = [name for name, facts in checked.items() if not facts.infra_id_set]
     for name in unset:
         print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {unset_message(name)}", file=sys.stderr)
     every = every_cluster_facts(settings)
-    shared = {name: conflicts(load_facts(name, settings), settings, every=every) for name in clusters}
+    shared = {name: conflicts(facts, settings, every=every) for name, facts in checked.items()}
     for name, messages in shared.items():
         for message in messages:
             print(f"{TOOL}: {settings.relative(facts_path(name, settings))}: {message}", file=sys.stderr)
-    for name in clusters:
-        facts = load_facts(name, settings)
+    for facts in checked.values():
         if facts.unconfirmed:  # said, not failed
             print(f"{TOOL}: {settings.relative(facts.path)}: warning: {unconfirmed_message(facts)}", file=sys.stderr)
     failed = bool(unset) or any(shared.values())
