@@ -13,7 +13,7 @@ import referencing
 from .catalog.openshift_versions import KUBERNETES_FOR_OPENSHIFT
 from .config import Settings, load_settings
 from .errors import InputError
-from .fast_valid import surely_valid
+from .fast_valid import errors_of
 from .identifiers import CLUSTER_NAME, with_ecma_patterns
 from .infra_naming import held_infra_ids
 from .run_memo import once, resolved
@@ -160,10 +160,8 @@ def check_facts_document(document: dict[str, t.Any], where: str, capturing: bool
 
     ``capturing``: the facts are about to be captured, so a zone may still lack its subnet.
     """
-    # The common case without jsonschema's descent (fast_valid); else every error once, for the
-    # unknown keys and the best match both.
-    errors = [] if surely_valid(_validator(), document) else list(_validator().iter_errors(document))
-    unknown_keys(_validator(), document, where, errors)
+    errors = errors_of(_validator(), document)  # once, for the unknown keys and the best match
+    unknown_keys(errors, where)
     error = jsonschema.exceptions.best_match(errors)
     if error is not None:
         location = "/".join(str(p) for p in error.absolute_path) or "(document)"

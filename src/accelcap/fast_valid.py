@@ -399,8 +399,15 @@ _CHECKS: dict[int, tuple[t.Any, Check]] = {}
 
 def surely_valid(validator: t.Any, instance: t.Any) -> bool:
     """``validity_check(validator)(instance)``, the check made once per validator: for the
-    validators a process keeps (``functools.cache``), such as the facts and Pool schemas'."""
+    validators a process keeps (``functools.cache``), such as the facts, Pool and providerSpec
+    schemas'."""
     entry = _CHECKS.get(id(validator))
     if entry is None or entry[0] is not validator:
         entry = _CHECKS[id(validator)] = (validator, validity_check(validator))
     return entry[1](instance)
+
+
+def errors_of(validator: t.Any, instance: t.Any) -> list[t.Any]:
+    """Every error ``validator`` finds in ``instance``: none, without jsonschema's descent,
+    where the quick check is sure (``surely_valid``)."""
+    return [] if surely_valid(validator, instance) else list(validator.iter_errors(instance))

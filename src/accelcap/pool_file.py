@@ -26,7 +26,7 @@ import jsonschema
 from .affected import KUSTOMIZATION_NAMES, LOADED_FIELDS, KustomizationGraph, Loader
 from .config import Settings, load_settings
 from .errors import InputError
-from .fast_valid import surely_valid
+from .fast_valid import errors_of
 from .files import read_text
 from .identifiers import with_ecma_patterns
 from .markets import check_market_settings
@@ -91,9 +91,8 @@ def check_pool_document(document: dict[str, t.Any], where: str) -> None:
 
 
 def _check_pool_document(document: dict[str, t.Any], where: str) -> None:
-    # The common case without jsonschema's descent (fast_valid); else every error once.
-    errors = [] if surely_valid(_validator(), document) else list(_validator().iter_errors(document))
-    unknown_keys(_validator(), document, where, errors)
+    errors = errors_of(_validator(), document)  # once, for the unknown keys and the rest
+    unknown_keys(errors, where)
     spec = document.get("spec")
     if isinstance(spec, dict):
         manual, autoscaled = "replicas" in spec, bool({"minReplicas", "maxReplicas"} & set(spec))

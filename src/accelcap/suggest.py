@@ -1,7 +1,7 @@
 """ "Did you mean": the nearest known name to a misspelt one, for messages that point at the fix.
 
 - ``did_you_mean(word, known)``: `` (did you mean maxReplicas?)`` or nothing;
-- ``unknown_keys(validator, document, where)``: raises ``InputError`` for the first key a
+- ``unknown_keys(errors, where)``: raises ``InputError`` for the first key a
   schema's ``additionalProperties: false`` refuses, naming the keys allowed there and the
   nearest one. It runs before any other schema check: a misspelt key is the cause of the
   "required" error it leaves behind, and the typo is what the user must fix.
@@ -15,7 +15,6 @@ import typing as t
 import jsonschema
 
 from .errors import InputError
-from .fast_valid import surely_valid
 
 #: How alike (difflib's ratio) a known name must be to be offered.
 CUTOFF = 0.6
@@ -50,17 +49,10 @@ def _allowed(error: jsonschema.ValidationError) -> list[str]:
     return sorted(schema.get("properties") or {})
 
 
-def unknown_keys(
-    validator: jsonschema.protocols.Validator,
-    document: t.Any,
-    where: str,
-    errors: t.Iterable[jsonschema.ValidationError] | None = None,
-) -> None:
-    """Raise ``InputError`` for the first unknown key of ``document`` (see the module);
-    ``errors``: the validator's errors for ``document``, when the caller has them already."""
-    if errors is None and surely_valid(validator, document):
-        return  # no error at all, so no unknown key: without jsonschema's descent
-    for error in validator.iter_errors(document) if errors is None else errors:
+def unknown_keys(errors: t.Iterable[jsonschema.ValidationError], where: str) -> None:
+    """Raise ``InputError`` for the first unknown key among a document's schema ``errors``
+    (see the module)."""
+    for error in errors:
         if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
             continue
         allowed = _allowed(error)
