@@ -30,7 +30,6 @@ from .fast_valid import errors_of
 from .files import read_text
 from .identifiers import with_ecma_patterns
 from .markets import check_market_settings
-from .run_memo import table
 from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
@@ -78,19 +77,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def check_pool_document(document: dict[str, t.Any], where: str) -> None:
-    """Raise ``InputError`` unless ``document`` is a valid Pool object. Within a run
-    (``run_memo``), a document equal to one found valid is valid: clusters copy their pools'
-    settings from each other."""
-    valid = table("valid-pool-documents")
-    key = repr(document) if valid is not None else ""
-    if valid is not None and key in valid:
-        return
-    _check_pool_document(document, where)
-    if valid is not None:
-        valid[key] = True
-
-
-def _check_pool_document(document: dict[str, t.Any], where: str) -> None:
+    """Raise ``InputError`` unless ``document`` is a valid Pool object."""
     errors = errors_of(_validator(), document)  # once, for the unknown keys and the rest
     unknown_keys(errors, where)
     spec = document.get("spec")

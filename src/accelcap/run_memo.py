@@ -65,10 +65,4 @@ def once(name: str, key: t.Hashable, compute: t.Callable[[], T]) -> T:
 
 def resolved(path: Path) -> Path:
     """``path.resolve()``, once per run for each path."""
-    kept = table("resolved")
-    if kept is None:
-        return path.resolve()
-    found = kept.get(path)
-    if found is None:
-        found = kept[path] = path.resolve()
-    return t.cast(Path, found)
+    return once("resolved", path, path.resolve)
