@@ -31,19 +31,14 @@ import datetime as dt
 import typing as t
 from dataclasses import dataclass, field
 
+import botocore.exceptions
+
 from ..errors import InputError
 from ..markets import CAPACITY_BLOCK, SPOT, purchase_option, reservation_of
 from ..model import ScaledMachineSet as Pool
 from ..render import UNKNOWN_SOURCE, HasSource, Source
 from ..report import Check, Finding
-
-if t.TYPE_CHECKING:
-    import botocore.exceptions
-
-    from .aws import AwsAccount
-
-# The AWS calls below import boto3 (``.aws``) when they run: the offline plan (``targets``,
-# ``not_checked_offline``; tools/check) never loads it.
+from .aws import AwsAccount, nonsense, records, translate
 
 #: The platform of an OpenShift machine's instance (RHCOS AMIs are Linux/UNIX).
 PLATFORM = "Linux/UNIX"
@@ -204,8 +199,6 @@ def _finding(code: str, message: str, overlay: str, target: Target) -> Finding:
 
 def zone_ids(account: AwsAccount) -> dict[str, str]:
     """Zone name -> zone ID of the account's Region (names map per account, IDs do not)."""
-    from .aws import nonsense, records
-
     action = "ec2:DescribeAvailabilityZones"
     answer = account.call("ec2", "describe_availability_zones")
     zones = records(answer.get("AvailabilityZones"), action, "AvailabilityZones")
@@ -220,8 +213,6 @@ def zone_ids(account: AwsAccount) -> dict[str, str]:
 
 def offered_zones(account: AwsAccount, instance_types: t.Iterable[str]) -> dict[str, set[str]]:
     """Instance type -> the zone names of the Region where it is offered."""
-    from .aws import nonsense
-
     action = "ec2:DescribeInstanceTypeOfferings"
     wanted = sorted(set(instance_types))
     offered: dict[str, set[str]] = {name: set() for name in wanted}
@@ -245,10 +236,6 @@ def reservations(account: AwsAccount, ids: t.Iterable[str]) -> dict[str, dict[st
     """The reservations of ``ids`` the account can see, by ID; one that does not exist is left
     out (EC2 answers InvalidCapacityReservationId.NotFound for the whole call: then each ID is
     asked alone, so the others are still judged)."""
-    import botocore.exceptions
-
-    from .aws import translate
-
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -271,10 +258,6 @@ def _not_found(error: botocore.exceptions.ClientError) -> bool:
 
 
 def _describe_reservations(account: AwsAccount, ids: list[str]) -> dict[str, dict[str, t.Any]]:
-    import botocore.exceptions
-
-    from .aws import nonsense
-
     action = "ec2:DescribeCapacityReservations"
     found = {}
     for reservation in account.paginate(
@@ -301,8 +284,6 @@ def _describe_reservations(account: AwsAccount, ids: list[str]) -> dict[str, dic
 def spot_score(account: AwsAccount, target: Target, region: str, zone_id: str | None) -> int | None:
     """The single-zone Spot placement score of the target's type at its maximum in its zone;
     None when the zone is not among the scored ones (it scored too low to be listed)."""
-    from .aws import nonsense
-
     action = "ec2:GetSpotPlacementScores"
     scores = account.paginate(
         "ec2",
