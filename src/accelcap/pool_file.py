@@ -156,9 +156,12 @@ class PoolReader:
             # The files kustomize loads as resources, through the one kustomization walker;
             # kustomize itself reports a path that does not exist.
             self._graph = KustomizationGraph(settings, missing_ok=True, load=load, fields=LOADED_FIELDS)
-        return [pool for file in sorted(self._graph.files(directory)) for pool in self._pools_in(file, settings)]
+        # In the order of the files' paths; only the few files that hold a pool or an error
+        # are sorted (a build reaches dozens of files).
+        held = sorted(file for file in self._graph.files(directory) if self._read(file, settings))
+        return [pool for file in held for pool in self._pools_in(file, settings)]
 
-    def _pools_in(self, file: Path, settings: Settings) -> list[PoolFile]:
+    def _read(self, file: Path, settings: Settings) -> list[PoolFile] | InputError:
         found = self._files.get(file)
         if found is None:
             try:
@@ -166,6 +169,10 @@ class PoolReader:
             except InputError as error:
                 found = error
             self._files[file] = found
+        return found
+
+    def _pools_in(self, file: Path, settings: Settings) -> list[PoolFile]:
+        found = self._read(file, settings)
         if isinstance(found, InputError):
             raise found
         return found

@@ -111,3 +111,41 @@ def test_nothing_is_kept_outside_a_run_and_a_run_keeps_what_it_resolved(tmp_path
     assert resolved(link) == tmp_path / "b"
     with one_run():
         assert resolved(link) == tmp_path / "b"
+
+
+def test_within_a_run_a_path_resolves_as_path_resolve_does(tmp_path: Path) -> None:
+    """A run resolves a path from its resolved parent and its last step: the same answer as
+    ``Path.resolve`` for links in the middle, chains of links, ``..`` after a link or a
+    missing directory, missing steps, the root and relative paths."""
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "file").write_text("")
+    (tmp_path / "to-real").symlink_to("real", target_is_directory=True)
+    (tmp_path / "chain").symlink_to("to-real")
+    (tmp_path / "real" / "up").symlink_to("..")
+    (tmp_path / "absolute").symlink_to(tmp_path / "real" / "deep")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    paths = [
+        Path("/"),
+        Path("relative/../steps"),
+        tmp_path,
+        tmp_path / "chain" / "deep" / ".." / "file",
+        tmp_path / "to-real" / "up" / "to-real" / "deep",
+        tmp_path / "absolute" / ".." / ".." / "chain",
+        tmp_path / "missing" / ".." / "real" / "file",
+        tmp_path / "real" / "file" / "below-a-file",
+        tmp_path / "dangling" / "x",
+        tmp_path / "chain" / "missing" / "..",
+    ]
+    expected = [path.resolve() for path in paths]
+    with one_run():
+        assert [resolved(path) for path in paths] == expected
+        assert [resolved(path) for path in reversed(paths)] == expected[::-1]
+
+
+def test_within_a_run_a_link_loop_is_refused_as_path_resolve_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(RuntimeError, match="Symlink loop"):
+        (tmp_path / "a" / "x").resolve()
+    with one_run(), pytest.raises(RuntimeError, match="Symlink loop"):
+        resolved(tmp_path / "a" / "x")

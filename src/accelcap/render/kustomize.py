@@ -1,11 +1,12 @@
 """The kustomize subprocess, and where each rendered object came from.
 
-Every build runs through a throw-away wrapper kustomization that lists the directory as its
-only resource. Where each object came from is found only when someone asks
-(``BuildSources``): the build is then rendered once more with kustomize's origin
-annotations (``buildMetadata: [originAnnotations]``), which name each object's source file
-relative to the wrapper; they are resolved while that wrapper still exists and removed from
-the object. Tools see the object as the cluster would, plus ``Document.file`` and
+kustomize builds the directory itself. Where each object came from is found only when
+someone asks (``BuildSources``): the build is then rendered once more through a throw-away
+wrapper kustomization that lists the directory as its only resource and asks for
+kustomize's origin annotations (``buildMetadata: [originAnnotations]``), which name each
+object's source file relative to the wrapper; they are resolved while that wrapper still
+exists and removed from the object. (The wrapper is not used otherwise: the extra level
+costs kustomize about 4% more CPU on every build, for the same output.) Tools see the object as the cluster would, plus ``Document.file`` and
 ``Document.line``.
 
 Before kustomize runs, the directory's kustomization graph is walked
@@ -251,15 +252,18 @@ def kustomize_build(
         # Made with signals held: a signal between creating the directory and entering it
         # would leave it behind; raised once it is entered, it removes it on the way out.
         with signals_held():
-            wrapper = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-render-"))
             home = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-home-"))
-        target = os.path.relpath(directory.resolve(), wrapper)
-        Path(wrapper, "kustomization.yaml").write_text(
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-            f"resources:\n  - {target}\n" + ("buildMetadata:\n  - originAnnotations\n" if origins else "")
-        )
+            wrapper = stack.enter_context(tempfile.TemporaryDirectory(prefix="accelcap-render-")) if origins else None
+        # Absolute, so never taken for an option.
+        built = str(directory.resolve())
+        if wrapper is not None:
+            Path(wrapper, "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n  - {os.path.relpath(built, wrapper)}\nbuildMetadata:\n  - originAnnotations\n"
+            )
+            built = wrapper
         with _COMMAND_LOCK:  # the builds' threads start at once: one version probe, not one each
-            command = [*kustomize_command(), wrapper]
+            command = [*kustomize_command(), built]
         try:
             with slot or contextlib.nullcontext():
                 returncode, stdout, stderr_bytes = _run(processes, command, kustomize_env(home), deadline, where)
@@ -277,7 +281,7 @@ def kustomize_build(
                 raise InputError(where, crash_message(crash, directory))
             raise InputError(where, f"kustomize failed: {kustomize_message(stderr, wrapper)}")
         objects = load_documents(stdout, f"{where} (rendered)")
-        if not origins:
+        if wrapper is None:
             return [(obj, None) for obj in objects]
         # Origins are relative to the wrapper: resolve them before it is deleted.
         return [(obj, pop_origin(obj, Path(wrapper))) for obj in objects]
@@ -303,10 +307,11 @@ def _run(
     return process.returncode, stdout, stderr
 
 
-def kustomize_message(stderr: str, wrapper: str) -> str:
-    """kustomize's error as one line. kubectl wraps it in a klog record, on one line
-    (``err="..."``) or as a block (``err=<`` ... `` >``); kustomize itself prints ``Error: ``
-    and the message, over several lines when it quotes a configuration (a broken patch)."""
+def kustomize_message(stderr: str, wrapper: str | None = None) -> str:
+    """kustomize's error as one line (``wrapper``, the directory kustomize built if it was one,
+    shown as ``<wrapper>``). kubectl wraps it in a klog record, on one line (``err="..."``) or
+    as a block (``err=<`` ... `` >``); kustomize itself prints ``Error: `` and the message,
+    over several lines when it quotes a configuration (a broken patch)."""
     text = stderr.strip()
     lines = [line for line in text.splitlines() if line.strip()]
     starts = [number for number, line in enumerate(lines) if line.startswith("Error: ")]
@@ -318,7 +323,9 @@ def kustomize_message(stderr: str, wrapper: str) -> str:
         text = lines[-1] if lines else "no error message"
         if 'err="' in text:
             text = text.split('err="', 1)[1].rstrip('"')
-    text = " ".join(text.replace(wrapper, "<wrapper>").split()) or "no error message"
+    if wrapper is not None:
+        text = text.replace(wrapper, "<wrapper>")
+    text = " ".join(text.split()) or "no error message"
     # Nested kustomizations wrap the cause in one "accumulating resources ..." clause per
     # level; the innermost directory and the cause are what a person needs.
     marker = "recursed accumulation of path '"

@@ -86,12 +86,18 @@ def _normalise(value: t.Any, schema: Schema | None) -> t.Any:
 
 
 def contains_null(value: t.Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, dict):
-        return any(contains_null(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_null(v) for v in value)
+    """Whether ``value`` holds a null anywhere (loaded YAML or JSON: dicts, lists, scalars);
+    without recursion, a call per document rather than per node."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if item is None:
+            return True
+        if isinstance(item, dict):
+            push(item.values())
+        elif isinstance(item, list):
+            push(item)
     return False
 
 
