@@ -22,7 +22,7 @@ from pathlib import Path
 from .config import Settings, load_settings
 from .errors import InputError
 from .paths import is_inside
-from .run_memo import once, resolved
+from .run_memo import DIRECTORY, FILE, file_kind, once, resolved
 from .yamlload import load_single
 
 #: Reads one YAML file of one document: the file and how errors name it (``load_single``).
@@ -67,7 +67,7 @@ _REMOTE = re.compile(
 def kustomization_file(directory: Path) -> Path | None:
     for name in KUSTOMIZATION_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if file_kind(candidate) == FILE:
             return candidate
     return None
 
@@ -92,7 +92,7 @@ def fetched(field: str, entry: str, directory: Path | None = None) -> bool:
     if directory is None:
         return False
     target = directory / entry.strip()
-    return not (target.exists() or target.is_symlink())
+    return file_kind(target) is None and not target.is_symlink()
 
 
 def _typed_list(kustomization: dict[str, t.Any], key: str, item: type, where: str) -> list[t.Any]:
@@ -203,10 +203,11 @@ class KustomizationGraph:
             if not is_inside(boundary, target):
                 outside = "the repository" if boundary == self.root else str(boundary)
                 raise InputError(where, f"names {raw!r}, which leads outside {outside}")
-            if target.is_dir():
+            kind = file_kind(target)
+            if kind == DIRECTORY:
                 reached.add(target)
                 reached |= self._walk(target, (*trail, directory), boundary)
-            elif target.exists():
+            elif kind is not None:
                 reached.add(target)
             elif not self.missing_ok:
                 raise InputError(where, f"names {raw!r}, which does not exist")

@@ -30,6 +30,7 @@ from .fast_valid import errors_of
 from .files import read_text
 from .identifiers import with_ecma_patterns
 from .markets import check_market_settings
+from .run_memo import FILE, file_kind
 from .suggest import unknown_keys
 from .yamlload import load_documents, load_single, package_schema
 
@@ -180,7 +181,7 @@ class PoolReader:
 
 def _read_pools(file: Path, settings: Settings) -> list[PoolFile]:
     """The Pool objects of one file a build loads (none in a kustomization or a directory)."""
-    if file.name in KUSTOMIZATION_NAMES or not file.is_file():
+    if file.name in KUSTOMIZATION_NAMES or file_kind(file) != FILE:
         return []
     text, _ = read_text(file, settings.relative(file))
     if not _POOL_LINE.search(text):

@@ -5,7 +5,8 @@ the answers that depend on the tree alone are kept and shared by every thread of
 resolved form of a path (``resolved``: ``Path.resolve`` asks the file system about every part
 of a path, and a run resolves the same few hundred paths tens of thousands of times), the files
 a kustomization reaches (``accelcap.affected``), the remote entries of a kustomization
-directory (``accelcap.render.remote``), a cluster's facts (``accelcap.facts``).
+directory (``accelcap.render.remote``), a cluster's facts (``accelcap.facts``), what kind of
+file a path names (``file_kind``: the walks ask of each path several times).
 
 Outside ``one_run()`` nothing is kept, and what one run kept is dropped when it ends: the
 tests run tools in-process on trees they change between runs, and a tool that writes files
@@ -17,7 +18,9 @@ dict: two threads may at worst work the same answer out twice, and a failure is 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import typing as t
 from pathlib import Path
 
@@ -91,3 +94,35 @@ def _resolve_last_step(path: Path) -> Path:
         return base.parent
     candidate = base / path.name
     return candidate.resolve() if os.path.islink(candidate) else candidate
+
+
+#: The errors ``Path.exists`` and ``Path.is_dir`` take for "no such file" (``pathlib._IGNORED_ERRNOS``);
+#: any other (a directory that may not be read) is raised, as they raise it.
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+#: ``file_kind``'s answers.
+DIRECTORY, FILE, OTHER = "directory", "file", "other"
+
+
+def file_kind(path: Path) -> str | None:
+    """What ``path`` names, links followed: ``DIRECTORY``, ``FILE`` (a regular file), ``OTHER``,
+    or None when nothing is there; once per run for each path (one ``stat`` where ``is_dir``,
+    ``is_file`` and ``exists`` make one each)."""
+    kept = table("file-kinds")
+    if kept is None:
+        return _file_kind(path)
+    if path in kept:
+        return t.cast(str | None, kept[path])
+    found = kept[path] = _file_kind(path)
+    return found
+
+
+def _file_kind(path: Path) -> str | None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno in _MISSING:
+            return None
+        raise
+    except ValueError:  # a path with a NUL byte, as pathlib answers for it
+        return None
+    return DIRECTORY if stat.S_ISDIR(mode) else FILE if stat.S_ISREG(mode) else OTHER

@@ -5,12 +5,13 @@ run keeps: each fails when that table outlives its run."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from accelcap.check import cli as check_cli
-from accelcap.run_memo import one_run, resolved, table
+from accelcap.run_memo import DIRECTORY, FILE, OTHER, file_kind, one_run, resolved, table
 from support import Result, run_in_process
 
 CAPACITY = "overlays/prod/capacity/kustomization.yaml"
@@ -149,3 +150,30 @@ def test_within_a_run_a_link_loop_is_refused_as_path_resolve_refuses_it(tmp_path
         (tmp_path / "a" / "x").resolve()
     with one_run(), pytest.raises(RuntimeError, match="Symlink loop"):
         resolved(tmp_path / "a" / "x")
+
+
+def test_a_file_kind_is_kept_for_the_run_only(tmp_path: Path) -> None:
+    """Table ``file-kinds``: a directory made during a run is still missing for that run."""
+    later = tmp_path / "later"
+    with one_run():
+        assert file_kind(later) is None
+        later.mkdir()
+        assert file_kind(later) is None
+    assert file_kind(later) == DIRECTORY
+    with one_run():
+        assert file_kind(later) == DIRECTORY
+
+
+def test_a_file_kind_answers_as_pathlib_does(tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file").write_text("")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "to-dir").symlink_to("dir")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    (tmp_path / "loop").symlink_to("loop")
+    expected = {"dir": DIRECTORY, "file": FILE, "fifo": OTHER, "to-dir": DIRECTORY}
+    for name in ("dir", "file", "fifo", "to-dir", "dangling", "loop", "missing", "file/below", "nul\0byte"):
+        path = tmp_path / name
+        kind = expected.get(name)
+        assert (kind == DIRECTORY, kind == FILE, kind is not None) == (path.is_dir(), path.is_file(), path.exists())
+        assert file_kind(path) == kind, name
