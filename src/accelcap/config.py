@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputError
 from .git import toplevel
 from .paths import inside
-from .run_memo import resolved
+from .run_memo import once, resolved
 
 #: Environment variable naming the repository root (default: the git work tree of the
 #: current directory, else the current directory).
@@ -65,7 +65,11 @@ class Settings:
         return self.mirror, f"{MIRROR_SETTING} in pyproject.toml"
 
     def relative(self, path: Path) -> str:
-        """``path`` relative to the repository when it is inside it, else as given."""
+        """``path`` relative to the repository when it is inside it, else as given (once per run
+        for each path: every walk names each kustomization file it reads)."""
+        return once("relative-paths", (self.root, path), lambda: self._relative(path))
+
+    def _relative(self, path: Path) -> str:
         try:
             return resolved(path).relative_to(self.root).as_posix()
         except ValueError:

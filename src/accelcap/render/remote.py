@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..affected import LOADED_FIELDS, Loader, fetched, kustomization_file, path_entries
 from ..config import Settings
+from ..paths import is_inside
 from ..run_memo import DIRECTORY, file_kind, once, resolved
 from ..yamlload import load_single
 
@@ -83,7 +84,7 @@ def _read_entries(current: Path, settings: Settings, load: Loader) -> _Entries:
             continue
         target = resolved(current / entry.strip()) if field in LOADED_FIELDS else None
         # Paths that leave the repository are the render's bad input (not followed here).
-        if target is not None and file_kind(target) == DIRECTORY and (target == root or root in target.parents):
+        if target is not None and file_kind(target) == DIRECTORY and is_inside(root, target):
             followed.append(target)
     for chart in _entries(kustomization.get("helmCharts"), dicts=True):
         name = chart.get("repo") or chart.get("name") or "?"
