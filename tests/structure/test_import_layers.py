@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,15 @@ def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], cycle: list[s
 
 def test_the_layer_check_sees_an_upward_import() -> None:
     assert layer_of("accelcap.render.builds") < layer_of("accelcap.facts")
+
+
+def test_the_offline_main_job_loads_no_aws_sdk() -> None:
+    """``tools/check`` calls no AWS API (its quota plan is ``accelcap.quotas.plan``, the capacity
+    checks' offline part ``accelcap.quotas.capacity``): importing it loads neither boto3 nor
+    botocore, a tenth of its start-up before the first build."""
+    probe = (
+        "import sys, accelcap.check.cli; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 's3transfer'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -17,9 +17,10 @@ from ..model import ClusterModel, build_cache
 from ..render import rendering_overlays
 from ..report import NOTICES, Finding
 from .aws import AwsAccount, UnknownInstanceTypes
+from .capacity import CapacitySettings, capacity_settings, targets
 from .clusters import list_for_matrix
 from .demand import PoolPlan, plan_pools, pool_demands
-from .offerings import CapacitySettings, capacity_settings, check_capacity, targets
+from .offerings import check_capacity
 from .output import FORMATS, TOOL, write
 from .plan import plan_overlay
 from .usage import count_usage, instance_types_in_use

@@ -14,8 +14,8 @@ from ..catalog.instance_types import lookup, require
 from ..facts import ClusterFacts
 from ..model import ClusterModel
 from ..report import Finding
+from .capacity import not_checked_offline, targets
 from .demand import PoolPlan, plan_pools, pool_demands
-from .offerings import not_checked_offline, targets
 from .verdict import Row, plan_rows
 
 

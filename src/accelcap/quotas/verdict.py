@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from ..catalog.ec2_quotas import Market, NoQuota
 from ..report import Check, Finding
+from .capacity import CAPACITY_CHECKS
 from .demand import PoolDemand, PoolPlan, QuotaKey
-from .offerings import CAPACITY_CHECKS
 from .usage import Usage
 
 DEFAULT_WARN_PERCENT = 80.0
