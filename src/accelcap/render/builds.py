@@ -186,9 +186,11 @@ class BuildCache:
         self._processes.stop()
 
     def close(self) -> None:
-        """``stop``, then wait for the worker threads (each ends soon after its kustomize)."""
+        """``stop``, then wait for the worker threads (each ends soon after its kustomize) and
+        remove the run's HOME for kustomize."""
         self.stop()
         self._executor.shutdown(wait=True)
+        self._processes.remove_home()
 
     def submit(self, directory: Path) -> Future[Build]:
         """The build of ``directory``, started now unless this run already asked for it."""
