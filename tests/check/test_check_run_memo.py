@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from accelcap.check import cli as check_cli
+from accelcap.config import load_settings
 from accelcap.run_memo import DIRECTORY, FILE, OTHER, file_kind, one_run, resolved, table
 from support import Result, run_in_process
 
@@ -177,3 +178,17 @@ def test_a_file_kind_answers_as_pathlib_does(tmp_path: Path) -> None:
         kind = expected.get(name)
         assert (kind == DIRECTORY, kind == FILE, kind is not None) == (path.is_dir(), path.is_file(), path.exists())
         assert file_kind(path) == kind, name
+
+
+def test_a_relative_path_is_kept_for_the_run_only(repo_copy: Path) -> None:
+    """Table ``relative-paths``: the path of a link inside the repository, relative to it, is
+    where the link led when the run asked."""
+    settings = load_settings(repo_copy)
+    link = repo_copy / "overlays" / "link"
+    link.symlink_to("prod", target_is_directory=True)
+    with one_run():
+        assert settings.relative(link) == "overlays/prod"
+    link.unlink()
+    link.symlink_to("../base", target_is_directory=True)
+    with one_run():
+        assert settings.relative(link) == "base"

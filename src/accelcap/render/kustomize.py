@@ -5,9 +5,9 @@ someone asks (``BuildSources``): the build is then rendered once more through a 
 wrapper kustomization that lists the directory as its only resource and asks for
 kustomize's origin annotations (``buildMetadata: [originAnnotations]``), which name each
 object's source file relative to the wrapper; they are resolved while that wrapper still
-exists and removed from the object. (The wrapper is not used otherwise: the extra level
-costs kustomize about 4% more CPU on every build, for the same output.) Tools see the object as the cluster would, plus ``Document.file`` and
-``Document.line``.
+exists and removed from the object. (The wrapper is not used otherwise: its extra level
+costs kustomize 4% more CPU on every build, for the same output.) Tools see the object as
+the cluster would, plus ``Document.file`` and ``Document.line``.
 
 Before kustomize runs, the directory's kustomization graph is walked
 (``accelcap.affected.KustomizationGraph``): a path that leads outside the repository, a
@@ -183,7 +183,7 @@ class KustomizeProcesses:
 
     Every kustomize of the run has the same empty ``HOME`` (``home``), made on first use and
     removed by ``remove_home`` once the run's builds have ended: one directory per run, not
-    one per build (making and removing it was a tenth of a build's own work).
+    one per build (making and removing it took 0.1 ms and a handful of system calls a build).
     """
 
     def __init__(self) -> None:
