@@ -100,7 +100,7 @@ def test_builds_run_at_once_never_more_than_the_bound(
     overlays = [settings.overlays / "prod", west]
     for jobs in (1, 2):
         kustomize_log.write_text("")
-        with rendering_overlays(overlays, settings, cache=BuildCache(settings, jobs)) as rendered:
+        with BuildCache(settings, jobs) as builds, rendering_overlays(overlays, settings, cache=builds) as rendered:
             names = [overlay.name for overlay in rendered]
         assert names == ["overlays/prod", "overlays/west"]
         assert most_at_once(kustomize_log) == (2 * len(distinct_builds(prod_render)), jobs), jobs

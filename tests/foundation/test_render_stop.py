@@ -9,6 +9,7 @@ process group is killed, and marks when it ran to its end: a stopped build never
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import time
@@ -21,7 +22,7 @@ from accelcap import timeouts
 from accelcap.config import load_settings
 from accelcap.errors import InputError
 from accelcap.render import KUSTOMIZE_ENV, BuildCache, kustomize_command, rendering_overlays
-from accelcap.render.kustomize import kustomize_build
+from accelcap.render.kustomize import KustomizeProcesses, kustomize_build
 from support import REPO
 
 #: Long beside the test: a stopped build is over long before this.
@@ -119,3 +120,37 @@ def test_a_build_past_its_deadline_is_killed_with_what_it_started(
     with pytest.raises(InputError, match=r"kustomize build timed out: not done after 0\.3s \(kustomize\.total\)"):
         kustomize_build(REPO / "base" / "machineset", "base/machineset")
     assert hanging.child_killed()
+
+
+def test_the_builds_of_a_run_share_one_home_gone_when_the_run_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kustomize of a run gets the same empty HOME, and closing the run removes it."""
+    real = kustomize_command()
+    homes = tmp_path / "homes"
+    script = tmp_path / "home-logging-kustomize"
+    script.write_text(f'#!/bin/sh\necho "$HOME" >> {shlex.quote(str(homes))}\nexec {shlex.join(real)} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv(KUSTOMIZE_ENV, str(script))
+    kustomize_command.cache_clear()
+    try:
+        settings = load_settings()
+        with BuildCache(settings, jobs=2) as builds:
+            for build in ("capacity", "operators", "validation"):
+                assert builds.submit(settings.overlays / "prod" / build).result().failure is None
+            seen = set(homes.read_text().split())
+            assert len(seen) == 1
+            home = Path(seen.pop())
+            assert home.is_dir() and not any(home.iterdir())
+        assert not home.exists()
+    finally:
+        kustomize_command.cache_clear()
+
+
+def test_a_run_home_nobody_removes_goes_with_its_run() -> None:
+    processes = KustomizeProcesses()
+    home = Path(processes.home("test"))
+    assert home.is_dir()
+    del processes
+    gc.collect()
+    assert not home.exists()
