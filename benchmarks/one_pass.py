@@ -16,7 +16,7 @@ directory (copies of prod with other names and infraIDs: ``lint_fleet.build_flee
   kustomize (printed for comparison; no goal uses it);
 - main job: the README's main job, ``check`` in a fresh process (infraID, validate, lint and
   the quota plan of every overlay), with the pinned schemas already in the cache and the tools'
-  bytecode compiled, as an installed package has it (``compile_tools``);
+  bytecode compiled, as an installed package has it (``support.compile_tools``);
 - before: what the main job was, ``set-infra-id --check && validate && lint`` (``--skip-before``
   leaves it out: it renders everything twice).
 
@@ -41,7 +41,6 @@ out as a mirror in the temporary directory: no network.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import shlex
 import statistics
@@ -63,7 +62,7 @@ from accelcap.config import load_settings
 from accelcap.render import BuildCache, default_jobs, kustomize_command, list_overlays, rendering_overlays
 from accelcap.render.kustomize import kustomize_env
 from mirror import build_mirror
-from support import shared_dir
+from support import compile_tools, shared_dir
 
 #: The change whose pre-commit cost is counted: a base every cluster's pools use.
 CHANGED = "base/pools/gpu/kustomization.yaml"
@@ -75,15 +74,6 @@ NEW_HOOK = ("check", "--changed")
 def tool(name: str, *args: str) -> list[str]:
     """A tool's command line in a fresh process, as its console script runs it."""
     return [sys.executable, "-m", "accelcap.toolbox", name, *args]
-
-
-def compile_tools() -> None:
-    """Compile the tools' modules to bytecode once, as installing the package does (pip compiles a
-    wheel's modules; an editable install caches them on first use). Python reads cached bytecode
-    even where ``PYTHONDONTWRITEBYTECODE`` keeps it from writing any, as this machine's environment
-    does: without this, every run of a tool would compile its 170 modules again first (0.2 s
-    before ``check`` starts its first build), which is no work of the tools."""
-    compileall.compile_dir(str(REPO / "src" / "accelcap"), quiet=1)
 
 
 def environment(root: Path, scratch: Path) -> dict[str, str]:

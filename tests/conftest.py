@@ -4,7 +4,6 @@ Helpers to import live in ``support``."""
 
 from __future__ import annotations
 
-import compileall
 import contextlib
 import copy
 import os
@@ -19,7 +18,7 @@ from accelcap.config import MIRROR_ENV, load_settings
 from accelcap.render import KUSTOMIZE_ENV, RenderedOverlay, kustomize_command
 from accelcap.validate.fetch import CACHE_ENV
 from mirror import build_mirror
-from support import copy_repository, render_prod, shared_dir
+from support import compile_tools, copy_repository, render_prod, shared_dir
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -39,10 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     kustomize`` as well and compares. A kustomize named in ACCELCAP_KUSTOMIZE by whoever runs the
     tests is theirs: kept. Without Go the build fails and so does the run, as the kube tests do.
 
-    The tools' modules are compiled to bytecode first: where ``PYTHONDONTWRITEBYTECODE`` is set
-    (as on the machines here) nothing caches it, and every tool the tests start as a process
-    would compile its 170 modules again (0.2 s a process)."""
-    compileall.compile_dir(str(Path(__file__).parents[1] / "src" / "accelcap"), quiet=1)
+    The tools' modules are compiled to bytecode first (``support.compile_tools``), for every
+    tool the tests start as a process."""
+    compile_tools()
     if os.environ.get(KUSTOMIZE_ENV):
         return
     sys.path.insert(0, str(Path(__file__).parent / "kube"))
